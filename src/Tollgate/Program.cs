@@ -1,1 +1,3 @@
-Console.WriteLine("hi");
+using Tollgate.Cli;
+
+return await TollgateCli.RunAsync(args);

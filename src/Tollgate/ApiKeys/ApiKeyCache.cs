@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+
+namespace Tollgate.ApiKeys;
+
+/// <summary>
+/// Every key this node knows, by hash, so verifying a key never waits on the database.
+/// Unknown hashes are remembered briefly so a flood of bad keys cannot turn into a flood of queries.
+/// </summary>
+public sealed class ApiKeyCache
+{
+    static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(5);
+    const int MaxNegativeEntries = 100_000;
+
+    readonly ConcurrentDictionary<KeyHash, ApiKeyEntry> _byHash = new();
+    readonly ConcurrentDictionary<string, KeyHash> _hashById = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<KeyHash, long> _unknownUntil = new();
+
+    public int Count => _byHash.Count;
+
+    public bool TryGet(in KeyHash hash, out ApiKeyEntry entry) => _byHash.TryGetValue(hash, out entry!);
+
+    public void Put(KeyHash hash, ApiKeyEntry entry)
+    {
+        _byHash[hash] = entry;
+        _hashById[entry.Id] = hash;
+        _unknownUntil.TryRemove(hash, out _);
+    }
+
+    /// <summary>Replaces the entry of key <paramref name="id"/>, if this node holds it.</summary>
+    public void Update(string id, Func<ApiKeyEntry, ApiKeyEntry> change)
+    {
+        if (_hashById.TryGetValue(id, out var hash) && _byHash.TryGetValue(hash, out var entry))
+        {
+            _byHash[hash] = change(entry);
+        }
+    }
+
+    public bool IsKnownUnknown(in KeyHash hash, long nowTicks) =>
+        _unknownUntil.TryGetValue(hash, out var until) && until > nowTicks;
+
+    public void MarkUnknown(in KeyHash hash, DateTimeOffset now)
+    {
+        if (_unknownUntil.Count >= MaxNegativeEntries) _unknownUntil.Clear();
+        _unknownUntil[hash] = (now + NegativeTtl).UtcTicks;
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tollgate.Common;
+
+namespace Tollgate.ApiKeys;
+
+public static class ApiKeyEndpoints
+{
+    public static RouteGroupBuilder MapApiKeyEndpoints(this RouteGroupBuilder api)
+    {
+        var keys = api.MapGroup("/keys").WithTags("API keys");
+        keys.MapGet("/", List).WithSummary("List keys: all of them for an admin key, a customer's own for a customer key.");
+        keys.MapPost("/", Create).WithSummary("Create a key. The secret is in this response only.");
+        keys.MapGet("/{id}", Get).WithSummary("Get a key (never its secret).");
+        keys.MapPost("/{id}/rotate", Rotate).WithSummary("Replace a key: a new secret now, the old one valid for the overlap.");
+        keys.MapPost("/{id}/revoke", Revoke).WithSummary("Revoke a key at once.");
+        keys.MapDelete("/{id}", Revoke).WithSummary("Revoke a key at once (same as POST /revoke).");
+        return api;
+    }
+
+    static async Task<Results<Ok<Page<ApiKeyView>>, ProblemHttpResult>> List(
+        Caller caller, ApiKeyStore store, string? customerId, KeyKind? kind, int? limit, string? cursor, CancellationToken ct)
+    {
+        var page = new PageRequest(limit, cursor);
+        if (page.Check() is { } invalid) return invalid.ToProblem();
+        if (!caller.IsAdmin)
+        {
+            if (customerId is not null && customerId != caller.Key.CustomerId) return ApiError.NotFound("customer", customerId).ToProblem();
+            if (!caller.Key.HasScope(Scopes.CustomerRead) && !caller.Key.HasScope(Scopes.KeysWrite))
+            {
+                return ApiError.Forbidden("Listing keys needs the 'customer:read' or 'keys:write' scope.").ToProblem();
+            }
+
+            customerId = caller.Key.CustomerId;
+            kind = KeyKind.Customer;
+        }
+        else if (!caller.CanReadAdmin)
+        {
+            return ApiError.Forbidden("This admin key has no admin scope.").ToProblem();
+        }
+
+        return TypedResults.Ok(await store.ListAsync(customerId, kind, page, ct));
+    }
+
+    static async Task<Results<Created<ApiKeyView>, ProblemHttpResult>> Create(
+        Caller caller, ApiKeyStore store, TimeProvider time, CreateKeyRequest request, CancellationToken ct)
+    {
+        var key = KeyPolicy.ForCreate(caller, request, time.GetUtcNow());
+        if (!key.IsOk) return key.Error.ToProblem();
+        var created = await store.CreateAsync(key.Value, caller.Actor, ct);
+        return created.ToCreated(k => $"/api/v1/keys/{k.Id}");
+    }
+
+    static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Get(Caller caller, ApiKeyStore store, string id, CancellationToken ct)
+    {
+        var key = await store.GetAsync(id, ct);
+        return key is not null && caller.Sees(key.CustomerId) || key?.Id == caller.Key.Id
+            ? TypedResults.Ok(key!)
+            : ApiError.NotFound("key", id).ToProblem();
+    }
+
+    static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Rotate(
+        Caller caller, ApiKeyStore store, TimeProvider time, string id, RotateKeyRequest? request, CancellationToken ct)
+    {
+        var key = await store.GetAsync(id, ct);
+        if (key is null) return ApiError.NotFound("key", id).ToProblem();
+        if (KeyPolicy.ForChange(caller, key) is { } denied) return denied.ToProblem();
+        var overlap = KeyPolicy.Overlap(request ?? new RotateKeyRequest(), time.GetUtcNow());
+        if (!overlap.IsOk) return overlap.Error.ToProblem();
+        return (await store.RotateAsync(id, overlap.Value, request?.ExpiresAt, caller.Actor, ct)).ToOk();
+    }
+
+    static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Revoke(Caller caller, ApiKeyStore store, string id, CancellationToken ct)
+    {
+        var key = await store.GetAsync(id, ct);
+        if (key is null) return ApiError.NotFound("key", id).ToProblem();
+        if (KeyPolicy.ForChange(caller, key) is { } denied) return denied.ToProblem();
+        return (await store.RevokeAsync(id, caller.Actor, ct)).ToOk();
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tollgate.ApiKeys;
+using Tollgate.Common;
+
+namespace Tollgate.Audit;
+
+public static class AuditEndpoints
+{
+    public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapGet("/audit-log", List).WithTags("Audit log").RequireAdmin()
+            .WithSummary("Every admin change, newest first: who, when, what, before and after.");
+        return api;
+    }
+
+    static async Task<Results<Ok<Page<AuditEntry>>, ProblemHttpResult>> List(
+        AuditLog log, string? resourceId, string? resourceType, string? actorId, string? action, string? customerId,
+        int? limit, string? cursor, CancellationToken ct)
+    {
+        var page = new PageRequest(limit, cursor);
+        if (page.Check() is { } invalid) return invalid.ToProblem();
+        return TypedResults.Ok(await log.ListAsync(new AuditQuery(resourceId, resourceType, actorId, action, customerId), page, ct));
+    }
+}

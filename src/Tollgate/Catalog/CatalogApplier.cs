@@ -1,0 +1,89 @@
+using Tollgate.Common;
+using Tollgate.Storage;
+
+namespace Tollgate.Catalog;
+
+/// <summary>
+/// Applies a catalog document in one transaction: all of it or none of it. Applying the same document twice
+/// changes nothing the second time. Things the document does not mention are left alone.
+/// </summary>
+public sealed class CatalogApplier(Database database, CatalogStore catalog, PlanStore plans)
+{
+    public async Task<Result<CatalogApplyResult>> ApplyAsync(CatalogDocument document, bool dryRun, Actor actor, CancellationToken ct)
+    {
+        if (Duplicates(document) is { } duplicate) return duplicate;
+
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var changes = new List<CatalogChange>();
+
+        // Metrics first: features and charges refer to them.
+        foreach (var (spec, i) in (document.Metrics ?? []).Select((s, i) => (s, i)))
+        {
+            var result = await catalog.PutMetricInAsync(tx, spec, createOnly: false, actor, $"metrics[{i}].");
+            if (!result.IsOk) return result.Error;
+            changes.Add(new("metric", result.Value.Metric.Code, result.Value.Change));
+        }
+
+        foreach (var (spec, i) in (document.Features ?? []).Select((s, i) => (s, i)))
+        {
+            var result = await catalog.PutFeatureInAsync(tx, spec, createOnly: false, actor, $"features[{i}].");
+            if (!result.IsOk) return result.Error;
+            changes.Add(new("feature", result.Value.Feature.Code, result.Value.Change));
+        }
+
+        foreach (var (entry, i) in (document.Plans ?? []).Select((s, i) => (s, i)))
+        {
+            var result = await plans.ApplyInAsync(tx, entry, actor, $"plans[{i}].");
+            if (!result.IsOk) return result.Error;
+            changes.Add(new("plan", result.Value.Plan.Code, result.Value.Change, result.Value.Version));
+        }
+
+        if (dryRun) await tx.RollbackAsync(ct);
+        else await tx.CommitAsync(ct);
+        return new CatalogApplyResult(dryRun, changes);
+    }
+
+    public async Task<CatalogDocument> ExportAsync(CancellationToken ct)
+    {
+        var metrics = await catalog.ListMetricsAsync(ct);
+        var features = await catalog.ListFeaturesAsync(ct);
+        var entries = new List<CatalogPlan>();
+        string? cursor = null;
+        do
+        {
+            var page = await plans.ListAsync(includeArchived: false, new PageRequest(PageRequest.MaxLimit, cursor), ct);
+            foreach (var plan in page.Data)
+            {
+                var version = plan.CurrentVersion is { } n ? await plans.GetVersionAsync(plan.Code, n, ct) : null;
+                entries.Add(new CatalogPlan(plan.Code, plan.Name, plan.Description, version?.TrialDays ?? 0,
+                    [.. version?.Prices ?? []], [.. version?.Entitlements ?? []], [.. version?.Charges ?? []]));
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        return new CatalogDocument(
+            metrics.Select(m => m.ToSpec()).ToList(),
+            features.Select(f => f.ToSpec()).ToList(),
+            entries.OrderBy(p => p.Code, StringComparer.Ordinal).ToList());
+    }
+
+    static ApiError? Duplicates(CatalogDocument document)
+    {
+        var check = new Validation();
+        void Find(string list, IEnumerable<string?> codes)
+        {
+            foreach (var code in codes.Where(c => c is not null).GroupBy(c => c).Where(g => g.Count() > 1))
+            {
+                check.Add(list, $"'{code.Key}' appears {code.Count()} times.");
+            }
+        }
+
+        Find("metrics", (document.Metrics ?? []).Select(m => m.Code));
+        Find("features", (document.Features ?? []).Select(f => f.Code));
+        Find("plans", (document.Plans ?? []).Select(p => p.Code));
+        return check.Failed ? check.ToError() : null;
+    }
+}

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Tollgate.ApiKeys;
+using Tollgate.Demo;
+
+namespace Tollgate.Cli;
+
+static class ServeCommand
+{
+    public static Command Create()
+    {
+        var demo = new Option<bool>("--demo") { Description = "Load the answer-engine catalog and demo customers, and print test keys." };
+        var command = TollgateCli.Verb("serve", $"Run the server (on {TollgateApp.DefaultUrl} unless --urls says otherwise).", async (app, parse, ct) =>
+        {
+            var generated = await app.Services.GetRequiredService<AdminKeyBootstrap>().RunAsync(ct);
+            var demoKeys = parse.GetValue(demo)
+                ? await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).SeedAsync(ct)
+                : null;
+
+            await app.StartAsync(ct);
+            var url = app.Urls.FirstOrDefault() ?? TollgateApp.DefaultUrl;
+            Console.WriteLine($"Tollgate is listening on {string.Join(", ", app.Urls)}. API explorer: {url}/docs");
+            if (generated is not null) PrintGeneratedAdminKey(generated);
+            if (demoKeys is not null) PrintDemo(demoKeys, url);
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        command.Options.Add(demo);
+        return command;
+    }
+
+    static void PrintGeneratedAdminKey(string secret)
+    {
+        Console.WriteLine();
+        Console.WriteLine("No admin key existed, so Tollgate created one. It is shown this once; store it now:");
+        Console.WriteLine($"  {secret}");
+        Console.WriteLine("(Set TOLLGATE_ADMIN_KEY before the first start to choose it yourself.)");
+    }
+
+    static void PrintDemo(DemoKeys keys, string url)
+    {
+        Console.WriteLine();
+        Console.WriteLine("Demo data is loaded: the answer-engine catalog and three customers. Test-mode keys for this run:");
+        Console.WriteLine($"  Admin key:    {keys.AdminKey}");
+        Console.WriteLine($"  Customer key: {keys.CustomerKey}  ({keys.CustomerName}, {keys.CustomerId})");
+        Console.WriteLine();
+        Console.WriteLine("Try:");
+        Console.WriteLine($"  curl -H 'Authorization: Bearer {keys.AdminKey}' {url}/api/v1/customers");
+        Console.WriteLine($"  curl -H 'Authorization: Bearer {keys.CustomerKey}' {url}/api/v1/customers/{keys.CustomerId}");
+    }
+}

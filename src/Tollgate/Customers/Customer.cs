@@ -1,0 +1,21 @@
+namespace Tollgate.Customers;
+
+/// <summary>An organisation that buys from the operator: the tenant every other record belongs to.</summary>
+public sealed record Customer
+{
+    public required string Id { get; init; }
+
+    /// <summary>The operator's own id for this customer, unique across customers.</summary>
+    public string? ExternalId { get; init; }
+    public required string Name { get; init; }
+    public string? Email { get; init; }
+
+    /// <summary>ISO 3166-1 alpha-2.</summary>
+    public string? Country { get; init; }
+
+    /// <summary>ISO 4217: the currency this customer is billed in.</summary>
+    public required string Currency { get; init; }
+    public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+}

@@ -1,0 +1,71 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Tollgate.Storage;
+
+/// <summary>Opens connections to the one configured database, SQLite or PostgreSQL.</summary>
+public sealed class Database : IAsyncDisposable
+{
+    readonly NpgsqlDataSource? _postgres;
+    readonly string _sqlite = "";
+
+    public Database(ConnectionTarget target)
+    {
+        Target = target;
+        DapperSetup.EnsureConfigured();
+        if (target.Kind == DatabaseKind.Postgres)
+        {
+            _postgres = NpgsqlDataSource.Create(target.ConnectionString);
+        }
+        else
+        {
+            SqliteSetup.EnsureInitialized();
+            var builder = new SqliteConnectionStringBuilder(target.ConnectionString)
+            {
+                ForeignKeys = true,
+                Pooling = true,
+                DefaultTimeout = 30,
+            };
+            var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            _sqlite = builder.ConnectionString;
+        }
+    }
+
+    public ConnectionTarget Target { get; }
+
+    public DatabaseKind Kind => Target.Kind;
+
+    /// <summary>Locks the selected rows until commit on PostgreSQL; SQLite's write transactions are already exclusive.</summary>
+    public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        if (_postgres is not null)
+        {
+            return await _postgres.OpenConnectionAsync(ct);
+        }
+
+        var connection = new SqliteConnection(_sqlite);
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one transaction, committed only if it returns.</summary>
+    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

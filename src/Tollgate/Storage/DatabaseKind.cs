@@ -1,0 +1,7 @@
+namespace Tollgate.Storage;
+
+public enum DatabaseKind
+{
+    Sqlite,
+    Postgres,
+}

@@ -1,0 +1,170 @@
+namespace Tollgate.Storage;
+
+/// <summary>Every schema change, in order. Never edit a released migration: add a new one.</summary>
+public static class Migrations
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "core records", """
+            CREATE TABLE customers (
+                id text PRIMARY KEY,
+                external_id text UNIQUE,
+                name text NOT NULL,
+                email text,
+                country text,
+                currency text NOT NULL,
+                metadata {json} NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL,
+                deleted_at {ts}
+            );
+            CREATE INDEX ix_customers_email ON customers (email);
+
+            CREATE TABLE members (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                email text NOT NULL,
+                name text,
+                role text NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL,
+                UNIQUE (customer_id, email)
+            );
+
+            CREATE TABLE invitations (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                email text NOT NULL,
+                role text NOT NULL,
+                token_hash text NOT NULL UNIQUE,
+                status text NOT NULL,
+                expires_at {ts} NOT NULL,
+                created_at {ts} NOT NULL,
+                accepted_at {ts},
+                member_id text REFERENCES members (id)
+            );
+            CREATE INDEX ix_invitations_customer ON invitations (customer_id);
+
+            CREATE TABLE features (
+                id text PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                name text NOT NULL,
+                description text,
+                type text NOT NULL,
+                unit text,
+                metric_code text,
+                reset_period text,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+
+            CREATE TABLE metrics (
+                id text PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                name text NOT NULL,
+                description text,
+                aggregation text NOT NULL,
+                field text,
+                filters {json} NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+
+            CREATE TABLE plans (
+                id text PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                name text NOT NULL,
+                description text,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL,
+                archived_at {ts}
+            );
+
+            CREATE TABLE plan_versions (
+                id text PRIMARY KEY,
+                plan_id text NOT NULL REFERENCES plans (id),
+                version integer NOT NULL,
+                status text NOT NULL,
+                trial_days integer NOT NULL,
+                created_at {ts} NOT NULL,
+                published_at {ts},
+                UNIQUE (plan_id, version)
+            );
+
+            CREATE TABLE plan_prices (
+                plan_version_id text NOT NULL REFERENCES plan_versions (id),
+                billing_interval text NOT NULL,
+                currency text NOT NULL,
+                amount_minor {bigint} NOT NULL,
+                PRIMARY KEY (plan_version_id, billing_interval, currency)
+            );
+
+            CREATE TABLE plan_entitlements (
+                plan_version_id text NOT NULL REFERENCES plan_versions (id),
+                feature_id text NOT NULL REFERENCES features (id),
+                enabled {bool} NOT NULL,
+                limit_value {bigint},
+                enforcement text NOT NULL,
+                PRIMARY KEY (plan_version_id, feature_id)
+            );
+
+            CREATE TABLE plan_charges (
+                plan_version_id text NOT NULL REFERENCES plan_versions (id),
+                metric_id text NOT NULL REFERENCES metrics (id),
+                currency text NOT NULL,
+                model text NOT NULL,
+                properties {json} NOT NULL,
+                PRIMARY KEY (plan_version_id, metric_id, currency)
+            );
+
+            CREATE TABLE api_keys (
+                id text PRIMARY KEY,
+                kind text NOT NULL,
+                mode text NOT NULL,
+                customer_id text REFERENCES customers (id),
+                name text NOT NULL,
+                description text,
+                display_prefix text NOT NULL,
+                last_four text NOT NULL,
+                key_hash text NOT NULL UNIQUE,
+                scopes {json} NOT NULL,
+                expires_at {ts},
+                revoked_at {ts},
+                last_used_at {ts},
+                rotated_from text,
+                created_by text,
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_api_keys_customer ON api_keys (customer_id);
+
+            CREATE TABLE audit_log (
+                id text PRIMARY KEY,
+                actor_type text NOT NULL,
+                actor_id text,
+                action text NOT NULL,
+                resource_type text NOT NULL,
+                resource_id text NOT NULL,
+                customer_id text,
+                before_state {json},
+                after_state {json},
+                request_id text,
+                occurred_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_audit_log_resource ON audit_log (resource_id);
+            CREATE INDEX ix_audit_log_customer ON audit_log (customer_id);
+
+            CREATE TABLE idempotency_keys (
+                scope text NOT NULL,
+                idempotency_key text NOT NULL,
+                request_hash text NOT NULL,
+                status text NOT NULL,
+                response_status integer,
+                response_content_type text,
+                response_body text,
+                created_at {ts} NOT NULL,
+                PRIMARY KEY (scope, idempotency_key)
+            );
+            CREATE INDEX ix_idempotency_keys_created ON idempotency_keys (created_at);
+            """),
+    ];
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.ApiKeys;
+using Tollgate.Audit;
+using Tollgate.Catalog;
+using Tollgate.Common;
+using Tollgate.Customers;
+using Tollgate.Idempotency;
+using Tollgate.Operations;
+using Tollgate.Storage;
+
+namespace Tollgate;
+
+/// <summary>Composes the one deployable: every feature's services and endpoints.</summary>
+public static class TollgateApp
+{
+    public const string DefaultUrl = "http://localhost:8080";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddEnvironmentVariables("TOLLGATE_");
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddStorage(builder.Configuration);
+        services.AddSingleton<AuditLog>();
+        services.AddApiKeys(builder.Configuration);
+        services.AddCustomers();
+        services.AddCatalog();
+        services.AddIdempotency();
+        services.AddOperations();
+        services.AddTollgateOpenApi();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseWhen(
+            c => c.Request.Path.StartsWithSegments("/api"),
+            api => api.UseMiddleware<ApiKeyAuthentication>().UseMiddleware<IdempotencyMiddleware>());
+
+        app.MapGet("/", () => TypedResults.Ok(new { name = "Tollgate", docs = "/docs", openapi = "/openapi/v1.json", health = "/health/ready" }))
+            .ExcludeFromDescription();
+        app.MapOperations();
+        app.MapTollgateDocs();
+        app.MapGroup("/api/v1")
+            .MapCustomerEndpoints()
+            .MapApiKeyEndpoints()
+            .MapCatalogEndpoints()
+            .MapAuditEndpoints();
+        return app;
+    }
+}
