@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, and integration tests on SQLite and on a throwaway PostgreSQL that this script
+# installs (from apt, if missing), starts on 127.0.0.1 and stops again. PostgreSQL tests never skip: if the
+# server cannot start, this script fails.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '\n== %s\n' "$*"; }
+
+find_pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+
+PGBIN=$(find_pgbin || true)
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
+  log "Installing PostgreSQL from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  PGBIN=$(find_pgbin)
+fi
+
+PGDIR=$(mktemp -d /tmp/tollgate-pg.XXXXXX)
+PGPORT=${TOLLGATE_TEST_PGPORT:-$(( 20000 + RANDOM % 20000 ))}
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PGDIR"; fi
+chmod 755 "$PGDIR"
+
+stop_pg() {
+  as_postgres "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$PGDIR"
+}
+trap stop_pg EXIT
+
+log "Starting PostgreSQL ($("$PGBIN/postgres" --version)) on 127.0.0.1:$PGPORT"
+as_postgres "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+# fsync off is fine for tests that never pull the plug; durability is measured in bench/, not here.
+as_postgres "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/pg.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDIR -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null \
+  || { cat "$PGDIR/pg.log"; exit 1; }
+export TOLLGATE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres;Pooling=true"
+
+log "Building"
+dotnet build Tollgate.slnx -c Release --nologo -v quiet
+
+log "Running tests"
+set +e
+dotnet test Tollgate.slnx -c Release --no-build --nologo --logger "console;verbosity=minimal" 2>&1 | tee "$PGDIR/test.log"
+status=${PIPESTATUS[0]}
+set -e
+
+passed=$(grep -oE 'Passed: +[0-9]+' "$PGDIR/test.log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$PGDIR/test.log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$PGDIR/test.log" | awk '{s+=$2} END {print s+0}')
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi

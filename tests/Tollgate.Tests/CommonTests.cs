@@ -1,0 +1,80 @@
+using Tollgate.Common;
+using Tollgate.Storage;
+
+namespace Tollgate.Tests;
+
+public class CommonTests
+{
+    sealed class ManualTime(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
+    public void Ids_carry_their_prefix_and_sort_by_creation_time()
+    {
+        var time = new ManualTime(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var first = Ids.New(Ids.Customer, time);
+        time.Now = time.Now.AddMilliseconds(1);
+        var second = Ids.New(Ids.Customer, time);
+
+        first.ShouldStartWith("cus_");
+        Ids.HasPrefix(first, Ids.Customer).ShouldBeTrue();
+        string.CompareOrdinal(first, second).ShouldBeLessThan(0);
+    }
+
+    [Theory]
+    [InlineData("usd", "USD", 2)]
+    [InlineData("JPY", "JPY", 0)]
+    [InlineData("kwd", "KWD", 3)]
+    public void Currencies_are_canonical_with_their_minor_units(string given, string code, int digits)
+    {
+        Currencies.Normalize(given).ShouldBe(code);
+        Currencies.MinorUnits(code).ShouldBe(digits);
+    }
+
+    [Theory]
+    [InlineData("XYZ")]
+    [InlineData("US")]
+    [InlineData(null)]
+    public void Unknown_currencies_are_null(string? given) => Currencies.Normalize(given).ShouldBeNull();
+
+    [Theory]
+    [InlineData("IN", "INR")]
+    [InlineData("DE", "EUR")]
+    [InlineData("GB", "GBP")]
+    [InlineData("US", "USD")]
+    [InlineData(null, "USD")]
+    public void A_country_suggests_a_currency(string? country, string currency) => Currencies.DefaultFor(country).ShouldBe(currency);
+
+    [Fact]
+    public void A_postgres_url_becomes_an_npgsql_connection_string()
+    {
+        var target = ConnectionTarget.Parse("postgres://app:s%40cret@db.internal:6543/tollgate");
+        target.Kind.ShouldBe(DatabaseKind.Postgres);
+        target.ConnectionString.ShouldContain("Host=db.internal");
+        target.ConnectionString.ShouldContain("Port=6543");
+        target.ConnectionString.ShouldContain("Password=s@cret");
+        target.Redacted().ShouldNotContain("s@cret");
+    }
+
+    [Fact]
+    public void No_connection_string_means_the_default_sqlite_file()
+    {
+        var target = ConnectionTarget.Parse("");
+        target.Kind.ShouldBe(DatabaseKind.Sqlite);
+        target.ConnectionString.ShouldContain("data/tollgate.db");
+    }
+
+    [Fact]
+    public void Migrations_have_the_same_columns_on_both_databases()
+    {
+        foreach (var migration in Migrations.All)
+        {
+            migration.For(DatabaseKind.Postgres).ShouldNotContain("{");
+            migration.For(DatabaseKind.Sqlite).ShouldNotContain("{");
+        }
+    }
+}
