@@ -1,1 +1,3 @@
-Console.WriteLine("b");
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Tollgate.Benchmarks.KeyVerificationBenchmark).Assembly).Run(args);

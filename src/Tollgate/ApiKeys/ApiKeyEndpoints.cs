@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.Common;
 
@@ -18,7 +19,7 @@ public static class ApiKeyEndpoints
     }
 
     static async Task<Results<Ok<Page<ApiKeyView>>, ProblemHttpResult>> List(
-        Caller caller, ApiKeyStore store, string? customerId, KeyKind? kind, int? limit, string? cursor, CancellationToken ct)
+        Caller caller, ApiKeyStore store, [FromQuery(Name = "customer_id")] string? customerId, KeyKind? kind, int? limit, string? cursor, CancellationToken ct)
     {
         var page = new PageRequest(limit, cursor);
         if (page.Check() is { } invalid) return invalid.ToProblem();

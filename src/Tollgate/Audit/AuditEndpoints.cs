@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
 using Tollgate.Common;
@@ -14,7 +15,12 @@ public static class AuditEndpoints
     }
 
     static async Task<Results<Ok<Page<AuditEntry>>, ProblemHttpResult>> List(
-        AuditLog log, string? resourceId, string? resourceType, string? actorId, string? action, string? customerId,
+        AuditLog log,
+        [FromQuery(Name = "resource_id")] string? resourceId,
+        [FromQuery(Name = "resource_type")] string? resourceType,
+        [FromQuery(Name = "actor_id")] string? actorId,
+        string? action,
+        [FromQuery(Name = "customer_id")] string? customerId,
         int? limit, string? cursor, CancellationToken ct)
     {
         var page = new PageRequest(limit, cursor);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
 using Tollgate.Common;
@@ -66,6 +67,6 @@ public static class CatalogEndpoints
         (await store.DeleteFeatureAsync(code, caller.Actor, ct)).ToOk();
 
     static async Task<Results<Ok<CatalogApplyResult>, ProblemHttpResult>> Apply(
-        Caller caller, CatalogApplier applier, CatalogDocument document, bool? dryRun, CancellationToken ct) =>
+        Caller caller, CatalogApplier applier, CatalogDocument document, [FromQuery(Name = "dry_run")] bool? dryRun, CancellationToken ct) =>
         (await applier.ApplyAsync(document, dryRun == true, caller.Actor, ct)).ToOk();
 }

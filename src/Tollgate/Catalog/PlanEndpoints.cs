@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
 using Tollgate.Common;
@@ -22,7 +23,7 @@ public static class PlanEndpoints
     }
 
     static async Task<Results<Ok<Page<Plan>>, ProblemHttpResult>> List(
-        PlanStore store, bool? includeArchived, int? limit, string? cursor, CancellationToken ct)
+        PlanStore store, [FromQuery(Name = "include_archived")] bool? includeArchived, int? limit, string? cursor, CancellationToken ct)
     {
         var page = new PageRequest(limit, cursor);
         return page.Check() is { } invalid ? invalid.ToProblem() : TypedResults.Ok(await store.ListAsync(includeArchived == true, page, ct));

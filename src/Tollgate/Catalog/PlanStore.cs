@@ -15,7 +15,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
         if (check.Failed) return check.ToError();
         try
         {
-            return await database.InTransactionAsync<Result<Plan>>(async (_, tx) =>
+            return await database.InTransactionAsync<Plan>(async (_, tx) =>
             {
                 if (await FindPlanAsync(tx, request.Code!) is not null)
                 {

@@ -20,21 +20,49 @@ public static class Ids
     public const string ApiKey = "key";
     public const string Audit = "aud";
 
+    static readonly Lock Gate = new();
+    static ulong _lastMs;
+    static UInt128 _lastRandom;
+
+    /// <summary>
+    /// A new id. Within one millisecond (or if the clock steps back) the random part counts up from the last one,
+    /// so ids from one process are strictly increasing, as ULID's monotonic mode does.
+    /// </summary>
     public static string New(string prefix, TimeProvider time)
     {
+        var now = (ulong)Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds());
+        ulong ms;
+        UInt128 random;
+        lock (Gate)
+        {
+            if (now > _lastMs)
+            {
+                Span<byte> bytes = stackalloc byte[16];
+                RandomNumberGenerator.Fill(bytes);
+                // 80 bits, with the top bit clear so a long run of ids in one millisecond cannot overflow.
+                random = new UInt128(BitConverter.ToUInt64(bytes) & 0x7FFF, BitConverter.ToUInt64(bytes[8..]));
+                _lastMs = now;
+            }
+            else
+            {
+                random = _lastRandom + 1;
+            }
+
+            _lastRandom = random;
+            ms = _lastMs;
+        }
+
         Span<char> body = stackalloc char[26];
-        var ms = (ulong)time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var i = 9; i >= 0; i--)
         {
             body[i] = Alphabet[(int)(ms & 31)];
             ms >>= 5;
         }
 
-        Span<byte> random = stackalloc byte[16];
-        RandomNumberGenerator.Fill(random);
-        for (var i = 10; i < 26; i++)
+        for (var i = 25; i >= 10; i--)
         {
-            body[i] = Alphabet[random[i - 10] & 31];
+            body[i] = Alphabet[(int)(random & 31)];
+            random >>= 5;
         }
 
         return string.Concat(prefix, "_", body);

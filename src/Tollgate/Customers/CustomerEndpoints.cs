@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
 using Tollgate.Common;
@@ -34,7 +35,7 @@ public static class CustomerEndpoints
     }
 
     static async Task<Results<Ok<Page<Customer>>, ProblemHttpResult>> List(
-        CustomerStore store, string? externalId, string? email, int? limit, string? cursor, CancellationToken ct)
+        CustomerStore store, [FromQuery(Name = "external_id")] string? externalId, string? email, int? limit, string? cursor, CancellationToken ct)
     {
         var page = new PageRequest(limit, cursor);
         return page.Check() is { } invalid ? invalid.ToProblem() : TypedResults.Ok(await store.ListAsync(externalId, email, page, ct));

@@ -67,5 +67,16 @@ public sealed class Database : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Runs <paramref name="work"/> in one transaction, committed only if it succeeds: a failed result writes nothing.</summary>
+    public async Task<Common.Result<T>> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<Common.Result<T>>> work, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var result = await work(connection, transaction);
+        if (result.IsOk) await transaction.CommitAsync(ct);
+        else await transaction.RollbackAsync(ct);
+        return result;
+    }
+
     public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
