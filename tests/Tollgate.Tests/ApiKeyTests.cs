@@ -126,3 +126,33 @@ public class KeyPolicyTests
         KeyPolicy.Overlap(new RotateKeyRequest(OverlapSeconds: 31 * 86400), Now).IsOk.ShouldBeFalse();
     }
 }
+
+public class Sha256Tests
+{
+    [Fact]
+    public void Matches_the_platform_sha256_for_every_length_up_to_five_blocks()
+    {
+        var random = new Random(42);
+        for (var length = 0; length <= 320; length++)
+        {
+            var message = new byte[length];
+            random.NextBytes(message);
+            var digest = new byte[32];
+
+            Sha256.Hash(message, digest);
+
+            digest.ShouldBe(System.Security.Cryptography.SHA256.HashData(message), $"length {length}");
+        }
+    }
+
+    [Fact]
+    public void Matches_the_fips_test_vector_for_abc() =>
+        Convert.ToHexStringLower(Hash("abc"u8)).ShouldBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+
+    static byte[] Hash(ReadOnlySpan<byte> message)
+    {
+        var digest = new byte[32];
+        Sha256.Hash(message, digest);
+        return digest;
+    }
+}

@@ -53,11 +53,12 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
         do
         {
             var page = await plans.ListAsync(includeArchived: false, new PageRequest(PageRequest.MaxLimit, cursor), ct);
-            foreach (var plan in page.Data)
+            // A plan with only drafts has no content to export yet; applying it would publish an empty version.
+            foreach (var plan in page.Data.Where(p => p.CurrentVersion is not null))
             {
-                var version = plan.CurrentVersion is { } n ? await plans.GetVersionAsync(plan.Code, n, ct) : null;
-                entries.Add(new CatalogPlan(plan.Code, plan.Name, plan.Description, version?.TrialDays ?? 0,
-                    [.. version?.Prices ?? []], [.. version?.Entitlements ?? []], [.. version?.Charges ?? []]));
+                var version = (await plans.GetVersionAsync(plan.Code, plan.CurrentVersion!.Value, ct))!;
+                entries.Add(new CatalogPlan(plan.Code, plan.Name, plan.Description, version.TrialDays,
+                    [.. version.Prices], [.. version.Entitlements], [.. version.Charges]));
             }
 
             cursor = page.NextCursor;

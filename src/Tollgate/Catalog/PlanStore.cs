@@ -308,9 +308,11 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
                 .OrderBy(p => p.Interval).ThenBy(p => p.Currency, StringComparer.Ordinal).ToList(),
             Entitlements = entitlements.Select(e => e.Type == "boolean"
                 ? new EntitlementSpec(e.Feature, e.Enabled)
-                : new EntitlementSpec(e.Feature, e.Enabled, e.Limit, e.Limit is null, CatalogStore.Parse<Enforcement>(e.Enforcement))).ToList(),
+                : new EntitlementSpec(e.Feature, e.Enabled, e.Limit, e.Limit is null, CatalogStore.Parse<Enforcement>(e.Enforcement)))
+                .OrderBy(e => e.Feature, StringComparer.Ordinal).ToList(),
             Charges = charges.Select(c => new ChargeSpec(c.Metric, c.Currency, CatalogStore.Parse<ChargeModel>(c.Model),
-                ApiJson.Deserialize<ChargeProperties>(c.Properties))).ToList(),
+                ApiJson.Deserialize<ChargeProperties>(c.Properties)))
+                .OrderBy(c => c.Metric, StringComparer.Ordinal).ThenBy(c => c.Currency, StringComparer.Ordinal).ToList(),
             CreatedAt = row.CreatedAt,
             PublishedAt = row.PublishedAt,
         });
