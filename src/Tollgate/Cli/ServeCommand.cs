@@ -11,10 +11,11 @@ static class ServeCommand
         var demo = new Option<bool>("--demo") { Description = "Load the answer-engine catalog and demo customers, and print test keys." };
         var command = TollgateCli.Verb("serve", $"Run the server (on {TollgateApp.DefaultUrl} unless --urls says otherwise).", async (app, parse, ct) =>
         {
-            var generated = await app.Services.GetRequiredService<AdminKeyBootstrap>().RunAsync(ct);
+            // The demo's own admin key counts as the operator's, so a demo start prints no second one.
             var demoKeys = parse.GetValue(demo)
                 ? await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).SeedAsync(ct)
                 : null;
+            var generated = await app.Services.GetRequiredService<AdminKeyBootstrap>().RunAsync(ct);
 
             await app.StartAsync(ct);
             var url = app.Urls.FirstOrDefault() ?? TollgateApp.DefaultUrl;
