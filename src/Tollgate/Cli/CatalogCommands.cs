@@ -36,13 +36,7 @@ static class CatalogCommands
             var result = await app.Services.GetRequiredService<CatalogApplier>().ApplyAsync(document ?? new(), parse.GetValue(dryRun), Actor.Cli, ct);
             if (!result.IsOk)
             {
-                await Console.Error.WriteLineAsync($"tollgate: {result.Error.Message}");
-                foreach (var (field, messages) in result.Error.Errors ?? new Dictionary<string, string[]>())
-                {
-                    foreach (var message in messages) await Console.Error.WriteLineAsync($"  {field}: {message}");
-                }
-
-                return 1;
+                return await TollgateCli.FailAsync(result.Error);
             }
 
             foreach (var change in result.Value.Changes)

@@ -29,13 +29,7 @@ static class KeyCommands
             var created = key.IsOk ? await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync(key.Value, Actor.Cli, ct) : key.Error;
             if (!created.IsOk)
             {
-                await Console.Error.WriteLineAsync($"tollgate: {created.Error.Message}");
-                foreach (var (field, messages) in created.Error.Errors ?? new Dictionary<string, string[]>())
-                {
-                    foreach (var message in messages) await Console.Error.WriteLineAsync($"  {field}: {message}");
-                }
-
-                return 1;
+                return await TollgateCli.FailAsync(created.Error);
             }
 
             Console.WriteLine($"Created {created.Value.Kind.ToString().ToLowerInvariant()} key {created.Value.Id} ({created.Value.Mode.ToString().ToLowerInvariant()}). Its secret, shown only now:");

@@ -64,6 +64,18 @@ public static class TollgateCli
         }
     }
 
+    /// <summary>Prints an expected failure, with its field errors, and gives the exit code for it.</summary>
+    internal static async Task<int> FailAsync(Common.ApiError error)
+    {
+        await Console.Error.WriteLineAsync($"tollgate: {error.Message}");
+        foreach (var (field, messages) in error.Errors ?? new Dictionary<string, string[]>())
+        {
+            foreach (var message in messages) await Console.Error.WriteLineAsync($"  {field}: {message}");
+        }
+
+        return 1;
+    }
+
     static async Task<int> MigrateAsync(WebApplication app, ParseResult parse, CancellationToken ct)
     {
         var database = app.Services.GetRequiredService<Database>();
