@@ -14,7 +14,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         var secret = ApiKeySecret.Generate(key.Kind, key.Mode);
         var result = await database.InTransactionAsync(async (connection, tx) =>
         {
-            if (key.CustomerId is not null && !await CustomerExistsAsync(tx, key.CustomerId))
+            if (key.CustomerId is not null && !await Customers.CustomerStore.ExistsInAsync(tx, key.CustomerId))
             {
                 return (Result<ApiKeyRow>)ApiError.Invalid("customer_id", $"no customer '{key.CustomerId}' exists.");
             }
@@ -38,9 +38,10 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         {
             var old = await FindAsync(tx, id);
             if (old is null) return (Result<(ApiKeyRow, ApiKeyRow, string)>)ApiError.NotFound("key", id);
-            if (old.ToView(now).Status != KeyStatus.Active)
+            var status = old.ToView(now).Status;
+            if (status != KeyStatus.Active)
             {
-                return ApiError.Conflict("key_not_active", $"Key '{id}' is {old.ToView(now).Status.ToString().ToLowerInvariant()} and cannot be rotated.");
+                return ApiError.Conflict("key_not_active", $"Key '{id}' is {status.ToString().ToLowerInvariant()} and cannot be rotated.");
             }
 
             var secret = ApiKeySecret.Generate(old.KindValue, old.ModeValue);
@@ -209,7 +210,4 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
     Task<ApiKeyRow?> FindAsync(DbTransaction tx, string id) =>
         tx.Connection!.QuerySingleOrDefaultAsync<ApiKeyRow?>($"SELECT * FROM api_keys WHERE id = @id{database.ForUpdate}", new { id }, tx);
 
-    static async Task<bool> CustomerExistsAsync(DbTransaction tx, string id) =>
-        await tx.Connection!.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM customers WHERE id = @id AND deleted_at IS NULL", new { id }, tx) > 0;
 }

@@ -38,7 +38,7 @@ public static class CatalogEndpoints
         (await store.PutMetricAsync(spec, createOnly: true, caller.Actor, ct)).ToCreated(m => $"/api/v1/metrics/{m.Code}");
 
     static async Task<Results<Ok<Metric>, ProblemHttpResult>> GetMetric(CatalogStore store, string code, CancellationToken ct) =>
-        (await store.ListMetricsAsync(ct)).FirstOrDefault(m => m.Code == code) is { } metric
+        await store.GetMetricAsync(code, ct) is { } metric
             ? TypedResults.Ok(metric)
             : ApiError.NotFound("metric", code).ToProblem();
 
@@ -54,7 +54,7 @@ public static class CatalogEndpoints
         (await store.PutFeatureAsync(spec, createOnly: true, caller.Actor, ct)).ToCreated(f => $"/api/v1/features/{f.Code}");
 
     static async Task<Results<Ok<Feature>, ProblemHttpResult>> GetFeature(CatalogStore store, string code, CancellationToken ct) =>
-        (await store.ListFeaturesAsync(ct)).FirstOrDefault(f => f.Code == code) is { } feature
+        await store.GetFeatureAsync(code, ct) is { } feature
             ? TypedResults.Ok(feature)
             : ApiError.NotFound("feature", code).ToProblem();
 

@@ -144,6 +144,18 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
         return (await connection.QueryAsync<FeatureRow>("SELECT * FROM features ORDER BY code")).Select(r => r.ToFeature()).ToList();
     }
 
+    public async Task<Metric?> GetMetricAsync(string code, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<MetricRow>("SELECT * FROM metrics WHERE code = @code", new { code }))?.ToMetric();
+    }
+
+    public async Task<Feature?> GetFeatureAsync(string code, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<FeatureRow>("SELECT * FROM features WHERE code = @code", new { code }))?.ToFeature();
+    }
+
     internal static async Task<Dictionary<string, Metric>> MetricsInAsync(DbTransaction tx) =>
         (await tx.Connection!.QueryAsync<MetricRow>("SELECT * FROM metrics", transaction: tx))
             .Select(r => r.ToMetric()).ToDictionary(m => m.Code, StringComparer.Ordinal);

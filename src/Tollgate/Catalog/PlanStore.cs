@@ -79,7 +79,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             await DeleteContentAsync(tx, version.Id);
             await connection.ExecuteAsync("UPDATE plan_versions SET trial_days = @TrialDays WHERE id = @Id", new { normal.Value.TrialDays, version.Id }, tx);
             await InsertContentAsync(tx, version.Id, normal.Value);
-            var updated = (await FindVersionAsync(tx, code, number)).Version!;
+            var updated = (await LoadVersionAsync(tx, plan, number))!;
             await audit.RecordAsync(tx, actor, "plan_version.updated", "plan_version", version.Id, version, updated);
             return (Result<PlanVersion>)updated;
         }, ct);
@@ -130,7 +130,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
         var versions = new List<PlanVersion>();
         for (var n = 1; n <= plan.LatestVersion; n++)
         {
-            if ((await FindVersionAsync(tx, code, n)).Version is { } v) versions.Add(v);
+            if (await LoadVersionAsync(tx, plan, n) is { } v) versions.Add(v);
         }
 
         return versions;
@@ -162,7 +162,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             change = Change.Updated;
         }
 
-        var current = plan.CurrentVersion is { } n ? (await FindVersionAsync(tx, plan.Code, n)).Version : null;
+        var current = plan.CurrentVersion is { } n ? await LoadVersionAsync(tx, plan, n) : null;
         if (current is not null && ApiJson.Serialize(current.ToSpec()) == ApiJson.Serialize(normal.Value)) return (plan, change, current.Version);
 
         var version = await AddVersionInAsync(tx, plan, normal.Value, publish: true, actor, at);
@@ -184,7 +184,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             """,
             new { id, planId = plan.Id, number, trialDays = normal.Value.TrialDays, now = time.Now() }, tx);
         await InsertContentAsync(tx, id, normal.Value);
-        var version = (await FindVersionAsync(tx, plan.Code, number)).Version!;
+        var version = (await LoadVersionAsync(tx, plan, number))!;
         await audit.RecordAsync(tx, actor, "plan_version.created", "plan_version", id, null, version);
         return publish ? await PublishInAsync(tx, version, actor) : version;
     }
@@ -278,11 +278,15 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
     static async Task<(Plan? Plan, PlanVersion? Version)> FindVersionAsync(DbTransaction tx, string code, int number)
     {
         var plan = await FindPlanAsync(tx, code);
-        if (plan is null) return (null, null);
+        return plan is null ? (null, null) : (plan, await LoadVersionAsync(tx, plan, number));
+    }
+
+    static async Task<PlanVersion?> LoadVersionAsync(DbTransaction tx, Plan plan, int number)
+    {
         var connection = tx.Connection!;
         var row = await connection.QuerySingleOrDefaultAsync<VersionRow>(
             "SELECT * FROM plan_versions WHERE plan_id = @Id AND version = @number", new { plan.Id, number }, tx);
-        if (row is null) return (plan, null);
+        if (row is null) return null;
 
         var prices = await connection.QueryAsync<(string Interval, string Currency, long Amount)>(
             "SELECT billing_interval, currency, amount_minor FROM plan_prices WHERE plan_version_id = @Id ORDER BY billing_interval, currency", new { row.Id }, tx);
@@ -297,7 +301,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             WHERE c.plan_version_id = @Id ORDER BY m.code, c.currency
             """, new { row.Id }, tx);
 
-        return (plan, new PlanVersion
+        return new PlanVersion
         {
             Id = row.Id,
             Plan = plan.Code,
@@ -315,7 +319,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
                 .OrderBy(c => c.Metric, StringComparer.Ordinal).ThenBy(c => c.Currency, StringComparer.Ordinal).ToList(),
             CreatedAt = row.CreatedAt,
             PublishedAt = row.PublishedAt,
-        });
+        };
     }
 
     static ApiError Published(string code, int number) => ApiError.Conflict(

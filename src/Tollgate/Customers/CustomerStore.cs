@@ -112,6 +112,11 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
         (await tx.Connection!.QuerySingleOrDefaultAsync<Row>(
             $"SELECT * FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id }, tx))?.ToCustomer();
 
+    /// <summary>Whether a live (not deleted) customer has this id; shared by the stores of records that belong to one.</summary>
+    internal static async Task<bool> ExistsInAsync(DbTransaction tx, string customerId) =>
+        await tx.Connection!.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM customers WHERE id = @customerId AND deleted_at IS NULL", new { customerId }, tx) > 0;
+
     static async Task<bool> ExternalIdTakenAsync(DbTransaction tx, string? externalId, string? exceptId) =>
         externalId is not null && await tx.Connection!.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM customers WHERE external_id = @externalId AND (@exceptId IS NULL OR id <> @exceptId)",

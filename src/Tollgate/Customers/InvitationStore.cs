@@ -19,7 +19,7 @@ public sealed class InvitationStore(Database database, AuditLog audit, MemberSto
         var now = time.Now();
         return await database.InTransactionAsync(async (connection, tx) =>
         {
-            if (!await MemberStore.CustomerExistsAsync(tx, customerId)) return ApiError.NotFound("customer", customerId);
+            if (!await CustomerStore.ExistsInAsync(tx, customerId)) return ApiError.NotFound("customer", customerId);
             if (await MemberStore.FindByEmailAsync(tx, customerId, email) is not null) return MemberStore.MemberExists(email);
 
             // A new invitation replaces any still pending for the same person.

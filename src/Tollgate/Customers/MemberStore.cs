@@ -25,12 +25,12 @@ public sealed class MemberStore(Database database, AuditLog audit, TimeProvider 
     /// <summary>Adds a member inside an open transaction (shared with invitation acceptance).</summary>
     internal async Task<Result<Member>> AddInAsync(DbTransaction tx, string customerId, AddMemberRequest request, Actor actor)
     {
-        if (!await CustomerExistsAsync(tx, customerId)) return ApiError.NotFound("customer", customerId);
+        if (!await CustomerStore.ExistsInAsync(tx, customerId)) return ApiError.NotFound("customer", customerId);
         var email = request.Email!.Trim().ToLowerInvariant();
         if (await FindByEmailAsync(tx, customerId, email) is not null) return MemberExists(email);
 
         var now = time.Now();
-        var isFirst = await OwnerCountAsync(tx, customerId) == 0 && await CountAsync(tx, customerId) == 0;
+        var isFirst = await CountAsync(tx, customerId) == 0;
         var member = new Member
         {
             Id = Ids.New(Ids.Member, time),
@@ -104,10 +104,6 @@ public sealed class MemberStore(Database database, AuditLog audit, TimeProvider 
         return (await connection.QuerySingleOrDefaultAsync<Row>(
             "SELECT * FROM members WHERE id = @id AND customer_id = @customerId", new { id, customerId }))?.ToMember();
     }
-
-    internal static async Task<bool> CustomerExistsAsync(DbTransaction tx, string customerId) =>
-        await tx.Connection!.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM customers WHERE id = @customerId AND deleted_at IS NULL", new { customerId }, tx) > 0;
 
     internal static async Task<Member?> FindByEmailAsync(DbTransaction tx, string customerId, string email) =>
         (await tx.Connection!.QuerySingleOrDefaultAsync<Row>(
