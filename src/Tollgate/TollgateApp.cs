@@ -5,6 +5,7 @@ using Tollgate.Audit;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
+using Tollgate.Gateway;
 using Tollgate.Idempotency;
 using Tollgate.Operations;
 using Tollgate.Storage;
@@ -32,6 +33,7 @@ public static class TollgateApp
         services.AddApiKeys(builder.Configuration);
         services.AddCustomers();
         services.AddCatalog();
+        services.AddGateway(builder.Configuration);
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -48,11 +50,13 @@ public static class TollgateApp
             .ExcludeFromDescription();
         app.MapOperations();
         app.MapTollgateDocs();
+        app.MapGatewayEndpoints();
         app.MapGroup("/api/v1")
             .MapCustomerEndpoints()
             .MapApiKeyEndpoints()
             .MapCatalogEndpoints()
-            .MapAuditEndpoints();
+            .MapAuditEndpoints()
+            .MapUsageRecordEndpoints();
         return app;
     }
 }

@@ -7,7 +7,7 @@ namespace Tollgate.Catalog;
 /// Applies a catalog document in one transaction: all of it or none of it. Applying the same document twice
 /// changes nothing the second time. Things the document does not mention are left alone.
 /// </summary>
-public sealed class CatalogApplier(Database database, CatalogStore catalog, PlanStore plans)
+public sealed class CatalogApplier(Database database, CatalogStore catalog, PlanStore plans, ChangeFeed changes)
 {
     public async Task<Result<CatalogApplyResult>> ApplyAsync(CatalogDocument document, bool dryRun, Actor actor, CancellationToken ct)
     {
@@ -15,33 +15,34 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
 
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var changes = new List<CatalogChange>();
+        var applied = new List<CatalogChange>();
 
         // Metrics first: features and charges refer to them.
         foreach (var (spec, i) in (document.Metrics ?? []).Select((s, i) => (s, i)))
         {
             var result = await catalog.PutMetricInAsync(tx, spec, createOnly: false, actor, $"metrics[{i}].");
             if (!result.IsOk) return result.Error;
-            changes.Add(new("metric", result.Value.Metric.Code, result.Value.Change));
+            applied.Add(new("metric", result.Value.Metric.Code, result.Value.Change));
         }
 
         foreach (var (spec, i) in (document.Features ?? []).Select((s, i) => (s, i)))
         {
             var result = await catalog.PutFeatureInAsync(tx, spec, createOnly: false, actor, $"features[{i}].");
             if (!result.IsOk) return result.Error;
-            changes.Add(new("feature", result.Value.Feature.Code, result.Value.Change));
+            applied.Add(new("feature", result.Value.Feature.Code, result.Value.Change));
         }
 
         foreach (var (entry, i) in (document.Plans ?? []).Select((s, i) => (s, i)))
         {
             var result = await plans.ApplyInAsync(tx, entry, actor, $"plans[{i}].");
             if (!result.IsOk) return result.Error;
-            changes.Add(new("plan", result.Value.Plan.Code, result.Value.Change, result.Value.Version));
+            applied.Add(new("plan", result.Value.Plan.Code, result.Value.Change, result.Value.Version));
         }
 
         if (dryRun) await tx.RollbackAsync(ct);
         else await tx.CommitAsync(ct);
-        return new CatalogApplyResult(dryRun, changes);
+        if (!dryRun) changes.Publish(ChangeKind.Catalog);
+        return new CatalogApplyResult(dryRun, applied);
     }
 
     public async Task<CatalogDocument> ExportAsync(CancellationToken ct)

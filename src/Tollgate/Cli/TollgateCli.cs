@@ -36,6 +36,7 @@ public static class TollgateCli
             app = TollgateApp.Build([.. parse.UnmatchedTokens]);
             _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<ApiKeys.AdminOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<Gateway.GatewayOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {

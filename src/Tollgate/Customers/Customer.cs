@@ -15,6 +15,12 @@ public sealed record Customer
 
     /// <summary>ISO 4217: the currency this customer is billed in.</summary>
     public required string Currency { get; init; }
+
+    /// <summary>
+    /// The code of the plan this customer is on: it decides which models the gateway serves them and, with the
+    /// next issues, their limits. Subscriptions will set it; until then it is set directly.
+    /// </summary>
+    public string? Plan { get; init; }
     public required IReadOnlyDictionary<string, string> Metadata { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }

@@ -8,7 +8,8 @@ public sealed record CreateCustomerRequest(
     string? Email = null,
     string? Country = null,
     string? Currency = null,
-    Dictionary<string, string>? Metadata = null);
+    Dictionary<string, string>? Metadata = null,
+    string? Plan = null);
 
 /// <summary>Absent fields stay as they are; an empty string clears an optional field or a metadata key.</summary>
 public sealed record UpdateCustomerRequest(
@@ -17,7 +18,8 @@ public sealed record UpdateCustomerRequest(
     string? Email = null,
     string? Country = null,
     string? Currency = null,
-    Dictionary<string, string>? Metadata = null);
+    Dictionary<string, string>? Metadata = null,
+    string? Plan = null);
 
 /// <summary>Checks customer requests and produces the record to store: pure, so it is tested without a database.</summary>
 public static class CustomerRules
@@ -37,6 +39,7 @@ public static class CustomerRules
             Country = country,
             Currency = Currencies.Normalize(request.Currency) ?? Currencies.DefaultFor(country),
             Metadata = Merge(new Dictionary<string, string>(), request.Metadata),
+            Plan = Blank(request.Plan),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -57,6 +60,7 @@ public static class CustomerRules
             Country = request.Country is null ? current.Country : Countries.Normalize(request.Country),
             Currency = Currencies.Normalize(request.Currency) ?? current.Currency,
             Metadata = Merge(new Dictionary<string, string>(current.Metadata), request.Metadata),
+            Plan = request.Plan is null ? current.Plan : Blank(request.Plan),
             UpdatedAt = now,
         };
     }

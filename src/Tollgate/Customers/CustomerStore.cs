@@ -7,7 +7,7 @@ using Tollgate.Storage;
 
 namespace Tollgate.Customers;
 
-public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache keys, TimeProvider time)
+public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache keys, ChangeFeed changes, TimeProvider time)
 {
     public async Task<Result<Customer>> CreateAsync(CreateCustomerRequest request, Actor actor, CancellationToken ct)
     {
@@ -18,10 +18,11 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
             return await database.InTransactionAsync(async (connection, tx) =>
             {
                 if (await ExternalIdTakenAsync(tx, customer.Value.ExternalId, null)) return ExternalIdTaken(customer.Value.ExternalId!);
+                if (await UnknownPlanAsync(tx, customer.Value.Plan)) return UnknownPlan(customer.Value.Plan!);
                 await connection.ExecuteAsync(
                     """
-                    INSERT INTO customers (id, external_id, name, email, country, currency, metadata, created_at, updated_at)
-                    VALUES (@Id, @ExternalId, @Name, @Email, @Country, @Currency, @Metadata, @CreatedAt, @UpdatedAt)
+                    INSERT INTO customers (id, external_id, name, email, country, currency, metadata, plan_code, created_at, updated_at)
+                    VALUES (@Id, @ExternalId, @Name, @Email, @Country, @Currency, @Metadata, @PlanCode, @CreatedAt, @UpdatedAt)
                     """,
                     Row.From(customer.Value), tx);
                 await audit.RecordAsync(tx, actor, "customer.created", "customer", customer.Value.Id, null, customer.Value, customer.Value.Id);
@@ -38,23 +39,27 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
     {
         try
         {
-            return await database.InTransactionAsync(async (connection, tx) =>
+            var result = await database.InTransactionAsync(async (connection, tx) =>
             {
                 var current = await FindAsync(tx, id);
                 if (current is null) return ApiError.NotFound("customer", id);
                 var updated = CustomerRules.ForUpdate(current, request, time.Now());
                 if (!updated.IsOk) return updated;
                 if (await ExternalIdTakenAsync(tx, updated.Value.ExternalId, id)) return ExternalIdTaken(updated.Value.ExternalId!);
+                if (updated.Value.Plan != current.Plan && await UnknownPlanAsync(tx, updated.Value.Plan)) return UnknownPlan(updated.Value.Plan!);
                 await connection.ExecuteAsync(
                     """
                     UPDATE customers SET external_id = @ExternalId, name = @Name, email = @Email, country = @Country,
-                                         currency = @Currency, metadata = @Metadata, updated_at = @UpdatedAt
+                                         currency = @Currency, metadata = @Metadata, plan_code = @PlanCode,
+                                         updated_at = @UpdatedAt
                     WHERE id = @Id
                     """,
                     Row.From(updated.Value), tx);
                 await audit.RecordAsync(tx, actor, "customer.updated", "customer", id, current, updated.Value, id);
                 return updated;
             }, ct);
+            if (result.IsOk) changes.Publish(ChangeKind.Customer, id);
+            return result;
         }
         catch (DbException e) when (DbErrors.IsUniqueViolation(e))
         {
@@ -80,6 +85,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
         if (!result.IsOk) return result.Error;
 
         foreach (var keyId in result.Value.Item2) keys.Update(keyId, k => k with { RevokedAt = now });
+        changes.Publish(ChangeKind.Customer, id);
         return result.Value.Item1;
     }
 
@@ -122,6 +128,12 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
             "SELECT COUNT(*) FROM customers WHERE external_id = @externalId AND (@exceptId IS NULL OR id <> @exceptId)",
             new { externalId, exceptId }, tx) > 0;
 
+    static async Task<bool> UnknownPlanAsync(DbTransaction tx, string? plan) =>
+        plan is not null && await tx.Connection!.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM plans WHERE code = @plan AND archived_at IS NULL", new { plan }, tx) == 0;
+
+    static ApiError UnknownPlan(string plan) => ApiError.Invalid("plan", $"There is no active plan '{plan}'.");
+
     static ApiError ExternalIdTaken(string externalId) =>
         ApiError.Conflict("external_id_taken", $"Another customer already has external_id '{externalId}'.");
 
@@ -134,6 +146,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
         public string? Country { get; init; }
         public string Currency { get; init; } = "";
         public string Metadata { get; init; } = "{}";
+        public string? PlanCode { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
@@ -146,6 +159,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
             Country = c.Country,
             Currency = c.Currency,
             Metadata = ApiJson.Serialize(c.Metadata),
+            PlanCode = c.Plan,
             CreatedAt = c.CreatedAt,
             UpdatedAt = c.UpdatedAt,
         };
@@ -159,6 +173,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
             Country = Country,
             Currency = Currency,
             Metadata = ApiJson.Deserialize<Dictionary<string, string>>(Metadata) ?? [],
+            Plan = PlanCode,
             CreatedAt = CreatedAt,
             UpdatedAt = UpdatedAt,
         };

@@ -166,5 +166,62 @@ public static class Migrations
             );
             CREATE INDEX ix_idempotency_keys_created ON idempotency_keys (created_at);
             """),
+        new(2, "gateway", """
+            ALTER TABLE customers ADD COLUMN plan_code text;
+
+            CREATE TABLE usage_records (
+                id text PRIMARY KEY,
+                customer_id text,
+                key_id text NOT NULL,
+                mode text NOT NULL,
+                end_user text,
+                operation text NOT NULL,
+                requested_model text NOT NULL,
+                served_model text,
+                provider text,
+                input_tokens {bigint} NOT NULL,
+                output_tokens {bigint} NOT NULL,
+                cached_tokens {bigint} NOT NULL,
+                cache_write_tokens {bigint} NOT NULL,
+                reasoning_tokens {bigint} NOT NULL,
+                images integer NOT NULL,
+                status text NOT NULL,
+                http_status integer NOT NULL,
+                error_code text,
+                streamed {bool} NOT NULL,
+                usage_estimated {bool} NOT NULL,
+                cache_hit {bool} NOT NULL,
+                attempts integer NOT NULL,
+                latency_ms {bigint} NOT NULL,
+                time_to_first_token_ms {bigint},
+                cost_nanos {bigint} NOT NULL,
+                charge_nanos {bigint} NOT NULL,
+                price_version text NOT NULL,
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_usage_records_customer ON usage_records (customer_id, created_at);
+
+            CREATE TABLE gateway_providers (
+                name text PRIMARY KEY,
+                kind text NOT NULL,
+                base_url text NOT NULL,
+                api_key_ciphertext text,
+                api_key_last_four text,
+                timeout_seconds integer NOT NULL,
+                headers {json} NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+
+            CREATE TABLE gateway_models (
+                alias text PRIMARY KEY,
+                type text NOT NULL,
+                feature text,
+                deployments {json} NOT NULL,
+                fallbacks {json} NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            """),
     ];
 }

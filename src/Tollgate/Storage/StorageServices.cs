@@ -17,6 +17,7 @@ public static class StorageServices
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.TryAddSingleton(sp => new Database(ConnectionTarget.Parse(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString)));
+        services.TryAddSingleton<Common.ChangeFeed>();
         services.TryAddSingleton<Migrator>();
         return services;
     }

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using Dapper;
+using Tollgate.Storage;
+
+namespace Tollgate.Gateway.Access;
+
+/// <summary>
+/// Customers' plans and enabled features, held in memory so the gateway does not wait on the database: a customer
+/// costs one query the first time, then is served from memory and refreshed in the background once it is
+/// <see cref="Freshness"/> old. Changes made through this node are seen at once (<see cref="Invalidate"/>).
+/// </summary>
+public sealed class CustomerAccessCache(Database database, TimeProvider time, ILogger<CustomerAccessCache> log)
+{
+    public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(5);
+
+    readonly ConcurrentDictionary<string, CustomerAccess> _byId = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, string> _idByExternalId = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Task> _refreshing = new(StringComparer.Ordinal);
+
+    /// <summary>The customer by Tollgate id or external id, or null if there is no live customer with it.</summary>
+    public async ValueTask<CustomerAccess?> GetAsync(string idOrExternalId, CancellationToken ct)
+    {
+        var id = _idByExternalId.TryGetValue(idOrExternalId, out var mapped) ? mapped : idOrExternalId;
+        if (_byId.TryGetValue(id, out var cached))
+        {
+            if (time.GetUtcNow().UtcTicks - cached.LoadedAtTicks > Freshness.Ticks) RefreshInBackground(id);
+            return cached;
+        }
+
+        return await LoadAsync(idOrExternalId, ct);
+    }
+
+    public void Invalidate(string customerId)
+    {
+        if (_byId.TryRemove(customerId, out var removed) && removed.ExternalId is { } external) _idByExternalId.TryRemove(external, out _);
+    }
+
+    /// <summary>Forgets every customer, for when plans themselves changed.</summary>
+    public void Clear()
+    {
+        _byId.Clear();
+        _idByExternalId.Clear();
+    }
+
+    void RefreshInBackground(string id)
+    {
+        if (_refreshing.ContainsKey(id)) return;
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                if (await LoadAsync(id, CancellationToken.None) is null) Invalidate(id);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "Refreshing customer {CustomerId} failed; serving what is cached.", id);
+            }
+            finally
+            {
+                _refreshing.TryRemove(id, out _);
+            }
+        });
+        _refreshing.TryAdd(id, task);
+    }
+
+    async Task<CustomerAccess?> LoadAsync(string idOrExternalId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var customer = await connection.QuerySingleOrDefaultAsync<(string Id, string? ExternalId, string? PlanCode)>(
+            "SELECT id, external_id, plan_code FROM customers WHERE (id = @key OR external_id = @key) AND deleted_at IS NULL",
+            new { key = idOrExternalId });
+        if (customer.Id is null) return null;
+
+        var features = customer.PlanCode is null
+            ? []
+            : await connection.QueryAsync<string>(
+                """
+                SELECT f.code
+                FROM plans p
+                JOIN plan_versions v ON v.plan_id = p.id
+                JOIN plan_entitlements e ON e.plan_version_id = v.id
+                JOIN features f ON f.id = e.feature_id
+                WHERE p.code = @plan AND p.archived_at IS NULL AND e.enabled = @yes
+                  AND v.version = (SELECT MAX(x.version) FROM plan_versions x WHERE x.plan_id = p.id AND x.status = 'published')
+                """,
+                new { plan = customer.PlanCode, yes = true });
+        var access = new CustomerAccess(customer.Id, customer.ExternalId, customer.PlanCode, features.ToFrozenSet(StringComparer.Ordinal), time.GetUtcNow().UtcTicks);
+        _byId[access.CustomerId] = access;
+        if (access.ExternalId is not null) _idByExternalId[access.ExternalId] = access.CustomerId;
+        return access;
+    }
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Tollgate.Common;
+using Tollgate.Gateway.Access;
+using Tollgate.Gateway.Pricing;
+using Tollgate.Gateway.Routing;
+using Tollgate.Gateway.Sandbox;
+using Tollgate.Gateway.Usage;
+
+namespace Tollgate.Gateway;
+
+public static class GatewayServices
+{
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidation>();
+        services.TryAddSingleton<ChangeFeed>();
+        services.TryAddSingleton<RouteRegistry>();
+        services.TryAddSingleton<CustomerAccessCache>();
+        services.TryAddSingleton<GatewayAuthenticator>();
+        services.TryAddSingleton<SandboxHandler>();
+        services.TryAddSingleton<UpstreamClients>();
+        services.TryAddSingleton<PriceBook>();
+        services.TryAddSingleton<ResponseCache>();
+        services.TryAddSingleton<UsageStore>();
+        services.TryAddSingleton<UsageWriter>();
+        services.AddHostedService(s => s.GetRequiredService<UsageWriter>());
+        services.AddHostedService<GatewayCacheInvalidation>();
+        services.TryAddSingleton<GatewayHandler>();
+        return services;
+    }
+}
+
+/// <summary>Refuses to start with providers or models that cannot work: unknown providers, bad URLs, dangling fallbacks.</summary>
+sealed class GatewayOptionsValidation : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var (_, errors) = RouteTable.Build(options.Providers, options.Models);
+        var all = errors.ToList();
+        if (options.MaxAttempts is < 1 or > 10) all.Add("Gateway:MaxAttempts must be between 1 and 10.");
+        if (options.Cache.HitChargeRatio is < 0 or > 1) all.Add("Gateway:Cache:HitChargeRatio must be between 0 and 1.");
+        foreach (var (model, price) in options.Prices)
+        {
+            if (price.Input < 0 || price.Output < 0 || price.PerImage < 0 || price.PerRequest < 0) all.Add($"Gateway:Prices:{model}: prices cannot be negative.");
+        }
+
+        return all.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(all);
+    }
+}
+
+/// <summary>Drops cached customer access when customers or plans change on this node.</summary>
+sealed class GatewayCacheInvalidation(ChangeFeed changes, CustomerAccessCache customers) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        changes.Changed += OnChanged;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        changes.Changed -= OnChanged;
+        return Task.CompletedTask;
+    }
+
+    void OnChanged(ChangeKind kind, string? id)
+    {
+        if (kind == ChangeKind.Customer && id is not null) customers.Invalidate(id);
+        else if (kind == ChangeKind.Catalog) customers.Clear();
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+
+namespace Tollgate.Gateway.Protocols;
+
+/// <summary>
+/// A failure answered by the gateway itself, written in the caller's wire format: OpenAI's
+/// <c>{"error":{"message","type","param","code"}}</c> or Anthropic's <c>{"type":"error","error":{"type","message"}}</c>.
+/// </summary>
+public sealed record GatewayError(int Status, string Code, string Message, string? Param = null, int? RetryAfterSeconds = null)
+{
+    public static GatewayError Invalid(string message, string? param = null) => new(400, "invalid_request", message, param);
+
+    public static GatewayError ModelNotFound(string model) =>
+        new(404, "model_not_found", $"The model '{model}' does not exist on this gateway.", "model");
+
+    public static GatewayError ModelNotAllowed(string model, string? plan) =>
+        new(403, "model_not_allowed", plan is null
+            ? $"The model '{model}' needs a plan that includes it, and this customer has no plan."
+            : $"The model '{model}' is not included in the '{plan}' plan.", "model");
+
+    /// <summary>OpenAI's error <c>type</c> for a status.</summary>
+    public string OpenAIType => Status switch
+    {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "invalid_request_error",
+        429 => "rate_limit_error",
+        >= 500 => "api_error",
+        _ => "invalid_request_error",
+    };
+
+    /// <summary>Anthropic's error <c>type</c> for a status.</summary>
+    public string AnthropicType => Status switch
+    {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 => "overloaded_error",
+        >= 500 => "api_error",
+        _ => "invalid_request_error",
+    };
+
+    public byte[] ToJson(GatewayProtocol protocol)
+    {
+        using var buffer = new MemoryStream(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (protocol == GatewayProtocol.Anthropic)
+            {
+                json.WriteString("type", "error");
+                json.WriteStartObject("error");
+                json.WriteString("type", AnthropicType);
+                json.WriteString("message", Message);
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WriteStartObject("error");
+                json.WriteString("message", Message);
+                json.WriteString("type", OpenAIType);
+                if (Param is null) json.WriteNull("param");
+                else json.WriteString("param", Param);
+                json.WriteString("code", Code);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    public async Task WriteAsync(HttpContext context, GatewayProtocol protocol)
+    {
+        var response = context.Response;
+        response.StatusCode = Status;
+        response.ContentType = "application/json";
+        if (RetryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await response.Body.WriteAsync(ToJson(protocol), context.RequestAborted);
+    }
+
+    /// <summary>
+    /// An upstream's error body restated for the caller: the upstream's message and type kept, whichever format
+    /// it came in, so that translation does not lose what went wrong.
+    /// </summary>
+    public static GatewayError FromUpstream(int status, ReadOnlySpan<byte> body, int? retryAfter)
+    {
+        string? message = null;
+        string? code = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(body.ToArray());
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error))
+            {
+                if (error.ValueKind == JsonValueKind.Object)
+                {
+                    message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+                    code = error.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()
+                        : error.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+                }
+                else if (error.ValueKind == JsonValueKind.String)
+                {
+                    message = error.GetString();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return new GatewayError(status, code ?? "upstream_error", message ?? $"The model provider answered {status}.", RetryAfterSeconds: retryAfter);
+    }
+}
