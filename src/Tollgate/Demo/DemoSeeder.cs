@@ -18,9 +18,9 @@ public sealed class DemoSeeder(CatalogApplier catalog, CustomerStore customers, 
 
     static readonly CreateCustomerRequest[] Customers =
     [
-        new("Acme Research", "demo_acme", "billing@acme.example", "US", null, new() { ["segment"] = "startup" }),
-        new("Globex India", "demo_globex", "accounts@globex.example", "IN", null, new() { ["segment"] = "smb" }),
-        new("Initech GmbH", "demo_initech", "finance@initech.example", "DE", null, new() { ["segment"] = "enterprise" }),
+        new("Acme Research", "demo_acme", "billing@acme.example", "US", null, new() { ["segment"] = "startup" }, "pro"),
+        new("Globex India", "demo_globex", "accounts@globex.example", "IN", null, new() { ["segment"] = "smb" }, "free"),
+        new("Initech GmbH", "demo_initech", "finance@initech.example", "DE", null, new() { ["segment"] = "enterprise" }, "team"),
     ];
 
     public async Task<DemoKeys> SeedAsync(CancellationToken ct)

@@ -101,7 +101,7 @@ public sealed class GatewayHandler(
         TimeSpan? cacheTtl = request.Stream ? null : cache.TtlFor(context.Request, caller.Customer?.Plan);
         if (cacheTtl is not null)
         {
-            cacheKey = ResponseCache.Key(caller.Customer?.CustomerId ?? caller.Key.Id, request.OperationName, route.Alias, JsonSerializer.SerializeToUtf8Bytes(request.Body));
+            cacheKey = ResponseCache.Key(caller.Customer?.CustomerId ?? caller.Key.Id, request.OperationName, route.Alias, JsonSerializer.SerializeToUtf8Bytes(request.Body, WireJson.Options));
             if (cache.Get(cacheKey) is { } hit)
             {
                 await AnswerFromCacheAsync(context, call, hit);
@@ -254,7 +254,7 @@ public sealed class GatewayHandler(
         JsonObject answer = request.Protocol == GatewayProtocol.OpenAI
             ? AnthropicForOpenAIClients.Response(root, request.Model, Json.UnixNow(time), out translated)
             : OpenAIForAnthropicClients.Response(root, request.Model, out translated);
-        return (JsonSerializer.SerializeToUtf8Bytes(answer), translated);
+        return (JsonSerializer.SerializeToUtf8Bytes(answer, WireJson.Options), translated);
     }
 
     async Task AnswerFromCacheAsync(HttpContext context, GatewayCall call, ResponseCache.Entry hit)

@@ -42,7 +42,7 @@ public static class UpstreamRequests
 
         var message = new HttpRequestMessage(HttpMethod.Post, provider.Endpoint(path))
         {
-            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body)),
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, WireJson.Options)),
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (request.Stream) message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));

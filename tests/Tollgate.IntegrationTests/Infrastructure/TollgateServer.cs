@@ -27,6 +27,9 @@ public abstract class TollgateServer : IAsyncLifetime
 
     public string ConnectionString => _database!.ConnectionString;
 
+    /// <summary>The model provider the gateway is configured to call.</summary>
+    public FakeUpstream Upstream { get; private set; } = null!;
+
     protected abstract Task<ITestDatabase> CreateDatabaseAsync();
 
     public ApiClient Client(string? key) => new(BaseAddress, key);
@@ -36,8 +39,10 @@ public abstract class TollgateServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _database = await CreateDatabaseAsync();
+        Upstream = await FakeUpstream.StartAsync();
         _app = TollgateApp.Build(
-            ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning"],
+            ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
+             .. GatewaySettings(Upstream.BaseAddress)],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
         await Get<AdminKeyBootstrap>().RunAsync(CancellationToken.None);
@@ -49,6 +54,68 @@ public abstract class TollgateServer : IAsyncLifetime
         BaseAddress = new Uri(address);
     }
 
+    /// <summary>
+    /// Providers and models pointing at the fake upstream, with fixed prices: fake-gpt $1 in, $0.50 cached, $2 out per
+    /// million tokens; fake-claude $3 in, $0.30 cache read, $3.75 cache write, $15 out; and a 20% markup on the pro plan.
+    /// </summary>
+    static string[] GatewaySettings(Uri upstream)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Providers:fake-openai:Kind"] = "openai",
+            ["Providers:fake-openai:BaseUrl"] = new Uri(upstream, "/v1").ToString(),
+            ["Providers:fake-openai:ApiKey"] = FakeUpstream.OpenAIKey,
+            ["Providers:fake-anthropic:Kind"] = "anthropic",
+            ["Providers:fake-anthropic:BaseUrl"] = new Uri(upstream, "/anthropic/v1").ToString(),
+            ["Providers:fake-anthropic:ApiKey"] = FakeUpstream.AnthropicKey,
+            ["Providers:fake-slow:Kind"] = "openai",
+            ["Providers:fake-slow:BaseUrl"] = new Uri(upstream, "/v1").ToString(),
+            ["Providers:fake-slow:ApiKey"] = FakeUpstream.OpenAIKey,
+            ["Providers:fake-slow:TimeoutSeconds"] = "1",
+            ["Models:gpt-test:Provider"] = "fake-openai",
+            ["Models:gpt-test:Model"] = "fake-gpt",
+            ["Models:claude-test:Provider"] = "fake-anthropic",
+            ["Models:claude-test:Model"] = "fake-claude",
+            ["Models:premium-test:Provider"] = "fake-openai",
+            ["Models:premium-test:Model"] = "fake-gpt",
+            ["Models:premium-test:Feature"] = "premium_models",
+            ["Models:flaky:Provider"] = "fake-openai",
+            ["Models:flaky:Model"] = "fail-500",
+            ["Models:flaky:PriceAs"] = "fake-gpt",
+            ["Models:flaky:Fallbacks:0"] = "gpt-test",
+            ["Models:limited:Provider"] = "fake-openai",
+            ["Models:limited:Model"] = "fail-429",
+            ["Models:hang:Provider"] = "fake-slow",
+            ["Models:hang:Model"] = "hang",
+            ["Models:hang:Fallbacks:0"] = "claude-test",
+            ["Models:bad-json:Provider"] = "fake-openai",
+            ["Models:bad-json:Model"] = "bad-json",
+            ["Models:cut-stream:Provider"] = "fake-openai",
+            ["Models:cut-stream:Model"] = "cut-stream",
+            ["Models:cut-stream:PriceAs"] = "fake-gpt",
+            ["Models:held-stream:Provider"] = "fake-openai",
+            ["Models:held-stream:Model"] = "held-stream",
+            ["Models:held-stream:PriceAs"] = "fake-gpt",
+            ["Models:embed-test:Provider"] = "fake-openai",
+            ["Models:embed-test:Model"] = "fake-embed",
+            ["Models:embed-test:Type"] = "embedding",
+            ["Models:image-test:Provider"] = "fake-openai",
+            ["Models:image-test:Model"] = "fake-image",
+            ["Models:image-test:Type"] = "image",
+            ["Prices:fake-gpt:Input"] = "1",
+            ["Prices:fake-gpt:CachedInput"] = "0.5",
+            ["Prices:fake-gpt:Output"] = "2",
+            ["Prices:fake-claude:Input"] = "3",
+            ["Prices:fake-claude:CachedInput"] = "0.3",
+            ["Prices:fake-claude:CacheWrite"] = "3.75",
+            ["Prices:fake-claude:Output"] = "15",
+            ["Prices:fake-embed:Input"] = "0.1",
+            ["Prices:fake-image:PerImage"] = "0.04",
+            ["Markups:pro"] = "20",
+        };
+        return [.. settings.Select(s => $"--Gateway:{s.Key}={s.Value}")];
+    }
+
     public async Task DisposeAsync()
     {
         if (_app is not null)
@@ -58,6 +125,7 @@ public abstract class TollgateServer : IAsyncLifetime
         }
 
         if (_database is not null) await _database.DisposeAsync();
+        if (Upstream is not null) await Upstream.DisposeAsync();
     }
 }
 

@@ -45,7 +45,7 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
     public byte[] ToJson(GatewayProtocol protocol)
     {
         using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WireJson.Writer))
         {
             json.WriteStartObject();
             if (protocol == GatewayProtocol.Anthropic)

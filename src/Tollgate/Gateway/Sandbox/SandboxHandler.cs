@@ -44,13 +44,13 @@ public sealed class SandboxHandler(TimeProvider time) : HttpMessageHandler
         var answer = SandboxModel.Answer(body);
         var created = Json.UnixNow(time);
         var model = Json.Str(body["model"]) ?? "sandbox";
-        var id = "chatcmpl-sandbox-" + Hash(body.ToJsonString())[..16];
+        var id = "chatcmpl-sandbox-" + Hash(body.ToJsonString(Protocols.WireJson.Options))[..16];
         if (Json.Bool(body["stream"]) != true) return Reply(HttpStatusCode.OK, SandboxModel.Completion(answer, id, model, created));
 
         var stream = new StringBuilder();
         foreach (var chunk in SandboxModel.Chunks(answer, id, model, created, Json.Bool(body["stream_options"]?["include_usage"]) == true))
         {
-            stream.Append("data: ").Append(chunk.ToJsonString()).Append("\n\n");
+            stream.Append("data: ").Append(chunk.ToJsonString(Protocols.WireJson.Options)).Append("\n\n");
         }
 
         stream.Append("data: [DONE]\n\n");
@@ -61,7 +61,7 @@ public sealed class SandboxHandler(TimeProvider time) : HttpMessageHandler
 
     static HttpResponseMessage Reply(HttpStatusCode status, JsonNode body)
     {
-        var response = new HttpResponseMessage(status) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        var response = new HttpResponseMessage(status) { Content = new StringContent(body.ToJsonString(Protocols.WireJson.Options), Encoding.UTF8, "application/json") };
         response.Headers.Add("x-tollgate-sandbox", "true");
         return response;
     }

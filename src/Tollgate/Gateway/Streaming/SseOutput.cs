@@ -28,7 +28,7 @@ public sealed class SseOutput
         }
 
         _buffer.Write("data: "u8);
-        using (var json = new Utf8JsonWriter(_buffer))
+        using (var json = new Utf8JsonWriter(_buffer, Protocols.WireJson.Writer))
         {
             data.WriteTo(json);
         }

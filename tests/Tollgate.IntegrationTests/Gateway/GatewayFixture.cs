@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using Tollgate.Catalog;
+using Tollgate.Common;
+using Tollgate.Gateway.Usage;
+using Tollgate.IntegrationTests.Infrastructure;
+
+namespace Tollgate.IntegrationTests.Gateway;
+
+/// <summary>A customer on a plan with a gateway key, and ways to read back what the gateway recorded.</summary>
+public sealed record GatewayCustomer(string Id, string Key, string EndUser);
+
+public static class GatewayFixture
+{
+    /// <summary>The answer-engine catalog (free without premium models, pro with them) and a new customer on <paramref name="plan"/>.</summary>
+    public static async Task<GatewayCustomer> CustomerAsync(this TollgateServer server, string? plan, string mode = "live")
+    {
+        var applied = await server.Get<CatalogApplier>().ApplyAsync(CatalogTemplates.Load("answer-engine")!, false, Actor.System, CancellationToken.None);
+        applied.IsOk.ShouldBeTrue();
+        var customer = await server.Admin.PostAsync("/api/v1/customers", new { name = "Gateway customer", plan, external_id = $"ext-{Guid.NewGuid():N}" });
+        customer.Status.ShouldBe(HttpStatusCode.Created);
+        var key = await server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer.Id, mode });
+        key.Status.ShouldBe(HttpStatusCode.Created);
+        return new GatewayCustomer(customer.Id, key.Str("secret")!, $"user-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>The usage record of a request, once the background writer has stored it.</summary>
+    public static async Task<UsageRecord> UsageAsync(this TollgateServer server, string requestId)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            await server.Get<UsageWriter>().FlushAsync();
+            if (await server.Get<UsageStore>().GetAsync(requestId, CancellationToken.None) is { } record) return record;
+            await Task.Yield();
+        }
+
+        throw new InvalidOperationException($"No usage record for {requestId}.");
+    }
+
+    /// <summary>The one usage record of the customer's most recent request.</summary>
+    public static async Task<UsageRecord> LastUsageAsync(this TollgateServer server, string customerId)
+    {
+        await server.Get<UsageWriter>().FlushAsync();
+        var page = await server.Get<UsageStore>().ListAsync(customerId, null, null, new PageRequest(1, null), CancellationToken.None);
+        page.Data.Count.ShouldBe(1, "the request should have left a usage record");
+        return page.Data[0];
+    }
+
+    public static HttpRequestMessage Post(TollgateServer server, string path, string key, JsonNode body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.BaseAddress, path))
+        {
+            Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+
+    // fake-gpt usage (120 in, 20 of them cached, 45 out) at $1 / $0.50 / $2 per million: 100 + 10 + 90 = 200 millionths of a dollar.
+    public const long GptCostNanos = 200_000;
+
+    // fake-claude usage (100 in, 30 cache read, 10 cache write, 40 out) at $3 / $0.30 / $3.75 / $15: 300 + 9 + 37.5 + 600.
+    public const long ClaudeCostNanos = 946_500;
+}

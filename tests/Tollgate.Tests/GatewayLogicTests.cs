@@ -1,0 +1,327 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tollgate.Gateway;
+using Tollgate.Gateway.Pricing;
+using Tollgate.Gateway.Routing;
+using Tollgate.Gateway.Streaming;
+using Tollgate.Gateway.Translation;
+
+namespace Tollgate.Tests;
+
+public class PricingTests
+{
+    [Fact]
+    public void Cost_prices_cached_cache_written_and_reasoning_tokens_separately()
+    {
+        var price = new ModelPrice { Input = 3m, CachedInput = 0.3m, CacheWrite = 3.75m, Output = 15m, Reasoning = 20m };
+        var usage = new TokenUsage(Input: 1_000, Output: 500, CachedInput: 200, CacheWrite: 100, Reasoning: 50);
+
+        // 700 × 3 + 200 × 0.3 + 100 × 3.75 + 450 × 15 + 50 × 20 = 10,285 dollars per million tokens
+        CostCalculator.CostNanos(price, usage).ShouldBe(10_285_000);
+    }
+
+    [Fact]
+    public void Missing_cached_and_reasoning_prices_fall_back_to_input_and_output()
+    {
+        var price = new ModelPrice { Input = 1m, Output = 2m };
+        CostCalculator.CostNanos(price, new TokenUsage(Input: 10, Output: 10, CachedInput: 5, Reasoning: 5)).ShouldBe(30_000);
+    }
+
+    [Fact]
+    public void Images_and_requests_are_priced_per_unit_and_markup_rounds_once()
+    {
+        CostCalculator.CostNanos(new ModelPrice { PerImage = 0.04m, PerRequest = 0.001m }, new TokenUsage(Images: 3)).ShouldBe(121_000_000);
+        CostCalculator.WithMarkup(1_000, 20m).ShouldBe(1_200);
+        CostCalculator.WithMarkup(5, 10m).ShouldBe(6); // 5.5 rounds away from zero
+        CostCalculator.CostNanos(new ModelPrice { Input = 0.02m }, new TokenUsage(Input: 1)).ShouldBe(20); // one embedding token is not free
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini", "gpt-4o-mini")]
+    [InlineData("gpt-4o-mini-2024-07-18", "gpt-4o-mini")]
+    [InlineData("gpt-4o-2024-08-06", "gpt-4o")]
+    [InlineData("openai/gpt-4o-mini", "gpt-4o-mini")]
+    [InlineData("claude-sonnet-4-5-20250929", "claude-sonnet-4-5")]
+    public void The_price_table_finds_dated_and_prefixed_model_names(string model, string expected)
+    {
+        var table = PriceTable.Shipped();
+        table.Find(model).ShouldBeSameAs(table.Find(expected));
+        table.Find(expected).ShouldNotBeNull().Source.ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
+    public void Unknown_models_have_no_price_and_overrides_change_the_version()
+    {
+        PriceTable.Shipped().Find("mystery-model-1").ShouldBeNull();
+        PriceTable.Shipped().Find("gpt-4oo").ShouldBeNull(); // a longer name only matches at a separator
+        var overridden = PriceTable.Load(new Dictionary<string, ModelPrice> { ["my-llama"] = new() { Input = 0.1m } });
+        overridden.Version.ShouldStartWith(PriceTable.Shipped().Version + "+ops.");
+        overridden.Find("my-llama").ShouldNotBeNull();
+        PriceTable.Load(null).Version.ShouldBe(PriceTable.Shipped().Version);
+    }
+
+    [Fact]
+    public void Anthropic_usage_adds_its_three_input_counts()
+    {
+        var usage = TokenUsage.FromAnthropic(inputTokens: 100, outputTokens: 40, cacheRead: 30, cacheCreation: 10);
+        (usage.Input, usage.UncachedInput, usage.CachedInput, usage.CacheWrite).ShouldBe((140L, 100L, 30L, 10L));
+    }
+}
+
+public class RoutingTests
+{
+    static readonly UpstreamProvider A = UpstreamProvider.Sandbox with { Name = "a" };
+
+    static ModelRoute Route(string alias, params (string Model, int Weight)[] deployments) =>
+        new(alias, "chat", [.. deployments.Select(d => new Deployment(A, d.Model, d.Weight, null))], [], null);
+
+    [Fact]
+    public void Weighted_deployments_are_all_tried_once_and_fallbacks_come_after()
+    {
+        var main = Route("main", ("m1", 1), ("m2", 3)) with { Fallbacks = ["backup", "missing", "main"] };
+        var backup = Route("backup", ("b1", 1));
+        var plan = RoutePlanner.Plan(main, a => a == "backup" ? backup : null, maxAttempts: 5, new Random(1));
+
+        plan.Select(d => d.Model).Order().ShouldBe(["b1", "m1", "m2"]);
+        plan[^1].Model.ShouldBe("b1");
+    }
+
+    [Fact]
+    public void The_retry_budget_cuts_the_plan()
+    {
+        var main = Route("main", ("m1", 1), ("m2", 1)) with { Fallbacks = ["backup"] };
+        RoutePlanner.Plan(main, _ => Route("backup", ("b1", 1)), maxAttempts: 2, new Random(1)).Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public void Weights_decide_how_often_a_deployment_goes_first()
+    {
+        var route = Route("main", ("light", 1), ("heavy", 9));
+        var random = new Random(42);
+        var heavyFirst = Enumerable.Range(0, 10_000).Count(_ => RoutePlanner.Plan(route, _ => null, 1, random)[0].Model == "heavy");
+        heavyFirst.ShouldBeInRange(8_700, 9_300);
+    }
+
+    [Fact]
+    public void A_zero_weight_deployment_is_never_used()
+    {
+        RoutePlanner.Plan(Route("main", ("off", 0), ("on", 1)), _ => null, 5, new Random(3)).Select(d => d.Model).ShouldBe(["on"]);
+    }
+
+    [Theory]
+    [InlineData("https://api.openai.com/v1", null)]
+    [InlineData("http://localhost:11434/v1", null)]
+    [InlineData("http://169.254.169.254/latest", "link-local")]
+    [InlineData("http://[fd00:ec2::254]/", "link-local")]
+    [InlineData("ftp://example.com", "http")]
+    [InlineData("https://user:pass@example.com/v1", "credentials")]
+    [InlineData("not a url", "absolute")]
+    public void Provider_urls_are_checked_before_anything_is_sent(string url, string? problem)
+    {
+        var result = OutboundUrl.Check(url);
+        if (problem is null) result.ShouldBeNull();
+        else result.ShouldNotBeNull().ShouldContain(problem);
+    }
+
+    [Fact]
+    public void Bad_provider_and_model_definitions_are_reported()
+    {
+        var (table, errors) = RouteTable.Build(
+            new Dictionary<string, ProviderOptions> { ["x"] = new() { Kind = "mystery" }, ["ok"] = new() { Kind = "openai", BaseUrl = "http://127.0.0.1:9/v1" } },
+            new Dictionary<string, ModelOptions>
+            {
+                ["m"] = new() { Provider = "nowhere" },
+                ["n"] = new() { Provider = "ok", Fallbacks = ["ghost"] },
+            });
+
+        errors.ShouldContain(e => e.Contains("mystery"));
+        errors.ShouldContain(e => e.Contains("'nowhere'"));
+        errors.ShouldContain(e => e.Contains("'ghost'"));
+        table.Find("n").ShouldNotBeNull().Deployments[0].Model.ShouldBe("n");
+        table.Providers.ContainsKey("sandbox").ShouldBeTrue();
+    }
+}
+
+public class StreamingTests
+{
+    static async Task<List<(string? Name, string Data, string Raw)>> ReadAllAsync(string text, int chunk)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        using var reader = new SseReader(new TrickleStream(bytes, chunk));
+        var events = new List<(string?, string, string)>();
+        while (await reader.ReadAsync(CancellationToken.None) is { } e) events.Add((e.Name, Encoding.UTF8.GetString(e.Data.Span), Encoding.UTF8.GetString(e.Raw.Span)));
+        return events;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    public async Task Events_are_split_whatever_size_the_network_reads_are(int chunk)
+    {
+        const string text = "event: message_start\ndata: {\"a\":1}\n\n: keep-alive\n\ndata: {\"b\":2}\r\n\r\ndata: line one\ndata: line two\n\ndata: [DONE]\n\n";
+        var events = await ReadAllAsync(text, chunk);
+
+        events.Select(e => e.Name).ShouldBe(["message_start", null, null, null]);
+        events.Select(e => e.Data).ShouldBe(["{\"a\":1}", "{\"b\":2}", "line one\nline two", "[DONE]"]);
+        events[0].Raw.ShouldBe("event: message_start\ndata: {\"a\":1}\n\n");
+    }
+
+    [Fact]
+    public async Task An_event_cut_off_by_the_end_of_the_stream_is_still_read()
+    {
+        var events = await ReadAllAsync("data: {\"a\":1}\n\ndata: {\"partial", 5);
+        events.Select(e => e.Data).ShouldBe(["{\"a\":1}", "{\"partial"]);
+    }
+
+    [Fact]
+    public void The_usage_chunk_is_dropped_only_when_the_client_did_not_ask_for_it()
+    {
+        var usage = Event("""{"id":"x","choices":[],"usage":{"prompt_tokens":7,"completion_tokens":3}}""");
+        foreach (var wants in new[] { true, false })
+        {
+            var relay = new OpenAIPassthroughRelay(wants);
+            var output = new SseOutput();
+            relay.OnEvent(usage, output);
+            output.IsEmpty.ShouldBe(!wants);
+            (relay.Usage.Input, relay.Usage.Output).ShouldBe((7L, 3L));
+        }
+    }
+
+    [Fact]
+    public void An_openai_stream_becomes_anthropic_events_in_order()
+    {
+        var relay = new OpenAIToAnthropicStream("alias", "msg_1");
+        var output = new SseOutput();
+        foreach (var data in new[]
+        {
+            """{"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}""",
+            """{"choices":[{"index":0,"delta":{"content":"Hi"}}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","function":{"name":"f","arguments":"{\"a\""}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]}}]}""",
+            """{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}""",
+            """{"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":4,"prompt_tokens_details":{"cached_tokens":2}}}""",
+            "[DONE]",
+        })
+        {
+            relay.OnEvent(Event(data), output);
+        }
+
+        var events = Encoding.UTF8.GetString(output.Written.Span).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        events.Select(e => e.Split('\n')[0]).ShouldBe([
+            "event: message_start", "event: content_block_start", "event: content_block_delta", "event: content_block_stop",
+            "event: content_block_start", "event: content_block_delta", "event: content_block_delta", "event: content_block_stop",
+            "event: message_delta", "event: message_stop",
+        ]);
+        var delta = JsonNode.Parse(events[8].Split("data: ")[1])!;
+        delta["delta"]!["stop_reason"]!.GetValue<string>().ShouldBe("tool_use");
+        delta["usage"]!["input_tokens"]!.GetValue<long>().ShouldBe(8);
+        delta["usage"]!["cache_read_input_tokens"]!.GetValue<long>().ShouldBe(2);
+        relay.Completed.ShouldBeTrue();
+    }
+
+    static SseEvent Event(string data)
+    {
+        var raw = Encoding.UTF8.GetBytes($"data: {data}\n\n");
+        return new SseEvent(raw, null, raw.AsMemory(6, raw.Length - 8));
+    }
+
+    sealed class TrickleStream(byte[] data, int chunk) : Stream
+    {
+        int _position;
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, chunk), data.Length - _position);
+            Array.Copy(data, _position, buffer, offset, n);
+            _position += n;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => data.Length;
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
+
+public class TranslationTests
+{
+    [Fact]
+    public void An_openai_request_becomes_an_anthropic_one()
+    {
+        var openai = JsonNode.Parse("""
+            {"model":"alias","temperature":1.5,"stop":"END","user":"u1","max_completion_tokens":99,
+             "response_format":{"type":"json_object"},
+             "messages":[
+               {"role":"system","content":"Be brief."},
+               {"role":"user","content":[{"type":"text","text":"What is this?"},{"type":"image_url","image_url":{"url":"data:image/jpeg;base64,QUJD"}}]},
+               {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}}]},
+               {"role":"tool","tool_call_id":"c1","content":"42"},
+               {"role":"user","content":"thanks"}],
+             "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],
+             "tool_choice":"required","parallel_tool_calls":false}
+            """)!.AsObject();
+
+        var anthropic = AnthropicForOpenAIClients.Request(openai, "claude-x", 4096);
+
+        anthropic["model"]!.GetValue<string>().ShouldBe("claude-x");
+        anthropic["max_tokens"]!.GetValue<long>().ShouldBe(99);
+        anthropic["temperature"]!.GetValue<double>().ShouldBe(1.0);
+        anthropic["system"]!.GetValue<string>().ShouldBe($"Be brief.\n\n{AnthropicForOpenAIClients.JsonModeInstruction}");
+        anthropic["stop_sequences"]![0]!.GetValue<string>().ShouldBe("END");
+        anthropic["metadata"]!["user_id"]!.GetValue<string>().ShouldBe("u1");
+        anthropic["tool_choice"]!.ToJsonString().ShouldBe("""{"type":"any","disable_parallel_tool_use":true}""");
+        var messages = anthropic["messages"]!.AsArray();
+        messages.Select(m => m!["role"]!.GetValue<string>()).ShouldBe(["user", "assistant", "user"]);
+        messages[0]!["content"]![1]!["source"]!.ToJsonString().ShouldBe("""{"type":"base64","media_type":"image/jpeg","data":"QUJD"}""");
+        messages[1]!["content"]![0]!["input"]!["x"]!.GetValue<int>().ShouldBe(1);
+        messages[2]!["content"]!.AsArray().Select(b => b!["type"]!.GetValue<string>()).ShouldBe(["tool_result", "text"]);
+    }
+
+    [Fact]
+    public void An_anthropic_request_becomes_an_openai_one()
+    {
+        var anthropic = JsonNode.Parse("""
+            {"model":"alias","max_tokens":50,"stream":true,"system":[{"type":"text","text":"Be brief."}],
+             "metadata":{"user_id":"u2"},
+             "messages":[
+               {"role":"user","content":[{"type":"text","text":"Look"},{"type":"image","source":{"type":"url","url":"https://x/y.png"}}]},
+               {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{"x":1}}]},
+               {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"42"}]}]}],
+             "tools":[{"name":"f","input_schema":{"type":"object"}}],
+             "tool_choice":{"type":"tool","name":"f"}}
+            """)!.AsObject();
+
+        var openai = OpenAIForAnthropicClients.Request(anthropic, "gpt-x");
+
+        openai["stream_options"]!["include_usage"]!.GetValue<bool>().ShouldBeTrue();
+        openai["user"]!.GetValue<string>().ShouldBe("u2");
+        openai["tool_choice"]!["function"]!["name"]!.GetValue<string>().ShouldBe("f");
+        var messages = openai["messages"]!.AsArray();
+        messages.Select(m => m!["role"]!.GetValue<string>()).ShouldBe(["system", "user", "assistant", "tool"]);
+        messages[1]!["content"]![1]!["image_url"]!["url"]!.GetValue<string>().ShouldBe("https://x/y.png");
+        messages[2]!["tool_calls"]![0]!["function"]!["arguments"]!.GetValue<string>().ShouldBe("""{"x":1}""");
+        messages[3]!["content"]!.GetValue<string>().ShouldBe("42");
+    }
+
+    [Fact]
+    public void An_anthropic_answer_becomes_an_openai_completion()
+    {
+        using var message = JsonDocument.Parse("""
+            {"id":"msg_1","content":[{"type":"text","text":"Hi"},{"type":"tool_use","id":"t1","name":"f","input":{"x":1}}],
+             "stop_reason":"max_tokens","usage":{"input_tokens":5,"cache_read_input_tokens":3,"output_tokens":2}}
+            """);
+        var completion = AnthropicForOpenAIClients.Response(message.RootElement, "alias", 123, out var usage);
+
+        completion["choices"]![0]!["finish_reason"]!.GetValue<string>().ShouldBe("length");
+        completion["choices"]![0]!["message"]!["tool_calls"]![0]!["function"]!["arguments"]!.GetValue<string>().ShouldBe("""{"x":1}""");
+        completion["usage"]!["prompt_tokens"]!.GetValue<long>().ShouldBe(8);
+        (usage.Input, usage.CachedInput, usage.Output).ShouldBe((8L, 3L, 2L));
+    }
+}
