@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Gateway overhead benchmark, all on loopback in one run:
+#   a fast local upstream (bench/FakeUpstream), called directly;
+#   Tollgate in front of it (key check, plan access, usage records on, SQLite);
+#   Portkey's open-source gateway 1.15.2 in front of the same upstream.
+# Reports added latency p50/p99 at a fixed rate (hey), maximum throughput (wrk), added time to first byte on
+# streams (curl), and Tollgate's memory. Needs wrk, hey, curl, node/npm (installed from apt if missing).
+# Usage: bench/gateway/run.sh [seconds per run, default 15] [fixed rate per second, default 500]
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$PWD
+ROOT=$(cd ../.. && pwd)
+SECS=${1:-15}
+RATE=${2:-500}
+UP=19001 TG=19002 PK=19003
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }; }
+need wrk wrk; need hey hey; need curl curl; need node nodejs; need npm npm
+
+echo "== building (Release)"
+dotnet build -c Release -v q -nologo "$ROOT/bench/FakeUpstream" >/dev/null
+dotnet build -c Release -v q -nologo "$ROOT/src/Tollgate" >/dev/null
+[ -d node_modules/@portkey-ai/gateway ] || npm install --silent --no-audit --no-fund >/dev/null
+
+wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
+
+echo "== starting the upstream, Tollgate and Portkey"
+dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $UP & PIDS+=($!)
+ADMIN=tg_admin_live_$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
+TOLLGATE_ADMIN_KEY=$ADMIN dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll" serve --urls http://127.0.0.1:$TG \
+  --Storage:ConnectionString="Data Source=$WORK/tollgate.db" --Logging:LogLevel:Default=Warning \
+  --Gateway:Providers:bench:Kind=openai --Gateway:Providers:bench:BaseUrl=http://127.0.0.1:$UP/v1 --Gateway:Providers:bench:ApiKey=sk-bench \
+  --Gateway:Models:gpt-4o-mini:Provider=bench >"$WORK/tollgate.log" 2>&1 & TGPID=$!; PIDS+=($TGPID)
+node -r "$HERE/bind-loopback.cjs" node_modules/@portkey-ai/gateway/build/start-server.js --headless --port=$PK >"$WORK/portkey.log" 2>&1 & PIDS+=($!)
+wait_for http://127.0.0.1:$UP/
+wait_for http://127.0.0.1:$TG/health/live
+wait_for http://127.0.0.1:$PK/
+
+# A customer with a live key, created over the admin API; its requests go through the same plan-access check.
+api() { curl -s -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' "$@"; }
+CUSTOMER=$(api -X POST http://127.0.0.1:$TG/api/v1/customers -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+KEY=$(api -X POST http://127.0.0.1:$TG/api/v1/keys -d "{\"name\":\"bench\",\"customer_id\":\"$CUSTOMER\"}" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
+
+BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32}'
+SBODY='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello."}],"max_tokens":32}'
+echo "$BODY" >"$WORK/body.json"
+declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [portkey]=http://127.0.0.1:$PK/v1/chat/completions)
+declare -A AUTH=([upstream]=sk-bench [tollgate]=$KEY [portkey]=sk-bench)
+PKH="x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
+hdrs() { [ "$1" = portkey ] && echo "$PKH" || echo ""; }
+heyh() { [ "$1" = portkey ] && echo "-H x-portkey-provider:openai -H x-portkey-custom-host:http://127.0.0.1:$UP/v1" || true; }
+
+echo "== warm-up"
+for t in upstream tollgate portkey; do
+  HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t1 -c8 -d3s -s post.lua "${URL[$t]}" >/dev/null
+done
+
+echo "== fixed rate: $RATE requests/s for ${SECS}s (hey), latency"
+for t in upstream tollgate portkey; do
+  # shellcheck disable=SC2046
+  out=$(hey -z ${SECS}s -c 10 -q $((RATE / 10)) -m POST -T application/json -H "Authorization: Bearer ${AUTH[$t]}" $(heyh $t) -d "$BODY" "${URL[$t]}")
+  p50=$(echo "$out" | awk '/ 50%% in/ {print $3}'); p99=$(echo "$out" | awk '/ 99%% in/ {print $3}')
+  codes=$(echo "$out" | awk '/\[[0-9]+\]/ {printf "%s%s ", $1, $2}')
+  printf "%-9s p50 %8.3f ms   p99 %8.3f ms   %s\n" $t "$(echo "$p50*1000" | bc -l)" "$(echo "$p99*1000" | bc -l)" "$codes"
+done
+
+echo "== maximum throughput: wrk -t2 -c64 -d${SECS}s"
+for t in upstream tollgate portkey; do
+  out=$(HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t2 -c64 -d${SECS}s -s post.lua "${URL[$t]}")
+  printf "%-9s %10s req/s   %s   %s\n" $t "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" "$(echo "$out" | grep '^latency')" "$(echo "$out" | grep '^status codes')"
+done
+echo "tollgate memory: $(awk '/VmHWM/ {printf "peak %d MB", $2/1024}' /proc/$TGPID/status), $(awk '/VmRSS/ {printf "now %d MB", $2/1024}' /proc/$TGPID/status)"
+
+echo "== time to first byte on streams: median of 300 sequential requests (curl)"
+for t in upstream tollgate portkey; do
+  H=(-H "Authorization: Bearer ${AUTH[$t]}" -H 'content-type: application/json')
+  [ $t = portkey ] && H+=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: http://127.0.0.1:$UP/v1")
+  for _ in $(seq 1 300); do curl -s -o /dev/null -w '%{time_starttransfer}\n' "${H[@]}" -d "$SBODY" "${URL[$t]}"; done \
+    | sort -n | awk -v t=$t '{a[NR]=$1} END {printf "%-9s ttfb p50 %.3f ms   p99 %.3f ms\n", t, a[int(NR/2)]*1000, a[int(NR*0.99)]*1000}'
+done
+
+echo "== usage records written by Tollgate: $(api "http://127.0.0.1:$TG/api/v1/usage-records?limit=1" | grep -c '"status":"ok"') (1 = recording is on)"
