@@ -63,8 +63,8 @@ echo "== fixed rate: $RATE requests/s for ${SECS}s (hey), latency"
 for t in upstream tollgate portkey; do
   # shellcheck disable=SC2046
   out=$(hey -z ${SECS}s -c 10 -q $((RATE / 10)) -m POST -T application/json -H "Authorization: Bearer ${AUTH[$t]}" $(heyh $t) -d "$BODY" "${URL[$t]}")
-  p50=$(echo "$out" | awk '/ 50%% in/ {print $3}'); p99=$(echo "$out" | awk '/ 99%% in/ {print $3}')
-  codes=$(echo "$out" | awk '/\[[0-9]+\]/ {printf "%s%s ", $1, $2}')
+  p50=$(echo "$out" | awk '/ 50% in/ {print $3}'); p99=$(echo "$out" | awk '/ 99% in/ {print $3}')
+  codes=$(echo "$out" | awk '/^  \[[0-9]+\]/ {printf "%s%s ", $1, $2}')
   printf "%-9s p50 %8.3f ms   p99 %8.3f ms   %s\n" $t "$(echo "$p50*1000" | bc -l)" "$(echo "$p99*1000" | bc -l)" "$codes"
 done
 

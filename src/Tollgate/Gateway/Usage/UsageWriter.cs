@@ -4,17 +4,28 @@ namespace Tollgate.Gateway.Usage;
 
 /// <summary>
 /// Takes usage records off the request path: requests hand them over in memory and go on; one background loop writes
-/// whatever has gathered (up to <see cref="BatchSize"/>) in one transaction. A graceful shutdown writes everything queued.
+/// whatever has gathered (up to <see cref="BatchSize"/>) in one transaction, at most every <see cref="Linger"/>, so
+/// the database sees a few transactions a second however busy the gateway is. A full batch or a flush is written at
+/// once. A graceful shutdown writes everything queued.
 /// </summary>
 public sealed class UsageWriter(UsageStore store, ILogger<UsageWriter> log) : BackgroundService
 {
     public const int BatchSize = 1000;
+    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
 
     readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    volatile TaskCompletionSource _urgent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    int _queued;
 
     public void Write(UsageRecord record)
     {
-        if (!_queue.Writer.TryWrite(record)) log.LogError("Usage record {RequestId} could not be queued: the writer has stopped.", record.Id);
+        if (!_queue.Writer.TryWrite(record))
+        {
+            log.LogError("Usage record {RequestId} could not be queued: the writer has stopped.", record.Id);
+            return;
+        }
+
+        if (Interlocked.Increment(ref _queued) >= BatchSize) _urgent.TrySetResult();
     }
 
     /// <summary>Completes once every record queued before the call is in the database.</summary>
@@ -22,6 +33,7 @@ public sealed class UsageWriter(UsageStore store, ILogger<UsageWriter> log) : Ba
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.Writer.TryWrite(done)) done.SetResult();
+        else _urgent.TrySetResult();
         return done.Task;
     }
 
@@ -29,7 +41,13 @@ public sealed class UsageWriter(UsageStore store, ILogger<UsageWriter> log) : Ba
     {
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken)) await WriteBatchAsync(CancellationToken.None);
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                var urgent = _urgent;
+                if (Volatile.Read(ref _queued) < BatchSize) await Task.WhenAny(Task.Delay(Linger, stoppingToken), urgent.Task);
+                _urgent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                await WriteBatchAsync(CancellationToken.None);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -49,7 +67,11 @@ public sealed class UsageWriter(UsageStore store, ILogger<UsageWriter> log) : Ba
         var waiting = new List<TaskCompletionSource>();
         while (batch.Count < BatchSize && _queue.Reader.TryRead(out var item))
         {
-            if (item is UsageRecord record) batch.Add(record);
+            if (item is UsageRecord record)
+            {
+                batch.Add(record);
+                Interlocked.Decrement(ref _queued);
+            }
             else if (item is TaskCompletionSource flush) waiting.Add(flush);
         }
 
