@@ -21,7 +21,7 @@ sealed class GatewayCall(string requestId, GatewayCaller caller, string operatio
     public int Attempts { get; set; }
     public long? FirstTokenTimestamp { get; set; }
 
-    public UsageRecord ToRecord(TimeProvider time, string priceVersion) => new()
+    public UsageRecord ToRecord(TimeProvider time) => new()
     {
         Id = requestId,
         CustomerId = caller.Customer?.CustomerId,
@@ -49,7 +49,7 @@ sealed class GatewayCall(string requestId, GatewayCaller caller, string operatio
         TimeToFirstTokenMs = FirstTokenTimestamp is { } first ? (long)time.GetElapsedTime(startedTimestamp, first).TotalMilliseconds : null,
         CostNanos = Cost.CostNanos,
         ChargeNanos = Cost.ChargeNanos,
-        PriceVersion = Cost.PriceVersion ?? priceVersion,
+        PriceVersion = Cost.PriceVersion,
         CreatedAt = startedAt,
     };
 }

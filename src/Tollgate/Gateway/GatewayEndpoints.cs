@@ -38,16 +38,19 @@ public static class GatewayEndpoints
         return api;
     }
 
-    static async Task ListModels(HttpContext context, GatewayAuthenticator authenticator, RouteRegistry routes)
+    /// <summary>The caller of a model-list route, or null once it has been answered with an error in the caller's format.</summary>
+    static async Task<(GatewayCaller? Caller, bool Anthropic)> CallerAsync(HttpContext context, GatewayAuthenticator authenticator)
     {
         var anthropic = context.Request.Headers.ContainsKey("anthropic-version");
-        var protocol = anthropic ? GatewayProtocol.Anthropic : GatewayProtocol.OpenAI;
         var (caller, refusal) = await authenticator.AuthenticateAsync(context);
-        if (caller is null)
-        {
-            await refusal!.WriteAsync(context, protocol);
-            return;
-        }
+        if (caller is null) await refusal!.WriteAsync(context, anthropic ? GatewayProtocol.Anthropic : GatewayProtocol.OpenAI);
+        return (caller, anthropic);
+    }
+
+    static async Task ListModels(HttpContext context, GatewayAuthenticator authenticator, RouteRegistry routes)
+    {
+        var (caller, anthropic) = await CallerAsync(context, authenticator);
+        if (caller is null) return;
 
         var visible = routes.Current.Models.Values.Where(m => caller.MayUse(m.Feature)).OrderBy(m => m.Alias, StringComparer.Ordinal).ToList();
         var data = new JsonArray([.. visible.Select(m => (JsonNode)Describe(m, anthropic))]);
@@ -59,19 +62,13 @@ public static class GatewayEndpoints
 
     static async Task GetModel(HttpContext context, string model, GatewayAuthenticator authenticator, RouteRegistry routes)
     {
-        var anthropic = context.Request.Headers.ContainsKey("anthropic-version");
-        var protocol = anthropic ? GatewayProtocol.Anthropic : GatewayProtocol.OpenAI;
-        var (caller, refusal) = await authenticator.AuthenticateAsync(context);
-        if (caller is null)
-        {
-            await refusal!.WriteAsync(context, protocol);
-            return;
-        }
+        var (caller, anthropic) = await CallerAsync(context, authenticator);
+        if (caller is null) return;
 
         var route = routes.Current.Find(model);
         if (route is null || !caller.MayUse(route.Feature))
         {
-            await GatewayError.ModelNotFound(model).WriteAsync(context, protocol);
+            await GatewayError.ModelNotFound(model).WriteAsync(context, anthropic ? GatewayProtocol.Anthropic : GatewayProtocol.OpenAI);
             return;
         }
 

@@ -58,20 +58,20 @@ public sealed class GatewayHandler(
         {
             if (request is null)
             {
-                await RefuseAsync(context, call, invalid!, protocol);
+                await FailAsync(context, call, protocol, invalid!, UsageStatus.Rejected);
                 return;
             }
 
             var route = routes.Current.Find(request.Model);
             if (route is null)
             {
-                await RefuseAsync(context, call, GatewayError.ModelNotFound(request.Model), protocol);
+                await FailAsync(context, call, protocol, GatewayError.ModelNotFound(request.Model), UsageStatus.Rejected);
                 return;
             }
 
             if (!caller.MayUse(route.Feature))
             {
-                await RefuseAsync(context, call, GatewayError.ModelNotAllowed(request.Model, caller.Customer?.Plan), protocol);
+                await FailAsync(context, call, protocol, GatewayError.ModelNotAllowed(request.Model, caller.Customer?.Plan), UsageStatus.Rejected);
                 return;
             }
 
@@ -79,16 +79,8 @@ public sealed class GatewayHandler(
         }
         finally
         {
-            usage.Write(call.ToRecord(time, prices.Table.Version));
+            usage.Write(call.ToRecord(time));
         }
-    }
-
-    async Task RefuseAsync(HttpContext context, GatewayCall call, GatewayError error, GatewayProtocol protocol)
-    {
-        call.Status = UsageStatus.Rejected;
-        call.HttpStatus = error.Status;
-        call.ErrorCode = error.Code;
-        await error.WriteAsync(context, protocol);
     }
 
     async Task ServeAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, ModelRoute route, GatewayCall call)
@@ -160,11 +152,7 @@ public sealed class GatewayHandler(
             }
         }
 
-        failure ??= new GatewayError(502, "no_deployment", $"No deployment could serve '{request.Model}'.");
-        call.Status = UsageStatus.UpstreamError;
-        call.HttpStatus = failure.Status;
-        call.ErrorCode = failure.Code;
-        await failure.WriteAsync(context, request.Protocol);
+        await FailAsync(context, call, request.Protocol, failure ?? new GatewayError(502, "no_deployment", $"No deployment could serve '{request.Model}'."));
     }
 
     static bool Retryable(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;
@@ -359,9 +347,10 @@ public sealed class GatewayHandler(
         if (cost is { } c) response.Headers[CostHeader] = c.ChargeDollars;
     }
 
-    async Task FailAsync(HttpContext context, GatewayCall call, GatewayProtocol protocol, GatewayError error)
+    /// <summary>Answers with an error and notes it on the call's usage record.</summary>
+    static async Task FailAsync(HttpContext context, GatewayCall call, GatewayProtocol protocol, GatewayError error, string status = UsageStatus.UpstreamError)
     {
-        call.Status = UsageStatus.UpstreamError;
+        call.Status = status;
         call.HttpStatus = error.Status;
         call.ErrorCode = error.Code;
         await error.WriteAsync(context, protocol);

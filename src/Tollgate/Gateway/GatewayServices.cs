@@ -15,7 +15,6 @@ public static class GatewayServices
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidation>();
-        services.TryAddSingleton<ChangeFeed>();
         services.TryAddSingleton<RouteRegistry>();
         services.TryAddSingleton<CustomerAccessCache>();
         services.TryAddSingleton<GatewayAuthenticator>();

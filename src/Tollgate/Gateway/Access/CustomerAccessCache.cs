@@ -16,7 +16,7 @@ public sealed class CustomerAccessCache(Database database, TimeProvider time, IL
 
     readonly ConcurrentDictionary<string, CustomerAccess> _byId = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _idByExternalId = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, Task> _refreshing = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
 
     /// <summary>The customer by Tollgate id or external id, or null if there is no live customer with it.</summary>
     public async ValueTask<CustomerAccess?> GetAsync(string idOrExternalId, CancellationToken ct)
@@ -45,8 +45,8 @@ public sealed class CustomerAccessCache(Database database, TimeProvider time, IL
 
     void RefreshInBackground(string id)
     {
-        if (_refreshing.ContainsKey(id)) return;
-        var task = Task.Run(async () =>
+        if (!_refreshing.TryAdd(id, 0)) return;
+        _ = Task.Run(async () =>
         {
             try
             {
@@ -61,7 +61,6 @@ public sealed class CustomerAccessCache(Database database, TimeProvider time, IL
                 _refreshing.TryRemove(id, out _);
             }
         });
-        _refreshing.TryAdd(id, task);
     }
 
     async Task<CustomerAccess?> LoadAsync(string idOrExternalId, CancellationToken ct)

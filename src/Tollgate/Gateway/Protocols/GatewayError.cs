@@ -10,6 +10,13 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
 {
     public static GatewayError Invalid(string message, string? param = null) => new(400, "invalid_request", message, param);
 
+    /// <summary>The upstream ended a stream before its end marker; sent to the client as the stream's last event.</summary>
+    public static GatewayError StreamIncomplete(string? upstreamMessage = null) =>
+        new(502, "upstream_stream_incomplete", upstreamMessage ?? "The model provider ended the stream before it was complete.");
+
+    /// <summary>The upstream sent an error event mid-stream.</summary>
+    public static GatewayError StreamError(string message) => new(502, "upstream_error", message);
+
     public static GatewayError ModelNotFound(string model) =>
         new(404, "model_not_found", $"The model '{model}' does not exist on this gateway.", "model");
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
 
@@ -71,11 +70,6 @@ public sealed class AnthropicPassthroughRelay : IStreamRelay
 
     public void OnEnd(SseOutput client)
     {
-        if (Completed || UpstreamError is not null) return;
-        client.Write("error", new JsonObject
-        {
-            ["type"] = "error",
-            ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = "The model provider ended the stream before it was complete." },
-        });
+        if (!Completed && UpstreamError is null) client.WriteError(GatewayError.StreamIncomplete(), GatewayProtocol.Anthropic);
     }
 }

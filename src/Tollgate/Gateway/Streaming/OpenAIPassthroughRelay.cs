@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
 
@@ -60,16 +59,6 @@ public sealed class OpenAIPassthroughRelay(bool clientWantsUsage) : IStreamRelay
 
     public void OnEnd(SseOutput client)
     {
-        if (Completed) return;
-        client.Write(null, new JsonObject
-        {
-            ["error"] = new JsonObject
-            {
-                ["message"] = UpstreamError ?? "The model provider ended the stream before it was complete.",
-                ["type"] = "api_error",
-                ["param"] = null,
-                ["code"] = "upstream_stream_incomplete",
-            },
-        });
+        if (!Completed) client.WriteError(GatewayError.StreamIncomplete(UpstreamError), GatewayProtocol.OpenAI);
     }
 }

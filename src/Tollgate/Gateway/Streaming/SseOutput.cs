@@ -36,6 +36,15 @@ public sealed class SseOutput
         _buffer.Write("\n\n"u8);
     }
 
+    /// <summary>An error mid-stream, in the client's format: Anthropic's <c>event: error</c>, or OpenAI's data-only error object.</summary>
+    public void WriteError(Protocols.GatewayError error, Protocols.GatewayProtocol protocol)
+    {
+        if (protocol == Protocols.GatewayProtocol.Anthropic) _buffer.Write("event: error\n"u8);
+        _buffer.Write("data: "u8);
+        _buffer.Write(error.ToJson(protocol));
+        _buffer.Write("\n\n"u8);
+    }
+
     public void WriteDone() => _buffer.Write("data: [DONE]\n\n"u8);
 
     public void WriteComment(string text)

@@ -26,7 +26,7 @@ public sealed class AnthropicToOpenAIStream(string model, long created, bool cli
         if (upstream.Name == "error")
         {
             UpstreamError = AnthropicPassthroughRelay.ErrorMessage(upstream.Data.Span);
-            client.Write(null, new JsonObject { ["error"] = new JsonObject { ["message"] = UpstreamError, ["type"] = "api_error", ["param"] = null, ["code"] = "upstream_error" } });
+            client.WriteError(GatewayError.StreamError(UpstreamError), GatewayProtocol.OpenAI);
             return;
         }
 
@@ -140,16 +140,6 @@ public sealed class AnthropicToOpenAIStream(string model, long created, bool cli
 
     public void OnEnd(SseOutput client)
     {
-        if (Completed || UpstreamError is not null) return;
-        client.Write(null, new JsonObject
-        {
-            ["error"] = new JsonObject
-            {
-                ["message"] = "The model provider ended the stream before it was complete.",
-                ["type"] = "api_error",
-                ["param"] = null,
-                ["code"] = "upstream_stream_incomplete",
-            },
-        });
+        if (!Completed && UpstreamError is null) client.WriteError(GatewayError.StreamIncomplete(), GatewayProtocol.OpenAI);
     }
 }

@@ -52,7 +52,7 @@ public sealed class OpenAIToAnthropicStream(string model, string messageId) : IS
             if (chunk.TryGetProperty("error", out var error) && error.ValueKind == JsonValueKind.Object)
             {
                 UpstreamError = error.TryGetProperty("message", out var m) ? m.ToString() : "upstream error";
-                client.Write("error", new JsonObject { ["type"] = "error", ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = UpstreamError } });
+                client.WriteError(GatewayError.StreamError(UpstreamError), GatewayProtocol.Anthropic);
                 return;
             }
 
@@ -185,11 +185,6 @@ public sealed class OpenAIToAnthropicStream(string model, string messageId) : IS
 
     public void OnEnd(SseOutput client)
     {
-        if (Completed || UpstreamError is not null) return;
-        client.Write("error", new JsonObject
-        {
-            ["type"] = "error",
-            ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = "The model provider ended the stream before it was complete." },
-        });
+        if (!Completed && UpstreamError is null) client.WriteError(GatewayError.StreamIncomplete(), GatewayProtocol.Anthropic);
     }
 }
