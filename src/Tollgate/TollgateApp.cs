@@ -6,6 +6,7 @@ using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
 using Tollgate.Gateway;
+using Tollgate.Gateway.Admin;
 using Tollgate.Idempotency;
 using Tollgate.Operations;
 using Tollgate.Storage;
@@ -56,7 +57,8 @@ public static class TollgateApp
             .MapApiKeyEndpoints()
             .MapCatalogEndpoints()
             .MapAuditEndpoints()
-            .MapUsageRecordEndpoints();
+            .MapUsageRecordEndpoints()
+            .MapGatewayAdminEndpoints();
         return app;
     }
 }

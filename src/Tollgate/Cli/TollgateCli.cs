@@ -37,6 +37,7 @@ public static class TollgateCli
             _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<ApiKeys.AdminOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<Gateway.GatewayOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<Secrets.SecretsOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {

@@ -2,10 +2,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tollgate.Common;
 using Tollgate.Gateway.Access;
+using Tollgate.Gateway.Admin;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Sandbox;
 using Tollgate.Gateway.Usage;
+using Tollgate.Secrets;
 
 namespace Tollgate.Gateway;
 
@@ -15,7 +17,13 @@ public static class GatewayServices
     {
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section));
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidation>();
+        services.AddOptions<SecretsOptions>().Bind(configuration.GetSection(SecretsOptions.Section));
+        services.AddSingleton<IValidateOptions<SecretsOptions>, SecretsOptionsValidation>();
+        services.TryAddSingleton<SecretBox>();
         services.TryAddSingleton<RouteRegistry>();
+        services.TryAddSingleton<RouteStore>();
+        services.TryAddSingleton<RouteRefresher>();
+        services.AddHostedService(s => s.GetRequiredService<RouteRefresher>());
         services.TryAddSingleton<CustomerAccessCache>();
         services.TryAddSingleton<GatewayAuthenticator>();
         services.TryAddSingleton<SandboxHandler>();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Sandbox;
 
@@ -16,12 +17,36 @@ public sealed class UpstreamClients(SandboxHandler sandbox) : IDisposable
         UseCookies = false,
         AllowAutoRedirect = false,
         EnableMultipleHttp2Connections = true,
+        ConnectCallback = ConnectAsync,
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
     readonly HttpClient _sandbox = new(sandbox) { Timeout = Timeout.InfiniteTimeSpan };
+
+    /// <summary>
+    /// Connects only to addresses <see cref="OutboundUrl"/> allows, after DNS: a provider host name that resolves to a
+    /// link-local or metadata address (DNS rebinding) is refused, not just a literal one in the URL.
+    /// </summary>
+    static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
+        var allowed = addresses.Where(a => !OutboundUrl.IsLinkLocal(a)).ToArray();
+        if (allowed.Length == 0) throw new HttpRequestException($"The provider host '{host}' resolves only to link-local or metadata addresses; Tollgate does not call those.");
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     public HttpClient For(UpstreamProvider provider) => provider.Kind == ProviderKind.Sandbox ? _sandbox : _network;
 

@@ -32,6 +32,9 @@ public abstract class TollgateServer : IAsyncLifetime
 
     protected abstract Task<ITestDatabase> CreateDatabaseAsync();
 
+    /// <summary>Settings of this kind of server on top of the common ones.</summary>
+    protected virtual string[] Settings => [];
+
     public ApiClient Client(string? key) => new(BaseAddress, key);
 
     public T Get<T>() where T : notnull => _app!.Services.GetRequiredService<T>();
@@ -42,7 +45,7 @@ public abstract class TollgateServer : IAsyncLifetime
         Upstream = await FakeUpstream.StartAsync();
         _app = TollgateApp.Build(
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
-             .. GatewaySettings(Upstream.BaseAddress)],
+             .. GatewaySettings(Upstream.BaseAddress), .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
         await Get<AdminKeyBootstrap>().RunAsync(CancellationToken.None);
@@ -129,13 +132,17 @@ public abstract class TollgateServer : IAsyncLifetime
     }
 }
 
+/// <summary>Finds its secrets key file beside the database, creating it on first use.</summary>
 public sealed class SqliteServer : TollgateServer
 {
     protected override Task<ITestDatabase> CreateDatabaseAsync() => Task.FromResult<ITestDatabase>(new SqliteTestDatabase());
 }
 
+/// <summary>Is given its secrets key, as every node sharing a PostgreSQL database must be.</summary>
 public sealed class PostgresServer : TollgateServer
 {
+    protected override string[] Settings => [$"--Secrets:Key={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}"];
+
     protected override async Task<ITestDatabase> CreateDatabaseAsync() => await PostgresTestDatabase.CreateAsync();
 }
 

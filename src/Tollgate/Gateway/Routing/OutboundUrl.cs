@@ -19,7 +19,8 @@ public static class OutboundUrl
         return null;
     }
 
-    static bool IsLinkLocal(IPAddress address)
+    /// <summary>Whether an address is link-local or a cloud metadata endpoint: checked again on every connection, after DNS.</summary>
+    public static bool IsLinkLocal(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)

@@ -3,20 +3,37 @@ using Microsoft.Extensions.Options;
 namespace Tollgate.Gateway.Routing;
 
 /// <summary>
-/// The route table in force on this node, built from the configuration (or from <see cref="GatewayDefaults"/> when it
-/// names no models). Readers take <see cref="Current"/> without locking; providers and models managed over the admin
-/// API will swap in a rebuilt table here.
+/// The route table in force on this node. Readers take <see cref="Current"/> without locking; <see cref="Apply"/>
+/// swaps in a table rebuilt from the configuration and the providers and models stored over the admin API.
 /// </summary>
-public sealed class RouteRegistry(IOptions<GatewayOptions> options)
+public sealed class RouteRegistry
 {
-    readonly RouteTable _current = Build(options.Value);
+    readonly GatewayOptions _configuration;
+    readonly ILogger<RouteRegistry> _logger;
+    volatile RouteLayers _layers = null!;
+    volatile RouteTable _current = null!;
+
+    public RouteRegistry(IOptions<GatewayOptions> options, ILogger<RouteRegistry> logger)
+    {
+        _configuration = options.Value;
+        _logger = logger;
+        Apply(new Dictionary<string, ProviderOptions>(), new Dictionary<string, ModelOptions>());
+    }
 
     public RouteTable Current => _current;
 
-    static RouteTable Build(GatewayOptions options)
+    /// <summary>What each provider and model is defined as, and where, as of the last <see cref="Apply"/>.</summary>
+    public RouteLayers Layers => _layers;
+
+    public GatewayOptions Configuration => _configuration;
+
+    /// <summary>Rebuilds the table with these stored definitions; ones that no longer fit (a provider since removed from the file, say) are left out and logged.</summary>
+    public void Apply(IReadOnlyDictionary<string, ProviderOptions> storedProviders, IReadOnlyDictionary<string, ModelOptions> storedModels)
     {
-        var defaults = options.Models.Count == 0;
-        var providers = defaults && options.Providers.Count == 0 ? GatewayDefaults.Providers() : options.Providers;
-        return RouteTable.Build(providers, defaults ? GatewayDefaults.Models() : options.Models).Table;
+        var layers = RouteLayers.Merge(_configuration, storedProviders, storedModels);
+        var (table, errors) = layers.Build();
+        foreach (var error in errors) _logger.LogWarning("Gateway route left out: {Problem}", error);
+        _layers = layers;
+        _current = table;
     }
 }

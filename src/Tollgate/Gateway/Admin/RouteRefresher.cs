@@ -1,0 +1,56 @@
+using Tollgate.Gateway.Routing;
+
+namespace Tollgate.Gateway.Admin;
+
+/// <summary>
+/// Keeps <see cref="RouteRegistry"/> in step with the stored providers and models: loaded before the server takes
+/// requests, reloaded by the admin endpoints before they answer, and every <see cref="Interval"/> for changes made on other nodes.
+/// </summary>
+public sealed class RouteRefresher(RouteStore store, RouteRegistry registry, TimeProvider time, ILogger<RouteRefresher> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    readonly SemaphoreSlim _loading = new(1, 1);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ReloadAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Loads the stored definitions and swaps in the rebuilt table; one load at a time, so the newest read wins.</summary>
+    public async Task ReloadAsync(CancellationToken ct)
+    {
+        await _loading.WaitAsync(ct);
+        try
+        {
+            var (providers, models) = await store.LoadAsync(ct);
+            registry.Apply(providers, models);
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await TryReloadAsync(stoppingToken);
+        }
+    }
+
+    async Task TryReloadAsync(CancellationToken ct)
+    {
+        try
+        {
+            await ReloadAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Could not reload the gateway's providers and models; the previous table stays in force.");
+        }
+    }
+}
