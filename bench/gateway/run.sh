@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Gateway overhead benchmark, all on loopback in one run:
 #   a fast local upstream (bench/FakeUpstream), called directly;
+#   the floor: the same program as a bare .NET proxy (read, forward with HttpClient, copy back; no checks at all);
 #   Tollgate in front of it (key check, plan access, usage records on, SQLite);
 #   Portkey's open-source gateway 1.15.2 in front of the same upstream.
 # Reports added latency p50/p99 at a fixed rate (hey), maximum throughput (wrk), added time to first byte on
@@ -12,7 +13,7 @@ HERE=$PWD
 ROOT=$(cd ../.. && pwd)
 SECS=${1:-15}
 RATE=${2:-500}
-UP=19001 TG=19002 PK=19003
+UP=19001 TG=19002 PK=19003 FL=19004
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -30,6 +31,7 @@ wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sl
 
 echo "== starting the upstream, Tollgate and Portkey"
 dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $UP & PIDS+=($!)
+dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $FL http://127.0.0.1:$UP & PIDS+=($!)
 ADMIN=tg_admin_live_$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
 TOLLGATE_ADMIN_KEY=$ADMIN dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll" serve --urls http://127.0.0.1:$TG \
   --Storage:ConnectionString="Data Source=$WORK/tollgate.db" --Logging:LogLevel:Default=Warning \
@@ -37,6 +39,7 @@ TOLLGATE_ADMIN_KEY=$ADMIN dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgat
   --Gateway:Models:gpt-4o-mini:Provider=bench >"$WORK/tollgate.log" 2>&1 & TGPID=$!; PIDS+=($TGPID)
 node -r "$HERE/bind-loopback.cjs" node_modules/@portkey-ai/gateway/build/start-server.js --headless --port=$PK >"$WORK/portkey.log" 2>&1 & PIDS+=($!)
 wait_for http://127.0.0.1:$UP/
+wait_for http://127.0.0.1:$FL/
 wait_for http://127.0.0.1:$TG/health/live
 wait_for http://127.0.0.1:$PK/
 
@@ -48,19 +51,19 @@ KEY=$(api -X POST http://127.0.0.1:$TG/api/v1/keys -d "{\"name\":\"bench\",\"cus
 BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32}'
 SBODY='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello."}],"max_tokens":32}'
 echo "$BODY" >"$WORK/body.json"
-declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [portkey]=http://127.0.0.1:$PK/v1/chat/completions)
-declare -A AUTH=([upstream]=sk-bench [tollgate]=$KEY [portkey]=sk-bench)
+declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [floor]=http://127.0.0.1:$FL/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [portkey]=http://127.0.0.1:$PK/v1/chat/completions)
+declare -A AUTH=([upstream]=sk-bench [floor]=sk-bench [tollgate]=$KEY [portkey]=sk-bench)
 PKH="x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
 hdrs() { [ "$1" = portkey ] && echo "$PKH" || echo ""; }
 heyh() { [ "$1" = portkey ] && echo "-H x-portkey-provider:openai -H x-portkey-custom-host:http://127.0.0.1:$UP/v1" || true; }
 
 echo "== warm-up"
-for t in upstream tollgate portkey; do
+for t in upstream floor tollgate portkey; do
   HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t1 -c8 -d3s -s post.lua "${URL[$t]}" >/dev/null
 done
 
 echo "== fixed rate: $RATE requests/s for ${SECS}s (hey), latency"
-for t in upstream tollgate portkey; do
+for t in upstream floor tollgate portkey; do
   # shellcheck disable=SC2046
   out=$(hey -z ${SECS}s -c 10 -q $((RATE / 10)) -m POST -T application/json -H "Authorization: Bearer ${AUTH[$t]}" $(heyh $t) -d "$BODY" "${URL[$t]}")
   p50=$(echo "$out" | awk '/ 50% in/ {print $3}'); p99=$(echo "$out" | awk '/ 99% in/ {print $3}')
@@ -69,14 +72,14 @@ for t in upstream tollgate portkey; do
 done
 
 echo "== maximum throughput: wrk -t2 -c64 -d${SECS}s"
-for t in upstream tollgate portkey; do
+for t in upstream floor tollgate portkey; do
   out=$(HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t2 -c64 -d${SECS}s -s post.lua "${URL[$t]}")
   printf "%-9s %10s req/s   %s   %s\n" $t "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" "$(echo "$out" | grep '^latency')" "$(echo "$out" | grep '^status codes')"
 done
 echo "tollgate memory: $(awk '/VmHWM/ {printf "peak %d MB", $2/1024}' /proc/$TGPID/status), $(awk '/VmRSS/ {printf "now %d MB", $2/1024}' /proc/$TGPID/status)"
 
 echo "== time to first byte on streams: median of 300 sequential requests (curl)"
-for t in upstream tollgate portkey; do
+for t in upstream floor tollgate portkey; do
   H=(-H "Authorization: Bearer ${AUTH[$t]}" -H 'content-type: application/json')
   [ $t = portkey ] && H+=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: http://127.0.0.1:$UP/v1")
   for _ in $(seq 1 300); do curl -s -o /dev/null -w '%{time_starttransfer}\n' "${H[@]}" -d "$SBODY" "${URL[$t]}"; done \

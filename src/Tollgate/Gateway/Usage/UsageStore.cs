@@ -11,22 +11,41 @@ public sealed class UsageStore(Database database)
         "cached_tokens, cache_write_tokens, reasoning_tokens, images, status, http_status, error_code, streamed, usage_estimated, " +
         "cache_hit, attempts, latency_ms, time_to_first_token_ms, cost_nanos, charge_nanos, price_version, created_at";
 
-    const string Values =
-        "@Id, @CustomerId, @KeyId, @Mode, @EndUser, @Operation, @RequestedModel, @ServedModel, @Provider, @InputTokens, @OutputTokens, " +
-        "@CachedTokens, @CacheWriteTokens, @ReasoningTokens, @Images, @Status, @HttpStatus, @ErrorCode, @Streamed, @UsageEstimated, " +
-        "@CacheHit, @Attempts, @LatencyMs, @TimeToFirstTokenMs, @CostNanos, @ChargeNanos, @PriceVersion, @CreatedAt";
+    static readonly BulkColumn<UsageRecord>[] Bulk =
+    [
+        BulkColumn<UsageRecord>.Text("id", r => r.Id),
+        BulkColumn<UsageRecord>.Text("customer_id", r => r.CustomerId),
+        BulkColumn<UsageRecord>.Text("key_id", r => r.KeyId),
+        BulkColumn<UsageRecord>.Text("mode", r => r.Mode),
+        BulkColumn<UsageRecord>.Text("end_user", r => r.EndUser),
+        BulkColumn<UsageRecord>.Text("operation", r => r.Operation),
+        BulkColumn<UsageRecord>.Text("requested_model", r => r.RequestedModel),
+        BulkColumn<UsageRecord>.Text("served_model", r => r.ServedModel),
+        BulkColumn<UsageRecord>.Text("provider", r => r.Provider),
+        BulkColumn<UsageRecord>.Long("input_tokens", r => r.InputTokens),
+        BulkColumn<UsageRecord>.Long("output_tokens", r => r.OutputTokens),
+        BulkColumn<UsageRecord>.Long("cached_tokens", r => r.CachedTokens),
+        BulkColumn<UsageRecord>.Long("cache_write_tokens", r => r.CacheWriteTokens),
+        BulkColumn<UsageRecord>.Long("reasoning_tokens", r => r.ReasoningTokens),
+        BulkColumn<UsageRecord>.Int("images", r => r.Images),
+        BulkColumn<UsageRecord>.Text("status", r => r.Status),
+        BulkColumn<UsageRecord>.Int("http_status", r => r.HttpStatus),
+        BulkColumn<UsageRecord>.Text("error_code", r => r.ErrorCode),
+        BulkColumn<UsageRecord>.Bool("streamed", r => r.Streamed),
+        BulkColumn<UsageRecord>.Bool("usage_estimated", r => r.UsageEstimated),
+        BulkColumn<UsageRecord>.Bool("cache_hit", r => r.CacheHit),
+        BulkColumn<UsageRecord>.Int("attempts", r => r.Attempts),
+        BulkColumn<UsageRecord>.Long("latency_ms", r => r.LatencyMs),
+        BulkColumn<UsageRecord>.NullableLong("time_to_first_token_ms", r => r.TimeToFirstTokenMs),
+        BulkColumn<UsageRecord>.Long("cost_nanos", r => r.CostNanos),
+        BulkColumn<UsageRecord>.Long("charge_nanos", r => r.ChargeNanos),
+        BulkColumn<UsageRecord>.Text("price_version", r => r.PriceVersion),
+        BulkColumn<UsageRecord>.Timestamp("created_at", r => r.CreatedAt),
+    ];
 
     /// <summary>Writes a batch in one transaction; a record already written (same request id) is skipped, so a retried batch counts once.</summary>
-    public async Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken ct)
-    {
-        var conflict = database.Kind == DatabaseKind.Postgres ? " ON CONFLICT (id) DO NOTHING" : "";
-        var insert = database.Kind == DatabaseKind.Postgres ? "INSERT" : "INSERT OR IGNORE";
-        await database.InTransactionAsync(async (connection, tx) =>
-        {
-            await connection.ExecuteAsync($"{insert} INTO usage_records ({Columns}) VALUES ({Values}){conflict}", records, tx);
-            return true;
-        }, ct);
-    }
+    public Task<int> InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken ct) =>
+        database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewAsync(connection, tx, "usage_records", "id", Bulk, records, ct), ct);
 
     public async Task<UsageRecord?> GetAsync(string id, CancellationToken ct)
     {
