@@ -8,6 +8,7 @@ using Tollgate.Customers;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Admin;
 using Tollgate.Idempotency;
+using Tollgate.Metering;
 using Tollgate.Operations;
 using Tollgate.Storage;
 
@@ -35,6 +36,7 @@ public static class TollgateApp
         services.AddCustomers();
         services.AddCatalog();
         services.AddGateway(builder.Configuration);
+        services.AddMetering(builder.Configuration);
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -58,7 +60,8 @@ public static class TollgateApp
             .MapCatalogEndpoints()
             .MapAuditEndpoints()
             .MapUsageRecordEndpoints()
-            .MapGatewayAdminEndpoints();
+            .MapGatewayAdminEndpoints()
+            .MapEventEndpoints();
         return app;
     }
 }

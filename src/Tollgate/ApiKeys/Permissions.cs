@@ -32,6 +32,20 @@ public static class Permissions
             return error is null ? await next(context) : error.ToProblem();
         });
 
+    /// <summary>Routes both kinds of key use: admin keys (read or write as the method needs), or customer keys holding <paramref name="scope"/>, acting for their own customer.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var caller = http.Features.Get<Caller>();
+            ApiError? error;
+            if (caller is { IsAdmin: true }) error = AdminError(caller, IsRead(http.Request.Method));
+            else if (caller is null) error = ApiError.Forbidden("This endpoint needs an API key.");
+            else if (!caller.Key.HasScope(scope)) error = ApiError.Forbidden($"This needs a key with the '{scope}' scope.");
+            else error = null;
+            return error is null ? await next(context) : error.ToProblem();
+        });
+
     static ApiError? AdminError(Caller? caller, bool read)
     {
         if (caller is not { IsAdmin: true }) return ApiError.Forbidden("This endpoint needs an admin key.");

@@ -35,23 +35,24 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
             Description = spec.Description,
             Aggregation = spec.Aggregation!.Value,
             Field = spec.Field,
+            Event = spec.Event,
             Filters = spec.Filters!,
             CreatedAt = current?.CreatedAt ?? now,
             UpdatedAt = now,
         };
         var row = new
         {
-            metric.Id, metric.Code, metric.Name, metric.Description, Aggregation = Snake(metric.Aggregation), metric.Field,
+            metric.Id, metric.Code, metric.Name, metric.Description, Aggregation = Snake(metric.Aggregation), metric.Field, metric.Event,
             Filters = ApiJson.Serialize(metric.Filters), metric.CreatedAt, metric.UpdatedAt,
         };
         await tx.Connection!.ExecuteAsync(current is null
             ? """
-              INSERT INTO metrics (id, code, name, description, aggregation, field, filters, created_at, updated_at)
-              VALUES (@Id, @Code, @Name, @Description, @Aggregation, @Field, @Filters, @CreatedAt, @UpdatedAt)
+              INSERT INTO metrics (id, code, name, description, aggregation, field, event_code, filters, created_at, updated_at)
+              VALUES (@Id, @Code, @Name, @Description, @Aggregation, @Field, @Event, @Filters, @CreatedAt, @UpdatedAt)
               """
             : """
               UPDATE metrics SET name = @Name, description = @Description, aggregation = @Aggregation, field = @Field,
-                                 filters = @Filters, updated_at = @UpdatedAt
+                                 event_code = @Event, filters = @Filters, updated_at = @UpdatedAt
               WHERE id = @Id
               """, row, tx);
         await audit.RecordAsync(tx, actor, current is null ? "metric.created" : "metric.updated", "metric", metric.Id, current, metric);
@@ -179,13 +180,14 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
         public string? Description { get; init; }
         public string Aggregation { get; init; } = "";
         public string? Field { get; init; }
+        public string? EventCode { get; init; }
         public string Filters { get; init; } = "{}";
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
         public Metric ToMetric() => new()
         {
-            Id = Id, Code = Code, Name = Name, Description = Description, Aggregation = Parse<Aggregation>(Aggregation), Field = Field,
+            Id = Id, Code = Code, Name = Name, Description = Description, Aggregation = Parse<Aggregation>(Aggregation), Field = Field, Event = EventCode,
             Filters = ApiJson.Deserialize<Dictionary<string, string[]>>(Filters) ?? [], CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }

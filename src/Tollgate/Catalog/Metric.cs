@@ -18,6 +18,12 @@ public sealed record Metric
     public string? Description { get; init; }
     public required Aggregation Aggregation { get; init; }
 
+    /// <summary>The code of the usage events this metric reads; its own code when not given. Several metrics may read one event code.</summary>
+    public string? Event { get; init; }
+
+    /// <summary>The event code this metric aggregates.</summary>
+    public string EventCode => Event ?? Code;
+
     /// <summary>The event property summed, maxed, counted uniquely or taken latest; none for count.</summary>
     public string? Field { get; init; }
 
@@ -26,7 +32,7 @@ public sealed record Metric
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    public MetricSpec ToSpec() => new(Code, Name, Description, Aggregation, Field, Filters.ToDictionary(f => f.Key, f => f.Value));
+    public MetricSpec ToSpec() => new(Code, Name, Description, Aggregation, Field, Filters.ToDictionary(f => f.Key, f => f.Value), Event);
 }
 
 /// <summary>A metric as written in a request or a catalog file.</summary>
@@ -36,4 +42,5 @@ public sealed record MetricSpec(
     string? Description = null,
     Aggregation? Aggregation = null,
     string? Field = null,
-    Dictionary<string, string[]>? Filters = null);
+    Dictionary<string, string[]>? Filters = null,
+    string? Event = null);

@@ -38,6 +38,7 @@ public static class TollgateCli
             _ = app.Services.GetRequiredService<IOptions<ApiKeys.AdminOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<Gateway.GatewayOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<Secrets.SecretsOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<Metering.MeteringOptions>>().Value;
         }
         catch (OptionsValidationException e)
         {

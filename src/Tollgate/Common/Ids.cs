@@ -19,6 +19,7 @@ public static class Ids
     public const string PlanVersion = "planv";
     public const string ApiKey = "key";
     public const string Audit = "aud";
+    public const string Event = "evt";
 
     static readonly Lock Gate = new();
     static ulong _lastMs;

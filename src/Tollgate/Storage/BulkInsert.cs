@@ -58,27 +58,41 @@ public sealed class BulkColumn<T>
 /// </summary>
 public static class BulkInsert
 {
+    /// <summary>Inserts the rows not there yet (by <paramref name="conflict"/>, the unique columns); returns how many were new.</summary>
     public static async Task<int> InsertNewAsync<T>(
-        DbConnection connection, DbTransaction transaction, string table, string key, IReadOnlyList<BulkColumn<T>> columns,
-        IReadOnlyList<T> rows, CancellationToken ct)
+        DbConnection connection, DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
+        IReadOnlyList<T> rows, CancellationToken ct) =>
+        (await InsertAsync(connection, transaction, table, conflict, columns, rows, null, ct)).Count;
+
+    /// <summary>As <see cref="InsertNewAsync{T}"/>, and says which rows were new, by the text column <paramref name="idColumn"/>.</summary>
+    public static Task<IReadOnlySet<string>> InsertNewReturningAsync<T>(
+        DbConnection connection, DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
+        IReadOnlyList<T> rows, (string Column, Func<T, string> Of) id, CancellationToken ct) =>
+        InsertAsync(connection, transaction, table, conflict, columns, rows, id, ct);
+
+    static async Task<IReadOnlySet<string>> InsertAsync<T>(
+        DbConnection connection, DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
+        IReadOnlyList<T> rows, (string Column, Func<T, string> Of)? id, CancellationToken ct)
     {
-        if (rows.Count == 0) return 0;
+        if (rows.Count == 0) return new HashSet<string>();
         var names = string.Join(", ", columns.Select(c => c.Name));
         return connection switch
         {
-            NpgsqlConnection postgres => await PostgresAsync(postgres, (NpgsqlTransaction)transaction, table, key, names, columns, rows, ct),
-            SqliteConnection sqlite => Sqlite(sqlite, (SqliteTransaction)transaction, table, names, columns, rows),
+            NpgsqlConnection postgres => await PostgresAsync(postgres, (NpgsqlTransaction)transaction, table, conflict, names, columns, rows, id, ct),
+            SqliteConnection sqlite => Sqlite(sqlite, (SqliteTransaction)transaction, table, names, columns, rows, id),
             _ => throw new NotSupportedException($"No bulk insert for {connection.GetType().Name}."),
         };
     }
 
-    static async Task<int> PostgresAsync<T>(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string key, string names,
-        IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, CancellationToken ct)
+    static async Task<IReadOnlySet<string>> PostgresAsync<T>(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string conflict, string names,
+        IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, (string Column, Func<T, string> Of)? id, CancellationToken ct)
     {
         var arrays = string.Join(", ", columns.Select((c, i) => $"@p{i}::{c.PostgresType}[]"));
+        // With no ids asked for, each new row still comes back as one row of constant 1: the count is what matters.
         await using var command = new NpgsqlCommand(
-            $"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({key}) DO NOTHING", connection, transaction);
+            $"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({conflict}) DO NOTHING RETURNING {id?.Column ?? "''"}",
+            connection, transaction);
         for (var i = 0; i < columns.Count; i++)
         {
             command.Parameters.Add(new NpgsqlParameter($"p{i}", NpgsqlDbType.Array | PostgresDbType(columns[i].PostgresType))
@@ -87,7 +101,11 @@ public static class BulkInsert
             });
         }
 
-        return await command.ExecuteNonQueryAsync(ct);
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        var counter = 0;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) inserted.Add(id is null ? (counter++).ToString(CultureInfo.InvariantCulture) : reader.GetString(0));
+        return inserted;
     }
 
     static NpgsqlDbType PostgresDbType(string type) => type switch
@@ -100,8 +118,9 @@ public static class BulkInsert
         _ => throw new NotSupportedException(type),
     };
 
-    static int Sqlite<T>(
-        SqliteConnection connection, SqliteTransaction transaction, string table, string names, IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows)
+    static HashSet<string> Sqlite<T>(
+        SqliteConnection connection, SqliteTransaction transaction, string table, string names, IReadOnlyList<BulkColumn<T>> columns,
+        IReadOnlyList<T> rows, (string Column, Func<T, string> Of)? id)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
@@ -110,11 +129,11 @@ public static class BulkInsert
         for (var i = 0; i < columns.Count; i++) parameters[i] = command.Parameters.Add(new SqliteParameter($"$p{i}", null));
         command.Prepare();
 
-        var inserted = 0;
-        foreach (var row in rows)
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        for (var r = 0; r < rows.Count; r++)
         {
-            for (var i = 0; i < columns.Count; i++) parameters[i].Value = columns[i].SqliteValue(row) ?? DBNull.Value;
-            inserted += command.ExecuteNonQuery();
+            for (var i = 0; i < columns.Count; i++) parameters[i].Value = columns[i].SqliteValue(rows[r]) ?? DBNull.Value;
+            if (command.ExecuteNonQuery() == 1) inserted.Add(id is { } key ? key.Of(rows[r]) : r.ToString(CultureInfo.InvariantCulture));
         }
 
         return inserted;

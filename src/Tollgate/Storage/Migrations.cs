@@ -223,5 +223,22 @@ public static class Migrations
                 updated_at {ts} NOT NULL
             );
             """),
+        new(3, "metering events", """
+            ALTER TABLE metrics ADD COLUMN event_code text;
+
+            CREATE TABLE events (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL,
+                idempotency_key text NOT NULL,
+                code text NOT NULL,
+                occurred_at {ts} NOT NULL,
+                properties {json} NOT NULL,
+                source text NOT NULL,
+                key_id text,
+                received_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_events_idempotency ON events (customer_id, idempotency_key);
+            CREATE INDEX ix_events_customer_code_time ON events (customer_id, code, occurred_at);
+            """),
     ];
 }

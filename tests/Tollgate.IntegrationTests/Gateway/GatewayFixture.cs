@@ -23,14 +23,19 @@ public static class GatewayFixture
         return new GatewayCustomer(customer.Id, key.Str("secret")!, $"user-{Guid.NewGuid():N}");
     }
 
-    /// <summary>The usage record of a request, once the background writer has stored it.</summary>
+    /// <summary>
+    /// The usage record of a request, once the background writer has stored it. A request may still be finishing (a
+    /// stream drained after its client left), so this polls, flushing each time, for up to 30 s of real time; nothing
+    /// asserted depends on how long it takes.
+    /// </summary>
     public static async Task<UsageRecord> UsageAsync(this TollgateServer server, string requestId)
     {
-        for (var attempt = 0; attempt < 200; attempt++)
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
         {
             await server.Get<UsageWriter>().FlushAsync();
             if (await server.Get<UsageStore>().GetAsync(requestId, CancellationToken.None) is { } record) return record;
-            await Task.Yield();
+            await Task.Delay(5);
         }
 
         throw new InvalidOperationException($"No usage record for {requestId}.");

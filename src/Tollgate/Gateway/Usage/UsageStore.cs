@@ -1,5 +1,6 @@
 using Dapper;
 using Tollgate.Common;
+using Tollgate.Metering;
 using Tollgate.Storage;
 
 namespace Tollgate.Gateway.Usage;
@@ -43,9 +44,17 @@ public sealed class UsageStore(Database database)
         BulkColumn<UsageRecord>.Timestamp("created_at", r => r.CreatedAt),
     ];
 
-    /// <summary>Writes a batch in one transaction; a record already written (same request id) is skipped, so a retried batch counts once.</summary>
+    /// <summary>
+    /// Writes a batch in one transaction, with the usage event of every record that has a customer, so gateway usage
+    /// is metered like any other. A record already written (same request id) is skipped, so a retried batch counts once.
+    /// </summary>
     public Task<int> InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken ct) =>
-        database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewAsync(connection, tx, "usage_records", "id", Bulk, records, ct), ct);
+        database.InTransactionAsync(async (connection, tx) =>
+        {
+            var inserted = await BulkInsert.InsertNewAsync(connection, tx, "usage_records", "id", Bulk, records, ct);
+            await EventStore.AppendAsync(connection, tx, records.Where(r => r.CustomerId is not null).Select(GatewayEvents.From).ToList(), ct);
+            return inserted;
+        }, ct);
 
     public async Task<UsageRecord?> GetAsync(string id, CancellationToken ct)
     {

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using Tollgate.Metering;
+
+namespace Tollgate.Gateway.Usage;
+
+/// <summary>
+/// The usage event of a gateway request, code <c>gateway</c>, keyed by the request id: metrics read tokens, requests,
+/// images and cost from it like any event (<c>{"code": "input_tokens", "event": "gateway", "aggregation": "sum", "field": "input_tokens"}</c>).
+/// </summary>
+public static class GatewayEvents
+{
+    public const string Code = "gateway";
+
+    public static UsageEvent From(UsageRecord record) => new()
+    {
+        Id = "evt_" + record.Id,
+        CustomerId = record.CustomerId!,
+        IdempotencyKey = record.Id,
+        Code = Code,
+        OccurredAt = record.CreatedAt,
+        Properties = new JsonObject
+        {
+            ["model"] = record.RequestedModel,
+            ["served_model"] = record.ServedModel,
+            ["provider"] = record.Provider,
+            ["operation"] = record.Operation,
+            ["status"] = record.Status,
+            ["mode"] = record.Mode,
+            ["end_user"] = record.EndUser,
+            ["key_id"] = record.KeyId,
+            ["input_tokens"] = record.InputTokens,
+            ["output_tokens"] = record.OutputTokens,
+            ["cached_tokens"] = record.CachedTokens,
+            ["reasoning_tokens"] = record.ReasoningTokens,
+            ["total_tokens"] = record.InputTokens + record.OutputTokens,
+            ["images"] = record.Images,
+            ["cost_nanos"] = record.CostNanos,
+            ["charge_nanos"] = record.ChargeNanos,
+            ["cache_hit"] = record.CacheHit,
+            ["streamed"] = record.Streamed,
+        },
+        Source = Code,
+        KeyId = record.KeyId,
+        ReceivedAt = record.CreatedAt,
+    };
+}

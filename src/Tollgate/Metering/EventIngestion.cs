@@ -1,0 +1,84 @@
+using Microsoft.Extensions.Options;
+using Tollgate.ApiKeys;
+using Tollgate.Common;
+using Tollgate.Gateway.Access;
+
+namespace Tollgate.Metering;
+
+/// <summary>
+/// Takes events from <c>POST /events</c>: checks each one, finds its customer (from memory), and appends the good ones
+/// to the <see cref="EventLog"/>, answering only once they are durable. Each event gets its own verdict, so one bad
+/// event does not hold back the others, and a resent batch is answered with the same verdicts, as duplicates.
+/// </summary>
+public sealed class EventIngestion(EventLog log, EventStore store, CustomerAccessCache customers, IOptions<MeteringOptions> options, TimeProvider time)
+{
+    public async Task<BatchResult> IngestAsync(IReadOnlyList<EventInput> inputs, Caller caller, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var results = new EventResult?[inputs.Count];
+        var pending = new List<(int Index, UsageEvent Event)>();
+        var seen = new HashSet<(string, string)>();
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var input = inputs[i];
+            var rejection = EventRules.Check(input, now, options.Value);
+            string? customerId = null;
+            if (rejection is null) (customerId, rejection) = await CustomerOfAsync(input, caller, ct);
+            if (rejection is not null)
+            {
+                results[i] = new EventResult(i, input.Id, EventStatus.Rejected, Error: rejection);
+                continue;
+            }
+
+            var usageEvent = new UsageEvent
+            {
+                Id = Ids.New(Ids.Event, time),
+                CustomerId = customerId!,
+                IdempotencyKey = input.Id!,
+                Code = input.Code!,
+                OccurredAt = input.Timestamp ?? now,
+                Properties = input.Properties ?? [],
+                Source = "api",
+                KeyId = caller.Key.Id,
+                ReceivedAt = now,
+            };
+            // The same id twice in one batch is one event: the first counts, the second is its duplicate.
+            if (!seen.Add((usageEvent.CustomerId, usageEvent.IdempotencyKey))) pending.Add((i, usageEvent with { Id = "" }));
+            else pending.Add((i, usageEvent));
+        }
+
+        var inserted = await log.AppendAsync(pending.Where(p => p.Event.Id.Length > 0).Select(p => p.Event).ToList(), ct);
+        var duplicates = pending.Where(p => !inserted.Contains(p.Event.Id)).Select(p => (p.Event.CustomerId, p.Event.IdempotencyKey)).ToHashSet();
+        var original = await store.FindAsync(duplicates, ct);
+        foreach (var (index, usageEvent) in pending)
+        {
+            results[index] = inserted.Contains(usageEvent.Id)
+                ? new EventResult(index, usageEvent.IdempotencyKey, EventStatus.Accepted, usageEvent.Id)
+                : new EventResult(index, usageEvent.IdempotencyKey, EventStatus.Duplicate, original.GetValueOrDefault((usageEvent.CustomerId, usageEvent.IdempotencyKey)));
+        }
+
+        var all = results.Select(r => r!).ToList();
+        return new BatchResult(
+            all.Count(r => r.Status == EventStatus.Accepted), all.Count(r => r.Status == EventStatus.Duplicate), all.Count(r => r.Status == EventStatus.Rejected), all);
+    }
+
+    /// <summary>The customer the event is for: a customer key's own (naming another is refused), or the one an admin key names.</summary>
+    async Task<(string? CustomerId, EventRejection? Rejection)> CustomerOfAsync(EventInput input, Caller caller, CancellationToken ct)
+    {
+        var named = input.CustomerId ?? input.ExternalCustomerId;
+        if (!caller.IsAdmin)
+        {
+            var own = caller.Key.CustomerId!;
+            if (named is null) return (own, null);
+            var match = input.CustomerId is not null ? input.CustomerId == own : (await customers.GetAsync(own, ct))?.ExternalId == input.ExternalCustomerId;
+            return match ? (own, null) : (null, new EventRejection("customer_mismatch", "A customer key can only send events for its own customer."));
+        }
+
+        if (named is null) return (null, new EventRejection("invalid_event", "Name the customer: 'customer_id' (cus_…) or 'external_customer_id'."));
+        var customer = await customers.GetAsync(named, ct);
+        var found = customer is not null && (input.CustomerId is not null ? customer.CustomerId == input.CustomerId : customer.ExternalId == input.ExternalCustomerId);
+        return found
+            ? (customer!.CustomerId, null)
+            : (null, new EventRejection("customer_not_found", $"No customer has {(input.CustomerId is not null ? "id" : "external id")} '{named}'."));
+    }
+}

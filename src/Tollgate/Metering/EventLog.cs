@@ -1,0 +1,71 @@
+using System.Threading.Channels;
+
+namespace Tollgate.Metering;
+
+/// <summary>
+/// Makes events durable before their sender hears back, without a transaction per request: concurrent appends are
+/// gathered and committed together (group commit), up to <see cref="MaxGroup"/> events a transaction, and each caller
+/// is answered when the transaction holding its events has committed. A failed commit fails every caller in it, and
+/// nothing of it is stored, so a retry is always safe.
+/// </summary>
+public sealed class EventLog(EventStore store, ILogger<EventLog> log) : BackgroundService
+{
+    public const int MaxGroup = 10_000;
+
+    readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = true });
+
+    sealed record Append(IReadOnlyList<UsageEvent> Events, TaskCompletionSource<IReadOnlySet<string>> Done);
+
+    /// <summary>Completes once the events are committed, with the ids of those that were new; a duplicate of an earlier event is left out.</summary>
+    public Task<IReadOnlySet<string>> AppendAsync(IReadOnlyList<UsageEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0) return Task.FromResult<IReadOnlySet<string>>(new HashSet<string>());
+        var append = new Append(events, new TaskCompletionSource<IReadOnlySet<string>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(append)) throw new InvalidOperationException("The event log has stopped.");
+        // The caller may stop waiting; its events are still written (or not) as one unit with the rest of the group.
+        return append.Done.Task.WaitAsync(ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken)) await CommitGroupAsync();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+        while (_queue.Reader.TryPeek(out _)) await CommitGroupAsync();
+    }
+
+    async Task CommitGroupAsync()
+    {
+        var group = new List<Append>();
+        var events = new List<UsageEvent>();
+        while (events.Count < MaxGroup && _queue.Reader.TryRead(out var append))
+        {
+            group.Add(append);
+            events.AddRange(append.Events);
+        }
+
+        try
+        {
+            var inserted = await store.AppendAsync(events, CancellationToken.None);
+            foreach (var append in group) append.Done.TrySetResult(inserted);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "Committing {Count} usage events failed; their senders are told to retry.", events.Count);
+            foreach (var append in group) append.Done.TrySetException(new EventLogUnavailableException(e));
+        }
+    }
+}
+
+/// <summary>The events could not be committed; nothing of them was stored, and the sender should retry.</summary>
+public sealed class EventLogUnavailableException(Exception inner) : Exception("The usage events could not be stored.", inner);

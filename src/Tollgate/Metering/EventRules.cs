@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tollgate.Common;
+
+namespace Tollgate.Metering;
+
+/// <summary>Checks a sent event, before anything is stored: its id, code, time window and properties.</summary>
+public static class EventRules
+{
+    /// <summary>Null when the event may be stored; otherwise why not, with a stable code.</summary>
+    public static EventRejection? Check(EventInput input, DateTimeOffset now, MeteringOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(input.Id) || input.Id.Length > 200)
+        {
+            return new("invalid_event", "'id' is required: the event's own id, at most 200 characters; a retry with the same id is counted once.");
+        }
+
+        if (new Validation().Code("code", input.Code).Failed)
+        {
+            return new("invalid_event", "'code' is required: lowercase letters, digits, '_', '-' or '.', starting with a letter.");
+        }
+
+        if (input.Timestamp is { } at)
+        {
+            if (at < now.AddDays(-options.LateEventDays))
+            {
+                return new("event_too_old", $"The event is older than {options.LateEventDays} days (Metering:LateEventDays); its period is closed.");
+            }
+
+            if (at > now.AddSeconds(options.FutureToleranceSeconds))
+            {
+                return new("event_in_future", $"The event is stamped more than {options.FutureToleranceSeconds} s after the server's clock ({now:O}).");
+            }
+        }
+
+        if (input.Properties is { } properties)
+        {
+            if (properties.Count > MeteringOptions.MaxProperties) return new("invalid_event", $"At most {MeteringOptions.MaxProperties} properties.");
+            if (Encoded(properties).Length > MeteringOptions.MaxPropertiesBytes) return new("invalid_event", $"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.");
+            foreach (var (name, value) in properties)
+            {
+                if (name.Length is 0 or > 100) return new("invalid_event", "Property names are 1 to 100 characters.");
+                if (value is JsonObject or JsonArray) return new("invalid_event", $"Property '{name}' must be a string, number, boolean or null.");
+            }
+        }
+
+        return null;
+    }
+
+    public static string Encoded(JsonObject properties) => properties.ToJsonString(ApiJson.Options);
+
+    /// <summary>A property as the text filters and unique counts compare: strings as they are, numbers and booleans as JSON writes them.</summary>
+    public static string? Text(JsonNode? value) => value switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => value.ToJsonString(),
+    };
+}
