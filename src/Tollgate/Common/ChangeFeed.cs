@@ -5,7 +5,6 @@ public enum ChangeKind
 {
     Customer,
     Catalog,
-    GatewayRoutes,
 }
 
 /// <summary>

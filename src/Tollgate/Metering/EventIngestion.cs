@@ -16,7 +16,7 @@ public sealed class EventIngestion(EventLog log, EventStore store, CustomerAcces
     {
         var now = time.GetUtcNow();
         var results = new EventResult?[inputs.Count];
-        var pending = new List<(int Index, UsageEvent Event)>();
+        var pending = new List<(int Index, UsageEvent Event, bool Repeat)>();
         var seen = new HashSet<(string, string)>();
         for (var i = 0; i < inputs.Count; i++)
         {
@@ -43,14 +43,13 @@ public sealed class EventIngestion(EventLog log, EventStore store, CustomerAcces
                 ReceivedAt = now,
             };
             // The same id twice in one batch is one event: the first counts, the second is its duplicate.
-            if (!seen.Add((usageEvent.CustomerId, usageEvent.IdempotencyKey))) pending.Add((i, usageEvent with { Id = "" }));
-            else pending.Add((i, usageEvent));
+            pending.Add((i, usageEvent, !seen.Add((usageEvent.CustomerId, usageEvent.IdempotencyKey))));
         }
 
-        var inserted = await log.AppendAsync(pending.Where(p => p.Event.Id.Length > 0).Select(p => p.Event).ToList(), ct);
+        var inserted = await log.AppendAsync(pending.Where(p => !p.Repeat).Select(p => p.Event).ToList(), ct);
         var duplicates = pending.Where(p => !inserted.Contains(p.Event.Id)).Select(p => (p.Event.CustomerId, p.Event.IdempotencyKey)).ToHashSet();
         var original = await store.FindAsync(duplicates, ct);
-        foreach (var (index, usageEvent) in pending)
+        foreach (var (index, usageEvent, _) in pending)
         {
             results[index] = inserted.Contains(usageEvent.Id)
                 ? new EventResult(index, usageEvent.IdempotencyKey, EventStatus.Accepted, usageEvent.Id)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Tollgate.Common;
 
 namespace Tollgate.Metering;
 
@@ -62,10 +63,8 @@ public sealed class EventLog(EventStore store, ILogger<EventLog> log) : Backgrou
         catch (Exception e)
         {
             log.LogError(e, "Committing {Count} usage events failed; their senders are told to retry.", events.Count);
-            foreach (var append in group) append.Done.TrySetException(new EventLogUnavailableException(e));
+            var unavailable = new UnavailableException("events_unavailable", "The usage events could not be stored; none of them counted. Retry the request.", e);
+            foreach (var append in group) append.Done.TrySetException(unavailable);
         }
     }
 }
-
-/// <summary>The events could not be committed; nothing of them was stored, and the sender should retry.</summary>
-public sealed class EventLogUnavailableException(Exception inner) : Exception("The usage events could not be stored.", inner);

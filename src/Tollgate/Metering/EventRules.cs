@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tollgate.Common;
 
@@ -48,12 +47,4 @@ public static class EventRules
     }
 
     public static string Encoded(JsonObject properties) => properties.ToJsonString(ApiJson.Options);
-
-    /// <summary>A property as the text filters and unique counts compare: strings as they are, numbers and booleans as JSON writes them.</summary>
-    public static string? Text(JsonNode? value) => value switch
-    {
-        null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        _ => value.ToJsonString(),
-    };
 }

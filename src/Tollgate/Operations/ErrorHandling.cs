@@ -19,6 +19,7 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
                 bad.StatusCode == StatusCodes.Status415UnsupportedMediaType ? "unsupported_media_type" : "bad_request",
                 bad.StatusCode,
                 bad.Message),
+            UnavailableException unavailable => new ApiError(unavailable.Code, StatusCodes.Status503ServiceUnavailable, unavailable.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
                 new ApiError("client_closed_request", 499, "The client closed the request."),
             _ => null,
@@ -29,9 +30,14 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
             error = new ApiError("internal_error", StatusCodes.Status500InternalServerError,
                 $"Something went wrong on our side. Quote request id {context.TraceIdentifier} when reporting it.");
         }
+        else if (exception is UnavailableException)
+        {
+            LogUnavailable(logger, exception, context.TraceIdentifier);
+        }
 
         if (context.Response.HasStarted) return true;
         context.Response.StatusCode = error.Status;
+        if (error.Status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "1";
         await ProblemResults.WriteAsync(context, error);
         return true;
     }
@@ -46,6 +52,9 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
             $"The request body could not be read: '{field}' {message}",
             new Dictionary<string, string[]> { [field] = [message] });
     }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Request {RequestId} answered 503: a dependency failed")]
+    static partial void LogUnavailable(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Unhandled error in request {RequestId}")]
     static partial void LogUnhandled(ILogger logger, Exception exception, string requestId);

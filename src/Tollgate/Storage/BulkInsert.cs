@@ -9,7 +9,7 @@ namespace Tollgate.Storage;
 /// <summary>One column of a bulk insert: its name, and how to read it from a row on each database.</summary>
 public sealed class BulkColumn<T>
 {
-    BulkColumn(string name, string postgresType, Func<IReadOnlyList<T>, object> postgresArray, Func<T, object?> sqliteValue)
+    BulkColumn(string name, NpgsqlDbType postgresType, Func<IReadOnlyList<T>, object> postgresArray, Func<T, object?> sqliteValue)
     {
         Name = name;
         PostgresType = postgresType;
@@ -18,28 +18,28 @@ public sealed class BulkColumn<T>
     }
 
     public string Name { get; }
-    internal string PostgresType { get; }
+    internal NpgsqlDbType PostgresType { get; }
     internal Func<IReadOnlyList<T>, object> PostgresArray { get; }
     internal Func<T, object?> SqliteValue { get; }
 
     public static BulkColumn<T> Text(string name, Func<T, string?> value) =>
-        new(name, "text", rows => Map(rows, value), r => value(r));
+        new(name, NpgsqlDbType.Text, rows => Map(rows, value), r => value(r));
 
     public static BulkColumn<T> Long(string name, Func<T, long> value) =>
-        new(name, "bigint", rows => Map(rows, value), r => value(r));
+        new(name, NpgsqlDbType.Bigint, rows => Map(rows, value), r => value(r));
 
     public static BulkColumn<T> NullableLong(string name, Func<T, long?> value) =>
-        new(name, "bigint", rows => Map(rows, value), r => value(r));
+        new(name, NpgsqlDbType.Bigint, rows => Map(rows, value), r => value(r));
 
     public static BulkColumn<T> Int(string name, Func<T, int> value) =>
-        new(name, "integer", rows => Map(rows, value), r => value(r));
+        new(name, NpgsqlDbType.Integer, rows => Map(rows, value), r => value(r));
 
     public static BulkColumn<T> Bool(string name, Func<T, bool> value) =>
-        new(name, "boolean", rows => Map(rows, value), r => value(r) ? 1L : 0L);
+        new(name, NpgsqlDbType.Boolean, rows => Map(rows, value), r => value(r) ? 1L : 0L);
 
     /// <summary>A timestamp: <c>timestamptz</c> on PostgreSQL, fixed-width ISO-8601 UTC text on SQLite (as <see cref="DapperSetup"/> writes it).</summary>
     public static BulkColumn<T> Timestamp(string name, Func<T, DateTimeOffset> value) =>
-        new(name, "timestamptz", rows => Map(rows, r => value(r).UtcDateTime),
+        new(name, NpgsqlDbType.TimestampTz, rows => Map(rows, r => value(r).UtcDateTime),
             r => value(r).UtcDateTime.ToString(DapperSetup.SqliteTimestampFormat, CultureInfo.InvariantCulture));
 
     static TValue[] Map<TValue>(IReadOnlyList<T> rows, Func<T, TValue> value)
@@ -88,14 +88,14 @@ public static class BulkInsert
         NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string conflict, string names,
         IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, (string Column, Func<T, string> Of)? id, CancellationToken ct)
     {
-        var arrays = string.Join(", ", columns.Select((c, i) => $"@p{i}::{c.PostgresType}[]"));
+        var arrays = string.Join(", ", columns.Select((_, i) => $"@p{i}"));
         // With no ids asked for, each new row still comes back as one row of constant 1: the count is what matters.
         await using var command = new NpgsqlCommand(
             $"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({conflict}) DO NOTHING RETURNING {id?.Column ?? "''"}",
             connection, transaction);
         for (var i = 0; i < columns.Count; i++)
         {
-            command.Parameters.Add(new NpgsqlParameter($"p{i}", NpgsqlDbType.Array | PostgresDbType(columns[i].PostgresType))
+            command.Parameters.Add(new NpgsqlParameter($"p{i}", NpgsqlDbType.Array | columns[i].PostgresType)
             {
                 Value = columns[i].PostgresArray(rows),
             });
@@ -107,16 +107,6 @@ public static class BulkInsert
         while (await reader.ReadAsync(ct)) inserted.Add(id is null ? (counter++).ToString(CultureInfo.InvariantCulture) : reader.GetString(0));
         return inserted;
     }
-
-    static NpgsqlDbType PostgresDbType(string type) => type switch
-    {
-        "text" => NpgsqlDbType.Text,
-        "bigint" => NpgsqlDbType.Bigint,
-        "integer" => NpgsqlDbType.Integer,
-        "boolean" => NpgsqlDbType.Boolean,
-        "timestamptz" => NpgsqlDbType.TimestampTz,
-        _ => throw new NotSupportedException(type),
-    };
 
     static HashSet<string> Sqlite<T>(
         SqliteConnection connection, SqliteTransaction transaction, string table, string names, IReadOnlyList<BulkColumn<T>> columns,

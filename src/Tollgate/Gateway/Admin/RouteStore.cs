@@ -13,7 +13,7 @@ namespace Tollgate.Gateway.Admin;
 /// reach the database and opened only to build the route table; views show their last four characters.
 /// </summary>
 public sealed class RouteStore(
-    Database database, SecretBox secrets, RouteRegistry registry, AuditLog audit, ChangeFeed changes, TimeProvider time, ILogger<RouteStore> logger)
+    Database database, SecretBox secrets, RouteRegistry registry, AuditLog audit, TimeProvider time, ILogger<RouteStore> logger)
 {
     /// <summary>Everything stored, API keys opened, ready for <see cref="RouteRegistry.Apply"/>.</summary>
     public async Task<(Dictionary<string, ProviderOptions> Providers, Dictionary<string, ModelOptions> Models)> LoadAsync(CancellationToken ct)
@@ -66,7 +66,7 @@ public sealed class RouteStore(
     {
         var options = RouteRules.Provider(name, request);
         if (!options.IsOk) return options.Error;
-        var result = await database.InTransactionAsync<(ProviderView, bool)>(async (connection, tx) =>
+        return await database.InTransactionAsync<(ProviderView, bool)>(async (connection, tx) =>
         {
             var (providers, models) = await ReadAsync(connection, tx);
             if (Layers(providers, models).SourceOfProvider(name) == RouteSource.Configuration) return InConfiguration("provider", name);
@@ -85,13 +85,11 @@ public sealed class RouteStore(
             await audit.RecordAsync(tx, actor, current is null ? "gateway_provider.created" : "gateway_provider.updated", "gateway_provider", row.Name, current?.ToView(), view);
             return (view, current is null);
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.GatewayRoutes, name);
-        return result;
     }
 
     public async Task<Result<ProviderView>> DeleteProviderAsync(string name, Actor actor, CancellationToken ct)
     {
-        var result = await database.InTransactionAsync<ProviderView>(async (connection, tx) =>
+        return await database.InTransactionAsync<ProviderView>(async (connection, tx) =>
         {
             var (providers, models) = await ReadAsync(connection, tx);
             var current = providers.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
@@ -102,13 +100,11 @@ public sealed class RouteStore(
             await audit.RecordAsync(tx, actor, "gateway_provider.deleted", "gateway_provider", current.Name, current.ToView(), null);
             return current.ToView();
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.GatewayRoutes, name);
-        return result;
     }
 
     public async Task<Result<(ModelView View, bool Created)>> PutModelAsync(string alias, PutModelRequest request, Actor actor, CancellationToken ct)
     {
-        var result = await database.InTransactionAsync<(ModelView, bool)>(async (connection, tx) =>
+        return await database.InTransactionAsync<(ModelView, bool)>(async (connection, tx) =>
         {
             var (providers, models) = await ReadAsync(connection, tx);
             var layers = Layers(providers, models);
@@ -129,13 +125,11 @@ public sealed class RouteStore(
             await audit.RecordAsync(tx, actor, current is null ? "gateway_model.created" : "gateway_model.updated", "gateway_model", row.Alias, current?.ToView(), view);
             return (view, current is null);
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.GatewayRoutes, alias);
-        return result;
     }
 
     public async Task<Result<ModelView>> DeleteModelAsync(string alias, Actor actor, CancellationToken ct)
     {
-        var result = await database.InTransactionAsync<ModelView>(async (connection, tx) =>
+        return await database.InTransactionAsync<ModelView>(async (connection, tx) =>
         {
             var (providers, models) = await ReadAsync(connection, tx);
             var current = models.FirstOrDefault(m => m.Alias.Equals(alias, StringComparison.OrdinalIgnoreCase));
@@ -146,8 +140,6 @@ public sealed class RouteStore(
             await audit.RecordAsync(tx, actor, "gateway_model.deleted", "gateway_model", current.Alias, current.ToView(), null);
             return current.ToView();
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.GatewayRoutes, alias);
-        return result;
     }
 
     RouteLayers Layers(IEnumerable<ProviderRow> providers, IEnumerable<ModelRow> models) => RouteLayers.Merge(
