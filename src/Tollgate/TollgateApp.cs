@@ -9,6 +9,7 @@ using Tollgate.Gateway;
 using Tollgate.Gateway.Admin;
 using Tollgate.Idempotency;
 using Tollgate.Metering;
+using Tollgate.Metering.Queries;
 using Tollgate.Operations;
 using Tollgate.Storage;
 
@@ -61,7 +62,8 @@ public static class TollgateApp
             .MapAuditEndpoints()
             .MapUsageRecordEndpoints()
             .MapGatewayAdminEndpoints()
-            .MapEventEndpoints();
+            .MapEventEndpoints()
+            .MapUsageEndpoints();
         return app;
     }
 }

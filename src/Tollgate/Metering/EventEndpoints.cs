@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Tollgate.ApiKeys;
+using Tollgate.Catalog;
 using Tollgate.Common;
+using Tollgate.Metering.Queries;
 
 namespace Tollgate.Metering;
 
@@ -15,7 +17,7 @@ public static class EventEndpoints
         events.MapPost("/batch", IngestBatch).RequireScope(Scopes.UsageWrite)
             .WithSummary("Record up to 1,000 events; each gets its own verdict: accepted, duplicate or rejected.");
         events.MapGet("/", List).RequireScope(Scopes.UsageRead)
-            .WithSummary("The events behind the totals, newest first: by customer, code and time. Customer keys see their own.");
+            .WithSummary("The events behind the totals, newest first: by customer, code, metric (its code and filters), property filters and time. Customer keys see their own.");
         return api;
     }
 
@@ -44,17 +46,30 @@ public static class EventEndpoints
     }
 
     static async Task<Results<Ok<Page<UsageEvent>>, ProblemHttpResult>> List(
-        Caller caller, EventStore store, [FromQuery(Name = "customer_id")] string? customerId, string? code, DateTimeOffset? from, DateTimeOffset? to,
-        int? limit, string? cursor, CancellationToken ct)
+        HttpContext http, Caller caller, EventStore store, CatalogStore catalog, [FromQuery(Name = "customer_id")] string? customerId, string? code,
+        string? metric, DateTimeOffset? from, DateTimeOffset? to, int? limit, string? cursor, CancellationToken ct)
     {
         var page = new PageRequest(limit, cursor);
-        if (page.Check() is { } invalid) return invalid.ToProblem();
+        var filters = UsageParameters.Filters(http.Request.Query);
+        if ((page.Check() ?? filters.Error) is { } invalid) return invalid.ToProblem();
         if (!caller.IsAdmin)
         {
             if (customerId is not null && customerId != caller.Key.CustomerId) return ApiError.NotFound("customer", customerId).ToProblem();
             customerId = caller.Key.CustomerId;
         }
 
-        return TypedResults.Ok(await store.ListAsync(new EventQuery(customerId, code, from, to), page, ct));
+        // The events behind a metric's total: its event code, its filters and any given here.
+        if (metric is not null)
+        {
+            if (await catalog.GetMetricAsync(metric, ct) is not { } found) return ApiError.NotFound("metric", metric).ToProblem();
+            if (code is not null && code != found.EventCode) return ApiError.Invalid("code", $"metric '{metric}' reads '{found.EventCode}' events.").ToProblem();
+            code = found.EventCode;
+            foreach (var (name, values) in found.Filters)
+            {
+                filters.Value[name] = filters.Value.TryGetValue(name, out var asked) ? [.. asked.Intersect(values)] : values;
+            }
+        }
+
+        return TypedResults.Ok(await store.ListAsync(new EventQuery(customerId, code, from, to, filters.Value), page, ct));
     }
 }

@@ -38,7 +38,11 @@ public static class EventRules
             if (Encoded(properties).Length > MeteringOptions.MaxPropertiesBytes) return new("invalid_event", $"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.");
             foreach (var (name, value) in properties)
             {
-                if (name.Length is 0 or > 100) return new("invalid_event", "Property names are 1 to 100 characters.");
+                if (name.Length is 0 or > 100 || name.Contains('"', StringComparison.Ordinal))
+                {
+                    return new("invalid_event", "Property names are 1 to 100 characters, without double quotes.");
+                }
+
                 if (value is JsonObject or JsonArray) return new("invalid_event", $"Property '{name}' must be a string, number, boolean or null.");
             }
         }

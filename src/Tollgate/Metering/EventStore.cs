@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text.Json.Nodes;
 using Dapper;
 using Tollgate.Common;
+using Tollgate.Metering.Queries;
 using Tollgate.Storage;
 
 namespace Tollgate.Metering;
@@ -51,18 +52,31 @@ public sealed class EventStore(Database database)
     public async Task<Page<UsageEvent>> ListAsync(EventQuery query, PageRequest page, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        var parameters = new DynamicParameters(new { page.Cursor, query.CustomerId, query.Code, Take = page.Size + 1 });
+        // Bounds only when given: a null timestamp parameter has no type PostgreSQL could infer.
+        var filters = query.Filters is { Count: > 0 } f ? " AND " + UsageSql.Filters(f, database.Kind, parameters) : "";
+        if (query.From is { } from)
+        {
+            parameters.Add("From", from);
+            filters += " AND occurred_at >= @From";
+        }
+
+        if (query.To is { } to)
+        {
+            parameters.Add("To", to);
+            filters += " AND occurred_at < @To";
+        }
+
         var rows = (await connection.QueryAsync<EventRow>(
-            """
+            $"""
             SELECT * FROM events
             WHERE (@Cursor IS NULL OR id < @Cursor)
               AND (@CustomerId IS NULL OR customer_id = @CustomerId)
-              AND (@Code IS NULL OR code = @Code)
-              AND (@From IS NULL OR occurred_at >= @From)
-              AND (@To IS NULL OR occurred_at < @To)
+              AND (@Code IS NULL OR code = @Code){filters}
             ORDER BY id DESC
             LIMIT @Take
             """,
-            new { page.Cursor, query.CustomerId, query.Code, query.From, query.To, Take = page.Size + 1 })).ToList();
+            parameters)).ToList();
         return Page<EventRow>.From(rows, page.Size, r => r.Id).Map(r => r.ToEvent());
     }
 
@@ -86,4 +100,5 @@ public sealed class EventStore(Database database)
     }
 }
 
-public sealed record EventQuery(string? CustomerId, string? Code, DateTimeOffset? From, DateTimeOffset? To);
+/// <summary>Which events to list; <paramref name="Filters"/> are property filters, as a metric's.</summary>
+public sealed record EventQuery(string? CustomerId, string? Code, DateTimeOffset? From, DateTimeOffset? To, IReadOnlyDictionary<string, string[]>? Filters = null);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tollgate.Metering.Queries;
 
 namespace Tollgate.Metering;
 
@@ -13,6 +14,8 @@ public static class MeteringServices
         services.TryAddSingleton<EventLog>();
         services.AddHostedService(s => s.GetRequiredService<EventLog>());
         services.TryAddSingleton<EventIngestion>();
+        services.TryAddSingleton<UsageAggregator>();
+        services.TryAddSingleton<Reconciliation>();
         return services;
     }
 }

@@ -17,6 +17,10 @@ static class DapperSetup
     {
         if (Interlocked.Exchange(ref _configured, 1) != 0) return;
         DefaultTypeMap.MatchNamesWithUnderscores = true;
+        // Dapper maps DateTimeOffset to a DbType of its own and then never calls the handler for parameters, so SQLite
+        // got Microsoft.Data.Sqlite's "yyyy-MM-dd HH:mm:ss+00:00" beside our sortable format. Without the map, the handler runs.
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+        SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
         SqlMapper.AddTypeHandler(new UtcTimestampHandler());
     }
 

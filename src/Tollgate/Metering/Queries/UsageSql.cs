@@ -1,0 +1,138 @@
+using Dapper;
+using Tollgate.Catalog;
+using Tollgate.Storage;
+
+namespace Tollgate.Metering.Queries;
+
+/// <summary>
+/// Writes a usage query as one SQL statement for either database. Property names and filter values are always
+/// parameters, never SQL text. The events of the window are read once: PostgreSQL parses each one's JSON once
+/// (<c>properties::jsonb</c>), SQLite reads it with <c>json_extract</c>.
+/// </summary>
+public static class UsageSql
+{
+    /// <summary>The most groups one answer holds; a query with more is refused rather than cut.</summary>
+    public const int MaxRows = 10_000;
+
+    public static (string Sql, DynamicParameters Parameters) Build(UsageQuery query, DatabaseKind kind)
+    {
+        var sql = new Writer(kind, "p", new DynamicParameters());
+        var metric = query.Metric;
+        sql.Parameters.Add("code", metric.EventCode);
+        sql.Parameters.Add("from", query.Window.Start);
+        sql.Parameters.Add("to", query.Window.End);
+
+        var where = sql.Filters(metric.Filters.Concat(query.Filters));
+
+        var groups = query.GroupBy.Select((g, i) => $"{(g == UsageQuery.CustomerDimension ? "customer_id" : sql.Text(g))} AS g{i}").ToList();
+        if (query.Interval is { } interval) groups.Add($"{sql.Bucket(interval)} AS b");
+        var value = metric.Aggregation switch
+        {
+            Aggregation.Count => "1 AS x",
+            Aggregation.UniqueCount => $"{sql.Text(metric.Field!)} AS x",
+            _ => $"{sql.Number(metric.Field!)} AS x",
+        };
+
+        var source = kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties";
+        var customer = query.CustomerId is null ? "" : " AND customer_id = @customer";
+        if (query.CustomerId is not null) sql.Parameters.Add("customer", query.CustomerId);
+        var inner = $"""
+            SELECT {string.Join(", ", [.. groups, value, "occurred_at", "id"])}
+            FROM (SELECT id, customer_id, occurred_at, {source} AS p FROM events
+                  WHERE code = @code AND occurred_at >= @from AND occurred_at < @to{customer}) e
+            {(where.Length == 0 ? "" : "WHERE " + where)}
+            """;
+
+        var keys = Enumerable.Range(0, query.GroupBy.Count).Select(i => $"g{i}").ToList();
+        if (query.Interval is not null) keys.Add("b");
+        var select = string.Join(", ", [.. keys, "v"]);
+        var groupBy = keys.Count == 0 ? "" : $" GROUP BY {string.Join(", ", keys)} ORDER BY {string.Join(", ", keys)}";
+        var statement = metric.Aggregation switch
+        {
+            Aggregation.Count => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "COUNT(*) AS v"])} FROM ({inner}) r{groupBy}) a",
+            Aggregation.Sum => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "SUM(x) AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}) a",
+            Aggregation.Max => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "MAX(x) AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}) a",
+            Aggregation.UniqueCount => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "COUNT(DISTINCT x) AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}) a",
+            Aggregation.Latest => Latest(inner, keys),
+            _ => throw new ArgumentOutOfRangeException(nameof(query)),
+        };
+
+        return ($"{statement} LIMIT {MaxRows + 1}", sql.Parameters);
+    }
+
+    /// <summary>The value of the newest event with one, per group: ties on time go to the later id.</summary>
+    static string Latest(string inner, IReadOnlyList<string> keys)
+    {
+        var partition = keys.Count == 0 ? "" : $"PARTITION BY {string.Join(", ", keys)} ";
+        var order = keys.Count == 0 ? "" : $" ORDER BY {string.Join(", ", keys)}";
+        return $"""
+            SELECT {string.Join(", ", [.. keys, "v"])} FROM (
+                SELECT {string.Join(", ", [.. keys, "x AS v"])}, ROW_NUMBER() OVER ({partition}ORDER BY occurred_at DESC, id DESC) AS n
+                FROM ({inner}) r WHERE x IS NOT NULL) l
+            WHERE n = 1{order}
+            """;
+    }
+
+    /// <summary>
+    /// The SQL condition that events' properties pass every filter ("" for none), reading them from the events
+    /// table's own <c>properties</c> column; its parameters are added to <paramref name="parameters"/>.
+    /// </summary>
+    public static string Filters(IEnumerable<KeyValuePair<string, string[]>> filters, DatabaseKind kind, DynamicParameters parameters) =>
+        new Writer(kind, kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties", parameters).Filters(filters);
+
+    sealed class Writer(DatabaseKind kind, string p, DynamicParameters parameters)
+    {
+        int _next;
+
+        public DynamicParameters Parameters => parameters;
+
+        public string Param(object value)
+        {
+            var name = $"p{_next++}";
+            Parameters.Add(name, value);
+            return "@" + name;
+        }
+
+        public string Filters(IEnumerable<KeyValuePair<string, string[]>> filters) => string.Join(" AND ",
+            filters.Select(f => f.Value.Length == 0 ? "1 = 0" : $"{Text(f.Key)} IN ({string.Join(", ", f.Value.Select(v => Param(v)))})"));
+
+        /// <summary>The property as text: strings as they are, booleans as true/false, numbers as written.</summary>
+        public string Text(string property)
+        {
+            if (!Addressable(property)) return "CAST(NULL AS text)";
+            if (kind == DatabaseKind.Postgres) return $"({p} ->> {Param(property)})";
+            var path = Param(Path(property));
+            return $"(CASE json_type({p}, {path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN NULL WHEN 'object' THEN NULL WHEN 'array' THEN NULL ELSE CAST(json_extract({p}, {path}) AS TEXT) END)";
+        }
+
+        /// <summary>The property as a number when it is one; otherwise null, so it is left out.</summary>
+        public string Number(string property)
+        {
+            if (!Addressable(property)) return "NULL";
+            if (kind == DatabaseKind.Postgres)
+            {
+                var name = Param(property);
+                return $"(CASE WHEN jsonb_typeof({p} -> {name}) = 'number' THEN ({p} ->> {name})::numeric END)";
+            }
+
+            var path = Param(Path(property));
+            return $"(CASE WHEN json_type({p}, {path}) IN ('integer', 'real') THEN json_extract({p}, {path}) END)";
+        }
+
+        public string Bucket(UsageInterval interval) => kind == DatabaseKind.Postgres
+            ? $"date_trunc('{interval.ToString().ToLowerInvariant()}', occurred_at, 'UTC')"
+            : interval switch
+            {
+                // Timestamps are stored as yyyy-MM-ddTHH:mm:ss.ffffffZ, so a prefix is the start of its hour, day or month.
+                UsageInterval.Hour => "substr(occurred_at, 1, 13) || ':00:00.000000Z'",
+                UsageInterval.Day => "substr(occurred_at, 1, 10) || 'T00:00:00.000000Z'",
+                _ => "substr(occurred_at, 1, 7) || '-01T00:00:00.000000Z'",
+            };
+
+        /// <summary>SQLite's JSON paths cannot quote a double quote, so a name with one never matches, on either database.</summary>
+        static bool Addressable(string property) => !property.Contains('"', StringComparison.Ordinal);
+
+        /// <summary>A JSON path naming one top-level key, quoted so dots and spaces in names are literal.</summary>
+        static string Path(string property) => $"$.\"{property}\"";
+    }
+}
