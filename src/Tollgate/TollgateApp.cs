@@ -5,6 +5,7 @@ using Tollgate.Audit;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
+using Tollgate.Entitlements;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Admin;
 using Tollgate.Idempotency;
@@ -38,6 +39,7 @@ public static class TollgateApp
         services.AddCatalog();
         services.AddGateway(builder.Configuration);
         services.AddMetering(builder.Configuration);
+        services.AddEntitlements();
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -63,7 +65,8 @@ public static class TollgateApp
             .MapUsageRecordEndpoints()
             .MapGatewayAdminEndpoints()
             .MapEventEndpoints()
-            .MapUsageEndpoints();
+            .MapUsageEndpoints()
+            .MapEntitlementEndpoints();
         return app;
     }
 }

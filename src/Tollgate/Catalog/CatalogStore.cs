@@ -157,12 +157,18 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
         return (await connection.QuerySingleOrDefaultAsync<FeatureRow>("SELECT * FROM features WHERE code = @code", new { code }))?.ToFeature();
     }
 
-    internal static async Task<Dictionary<string, Metric>> MetricsInAsync(DbTransaction tx) =>
-        (await tx.Connection!.QueryAsync<MetricRow>("SELECT * FROM metrics", transaction: tx))
+    internal static Task<Dictionary<string, Metric>> MetricsInAsync(DbTransaction tx) => MetricsInAsync(tx.Connection!, tx);
+
+    internal static Task<Dictionary<string, Feature>> FeaturesInAsync(DbTransaction tx) => FeaturesInAsync(tx.Connection!, tx);
+
+    /// <summary>Every metric by code, read on a connection the caller already holds.</summary>
+    public static async Task<Dictionary<string, Metric>> MetricsInAsync(DbConnection connection, DbTransaction? tx = null) =>
+        (await connection.QueryAsync<MetricRow>("SELECT * FROM metrics", transaction: tx))
             .Select(r => r.ToMetric()).ToDictionary(m => m.Code, StringComparer.Ordinal);
 
-    internal static async Task<Dictionary<string, Feature>> FeaturesInAsync(DbTransaction tx) =>
-        (await tx.Connection!.QueryAsync<FeatureRow>("SELECT * FROM features", transaction: tx))
+    /// <summary>Every feature by code, read on a connection the caller already holds.</summary>
+    public static async Task<Dictionary<string, Feature>> FeaturesInAsync(DbConnection connection, DbTransaction? tx = null) =>
+        (await connection.QueryAsync<FeatureRow>("SELECT * FROM features", transaction: tx))
             .Select(r => r.ToFeature()).ToDictionary(f => f.Code, StringComparer.Ordinal);
 
     static async Task<bool> FeatureUsedAsync(DbTransaction tx, string featureId) =>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Tollgate.Common;
+using Tollgate.Entitlements.Quotas;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
@@ -24,6 +25,7 @@ public sealed class GatewayHandler(
     PriceBook prices,
     ResponseCache cache,
     UsageWriter usage,
+    GatewayQuotas quotas,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<GatewayHandler> log)
@@ -54,6 +56,7 @@ public sealed class GatewayHandler(
             EndUser = request?.EndUser,
             Cost = Cost.Free(prices.Table.Version),
         };
+        List<QuotaHold> holds = [];
         try
         {
             if (request is null)
@@ -75,11 +78,23 @@ public sealed class GatewayHandler(
                 return;
             }
 
+            if (caller.Customer is { } customer)
+            {
+                (holds, var overQuota) = await quotas.ReserveAsync(customer, caller, request, context.RequestAborted);
+                if (overQuota is not null)
+                {
+                    await FailAsync(context, call, protocol, GatewayError.QuotaExceeded(overQuota.Feature, overQuota.Limit, overQuota.ResetsAt), UsageStatus.Rejected);
+                    return;
+                }
+            }
+
             await ServeAsync(context, caller, request, route, call);
         }
         finally
         {
-            usage.Write(call.ToRecord(time));
+            var record = call.ToRecord(time);
+            usage.Write(record);
+            quotas.Settle(holds, record);
         }
     }
 

@@ -240,5 +240,28 @@ public static class Migrations
             CREATE UNIQUE INDEX ux_events_idempotency ON events (customer_id, idempotency_key);
             CREATE INDEX ix_events_customer_code_time ON events (customer_id, code, occurred_at);
             """),
+        new(4, "entitlements and quotas", """
+            CREATE TABLE entitlement_overrides (
+                customer_id text NOT NULL REFERENCES customers (id),
+                feature_id text NOT NULL REFERENCES features (id),
+                enabled {bool},
+                limit_value {bigint},
+                unlimited {bool} NOT NULL,
+                enforcement text,
+                note text,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL,
+                PRIMARY KEY (customer_id, feature_id)
+            );
+
+            CREATE TABLE quota_counters (
+                customer_id text NOT NULL,
+                feature_code text NOT NULL,
+                period_start {ts} NOT NULL,
+                allocated {bigint} NOT NULL,
+                updated_at {ts} NOT NULL,
+                PRIMARY KEY (customer_id, feature_code, period_start)
+            );
+            """),
     ];
 }

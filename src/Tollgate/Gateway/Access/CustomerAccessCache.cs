@@ -1,22 +1,23 @@
 using System.Collections.Concurrent;
-using System.Collections.Frozen;
 using Dapper;
+using Tollgate.Entitlements;
 using Tollgate.Storage;
 
 namespace Tollgate.Gateway.Access;
 
 /// <summary>
-/// Customers' plans and enabled features, held in memory so the gateway does not wait on the database: a customer
+/// Customers' plans and entitlements (plan and overrides), held in memory so the gateway does not wait on the database: a customer
 /// costs one query the first time, then is served from memory and refreshed in the background once it is
 /// <see cref="Freshness"/> old. Changes made through this node are seen at once (<see cref="Invalidate"/>).
 /// </summary>
-public sealed class CustomerAccessCache(Database database, TimeProvider time, ILogger<CustomerAccessCache> log)
+public sealed class CustomerAccessCache(Database database, EntitlementLoader loader, TimeProvider time, ILogger<CustomerAccessCache> log)
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(5);
 
     readonly ConcurrentDictionary<string, CustomerAccess> _byId = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _idByExternalId = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, Lazy<Task<CustomerAccess?>>> _loading = new(StringComparer.Ordinal);
 
     /// <summary>The customer by Tollgate id or external id, or null if there is no live customer with it.</summary>
     public async ValueTask<CustomerAccess?> GetAsync(string idOrExternalId, CancellationToken ct)
@@ -28,7 +29,27 @@ public sealed class CustomerAccessCache(Database database, TimeProvider time, IL
             return cached;
         }
 
-        return await LoadAsync(idOrExternalId, ct);
+        return await LoadOnceAsync(idOrExternalId).WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// Concurrent first requests for one customer share one load: a burst of a thousand requests from a new customer
+    /// costs one set of queries and one connection, not a thousand.
+    /// </summary>
+    Task<CustomerAccess?> LoadOnceAsync(string idOrExternalId)
+    {
+        var load = _loading.GetOrAdd(idOrExternalId, key => new Lazy<Task<CustomerAccess?>>(async () =>
+        {
+            try
+            {
+                return await LoadAsync(key, CancellationToken.None);
+            }
+            finally
+            {
+                _loading.TryRemove(key, out _);
+            }
+        }));
+        return load.Value;
     }
 
     public void Invalidate(string customerId)
@@ -71,20 +92,8 @@ public sealed class CustomerAccessCache(Database database, TimeProvider time, IL
             new { key = idOrExternalId });
         if (customer.Id is null) return null;
 
-        var features = customer.PlanCode is null
-            ? []
-            : await connection.QueryAsync<string>(
-                """
-                SELECT f.code
-                FROM plans p
-                JOIN plan_versions v ON v.plan_id = p.id
-                JOIN plan_entitlements e ON e.plan_version_id = v.id
-                JOIN features f ON f.id = e.feature_id
-                WHERE p.code = @plan AND p.archived_at IS NULL AND e.enabled = @yes
-                  AND v.version = (SELECT MAX(x.version) FROM plan_versions x WHERE x.plan_id = p.id AND x.status = 'published')
-                """,
-                new { plan = customer.PlanCode, yes = true });
-        var access = new CustomerAccess(customer.Id, customer.ExternalId, customer.PlanCode, features.ToFrozenSet(StringComparer.Ordinal), time.GetUtcNow().UtcTicks);
+        var entitlements = await loader.LoadAsync(connection, customer.Id, customer.PlanCode, ct);
+        var access = new CustomerAccess(customer.Id, customer.ExternalId, customer.PlanCode, entitlements, time.GetUtcNow().UtcTicks);
         _byId[access.CustomerId] = access;
         if (access.ExternalId is not null) _idByExternalId[access.ExternalId] = access.CustomerId;
         return access;

@@ -25,6 +25,13 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
             ? $"The model '{model}' needs a plan that includes it, and this customer has no plan."
             : $"The model '{model}' is not included in the '{plan}' plan.", "model");
 
+    /// <summary>A hard quota would be passed: retrying does not help before it resets, so the SDKs are told not to.</summary>
+    public static GatewayError QuotaExceeded(string feature, long limit, DateTimeOffset resetsAt) =>
+        new(429, "quota_exceeded", $"The quota '{feature}' of {limit} is used up until {resetsAt:yyyy-MM-dd'T'HH:mm:ss'Z'}.") { Retryable = false };
+
+    /// <summary>False tells the OpenAI and Anthropic SDKs not to retry (<c>x-should-retry: false</c>).</summary>
+    public bool Retryable { get; init; } = true;
+
     /// <summary>OpenAI's error <c>type</c> for a status.</summary>
     public string OpenAIType => Status switch
     {
@@ -86,6 +93,7 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
         response.StatusCode = Status;
         response.ContentType = "application/json";
         if (RetryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!Retryable) response.Headers["x-should-retry"] = "false";
         await response.Body.WriteAsync(ToJson(protocol), context.RequestAborted);
     }
 

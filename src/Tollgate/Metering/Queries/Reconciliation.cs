@@ -4,7 +4,7 @@ using Tollgate.Storage;
 
 namespace Tollgate.Metering.Queries;
 
-/// <summary>One customer's gateway usage two ways: the usage records the gateway wrote, and the events metrics read.</summary>
+/// <summary>One customer's gateway usage two ways: the usage records the gateway wrote (all but refused requests), and the events metrics read.</summary>
 public sealed record ReconciliationLine(
     string CustomerId,
     string Status,
@@ -36,7 +36,7 @@ public sealed class Reconciliation(Database database, UsageAggregator aggregator
             """
             SELECT customer_id, COUNT(*), CAST(SUM(input_tokens) AS bigint), CAST(SUM(output_tokens) AS bigint), CAST(SUM(cost_nanos) AS bigint), CAST(SUM(charge_nanos) AS bigint)
             FROM usage_records
-            WHERE customer_id IS NOT NULL AND created_at >= @from AND created_at < @to AND (@customer IS NULL OR customer_id = @customer)
+            WHERE customer_id IS NOT NULL AND status <> 'rejected' AND created_at >= @from AND created_at < @to AND (@customer IS NULL OR customer_id = @customer)
             GROUP BY customer_id
             """, parameters)).ToDictionary(r => r.CustomerId, r => new GatewayTotals(r.Requests, r.InputTokens, r.OutputTokens, r.CostNanos, r.ChargeNanos));
 
@@ -45,7 +45,7 @@ public sealed class Reconciliation(Database database, UsageAggregator aggregator
             $"""
             SELECT r.customer_id, r.id FROM usage_records r
             LEFT JOIN events e ON e.customer_id = r.customer_id AND e.idempotency_key = r.id AND e.code = 'gateway'
-            WHERE r.customer_id IS NOT NULL AND r.created_at >= @from AND r.created_at < @to AND (@customer IS NULL OR r.customer_id = @customer)
+            WHERE r.customer_id IS NOT NULL AND r.status <> 'rejected' AND r.created_at >= @from AND r.created_at < @to AND (@customer IS NULL OR r.customer_id = @customer)
               AND e.id IS NULL
             ORDER BY r.id LIMIT {MaxIds}
             """, parameters)).ToLookup(r => r.CustomerId, r => r.Id);

@@ -1,0 +1,37 @@
+using Tollgate.Catalog;
+using Tollgate.Gateway.Access;
+using Tollgate.Metering.Queries;
+
+namespace Tollgate.Entitlements;
+
+/// <summary>Answers checks: the customer's entitlement from memory, a quota's usage this period from the stored events.</summary>
+public sealed class EntitlementChecker(CatalogStore catalog, UsageAggregator aggregator, TimeProvider time)
+{
+    public async Task<EntitlementDecision?> CheckAsync(CustomerAccess customer, string featureCode, long quantity, long current, CancellationToken ct)
+    {
+        var entitlement = customer.Entitlements.Features.GetValueOrDefault(featureCode);
+        var feature = entitlement?.Feature ?? await catalog.GetFeatureAsync(featureCode, ct);
+        return feature is null ? null : await DecideAsync(customer.CustomerId, feature, entitlement, quantity, current, ct);
+    }
+
+    public async Task<IReadOnlyList<EntitlementDecision>> ListAsync(CustomerAccess customer, CancellationToken ct)
+    {
+        var decisions = new List<EntitlementDecision>();
+        foreach (var feature in await catalog.ListFeaturesAsync(ct))
+        {
+            decisions.Add(await DecideAsync(customer.CustomerId, feature, customer.Entitlements.Features.GetValueOrDefault(feature.Code), 1, 0, ct));
+        }
+
+        return decisions;
+    }
+
+    async Task<EntitlementDecision> DecideAsync(string customerId, Feature feature, Entitlement? entitlement, long quantity, long current, CancellationToken ct)
+    {
+        if (feature.Type != FeatureType.Quota || entitlement is null) return EntitlementRules.Decide(feature, entitlement, current, quantity, null);
+        var period = Periods.Containing(feature.ResetPeriod ?? ResetPeriod.Month, time.GetUtcNow());
+        var used = entitlement.Metric is { } metric
+            ? await aggregator.TotalAsync(UsageQuery.Total(metric, customerId, period), ct) ?? 0
+            : 0;
+        return EntitlementRules.Decide(feature, entitlement, used, quantity, period.End);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Data.Common;
+using Dapper;
+using Tollgate.Catalog;
+using Tollgate.Storage;
+
+namespace Tollgate.Entitlements;
+
+/// <summary>
+/// Reads a customer's entitlements: their plan's current published version, then their overrides on top; all on the
+/// caller's connection, so a burst of loads never waits on a second connection while holding one.
+/// </summary>
+public sealed class EntitlementLoader
+{
+    public async Task<EntitlementSet> LoadAsync(DbConnection connection, string customerId, string? planCode, CancellationToken ct)
+    {
+        var features = await CatalogStore.FeaturesInAsync(connection);
+        var metrics = await CatalogStore.MetricsInAsync(connection);
+        Metric? MetricOf(Feature f) => f.Metric is { } code ? metrics.GetValueOrDefault(code) : null;
+
+        var result = new Dictionary<string, Entitlement>(StringComparer.Ordinal);
+        if (planCode is not null)
+        {
+            var granted = await connection.QueryAsync<(string Feature, bool Enabled, long? Limit, string Enforcement)>(
+                """
+                SELECT f.code, e.enabled, e.limit_value, e.enforcement
+                FROM plans p
+                JOIN plan_versions v ON v.plan_id = p.id
+                JOIN plan_entitlements e ON e.plan_version_id = v.id
+                JOIN features f ON f.id = e.feature_id
+                WHERE p.code = @plan AND p.archived_at IS NULL
+                  AND v.version = (SELECT MAX(x.version) FROM plan_versions x WHERE x.plan_id = p.id AND x.status = 'published')
+                """,
+                new { plan = planCode });
+            foreach (var row in granted)
+            {
+                if (!features.TryGetValue(row.Feature, out var feature)) continue;
+                result[row.Feature] = new Entitlement(feature, MetricOf(feature), row.Enabled, feature.Type == FeatureType.Boolean ? null : row.Limit,
+                    OverrideStore.ParseEnforcement(row.Enforcement) ?? Enforcement.Hard, Entitlement.FromPlan);
+            }
+        }
+
+        foreach (var change in await OverrideStore.ListAsync(connection, customerId))
+        {
+            if (!features.TryGetValue(change.Feature, out var feature)) continue;
+            result[change.Feature] = EntitlementRules.Apply(feature, MetricOf(feature), result.GetValueOrDefault(change.Feature), change);
+        }
+
+        return new EntitlementSet(customerId, planCode, result);
+    }
+}
