@@ -14,6 +14,17 @@ public sealed record Caller(ApiKeyEntry Key, string RequestId)
 
     public Actor Actor => new("api_key", Key.Id, RequestId);
 
+    /// <summary>
+    /// The customer a read acts for: admin keys the one they name, or all (null); customer keys their own, and naming
+    /// another customer answers as if it did not exist.
+    /// </summary>
+    public Result<string?> ReadsFor(string? customerId)
+    {
+        if (IsAdmin) return customerId;
+        if (customerId is not null && customerId != Key.CustomerId) return ApiError.NotFound("customer", customerId);
+        return Key.CustomerId;
+    }
+
     /// <summary>Whether this caller may see records of <paramref name="customerId"/> at all.</summary>
     public bool Sees(string? customerId) => IsAdmin ? CanReadAdmin : customerId is not null && Key.CustomerId == customerId;
 

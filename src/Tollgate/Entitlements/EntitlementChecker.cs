@@ -28,7 +28,7 @@ public sealed class EntitlementChecker(CatalogStore catalog, UsageAggregator agg
     async Task<EntitlementDecision> DecideAsync(string customerId, Feature feature, Entitlement? entitlement, long quantity, long current, CancellationToken ct)
     {
         if (feature.Type != FeatureType.Quota || entitlement is null) return EntitlementRules.Decide(feature, entitlement, current, quantity, null);
-        var period = Periods.Containing(feature.ResetPeriod ?? ResetPeriod.Month, time.GetUtcNow());
+        var period = Periods.Of(feature, time.GetUtcNow());
         var used = entitlement.Metric is { } metric
             ? await aggregator.TotalAsync(UsageQuery.Total(metric, customerId, period), ct) ?? 0
             : 0;

@@ -55,22 +55,19 @@ public static class EntitlementEndpoints
 
     static async Task<Results<Ok<EntitlementOverride>, ProblemHttpResult>> PutOverride(
         string customerId, string feature, OverrideRequest request, Caller caller, Customers.CustomerStore customers, CatalogStore catalog,
-        OverrideStore overrides, CustomerAccessCache cache, CancellationToken ct)
+        OverrideStore overrides, CancellationToken ct)
     {
         if (await customers.GetAsync(customerId, ct) is null) return ApiError.NotFound("customer", customerId).ToProblem();
         if (await catalog.GetFeatureAsync(feature, ct) is not { } found) return ApiError.NotFound("feature", feature).ToProblem();
         if (EntitlementRules.Check(found, request) is { } invalid) return invalid.ToProblem();
-        var change = await overrides.PutAsync(customerId, found, request, caller.Actor, ct);
-        cache.Invalidate(customerId);
-        return TypedResults.Ok(change);
+        return TypedResults.Ok(await overrides.PutAsync(customerId, found, request, caller.Actor, ct));
     }
 
     static async Task<Results<Ok<EntitlementOverride>, ProblemHttpResult>> DeleteOverride(
-        string customerId, string feature, Caller caller, CatalogStore catalog, OverrideStore overrides, CustomerAccessCache cache, CancellationToken ct)
+        string customerId, string feature, Caller caller, CatalogStore catalog, OverrideStore overrides, CancellationToken ct)
     {
         if (await catalog.GetFeatureAsync(feature, ct) is not { } found) return ApiError.NotFound("feature", feature).ToProblem();
         var result = await overrides.DeleteAsync(customerId, found, caller.Actor, ct);
-        cache.Invalidate(customerId);
         return result.IsOk ? TypedResults.Ok(result.Value) : result.Error.ToProblem();
     }
 }

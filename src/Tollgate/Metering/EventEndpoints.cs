@@ -52,11 +52,9 @@ public static class EventEndpoints
         var page = new PageRequest(limit, cursor);
         var filters = UsageParameters.Filters(http.Request.Query);
         if ((page.Check() ?? filters.Error) is { } invalid) return invalid.ToProblem();
-        if (!caller.IsAdmin)
-        {
-            if (customerId is not null && customerId != caller.Key.CustomerId) return ApiError.NotFound("customer", customerId).ToProblem();
-            customerId = caller.Key.CustomerId;
-        }
+        var scope = caller.ReadsFor(customerId);
+        if (!scope.IsOk) return scope.Error.ToProblem();
+        customerId = scope.Value;
 
         // The events behind a metric's total: its event code, its filters and any given here.
         if (metric is not null)

@@ -42,12 +42,15 @@ static class DapperSetup
             }
         }
 
-        public override DateTimeOffset Parse(object value) => value switch
-        {
-            DateTimeOffset offset => offset.ToUniversalTime(),
-            DateTime dateTime => new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc)),
-            string text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
-            _ => throw new DataException($"Cannot read a timestamp from a {value.GetType().Name}."),
-        };
+        public override DateTimeOffset Parse(object value) => ReadTimestamp(value);
     }
+
+    /// <summary>A timestamp as either database returns it: timestamptz (as DateTime or DateTimeOffset) or SQLite's text.</summary>
+    public static DateTimeOffset ReadTimestamp(object value) => value switch
+    {
+        DateTimeOffset offset => offset.ToUniversalTime(),
+        DateTime dateTime => new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc)),
+        string text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
+        _ => throw new DataException($"Cannot read a timestamp from a {value.GetType().Name}."),
+    };
 }

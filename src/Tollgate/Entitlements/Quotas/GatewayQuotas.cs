@@ -37,7 +37,7 @@ public sealed class GatewayQuotas(QuotaLedger ledger, UsageAggregator aggregator
             var amount = Estimate(metric, caller, request);
             if (amount == 0) continue;
 
-            var period = Periods.Containing(entitlement.Feature.ResetPeriod ?? ResetPeriod.Month, time.GetUtcNow());
+            var period = Periods.Of(entitlement.Feature, time.GetUtcNow());
             var key = new QuotaKey(customer.CustomerId, entitlement.Feature.Code, period.Start);
             var limit = entitlement.EffectiveLimit!.Value;
             var baseline = (CancellationToken token) => Baseline(metric, customer.CustomerId, period, token);

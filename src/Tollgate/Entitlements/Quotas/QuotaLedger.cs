@@ -45,9 +45,6 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
         else if (used != reserved) log.LogWarning("A reservation on {Feature} settled after its lease was returned.", key.Feature);
     }
 
-    /// <summary>Units this node holds of a quota and has not handed to any request.</summary>
-    public long Held(QuotaKey key) => _leases.TryGetValue(key, out var lease) ? lease.Units : 0;
-
     /// <summary>Returns the unused units of leases idle for <see cref="IdleReturn"/>, or of all when <paramref name="all"/>.</summary>
     public async Task ReturnIdleAsync(bool all, CancellationToken ct)
     {

@@ -66,15 +66,6 @@ public sealed class QuotaStore(Database database, TimeProvider time)
             new { key.CustomerId, key.Feature, key.PeriodStart, amount, now = time.Now() });
     }
 
-    /// <summary>How much of the quota has been handed out, for reports; null before anything was leased.</summary>
-    public async Task<long?> AllocatedAsync(QuotaKey key, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<long?>(
-            "SELECT allocated FROM quota_counters WHERE customer_id = @CustomerId AND feature_code = @Feature AND period_start = @PeriodStart",
-            new { key.CustomerId, key.Feature, key.PeriodStart });
-    }
-
     /// <summary>
     /// How many units to lease: what is needed, or more (a quarter of what is free, at most a twentieth of the limit)
     /// so the next requests need no round trip; 0 when not even the need is free.

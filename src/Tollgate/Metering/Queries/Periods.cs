@@ -15,6 +15,9 @@ public readonly record struct Period(DateTimeOffset Start, DateTimeOffset End)
 /// </summary>
 public static class Periods
 {
+    /// <summary>The period a quota feature's usage counts in at <paramref name="at"/>: by its reset period, monthly if it has none.</summary>
+    public static Period Of(Feature quota, DateTimeOffset at) => Containing(quota.ResetPeriod ?? ResetPeriod.Month, at);
+
     public static Period Containing(ResetPeriod period, DateTimeOffset at, DateTimeOffset? anchor = null)
     {
         at = at.ToUniversalTime();

@@ -31,7 +31,7 @@ public sealed class UsageAggregator(Database database)
 
             var group = new string?[groups];
             for (var i = 0; i < groups; i++) group[i] = reader.IsDBNull(i) ? null : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture);
-            DateTimeOffset? start = query.Interval is null ? null : Timestamp(reader.GetValue(groups));
+            DateTimeOffset? start = query.Interval is null ? null : DapperSetup.ReadTimestamp(reader.GetValue(groups));
             var at = groups + (query.Interval is null ? 0 : 1);
             rows.Add(new UsageRow(group, start, reader.IsDBNull(at) ? null : Convert.ToDecimal(reader.GetValue(at), CultureInfo.InvariantCulture)));
         }
@@ -49,12 +49,4 @@ public sealed class UsageAggregator(Database database)
     /// <summary>A metric's value over no events: nothing counted or summed is 0; there is no max or latest of nothing.</summary>
     public static decimal? Empty(Catalog.Metric metric) =>
         metric.Aggregation is Catalog.Aggregation.Max or Catalog.Aggregation.Latest ? null : 0m;
-
-    static DateTimeOffset Timestamp(object value) => value switch
-    {
-        DateTime dateTime => new DateTimeOffset(DateTime.SpecifyKind(dateTime, DateTimeKind.Utc)),
-        DateTimeOffset offset => offset.ToUniversalTime(),
-        string text => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
-        _ => throw new InvalidCastException($"Cannot read a timestamp from a {value.GetType().Name}."),
-    };
 }

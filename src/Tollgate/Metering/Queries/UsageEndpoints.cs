@@ -40,11 +40,9 @@ public static class UsageEndpoints
         var bucket = UsageParameters.Interval(interval);
         var window = UsageParameters.Window(from, to, time.GetUtcNow());
         if ((filters.Error ?? groups.Error ?? bucket.Error ?? window.Error) is { } invalid) return invalid.ToProblem();
-        if (!caller.IsAdmin)
-        {
-            if (customerId is not null && customerId != caller.Key.CustomerId) return ApiError.NotFound("customer", customerId).ToProblem();
-            customerId = caller.Key.CustomerId;
-        }
+        var scope = caller.ReadsFor(customerId);
+        if (!scope.IsOk) return scope.Error.ToProblem();
+        customerId = scope.Value;
 
         if (await catalog.GetMetricAsync(metric, ct) is not { } found) return ApiError.NotFound("metric", metric).ToProblem();
         var query = new UsageQuery(found, customerId, window.Value, filters.Value, groups.Value, bucket.Value);
@@ -57,14 +55,12 @@ public static class UsageEndpoints
             return TypedResults.Text(UsageCsv.Write(query.GroupBy, query.Interval is not null, rows.Value), "text/csv; charset=utf-8");
         }
 
-        var total = query.GroupBy.Count == 0 && query.Interval is null
-            ? rows.Value.FirstOrDefault()?.Value ?? UsageAggregator.Empty(found)
-            : await aggregator.TotalAsync(query, ct);
+        // Ungrouped, the one row is the total; grouped, the total is asked for apart (unique counts do not add up).
+        var grouped = query.GroupBy.Count > 0 || query.Interval is not null;
+        var total = grouped ? await aggregator.TotalAsync(query, ct) : rows.Value.FirstOrDefault()?.Value ?? UsageAggregator.Empty(found);
         return TypedResults.Ok(new UsageAnswer(
             found.Code, found.Aggregation, customerId, window.Value.Start, window.Value.End, query.Filters, query.GroupBy, query.Interval, total,
-            query.GroupBy.Count == 0 && query.Interval is null
-                ? []
-                : rows.Value.Select(r => new UsageAnswerRow(Group(query.GroupBy, r.Group), r.Start, r.Value)).ToList()));
+            grouped ? rows.Value.Select(r => new UsageAnswerRow(Group(query.GroupBy, r.Group), r.Start, r.Value)).ToList() : []));
     }
 
     static async Task<Results<Ok<CustomerUsage>, ProblemHttpResult>> Current(

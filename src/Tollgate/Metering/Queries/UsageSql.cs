@@ -45,17 +45,19 @@ public static class UsageSql
 
         var keys = Enumerable.Range(0, query.GroupBy.Count).Select(i => $"g{i}").ToList();
         if (query.Interval is not null) keys.Add("b");
-        var select = string.Join(", ", [.. keys, "v"]);
-        var groupBy = keys.Count == 0 ? "" : $" GROUP BY {string.Join(", ", keys)} ORDER BY {string.Join(", ", keys)}";
-        var statement = metric.Aggregation switch
+        var function = metric.Aggregation switch
         {
-            Aggregation.Count => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "COUNT(*) AS v"])} FROM ({inner}) r{groupBy}) a",
-            Aggregation.Sum => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "SUM(x) AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}) a",
-            Aggregation.Max => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "MAX(x) AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}) a",
-            Aggregation.UniqueCount => $"SELECT {select} FROM (SELECT {string.Join(", ", [.. keys, "COUNT(DISTINCT x) AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}) a",
-            Aggregation.Latest => Latest(inner, keys),
-            _ => throw new ArgumentOutOfRangeException(nameof(query)),
+            Aggregation.Count => "COUNT(*)",
+            Aggregation.Sum => "SUM(x)",
+            Aggregation.Max => "MAX(x)",
+            Aggregation.UniqueCount => "COUNT(DISTINCT x)",
+            _ => null,
         };
+        var groupBy = keys.Count == 0 ? "" : $" GROUP BY {string.Join(", ", keys)} ORDER BY {string.Join(", ", keys)}";
+        // Counting reads x = 1, never null; the other aggregations skip events without a usable value.
+        var statement = function is null
+            ? Latest(inner, keys)
+            : $"SELECT {string.Join(", ", [.. keys, $"{function} AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}";
 
         return ($"{statement} LIMIT {MaxRows + 1}", sql.Parameters);
     }
