@@ -9,6 +9,7 @@ using Tollgate.Entitlements;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Admin;
 using Tollgate.Idempotency;
+using Tollgate.Limits;
 using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 using Tollgate.Operations;
@@ -40,6 +41,7 @@ public static class TollgateApp
         services.AddGateway(builder.Configuration);
         services.AddMetering(builder.Configuration);
         services.AddEntitlements();
+        services.AddLimits();
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -66,7 +68,8 @@ public static class TollgateApp
             .MapGatewayAdminEndpoints()
             .MapEventEndpoints()
             .MapUsageEndpoints()
-            .MapEntitlementEndpoints();
+            .MapEntitlementEndpoints()
+            .MapLimitEndpoints();
         return app;
     }
 }

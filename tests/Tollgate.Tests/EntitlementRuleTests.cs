@@ -1,6 +1,6 @@
 using Tollgate.Catalog;
 using Tollgate.Entitlements;
-using Tollgate.Entitlements.Quotas;
+using Tollgate.Counters;
 
 namespace Tollgate.Tests;
 
@@ -58,6 +58,6 @@ public sealed class EntitlementRuleTests
     [InlineData(1_000_000, 0, 4_000, 50_000)]
     public void Lease_chunks_shrink_near_the_limit(long limit, long allocated, long need, long expected)
     {
-        QuotaStore.Chunk(limit, allocated, need).ShouldBe(expected);
+        CounterStore.Chunk(limit, allocated, need).ShouldBe(expected);
     }
 }

@@ -5,6 +5,7 @@ public enum ChangeKind
 {
     Customer,
     Catalog,
+    Limit,
 }
 
 /// <summary>

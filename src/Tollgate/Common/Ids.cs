@@ -20,6 +20,8 @@ public static class Ids
     public const string ApiKey = "key";
     public const string Audit = "aud";
     public const string Event = "evt";
+    public const string Limit = "lim";
+    public const string Alert = "alrt";
 
     static readonly Lock Gate = new();
     static ulong _lastMs;

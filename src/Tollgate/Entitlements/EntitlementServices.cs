@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Counters;
 using Tollgate.Entitlements.Quotas;
+using Tollgate.Gateway.Reservations;
 
 namespace Tollgate.Entitlements;
 
@@ -10,9 +12,10 @@ public static class EntitlementServices
         services.TryAddSingleton<EntitlementLoader>();
         services.TryAddSingleton<OverrideStore>();
         services.TryAddSingleton<EntitlementChecker>();
-        services.TryAddSingleton<QuotaStore>();
-        services.TryAddSingleton<QuotaLedger>();
-        services.AddHostedService(s => s.GetRequiredService<QuotaLedger>());
+        services.TryAddSingleton<CounterStore>();
+        services.TryAddSingleton<CounterLedger>();
+        services.AddHostedService(s => s.GetRequiredService<CounterLedger>());
+        services.TryAddSingleton<GatewayReservations>();
         services.TryAddSingleton<GatewayQuotas>();
         return services;
     }

@@ -5,12 +5,14 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Tollgate.Common;
 using Tollgate.Entitlements.Quotas;
+using Tollgate.Gateway.Reservations;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Streaming;
 using Tollgate.Gateway.Translation;
 using Tollgate.Gateway.Usage;
+using Tollgate.Limits;
 
 namespace Tollgate.Gateway;
 
@@ -26,6 +28,8 @@ public sealed class GatewayHandler(
     ResponseCache cache,
     UsageWriter usage,
     GatewayQuotas quotas,
+    GatewayLimits limits,
+    GatewayReservations reservations,
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<GatewayHandler> log)
@@ -56,7 +60,7 @@ public sealed class GatewayHandler(
             EndUser = request?.EndUser,
             Cost = Cost.Free(prices.Table.Version),
         };
-        List<QuotaHold> holds = [];
+        List<Reservation> held = [];
         try
         {
             if (request is null)
@@ -78,31 +82,40 @@ public sealed class GatewayHandler(
                 return;
             }
 
-            if (caller.Customer is { } customer)
+            var plan = caller.IsTestMode && _options.SandboxForTestKeys
+                ? [new Deployment(UpstreamProvider.Sandbox, route.Alias, 1, null)]
+                : RoutePlanner.Plan(route, routes.Current.Find, Math.Max(1, _options.MaxAttempts), Random.Shared);
+            if (await ReserveAsync(context, caller, request, plan, held) is { } refused)
             {
-                (holds, var overQuota) = await quotas.ReserveAsync(customer, caller, request, context.RequestAborted);
-                if (overQuota is not null)
-                {
-                    await FailAsync(context, call, protocol, GatewayError.QuotaExceeded(overQuota.Feature, overQuota.Limit, overQuota.ResetsAt), UsageStatus.Rejected);
-                    return;
-                }
+                await FailAsync(context, call, protocol, refused, UsageStatus.Rejected);
+                return;
             }
 
-            await ServeAsync(context, caller, request, route, call);
+            await ServeAsync(context, caller, request, route, plan, call);
         }
         finally
         {
             var record = call.ToRecord(time);
+            reservations.Settle(held, record);
             usage.Write(record);
-            quotas.Settle(holds, record);
         }
     }
 
-    async Task ServeAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, ModelRoute route, GatewayCall call)
+    /// <summary>Holds room on every hard quota, rate limit and budget the request falls under, or answers why not.</summary>
+    async ValueTask<GatewayError?> ReserveAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, IReadOnlyList<Deployment> plan, List<Reservation> held)
     {
-        var plan = caller.IsTestMode && _options.SandboxForTestKeys
-            ? [new Deployment(UpstreamProvider.Sandbox, route.Alias, 1, null)]
-            : RoutePlanner.Plan(route, routes.Current.Find, Math.Max(1, _options.MaxAttempts), Random.Shared);
+        var estimate = RequestEstimate.For(request, plan, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
+        var wanted = new List<Reservation>();
+        if (caller.Customer is { } customer) quotas.Add(wanted, customer, caller, request, estimate);
+        await limits.AddAsync(wanted, caller, estimate, request.EndUser);
+        if (wanted.Count == 0) return null;
+        var refusal = await reservations.ReserveAsync(wanted, held, context.Response.Headers, context.RequestAborted);
+        if (refusal is null) reservations.WriteHeaders(held, context.Response.Headers);
+        return refusal;
+    }
+
+    async Task ServeAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, ModelRoute route, IReadOnlyList<Deployment> plan, GatewayCall call)
+    {
 
         string? cacheKey = null;
         TimeSpan? cacheTtl = request.Stream ? null : cache.TtlFor(context.Request, caller.Customer?.Plan);

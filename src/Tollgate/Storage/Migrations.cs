@@ -263,5 +263,50 @@ public static class Migrations
                 PRIMARY KEY (customer_id, feature_code, period_start)
             );
             """),
+        new(5, "limits, budgets and alerts", """
+            ALTER TABLE quota_counters RENAME TO counters;
+            ALTER TABLE counters RENAME COLUMN customer_id TO subject;
+            ALTER TABLE counters RENAME COLUMN feature_code TO counter;
+            ALTER TABLE counters ADD COLUMN expires_at {ts};
+            CREATE INDEX ix_counters_expires ON counters (expires_at);
+            CREATE INDEX ix_usage_records_key ON usage_records (key_id, created_at);
+
+            CREATE TABLE limits (
+                id text PRIMARY KEY,
+                scope text NOT NULL,
+                target text NOT NULL,
+                per text NOT NULL,
+                measure text NOT NULL,
+                amount {bigint} NOT NULL,
+                window_size text,
+                anchored {bool} NOT NULL,
+                enforcement text NOT NULL,
+                thresholds {json} NOT NULL,
+                description text,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_limits_target ON limits (scope, target);
+
+            CREATE TABLE threshold_alerts (
+                subject text NOT NULL,
+                counter text NOT NULL,
+                period_start {ts} NOT NULL,
+                threshold integer NOT NULL,
+                customer_id text,
+                fired_at {ts} NOT NULL,
+                PRIMARY KEY (subject, counter, period_start, threshold)
+            );
+
+            CREATE TABLE outbox (
+                id text PRIMARY KEY,
+                type text NOT NULL,
+                customer_id text,
+                payload {json} NOT NULL,
+                created_at {ts} NOT NULL,
+                delivered_at {ts}
+            );
+            CREATE INDEX ix_outbox_pending ON outbox (delivered_at, created_at);
+            """),
     ];
 }

@@ -87,13 +87,13 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
     async Task<CustomerAccess?> LoadAsync(string idOrExternalId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var customer = await connection.QuerySingleOrDefaultAsync<(string Id, string? ExternalId, string? PlanCode)>(
-            "SELECT id, external_id, plan_code FROM customers WHERE (id = @key OR external_id = @key) AND deleted_at IS NULL",
+        var customer = await connection.QuerySingleOrDefaultAsync<(string Id, string? ExternalId, string? PlanCode, object CreatedAt)>(
+            "SELECT id, external_id, plan_code, created_at FROM customers WHERE (id = @key OR external_id = @key) AND deleted_at IS NULL",
             new { key = idOrExternalId });
         if (customer.Id is null) return null;
 
         var entitlements = await loader.LoadAsync(connection, customer.Id, customer.PlanCode, ct);
-        var access = new CustomerAccess(customer.Id, customer.ExternalId, customer.PlanCode, entitlements, time.GetUtcNow().UtcTicks);
+        var access = new CustomerAccess(customer.Id, customer.ExternalId, customer.PlanCode, entitlements, DapperSetup.ReadTimestamp(customer.CreatedAt), time.GetUtcNow().UtcTicks);
         _byId[access.CustomerId] = access;
         if (access.ExternalId is not null) _idByExternalId[access.ExternalId] = access.CustomerId;
         return access;

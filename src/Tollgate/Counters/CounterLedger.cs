@@ -1,23 +1,26 @@
 using System.Collections.Concurrent;
 
-namespace Tollgate.Entitlements.Quotas;
+namespace Tollgate.Counters;
 
 /// <summary>
-/// This node's side of hard quotas. Each quota it serves has a lease: units taken from the database in chunks
-/// (<see cref="QuotaStore"/>). A reservation takes units from the lease under a lock, so concurrent requests can never
+/// This node's side of shared counters (hard quotas, rate limits, budgets). Each counter it serves has a lease: units
+/// taken from the database in chunks (<see cref="CounterStore"/>). A reservation takes units from the lease under a lock, so concurrent requests can never
 /// take the same unit twice; when the lease runs out, one request at a time leases more while the others wait for it.
 /// Settling gives back what a request reserved but did not use; idle leases and the leases of a stopping node go back
 /// to the database for other nodes.
 /// </summary>
-public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<QuotaLedger> log) : BackgroundService
+public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger<CounterLedger> log) : BackgroundService
 {
     /// <summary>A lease untouched this long goes back to the database.</summary>
     public static readonly TimeSpan IdleReturn = TimeSpan.FromSeconds(5);
 
-    readonly ConcurrentDictionary<QuotaKey, Lease> _leases = new();
+    readonly ConcurrentDictionary<CounterKey, Lease> _leases = new();
 
-    /// <summary>Reserves <paramref name="amount"/> units of a quota of <paramref name="limit"/>; false when that would pass the limit.</summary>
-    public async ValueTask<bool> TryReserveAsync(QuotaKey key, long limit, long amount, Func<CancellationToken, Task<long>> baseline, CancellationToken ct)
+    /// <summary>Counters whose period ended this long ago are deleted.</summary>
+    public static readonly TimeSpan ExpiredKeep = TimeSpan.FromDays(1);
+
+    /// <summary>Reserves <paramref name="amount"/> units of a counter of <paramref name="limit"/>; false when that would pass the limit.</summary>
+    public async ValueTask<bool> TryReserveAsync(CounterKey key, long limit, long amount, Func<CancellationToken, Task<long>> baseline, CancellationToken ct)
     {
         if (amount <= 0) return true;
         var lease = _leases.GetOrAdd(key, _ => new Lease());
@@ -29,7 +32,7 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
             // Whoever held the refill before may have leased enough for this request too.
             if (lease.TryTake(amount, time.GetTimestamp())) return true;
             var leased = await store.LeaseAsync(key, limit, amount - lease.Units, baseline, ct);
-            lease.Add(leased);
+            lease.Add(leased.Units, leased.Allocated);
             return lease.TryTake(amount, time.GetTimestamp());
         }
         finally
@@ -38,11 +41,19 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
         }
     }
 
+    /// <summary>
+    /// What is left of a counter as this node knows it: the limit, less what the database had handed out at this node's
+    /// last lease, plus what this node holds unused. Other nodes' use since that lease is not seen, so across nodes
+    /// this is an upper bound; on one node it is exact.
+    /// </summary>
+    public long Remaining(CounterKey key, long limit) =>
+        _leases.TryGetValue(key, out var lease) ? Math.Clamp(limit - lease.Allocated + lease.Units, 0, limit) : limit;
+
     /// <summary>A reservation ends: what it held goes back to the lease, and what it really used comes out.</summary>
-    public void Settle(QuotaKey key, long reserved, long used)
+    public void Settle(CounterKey key, long reserved, long used)
     {
         if (_leases.TryGetValue(key, out var lease)) lease.Settle(reserved, used);
-        else if (used != reserved) log.LogWarning("A reservation on {Feature} settled after its lease was returned.", key.Feature);
+        else if (used != reserved) log.LogWarning("A reservation on {Counter} settled after its lease was returned.", key.Counter);
     }
 
     /// <summary>Returns the unused units of leases idle for <see cref="IdleReturn"/>, or of all when <paramref name="all"/>.</summary>
@@ -57,7 +68,7 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
             {
                 var units = lease.TakeAll();
                 if (units > 0) await store.ReturnAsync(key, units, ct);
-                if (lease.Units == 0 && lease.InFlight == 0) _leases.TryRemove(new KeyValuePair<QuotaKey, Lease>(key, lease));
+                if (lease.Units == 0 && lease.InFlight == 0) _leases.TryRemove(new KeyValuePair<CounterKey, Lease>(key, lease));
             }
             finally
             {
@@ -69,6 +80,7 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        var nextCleanup = time.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -76,10 +88,15 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
                 try
                 {
                     await ReturnIdleAsync(false, stoppingToken);
+                    if (time.GetUtcNow() >= nextCleanup)
+                    {
+                        await store.DeleteExpiredAsync(time.GetUtcNow() - ExpiredKeep, stoppingToken);
+                        nextCleanup = time.GetUtcNow().AddHours(1);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    log.LogWarning(e, "Returning idle quota leases failed; will retry.");
+                    log.LogWarning(e, "Returning idle counter leases failed; will retry.");
                 }
             }
         }
@@ -97,7 +114,7 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
         }
         catch (Exception e)
         {
-            log.LogWarning(e, "Returning quota leases at shutdown failed; their units stay allocated until the period ends.");
+            log.LogWarning(e, "Returning counter leases at shutdown failed; their units stay allocated until the period ends.");
         }
     }
 
@@ -114,6 +131,9 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
 
         public long LastUsed { get; private set; }
 
+        /// <summary>How much of the limit the database had handed out, all nodes together, at this node's last lease.</summary>
+        public long Allocated { get; private set; }
+
         public bool TryTake(long amount, long now)
         {
             lock (_lock)
@@ -126,9 +146,13 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
             }
         }
 
-        public void Add(long leased)
+        public void Add(long leased, long allocated)
         {
-            lock (_lock) Units += leased;
+            lock (_lock)
+            {
+                Units += leased;
+                Allocated = allocated;
+            }
         }
 
         /// <summary>What a request reserved comes back and what it used goes out: negative when it used more than it reserved.</summary>
@@ -147,6 +171,7 @@ public sealed class QuotaLedger(QuotaStore store, TimeProvider time, ILogger<Quo
             {
                 var units = Math.Max(0, Units);
                 Units -= units;
+                Allocated -= units;
                 return units;
             }
         }

@@ -1,0 +1,87 @@
+using Dapper;
+using Tollgate.Common;
+using Tollgate.Storage;
+
+namespace Tollgate.Counters;
+
+/// <summary>A chunk of a counter leased to this node, and how much of the limit was handed out once it was.</summary>
+public readonly record struct Leased(long Units, long Allocated);
+
+/// <summary>
+/// The shared side of counters. Each counter and period has one row holding how much of its limit has been handed
+/// out to nodes (<c>allocated</c>), starting from what was already used. A node asks for a chunk only when its own
+/// lease runs out, so the row is written once per chunk, not per request; a compare-and-set on the row keeps the
+/// total handed out within the limit however many nodes ask at once.
+/// </summary>
+public sealed class CounterStore(Database database, TimeProvider time)
+{
+    /// <summary>
+    /// Leases at least <paramref name="need"/> units, or none if fewer are free. Near the limit the chunks shrink, so
+    /// every last unit is handed out and the last ones go one at a time.
+    /// </summary>
+    public async Task<Leased> LeaseAsync(CounterKey key, long limit, long need, Func<CancellationToken, Task<long>> baseline, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var parameters = new { key.Subject, key.Counter, key.PeriodStart };
+        for (var attempt = 0; ; attempt++)
+        {
+            var seen = await connection.QuerySingleOrDefaultAsync<long?>(
+                "SELECT allocated FROM counters WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart", parameters);
+            if (seen is null)
+            {
+                var used = await baseline(ct);
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO counters (subject, counter, period_start, allocated, updated_at, expires_at)
+                    VALUES (@Subject, @Counter, @PeriodStart, @used, @now, @PeriodEnd)
+                    ON CONFLICT (subject, counter, period_start) DO NOTHING
+                    """,
+                    new { key.Subject, key.Counter, key.PeriodStart, key.PeriodEnd, used, now = time.Now() });
+                continue;
+            }
+
+            var take = Chunk(limit, seen.Value, need);
+            if (take == 0) return new(0, seen.Value);
+            var changed = await connection.ExecuteAsync(
+                """
+                UPDATE counters SET allocated = @next, updated_at = @now
+                WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart AND allocated = @seen
+                """,
+                new { key.Subject, key.Counter, key.PeriodStart, seen, next = seen.Value + take, now = time.Now() });
+            if (changed == 1) return new(take, seen.Value + take);
+            if (attempt > 1000) throw new UnavailableException("counter_unavailable", "A limit is contended by too many nodes at once; retry.");
+        }
+    }
+
+    /// <summary>Gives unused units back, so other nodes may lease them.</summary>
+    public async Task ReturnAsync(CounterKey key, long amount, CancellationToken ct)
+    {
+        if (amount <= 0) return;
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(
+            """
+            UPDATE counters SET allocated = allocated - @amount, updated_at = @now
+            WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart
+            """,
+            new { key.Subject, key.Counter, key.PeriodStart, amount, now = time.Now() });
+    }
+
+    /// <summary>Deletes counters whose period ended before <paramref name="before"/>; they can no longer be leased from.</summary>
+    public async Task<int> DeleteExpiredAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync("DELETE FROM counters WHERE expires_at < @before", new { before });
+    }
+
+    /// <summary>
+    /// How many units to lease: what is needed, or more (a quarter of what is free, at most a twentieth of the limit)
+    /// so the next requests need no round trip; 0 when not even the need is free.
+    /// </summary>
+    public static long Chunk(long limit, long allocated, long need)
+    {
+        var free = limit - allocated;
+        if (need > free) return 0;
+        var ahead = Math.Min(free / 4, Math.Max(1, limit / 20));
+        return Math.Min(free, Math.Max(need, ahead));
+    }
+}

@@ -1,0 +1,84 @@
+using System.Collections.Frozen;
+using Tollgate.Common;
+
+namespace Tollgate.Limits;
+
+/// <summary>
+/// Every limit, in memory, indexed by what it is set on, so the gateway finds a request's limits without a query.
+/// Reloaded whenever a limit changes on any node (<see cref="ChangeFeed"/>); a failed reload keeps the last good copy.
+/// </summary>
+public sealed class LimitBook(LimitStore store, ChangeFeed changes, ILogger<LimitBook> log) : IHostedService
+{
+    readonly Lock _gate = new();
+    Task<FrozenDictionary<(LimitScope, string), Limit[]>>? _current;
+    FrozenDictionary<(LimitScope, string), Limit[]>? _lastGood;
+
+    /// <summary>The limits a request of this key, customer and plan falls under: the plan's, the customer's and the key's.</summary>
+    public async ValueTask<IReadOnlyList<Limit>> ForAsync(string? plan, string? customerId, string keyId)
+    {
+        var index = await Current();
+        if (index.Count == 0) return [];
+        var found = new List<Limit>();
+        if (plan is not null && index.TryGetValue((LimitScope.Plan, plan), out var p)) found.AddRange(p);
+        if (customerId is not null && index.TryGetValue((LimitScope.Customer, customerId), out var c)) found.AddRange(c);
+        if (index.TryGetValue((LimitScope.Key, keyId), out var k)) found.AddRange(k);
+        return found;
+    }
+
+    /// <summary>Every limit that could apply to this customer's own requests (not to keys' limits).</summary>
+    public async ValueTask<IReadOnlyList<Limit>> ForCustomerAsync(string? plan, string customerId)
+    {
+        var index = await Current();
+        var found = new List<Limit>();
+        if (plan is not null && index.TryGetValue((LimitScope.Plan, plan), out var p)) found.AddRange(p);
+        if (index.TryGetValue((LimitScope.Customer, customerId), out var c)) found.AddRange(c);
+        return found;
+    }
+
+    Task<FrozenDictionary<(LimitScope, string), Limit[]>> Current()
+    {
+        var current = _current;
+        if (current is not null) return current;
+        lock (_gate) return _current ??= LoadAsync();
+    }
+
+    async Task<FrozenDictionary<(LimitScope, string), Limit[]>> LoadAsync()
+    {
+        try
+        {
+            var all = await store.ListAsync(CancellationToken.None);
+            var index = all.GroupBy(l => (l.Scope, l.Target)).ToFrozenDictionary(g => g.Key, g => g.ToArray());
+            _lastGood = index;
+            return index;
+        }
+        catch (Exception e) when (_lastGood is not null)
+        {
+            log.LogWarning(e, "Reloading limits failed; enforcing the last loaded ones.");
+            lock (_gate) _current = null;
+            return _lastGood;
+        }
+        catch
+        {
+            lock (_gate) _current = null;
+            throw;
+        }
+    }
+
+    void OnChanged(ChangeKind kind, string? id)
+    {
+        if (kind != ChangeKind.Limit) return;
+        lock (_gate) _current = LoadAsync();
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        changes.Changed += OnChanged;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        changes.Changed -= OnChanged;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,220 @@
+using System.Text.Json.Nodes;
+using Tollgate.IntegrationTests.Gateway;
+using Tollgate.IntegrationTests.Infrastructure;
+
+namespace Tollgate.IntegrationTests.Limits;
+
+/// <summary>Rate limits, concurrency limits and budgets set over the API and enforced by the gateway, on the fake clock.</summary>
+public abstract class LimitTests(TollgateServer server)
+{
+    // fake-gpt answers 120 input and 45 output tokens; on the free plan that costs and charges 200,000 nanodollars.
+    const long TokensPerAnswer = 165;
+    const long ChargePerAnswer = GatewayFixture.GptCostNanos;
+
+    async Task<string> LimitAsync(object limit)
+    {
+        var created = await server.Admin.PostAsync("/api/v1/limits", limit);
+        created.Status.ShouldBe(HttpStatusCode.Created, created.Body?.ToJsonString());
+        return created.Id;
+    }
+
+    Task<ApiResponse> ChatAsync(GatewayCustomer customer, int maxTokens = 50, string? user = null, string prompt = "Hi") =>
+        server.Client(customer.Key).PostAsync("/v1/chat/completions", new
+        {
+            model = "gpt-test", max_tokens = maxTokens, user, messages = new[] { new { role = "user", content = prompt } },
+        });
+
+    static string? Header(ApiResponse response, string name) =>
+        response.Raw.Headers.TryGetValues(name, out var values) ? values.Single() : null;
+
+    static string? ErrorCode(ApiResponse response) => response.Body?["error"]?["code"]?.GetValue<string>();
+
+    /// <summary>Moves the clock to the start of the next minute, so a test's minute window is whole and known.</summary>
+    void StartOfNextMinute()
+    {
+        var now = server.Clock.GetUtcNow();
+        server.Clock.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerMinute - now.UtcTicks % TimeSpan.TicksPerMinute));
+    }
+
+    [Fact]
+    public async Task Requests_per_minute_are_refused_past_the_limit_with_retry_after_and_allowed_again_in_the_next_window()
+    {
+        var customer = await server.CustomerAsync("free");
+        await LimitAsync(new { scope = "customer", target = customer.Id, measure = "requests", amount = 3, window = "minute" });
+        StartOfNextMinute();
+
+        for (var i = 0; i < 3; i++)
+        {
+            var ok = await ChatAsync(customer);
+            ok.Status.ShouldBe(HttpStatusCode.OK);
+            Header(ok, "x-ratelimit-limit-requests").ShouldBe("3");
+            Header(ok, "x-ratelimit-remaining-requests").ShouldBe((2 - i).ToString());
+            Header(ok, "x-ratelimit-reset-requests").ShouldBe("1m0s");
+        }
+
+        server.Clock.Advance(TimeSpan.FromSeconds(15));
+        var refused = await ChatAsync(customer);
+        refused.Status.ShouldBe(HttpStatusCode.TooManyRequests);
+        ErrorCode(refused).ShouldBe("rate_limit_exceeded");
+        refused.Body!["error"]!["type"]!.GetValue<string>().ShouldBe("rate_limit_error");
+        Header(refused, "retry-after").ShouldBe("45");
+        Header(refused, "x-ratelimit-remaining-requests").ShouldBe("0");
+        Header(refused, "x-should-retry").ShouldBeNull();
+
+        server.Clock.Advance(TimeSpan.FromSeconds(45));
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Tokens_per_minute_count_what_the_model_really_used_and_refuse_a_request_bigger_than_the_limit()
+    {
+        var customer = await server.CustomerAsync("free");
+        await LimitAsync(new { scope = "customer", target = customer.Id, measure = "tokens", amount = 1000, window = "minute" });
+        StartOfNextMinute();
+
+        var tooBig = await ChatAsync(customer, maxTokens: 5000);
+        (tooBig.Status, ErrorCode(tooBig), Header(tooBig, "x-should-retry")).ShouldBe((HttpStatusCode.TooManyRequests, "tokens_exceed_limit", "false"));
+
+        // Each answer settles to the 165 tokens it used: six fit in 1,000, a seventh would not.
+        for (var i = 0; i < 6; i++) (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
+        var seventh = await ChatAsync(customer);
+        (seventh.Status, ErrorCode(seventh)).ShouldBe((HttpStatusCode.TooManyRequests, "rate_limit_exceeded"));
+        Header(seventh, "x-ratelimit-limit-tokens").ShouldBe("1000");
+    }
+
+    [Fact]
+    public async Task A_key_limit_holds_exactly_under_a_burst_of_concurrent_requests()
+    {
+        var customer = await server.CustomerAsync("free");
+        var keyId = (await server.Admin.GetAsync($"/api/v1/keys?customer_id={customer.Id}")).Data[0]!["id"]!.GetValue<string>();
+        await LimitAsync(new { scope = "key", target = keyId, measure = "requests", amount = 50, window = "hour" });
+        StartOfNextMinute();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(_ => ChatAsync(customer)));
+        responses.Count(r => r.Status == HttpStatusCode.OK).ShouldBe(50);
+        responses.Where(r => r.Status != HttpStatusCode.OK).ShouldAllBe(r => r.Status == HttpStatusCode.TooManyRequests && ErrorCode(r) == "rate_limit_exceeded");
+    }
+
+    [Fact]
+    public async Task Requests_in_flight_are_limited_and_a_finished_request_frees_its_slot()
+    {
+        var customer = await server.CustomerAsync("free");
+        await LimitAsync(new { scope = "customer", target = customer.Id, measure = "concurrent", amount = 2 });
+        server.Upstream.ResetGate();
+
+        using var http = new HttpClient();
+        var body = JsonNode.Parse("""{"model":"held-stream","stream":true,"messages":[{"role":"user","content":"Hi"}]}""")!;
+        var held = new List<HttpResponseMessage>();
+        for (var i = 0; i < 2; i++)
+        {
+            var response = await http.SendAsync(GatewayFixture.Post(server, "/v1/chat/completions", customer.Key, body), HttpCompletionOption.ResponseHeadersRead);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            held.Add(response);
+        }
+
+        var third = await ChatAsync(customer);
+        (third.Status, ErrorCode(third), Header(third, "retry-after")).ShouldBe((HttpStatusCode.TooManyRequests, "concurrency_limit_exceeded", "1"));
+
+        server.Upstream.Release();
+        foreach (var response in held)
+        {
+            await response.Content.ReadAsStringAsync();
+            await server.UsageAsync(response.Headers.GetValues("x-request-id").Single());
+            response.Dispose();
+        }
+
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_daily_budget_refuses_once_spent_shows_what_remains_and_starts_again_the_next_day()
+    {
+        var customer = await server.CustomerAsync("free");
+        var id = await LimitAsync(new { scope = "customer", target = customer.Id, measure = "spend", amount_usd = 0.001m, window = "day" });
+
+        // Five answers at $0.0002 spend the $0.001 exactly; the sixth is refused, and retrying will not help today.
+        for (var i = 0; i < 5; i++)
+        {
+            var ok = await ChatAsync(customer);
+            ok.Status.ShouldBe(HttpStatusCode.OK);
+            Header(ok, "x-tollgate-budget-limit").ShouldBe("0.001");
+        }
+
+        var refused = await ChatAsync(customer);
+        (refused.Status, ErrorCode(refused), Header(refused, "x-should-retry")).ShouldBe((HttpStatusCode.TooManyRequests, "budget_exceeded", "false"));
+        Header(refused, "x-tollgate-budget-remaining").ShouldBe("0");
+
+        await server.Get<Tollgate.Gateway.Usage.UsageWriter>().FlushAsync();
+        var status = await server.Client(customer.Key).GetAsync($"/api/v1/customers/{customer.Id}/limits");
+        var budget = status.Data.Single(s => s!["limit"]!["id"]!.GetValue<string>() == id)!;
+        (budget["used"]!.GetValue<long>(), budget["used_usd"]!.GetValue<decimal>(), budget["remaining"]!.GetValue<long>()).ShouldBe((5 * ChargePerAnswer, 0.001m, 0L));
+
+        server.Clock.Advance(TimeSpan.FromDays(1));
+        var nextDay = await ChatAsync(customer);
+        nextDay.Status.ShouldBe(HttpStatusCode.OK);
+        Header(nextDay, "x-tollgate-budget-remaining").ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task A_budget_per_end_user_refuses_one_user_and_not_another()
+    {
+        var customer = await server.CustomerAsync("free");
+        await LimitAsync(new { scope = "customer", target = customer.Id, per = "end_user", measure = "spend", amount_usd = 0.0004m, window = "month" });
+
+        (await ChatAsync(customer, user: "alice")).Status.ShouldBe(HttpStatusCode.OK);
+        (await ChatAsync(customer, user: "alice")).Status.ShouldBe(HttpStatusCode.OK);
+        ErrorCode(await ChatAsync(customer, user: "alice")).ShouldBe("budget_exceeded");
+        (await ChatAsync(customer, user: "bob")).Status.ShouldBe(HttpStatusCode.OK);
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK); // no end user named: the per-user budget does not apply
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_never_spend_past_a_hard_budget()
+    {
+        var customer = await server.CustomerAsync("free");
+        await LimitAsync(new { scope = "customer", target = customer.Id, measure = "spend", amount_usd = 0.005m, window = "month" });
+
+        // A prompt long enough that its estimate covers the 120 tokens the fake model reports, as a real prompt's would.
+        var prompt = new string('x', 600);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => ChatAsync(customer, prompt: prompt)));
+        responses.Where(r => r.Status != HttpStatusCode.OK).ShouldAllBe(r => ErrorCode(r) == "budget_exceeded");
+        var served = responses.Where(r => r.Status == HttpStatusCode.OK).ToList();
+        served.Count.ShouldBeGreaterThan(0);
+        long spent = 0;
+        foreach (var ok in served) spent += (await server.UsageAsync(Header(ok, "x-request-id")!)).ChargeNanos;
+        spent.ShouldBeLessThanOrEqualTo(5_000_000);
+        spent.ShouldBe(served.Count * ChargePerAnswer);
+    }
+
+    [Fact]
+    public async Task Limits_are_validated_audited_and_only_operators_set_them()
+    {
+        var customer = await server.CustomerAsync("free");
+        (await server.Admin.PostAsync("/api/v1/limits", new { scope = "customer", target = customer.Id, measure = "spend", amount = 5 })).FieldErrors
+            .ShouldBe(["amount", "amount_usd"], ignoreOrder: true);
+        (await server.Admin.PostAsync("/api/v1/limits", new { scope = "customer", target = customer.Id, measure = "concurrent", amount = 5, window = "minute" })).FieldErrors
+            .ShouldBe(["window"]);
+        (await server.Admin.PostAsync("/api/v1/limits", new { scope = "key", target = "key_nope", measure = "requests", amount = 5 })).FieldErrors.ShouldBe(["target"]);
+        (await server.Admin.PostAsync("/api/v1/limits", new { scope = "plan", target = "free", measure = "tokens", amount = 0 })).FieldErrors.ShouldBe(["amount"]);
+        (await server.Client(customer.Key).PostAsync("/api/v1/limits", new { scope = "customer", target = customer.Id, measure = "requests", amount = 5 })).Status
+            .ShouldBe(HttpStatusCode.Forbidden);
+
+        var id = await LimitAsync(new { scope = "customer", target = customer.Id, measure = "requests", amount = 1, window = "day" });
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.TooManyRequests);
+        var raised = await server.Admin.PutAsync($"/api/v1/limits/{id}", new { scope = "customer", target = customer.Id, measure = "requests", amount = 100, window = "day" });
+        raised.Body!["amount"]!.GetValue<long>().ShouldBe(100);
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.Admin.DeleteAsync($"/api/v1/limits/{id}")).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.Admin.GetAsync($"/api/v1/limits/{id}")).Status.ShouldBe(HttpStatusCode.NotFound);
+
+        var audit = await server.Admin.GetAsync($"/api/v1/audit-log?customer_id={customer.Id}&limit=100");
+        audit.Data.Select(e => e!["action"]!.GetValue<string>()).Where(a => a.StartsWith("limit.", StringComparison.Ordinal)).ShouldBe(["limit.deleted", "limit.updated", "limit.created"], ignoreOrder: true);
+    }
+}
+
+[Collection(SqliteCollection.Name)]
+public sealed class LimitsOnSqlite(SqliteServer server) : LimitTests(server);
+
+[Collection(PostgresCollection.Name)]
+public sealed class LimitsOnPostgres(PostgresServer server) : LimitTests(server);

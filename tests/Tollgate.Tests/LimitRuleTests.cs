@@ -1,0 +1,79 @@
+using Tollgate.Catalog;
+using Tollgate.Limits;
+
+namespace Tollgate.Tests;
+
+public sealed class LimitRuleTests
+{
+    static readonly DateTimeOffset At = new(2026, 3, 31, 14, 37, 21, TimeSpan.Zero);
+
+    static Limit Limit(LimitWindow? window, bool anchored = false) => new()
+    {
+        Id = "lim_1", Scope = LimitScope.Customer, Target = "cus_1", Per = LimitPer.Customer, Measure = LimitMeasure.Requests, Amount = 10,
+        Window = window, Anchored = anchored, Enforcement = Enforcement.Hard, Thresholds = [], CreatedAt = At, UpdatedAt = At,
+    };
+
+    [Fact]
+    public void Defaults_fill_in_per_window_enforcement_and_budget_thresholds()
+    {
+        var budget = LimitRules.Validate(new LimitRequest(LimitScope.Customer, "cus_1", LimitMeasure.Spend, AmountUsd: 12.5m)).Value;
+        (budget.Amount, budget.Window, budget.Per, budget.Enforcement).ShouldBe((12_500_000_000L, LimitWindow.Month, LimitPer.Customer, Enforcement.Hard));
+        budget.Thresholds.ShouldBe([50, 80, 100]);
+
+        var rpm = LimitRules.Validate(new LimitRequest(LimitScope.Key, "key_1", LimitMeasure.Requests, Amount: 60)).Value;
+        (rpm.Window, rpm.Per, rpm.Thresholds.Count).ShouldBe((LimitWindow.Minute, LimitPer.Key, 0));
+    }
+
+    [Theory]
+    [InlineData(LimitScope.Customer, LimitMeasure.Spend, 5L, null, null, null, "amount,amount_usd")]
+    [InlineData(LimitScope.Customer, LimitMeasure.Spend, null, 5.0, LimitWindow.Minute, null, "window")]
+    [InlineData(LimitScope.Customer, LimitMeasure.Concurrent, 5L, null, LimitWindow.Minute, null, "window")]
+    [InlineData(LimitScope.Customer, LimitMeasure.Requests, 0L, null, null, null, "amount")]
+    [InlineData(LimitScope.Key, LimitMeasure.Requests, 5L, null, null, LimitPer.Customer, "per")]
+    [InlineData(LimitScope.Customer, LimitMeasure.Tokens, 5L, 1.0, null, null, "amount_usd")]
+    public void Invalid_limits_name_every_wrong_field(LimitScope scope, LimitMeasure measure, long? amount, double? usd, LimitWindow? window, LimitPer? per, string fields)
+    {
+        var result = LimitRules.Validate(new LimitRequest(scope, "t", measure, amount, (decimal?)usd, per, window));
+        result.IsOk.ShouldBeFalse();
+        result.Error.Errors!.Keys.ShouldBe(fields.Split(','), ignoreOrder: true);
+    }
+
+    [Fact]
+    public void Soft_enforcement_anchored_minutes_and_repeated_thresholds_are_refused()
+    {
+        var result = LimitRules.Validate(new LimitRequest(LimitScope.Plan, "pro", LimitMeasure.Requests, Amount: 5, Window: LimitWindow.Minute,
+            Anchored: true, Enforcement: Enforcement.Soft, Thresholds: [80, 80]));
+        result.Error!.Errors!.Keys.ShouldBe(["anchored", "enforcement", "thresholds"], ignoreOrder: true);
+    }
+
+    [Theory]
+    [InlineData(LimitWindow.Minute, "2026-03-31T14:37:00Z", "2026-03-31T14:38:00Z")]
+    [InlineData(LimitWindow.Hour, "2026-03-31T14:00:00Z", "2026-03-31T15:00:00Z")]
+    [InlineData(LimitWindow.Day, "2026-03-31T00:00:00Z", "2026-04-01T00:00:00Z")]
+    [InlineData(LimitWindow.Week, "2026-03-30T00:00:00Z", "2026-04-06T00:00:00Z")]
+    [InlineData(LimitWindow.Month, "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")]
+    public void Windows_are_calendar_aligned(LimitWindow window, string start, string end)
+    {
+        var period = LimitRules.PeriodOf(Limit(window), At, At);
+        (period.Start, period.End).ShouldBe((DateTimeOffset.Parse(start), DateTimeOffset.Parse(end)));
+    }
+
+    [Fact]
+    public void An_anchored_month_starts_on_the_anchor_day_and_concurrency_never_resets()
+    {
+        var anchor = new DateTimeOffset(2026, 1, 15, 9, 0, 0, TimeSpan.Zero);
+        var period = LimitRules.PeriodOf(Limit(LimitWindow.Month, anchored: true), At, anchor);
+        (period.Start, period.End).ShouldBe((new DateTimeOffset(2026, 3, 15, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 4, 15, 9, 0, 0, TimeSpan.Zero)));
+        LimitRules.PeriodOf(Limit(null), At, anchor).ShouldBe(new Tollgate.Metering.Queries.Period(DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue));
+    }
+
+    [Theory]
+    [InlineData(0, "0s")]
+    [InlineData(20, "20ms")]
+    [InlineData(12_000, "12s")]
+    [InlineData(12_001, "13s")]
+    [InlineData(360_000, "6m0s")]
+    [InlineData(3_723_000, "1h2m3s")]
+    public void Durations_are_written_as_openai_writes_them(long milliseconds, string expected) =>
+        LimitRules.Duration(TimeSpan.FromMilliseconds(milliseconds)).ShouldBe(expected);
+}
