@@ -14,10 +14,24 @@ public sealed class ApiKeyCache
     readonly ConcurrentDictionary<KeyHash, ApiKeyEntry> _byHash = new();
     readonly ConcurrentDictionary<string, KeyHash> _hashById = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<KeyHash, long> _unknownUntil = new();
+    readonly Lock _forget = new();
+    long _generation;
+
+    /// <summary>Changes whenever keys are forgotten; a lookup that began before a change must not cache what it read.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     public int Count => _byHash.Count;
 
     public bool TryGet(in KeyHash hash, out ApiKeyEntry entry) => _byHash.TryGetValue(hash, out entry!);
+
+    /// <summary>Caches what a lookup read, unless keys were forgotten since it began (<paramref name="generation"/>): it may have read a row from before the change.</summary>
+    public void PutRead(KeyHash hash, ApiKeyEntry entry, long generation)
+    {
+        lock (_forget)
+        {
+            if (Generation == generation) Put(hash, entry);
+        }
+    }
 
     public void Put(KeyHash hash, ApiKeyEntry entry)
     {
@@ -32,6 +46,27 @@ public sealed class ApiKeyCache
         if (_hashById.TryGetValue(id, out var hash) && _byHash.TryGetValue(hash, out var entry))
         {
             _byHash[hash] = change(entry);
+        }
+    }
+
+    /// <summary>Forgets key <paramref name="id"/>, changed on another node: its next use reads it again.</summary>
+    public void Remove(string id)
+    {
+        lock (_forget)
+        {
+            Interlocked.Increment(ref _generation);
+            if (_hashById.TryRemove(id, out var hash)) _byHash.TryRemove(hash, out _);
+        }
+    }
+
+    /// <summary>Forgets every key; each is read again on its next use.</summary>
+    public void Clear()
+    {
+        lock (_forget)
+        {
+            Interlocked.Increment(ref _generation);
+            _byHash.Clear();
+            _hashById.Clear();
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tollgate.Common;
 
 namespace Tollgate.ApiKeys;
 
@@ -28,6 +29,12 @@ public static class ApiKeyServices
                 "Leave it unset and Tollgate generates one.")
             .ValidateOnStart();
         services.TryAddSingleton<ApiKeyCache>();
+        services.OnChange<ApiKeyCache>(static (cache, kind, id) =>
+        {
+            if (kind != ChangeKind.Key) return;
+            if (id is null) cache.Clear();
+            else cache.Remove(id);
+        });
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<ApiKeyVerifier>();
         services.TryAddSingleton<AdminKeyBootstrap>();

@@ -7,7 +7,7 @@ using Tollgate.Storage;
 namespace Tollgate.ApiKeys;
 
 /// <summary>Keys in the database, with this node's cache kept in step after every commit.</summary>
-public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache cache, TimeProvider time)
+public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache cache, ChangeFeed changes, TimeProvider time)
 {
     public async Task<Result<ApiKeyView>> CreateAsync(NewKey key, Actor actor, CancellationToken ct)
     {
@@ -64,6 +64,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         var (retired, successorRow, successorSecret) = result.Value;
         cache.Update(retired.Id, _ => retired.ToEntry());
         cache.Put(KeyHash.FromHex(successorRow.KeyHash), successorRow.ToEntry());
+        changes.Publish(ChangeKind.Key, retired.Id);
         return successorRow.ToView(now) with { Secret = successorSecret };
     }
 
@@ -85,6 +86,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         if (!result.IsOk) return result.Error;
 
         cache.Update(id, _ => result.Value.ToEntry());
+        changes.Publish(ChangeKind.Key, id);
         return result.Value.ToView(now);
     }
 

@@ -26,6 +26,7 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, ApiKeyStore store, TimePro
         var verification = VerifyCached(secret, out var hash, out var needsLookup);
         if (!needsLookup) return verification;
 
+        var generation = cache.Generation;
         var entry = await store.FindEntryByHashAsync(hash, ct);
         var now = time.GetUtcNow();
         if (entry is null)
@@ -34,7 +35,7 @@ public sealed class ApiKeyVerifier(ApiKeyCache cache, ApiKeyStore store, TimePro
             return new(KeyVerdict.Unknown, null);
         }
 
-        cache.Put(hash, entry);
+        cache.PutRead(hash, entry, generation);
         return KeyVerification.Judge(entry, now);
     }
 }

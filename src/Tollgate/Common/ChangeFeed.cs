@@ -6,15 +6,57 @@ public enum ChangeKind
     Customer,
     Catalog,
     Limit,
+    Key,
 }
 
 /// <summary>
-/// Tells this node's in-memory caches that a record changed, after its transaction committed. Other nodes pick
-/// changes up when their cached copies age out; cross-node notification (LISTEN/NOTIFY) plugs in here.
+/// Tells in-memory caches that a record changed, after its transaction committed. Changes made on this node are
+/// <see cref="Publish"/>ed: this node's caches hear them at once and, on PostgreSQL, every other node hears them
+/// through <c>LISTEN/NOTIFY</c> (<see cref="Storage.ClusterChanges"/>), which <see cref="Receive"/>s them there. A
+/// null id means "any of this kind": drop every copy.
 /// </summary>
 public sealed class ChangeFeed
 {
+    /// <summary>Every change, made here or on another node.</summary>
     public event Action<ChangeKind, string?>? Changed;
 
-    public void Publish(ChangeKind kind, string? id = null) => Changed?.Invoke(kind, id);
+    /// <summary>Changes made on this node, for other nodes to hear.</summary>
+    public event Action<ChangeKind, string?>? Published;
+
+    public void Publish(ChangeKind kind, string? id = null)
+    {
+        Changed?.Invoke(kind, id);
+        Published?.Invoke(kind, id);
+    }
+
+    /// <summary>A change made on another node.</summary>
+    public void Receive(ChangeKind kind, string? id) => Changed?.Invoke(kind, id);
+
+    /// <summary>Anything may have changed (this node stopped hearing the others for a while): every cache starts again.</summary>
+    public void ReceiveAll()
+    {
+        foreach (var kind in Enum.GetValues<ChangeKind>()) Receive(kind, null);
+    }
+}
+
+/// <summary>Runs a service's reaction to changes for as long as the host runs.</summary>
+public static class ChangeSubscriptions
+{
+    public static IServiceCollection OnChange<T>(this IServiceCollection services, Action<T, ChangeKind, string?> react) where T : notnull =>
+        services.AddSingleton<IHostedService>(s => new Subscription(s.GetRequiredService<ChangeFeed>(), (kind, id) => react(s.GetRequiredService<T>(), kind, id)));
+
+    sealed class Subscription(ChangeFeed feed, Action<ChangeKind, string?> react) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            feed.Changed += react;
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            feed.Changed -= react;
+            return Task.CompletedTask;
+        }
+    }
 }

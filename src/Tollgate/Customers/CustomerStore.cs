@@ -84,7 +84,11 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
         }, ct);
         if (!result.IsOk) return result.Error;
 
-        foreach (var keyId in result.Value.Item2) keys.Update(keyId, k => k with { RevokedAt = now });
+        foreach (var keyId in result.Value.Item2)
+        {
+            keys.Update(keyId, k => k with { RevokedAt = now });
+            changes.Publish(ChangeKind.Key, keyId);
+        }
         changes.Publish(ChangeKind.Customer, id);
         return result.Value.Item1;
     }

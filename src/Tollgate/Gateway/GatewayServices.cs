@@ -33,7 +33,12 @@ public static class GatewayServices
         services.TryAddSingleton<UsageStore>();
         services.TryAddSingleton<UsageWriter>();
         services.AddHostedService(s => s.GetRequiredService<UsageWriter>());
-        services.AddHostedService<GatewayCacheInvalidation>();
+        services.OnChange<CustomerAccessCache>(static (customers, kind, id) =>
+        {
+            // A changed customer is reloaded on its next request; changed plans or features touch everyone.
+            if (kind == ChangeKind.Customer && id is not null) customers.Invalidate(id);
+            else if (kind is ChangeKind.Customer or ChangeKind.Catalog) customers.Clear();
+        });
         services.TryAddSingleton<GatewayHandler>();
         return services;
     }
@@ -54,27 +59,5 @@ sealed class GatewayOptionsValidation : IValidateOptions<GatewayOptions>
         }
 
         return all.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(all);
-    }
-}
-
-/// <summary>Drops cached customer access when customers or plans change on this node.</summary>
-sealed class GatewayCacheInvalidation(ChangeFeed changes, CustomerAccessCache customers) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        changes.Changed += OnChanged;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        changes.Changed -= OnChanged;
-        return Task.CompletedTask;
-    }
-
-    void OnChanged(ChangeKind kind, string? id)
-    {
-        if (kind == ChangeKind.Customer && id is not null) customers.Invalidate(id);
-        else if (kind == ChangeKind.Catalog) customers.Clear();
     }
 }

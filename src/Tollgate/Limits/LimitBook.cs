@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Tollgate.Common;
 
 namespace Tollgate.Limits;
 
@@ -7,7 +6,7 @@ namespace Tollgate.Limits;
 /// Every limit, in memory, indexed by what it is set on, so the gateway finds a request's limits without a query.
 /// Reloaded whenever a limit changes on any node (<see cref="ChangeFeed"/>); a failed reload keeps the last good copy.
 /// </summary>
-public sealed class LimitBook(LimitStore store, ChangeFeed changes, ILogger<LimitBook> log) : IHostedService
+public sealed class LimitBook(LimitStore store, ILogger<LimitBook> log)
 {
     readonly Lock _gate = new();
     Task<FrozenDictionary<(LimitScope, string), Limit[]>>? _current;
@@ -64,21 +63,9 @@ public sealed class LimitBook(LimitStore store, ChangeFeed changes, ILogger<Limi
         }
     }
 
-    void OnChanged(ChangeKind kind, string? id)
+    /// <summary>Loads every limit again; requests from now on wait for it, so a change applies to the very next request.</summary>
+    public void Reload()
     {
-        if (kind != ChangeKind.Limit) return;
         lock (_gate) _current = LoadAsync();
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        changes.Changed += OnChanged;
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        changes.Changed -= OnChanged;
-        return Task.CompletedTask;
     }
 }

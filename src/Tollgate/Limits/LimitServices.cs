@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Common;
 
 namespace Tollgate.Limits;
 
@@ -9,7 +10,10 @@ public static class LimitServices
         services.TryAddSingleton<LimitStore>();
         services.TryAddSingleton<LimitUsage>();
         services.TryAddSingleton<LimitBook>();
-        services.AddHostedService(s => s.GetRequiredService<LimitBook>());
+        services.OnChange<LimitBook>(static (book, kind, _) =>
+        {
+            if (kind == ChangeKind.Limit) book.Reload();
+        });
         services.TryAddSingleton<GatewayLimits>();
         return services;
     }

@@ -15,7 +15,9 @@ public abstract class TollgateServer : IAsyncLifetime
     WebApplication? _app;
     ITestDatabase? _database;
 
-    public FakeTime Clock { get; } = new();
+    protected TollgateServer(FakeTime? clock = null) => Clock = clock ?? new FakeTime();
+
+    public FakeTime Clock { get; }
 
     public string AdminKey { get; private set; } = "";
 
@@ -141,9 +143,27 @@ public sealed class SqliteServer : TollgateServer
 /// <summary>Is given its secrets key, as every node sharing a PostgreSQL database must be.</summary>
 public sealed class PostgresServer : TollgateServer
 {
-    protected override string[] Settings => [$"--Secrets:Key={Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))}"];
+    public string SecretsKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    protected override string[] Settings => [$"--Secrets:Key={SecretsKey}"];
 
     protected override async Task<ITestDatabase> CreateDatabaseAsync() => await PostgresTestDatabase.CreateAsync();
+}
+
+/// <summary>
+/// A second node: another Tollgate on the database of <paramref name="first"/>, with its secrets key and its clock,
+/// sharing nothing else with it. Disposing it leaves the database to the first node.
+/// </summary>
+public sealed class PostgresPeer(PostgresServer first) : TollgateServer(first.Clock)
+{
+    protected override string[] Settings => [$"--Secrets:Key={first.SecretsKey}"];
+
+    protected override Task<ITestDatabase> CreateDatabaseAsync() => Task.FromResult<ITestDatabase>(new Borrowed(first.ConnectionString));
+
+    sealed record Borrowed(string ConnectionString) : ITestDatabase
+    {
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }
 
 [CollectionDefinition(Name)]

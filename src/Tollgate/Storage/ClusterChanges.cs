@@ -1,0 +1,99 @@
+using System.Threading.Channels;
+using Npgsql;
+using Tollgate.Common;
+
+namespace Tollgate.Storage;
+
+/// <summary>
+/// Carries <see cref="ChangeFeed"/> changes between the nodes sharing one PostgreSQL database: each change published
+/// here is sent with <c>pg_notify</c>, and each node <c>LISTEN</c>s on one connection of its own, so a revoked key, a
+/// changed plan or a new limit reaches every node's caches in milliseconds. When the listening connection drops, the
+/// node reconnects and, having possibly missed changes, drops every cached copy. Idle on SQLite, which has one node.
+/// </summary>
+public sealed class ClusterChanges(Database database, ChangeFeed feed, TimeProvider time, ILogger<ClusterChanges> log) : BackgroundService
+{
+    public const string Channel = "tollgate_changes";
+
+    /// <summary>This process, so that it ignores its own notifications.</summary>
+    readonly string _node = Guid.NewGuid().ToString("N");
+    readonly Channel<(ChangeKind Kind, string? Id)> _outgoing = System.Threading.Channels.Channel.CreateUnbounded<(ChangeKind, string?)>(new() { SingleReader = true });
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (database.Kind != DatabaseKind.Postgres) return;
+        feed.Published += OnPublished;
+        try
+        {
+            await Task.WhenAll(ListenAsync(stoppingToken), SendAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            feed.Published -= OnPublished;
+        }
+    }
+
+    void OnPublished(ChangeKind kind, string? id) => _outgoing.Writer.TryWrite((kind, id));
+
+    async Task ListenAsync(CancellationToken ct)
+    {
+        var missedSome = false;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = (NpgsqlConnection)await database.OpenAsync(ct);
+                connection.Notification += (_, e) => OnNotification(e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
+                if (missedSome)
+                {
+                    log.LogInformation("Listening to other nodes' changes again; cached copies dropped.");
+                    feed.ReceiveAll();
+                    missedSome = false;
+                }
+
+                while (true) await connection.WaitAsync(ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                log.LogWarning(e, "Lost the connection that hears other nodes' changes; reconnecting.");
+                missedSome = true;
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
+            }
+        }
+    }
+
+    void OnNotification(string payload)
+    {
+        var parts = payload.Split('|', 3);
+        if (parts.Length != 3 || parts[0] == _node || !Enum.TryParse<ChangeKind>(parts[1], out var kind)) return;
+        feed.Receive(kind, parts[2].Length == 0 ? null : parts[2]);
+    }
+
+    async Task SendAsync(CancellationToken ct)
+    {
+        while (await _outgoing.Reader.WaitToReadAsync(ct))
+        {
+            try
+            {
+                await using var connection = await database.OpenAsync(ct);
+                while (_outgoing.Reader.TryPeek(out var change))
+                {
+                    await using var notify = (NpgsqlCommand)connection.CreateCommand();
+                    notify.CommandText = "SELECT pg_notify(@channel, @payload)";
+                    notify.Parameters.AddWithValue("channel", Channel);
+                    notify.Parameters.AddWithValue("payload", $"{_node}|{change.Kind}|{change.Id}");
+                    await notify.ExecuteNonQueryAsync(ct);
+                    _outgoing.Reader.TryRead(out _);
+                }
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                log.LogWarning(e, "Telling other nodes about a change failed; retrying. Until then they serve cached copies for at most their refresh time.");
+                await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Xunit.Abstractions;
+using System.Text.Json.Nodes;
+using Tollgate.IntegrationTests.Gateway;
+using Tollgate.IntegrationTests.Infrastructure;
+
+namespace Tollgate.IntegrationTests.Cluster;
+
+/// <summary>
+/// Two Tollgate nodes on one PostgreSQL database, sharing nothing else: changes made through one reach the other's
+/// caches through LISTEN/NOTIFY, and a hard quota holds across both.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class TwoNodeTests(PostgresServer first, ITestOutputHelper output) : IAsyncLifetime
+{
+    readonly PostgresPeer _second = new(first);
+
+    public Task InitializeAsync() => _second.InitializeAsync();
+
+    public Task DisposeAsync() => _second.DisposeAsync();
+
+    /// <summary>
+    /// Waits until the other node shows a change. Without cross-node notification it never would (its caches hold keys
+    /// indefinitely and customers for seconds of a clock that does not move), so reaching the condition at all is the test;
+    /// how long it took is reported, not asserted: speed lives in benchmarks.
+    /// </summary>
+    async Task SeenAsync(string what, Func<Task<bool>> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(20)) throw new TimeoutException($"The second node never saw: {what}.");
+            await Task.Delay(5);
+        }
+
+        output.WriteLine($"{what}: seen on the second node after {watch.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task A_key_revoked_on_one_node_is_refused_on_the_other()
+    {
+        var customer = await first.CustomerAsync("free");
+        var onSecond = _second.Client(customer.Key);
+        (await onSecond.GetAsync("/v1/models")).Status.ShouldBe(HttpStatusCode.OK); // now cached there
+        var keyId = (await first.Admin.GetAsync($"/api/v1/keys?customer_id={customer.Id}")).Data[0]!["id"]!.GetValue<string>();
+
+        (await first.Admin.PostAsync($"/api/v1/keys/{keyId}/revoke")).Status.ShouldBe(HttpStatusCode.OK);
+
+        await SeenAsync("key revoked", async () => (await onSecond.GetAsync("/v1/models")).Status == HttpStatusCode.Unauthorized);
+        (await onSecond.GetAsync($"/api/v1/customers/{customer.Id}")).Status.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_plan_change_and_a_new_limit_made_on_one_node_apply_on_the_other()
+    {
+        var customer = await first.CustomerAsync("free");
+        var onSecond = _second.Client(customer.Key);
+        var premium = new { model = "premium-test", messages = new[] { new { role = "user", content = "Hi" } } };
+        (await onSecond.PostAsync("/v1/chat/completions", premium)).Status.ShouldBe(HttpStatusCode.Forbidden);
+
+        (await first.Admin.PatchAsync($"/api/v1/customers/{customer.Id}", new { plan = "pro" })).Status.ShouldBe(HttpStatusCode.OK);
+        await SeenAsync("plan changed", async () => (await onSecond.PostAsync("/v1/chat/completions", premium)).Status == HttpStatusCode.OK);
+
+        var limit = await first.Admin.PostAsync("/api/v1/limits", new { scope = "customer", target = customer.Id, measure = "requests", amount = 1, window = "day" });
+        limit.Status.ShouldBe(HttpStatusCode.Created);
+        await SeenAsync("limit created", async () =>
+            (await onSecond.GetAsync($"/api/v1/customers/{customer.Id}/limits")).Data.Any(s => s!["limit"]!["id"]!.GetValue<string>() == limit.Id));
+    }
+
+    [Fact]
+    public async Task A_thousand_concurrent_requests_spread_over_two_nodes_admit_exactly_a_hard_quota_of_100()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var (metric, feature, plan) = ($"ai_requests_{suffix}", $"ai_quota_{suffix}", $"capped_{suffix}");
+        var document = new
+        {
+            metrics = new[] { new { code = metric, name = "AI requests", @event = "gateway", aggregation = "count" } },
+            features = new[] { new { code = feature, name = "AI requests a month", type = "quota", metric, reset_period = "month" } },
+            plans = new[] { new { code = plan, name = "Capped", entitlements = new[] { new { feature, limit = 100, enforcement = "hard" } } } },
+        };
+        (await first.Admin.PostAsync("/api/v1/catalog/apply", document)).Status.ShouldBe(HttpStatusCode.OK);
+        var customer = await first.CustomerAsync(plan);
+        // Both nodes know the key and the customer before the burst, so that both compete for the quota.
+        (await first.Client(customer.Key).GetAsync("/v1/models")).Status.ShouldBe(HttpStatusCode.OK);
+        (await _second.Client(customer.Key).GetAsync("/v1/models")).Status.ShouldBe(HttpStatusCode.OK);
+
+        using var http = new HttpClient();
+        var body = JsonNode.Parse("""{"model":"gpt-test","max_tokens":50,"messages":[{"role":"user","content":"Hi"}]}""")!;
+        var responses = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            var node = i % 2 == 0 ? first : (TollgateServer)_second;
+            using var response = await http.SendAsync(GatewayFixture.Post(node, "/v1/chat/completions", customer.Key, body));
+            var text = await response.Content.ReadAsStringAsync();
+            return (response.StatusCode, Error: response.IsSuccessStatusCode ? null : JsonNode.Parse(text)?["error"]?["code"]?.GetValue<string>(), Node: i % 2);
+        }));
+
+        responses.Where(r => r.StatusCode != HttpStatusCode.OK).ShouldAllBe(r => r.StatusCode == HttpStatusCode.TooManyRequests && r.Error == "quota_exceeded");
+        responses.Count(r => r.StatusCode == HttpStatusCode.OK).ShouldBe(100);
+        output.WriteLine($"served by the first node: {responses.Count(r => r.StatusCode == HttpStatusCode.OK && r.Node == 0)}, by the second: {responses.Count(r => r.StatusCode == HttpStatusCode.OK && r.Node == 1)}");
+
+        await first.Get<Tollgate.Gateway.Usage.UsageWriter>().FlushAsync();
+        await _second.Get<Tollgate.Gateway.Usage.UsageWriter>().FlushAsync();
+        var usage = await first.Admin.GetAsync($"/api/v1/usage?metric={metric}&customer_id={customer.Id}");
+        usage.Body!["total"]!.GetValue<decimal>().ShouldBe(100);
+    }
+}
