@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Alerts;
 using Tollgate.ApiKeys;
 using Tollgate.Audit;
 using Tollgate.Catalog;
@@ -42,6 +43,7 @@ public static class TollgateApp
         services.AddMetering(builder.Configuration);
         services.AddEntitlements();
         services.AddLimits();
+        services.AddAlerts(builder.Configuration);
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -69,7 +71,8 @@ public static class TollgateApp
             .MapEventEndpoints()
             .MapUsageEndpoints()
             .MapEntitlementEndpoints()
-            .MapLimitEndpoints();
+            .MapLimitEndpoints()
+            .MapAlertEndpoints();
         return app;
     }
 }

@@ -76,4 +76,16 @@ public sealed class LimitRuleTests
     [InlineData(3_723_000, "1h2m3s")]
     public void Durations_are_written_as_openai_writes_them(long milliseconds, string expected) =>
         LimitRules.Duration(TimeSpan.FromMilliseconds(milliseconds)).ShouldBe(expected);
+
+    [Theory]
+    [InlineData(49.99, "")]
+    [InlineData(50, "50")]
+    [InlineData(80, "50,80")]
+    [InlineData(250, "50,80,100")]
+    public void Thresholds_are_reached_at_their_percentage_of_the_limit(double used, string reached) =>
+        string.Join(",", Tollgate.Alerts.ThresholdRules.Reached([100, 50, 80], (decimal)used, 100)).ShouldBe(reached);
+
+    [Fact]
+    public void A_limit_of_nothing_reaches_no_threshold() =>
+        Tollgate.Alerts.ThresholdRules.Reached([50], 10, 0).ShouldBeEmpty();
 }

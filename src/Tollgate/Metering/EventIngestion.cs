@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tollgate.Alerts;
 using Tollgate.ApiKeys;
 using Tollgate.Common;
 using Tollgate.Gateway.Access;
@@ -10,7 +11,7 @@ namespace Tollgate.Metering;
 /// to the <see cref="EventLog"/>, answering only once they are durable. Each event gets its own verdict, so one bad
 /// event does not hold back the others, and a resent batch is answered with the same verdicts, as duplicates.
 /// </summary>
-public sealed class EventIngestion(EventLog log, EventStore store, CustomerAccessCache customers, IOptions<MeteringOptions> options, TimeProvider time)
+public sealed class EventIngestion(EventLog log, EventStore store, CustomerAccessCache customers, ThresholdMonitor thresholds, IOptions<MeteringOptions> options, TimeProvider time)
 {
     public async Task<BatchResult> IngestAsync(IReadOnlyList<EventInput> inputs, Caller caller, CancellationToken ct)
     {
@@ -47,6 +48,10 @@ public sealed class EventIngestion(EventLog log, EventStore store, CustomerAcces
         }
 
         var inserted = await log.AppendAsync(pending.Where(p => !p.Repeat).Select(p => p.Event).ToList(), ct);
+        foreach (var customerId in pending.Where(p => inserted.Contains(p.Event.Id)).Select(p => p.Event.CustomerId).Distinct())
+        {
+            thresholds.Touch(customerId, caller.Key.Id, null);
+        }
         var duplicates = pending.Where(p => !inserted.Contains(p.Event.Id)).Select(p => (p.Event.CustomerId, p.Event.IdempotencyKey)).ToHashSet();
         var original = await store.FindAsync(duplicates, ct);
         foreach (var (index, usageEvent, _) in pending)

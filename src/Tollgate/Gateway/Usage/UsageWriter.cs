@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Tollgate.Alerts;
 
 namespace Tollgate.Gateway.Usage;
 
@@ -8,7 +9,7 @@ namespace Tollgate.Gateway.Usage;
 /// the database sees a few transactions a second however busy the gateway is. A full batch or a flush is written at
 /// once. A graceful shutdown writes everything queued.
 /// </summary>
-public sealed class UsageWriter(UsageStore store, ILogger<UsageWriter> log) : BackgroundService
+public sealed class UsageWriter(UsageStore store, ThresholdMonitor thresholds, ILogger<UsageWriter> log) : BackgroundService
 {
     public const int BatchSize = 1000;
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
@@ -80,6 +81,11 @@ public sealed class UsageWriter(UsageStore store, ILogger<UsageWriter> log) : Ba
             try
             {
                 await store.InsertAsync(batch, ct);
+                foreach (var record in batch)
+                {
+                    if (record.CustomerId is not null) thresholds.Touch(record.CustomerId, record.KeyId, record.EndUser);
+                }
+
                 break;
             }
             catch (Exception e) when (attempt < 5 && e is not OperationCanceledException)

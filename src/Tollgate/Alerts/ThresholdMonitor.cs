@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Tollgate.Catalog;
+using Tollgate.Gateway.Access;
+using Tollgate.Gateway.Pricing;
+using Tollgate.Limits;
+using Tollgate.Metering.Queries;
+
+namespace Tollgate.Alerts;
+
+/// <summary>
+/// Raises alerts when usage reaches a threshold of a quota (<see cref="AlertOptions.QuotaThresholds"/>) or of a limit
+/// or budget (its own thresholds), once per period. Writers tell it whose usage was stored (<see cref="Touch"/>); every
+/// <see cref="AlertOptions.Interval"/> it looks at those customers only, from the stored usage, so an alert never
+/// runs ahead of what was recorded and a quiet customer costs nothing.
+/// </summary>
+public sealed class ThresholdMonitor(
+    CustomerAccessCache customers,
+    UsageAggregator aggregator,
+    LimitBook limits,
+    LimitUsage limitUsage,
+    AlertStore alerts,
+    IOptions<AlertOptions> options,
+    TimeProvider time,
+    ILogger<ThresholdMonitor> log) : BackgroundService
+{
+    readonly ConcurrentDictionary<string, ConcurrentDictionary<(string? Key, string? EndUser), byte>> _touched = new(StringComparer.Ordinal);
+
+    /// <summary>Usage of this customer (through this key, for this end user) was stored.</summary>
+    public void Touch(string customerId, string? keyId, string? endUser) =>
+        _touched.GetOrAdd(customerId, _ => new()).TryAdd((keyId, endUser), 0);
+
+    /// <summary>Looks at every customer touched since the last look; returns how many alerts were raised.</summary>
+    public async Task<int> EvaluateAsync(CancellationToken ct)
+    {
+        var raised = 0;
+        foreach (var customerId in _touched.Keys)
+        {
+            if (!_touched.TryRemove(customerId, out var touched)) continue;
+            try
+            {
+                raised += await EvaluateAsync(customerId, [.. touched.Keys], ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "Checking thresholds of {CustomerId} failed; will look again.", customerId);
+                foreach (var pair in touched.Keys) Touch(customerId, pair.Key, pair.EndUser);
+            }
+        }
+
+        return raised;
+    }
+
+    async Task<int> EvaluateAsync(string customerId, IReadOnlyList<(string? Key, string? EndUser)> touched, CancellationToken ct)
+    {
+        var customer = await customers.GetAsync(customerId, ct);
+        if (customer is null) return 0;
+        var now = time.GetUtcNow();
+        var crossings = new List<ThresholdCrossing>();
+        await QuotasAsync(customer, now, crossings, ct);
+        await LimitsAsync(customer, touched, now, crossings, ct);
+        return await alerts.RaiseAsync(crossings, ct);
+    }
+
+    async Task QuotasAsync(CustomerAccess customer, DateTimeOffset now, List<ThresholdCrossing> crossings, CancellationToken ct)
+    {
+        foreach (var entitlement in customer.Entitlements.Features.Values)
+        {
+            if (entitlement is not { Feature.Type: FeatureType.Quota, Metric: { } metric } || entitlement.EffectiveLimit is not > 0) continue;
+            var limit = entitlement.EffectiveLimit.Value;
+            var period = Periods.Of(entitlement.Feature, now);
+            var used = await aggregator.TotalAsync(UsageQuery.Total(metric, customer.CustomerId, period), ct) ?? 0;
+            foreach (var threshold in ThresholdRules.Reached(options.Value.QuotaThresholds, used, limit))
+            {
+                crossings.Add(new ThresholdCrossing(customer.CustomerId, entitlement.Feature.Code, period.Start, threshold, customer.CustomerId, "quota.threshold_reached", new JsonObject
+                {
+                    ["customer_id"] = customer.CustomerId,
+                    ["feature"] = entitlement.Feature.Code,
+                    ["threshold"] = threshold,
+                    ["used"] = used,
+                    ["limit"] = limit,
+                    ["enforcement"] = CatalogStore.Snake(entitlement.Enforcement),
+                    ["period_start"] = period.Start,
+                    ["period_end"] = period.End,
+                }));
+            }
+        }
+    }
+
+    async Task LimitsAsync(CustomerAccess customer, IReadOnlyList<(string? Key, string? EndUser)> touched, DateTimeOffset now, List<ThresholdCrossing> crossings, CancellationToken ct)
+    {
+        var seen = new HashSet<(string Limit, string Subject)>();
+        foreach (var (keyId, endUser) in touched)
+        {
+            foreach (var limit in await limits.ForAsync(customer.Plan, customer.CustomerId, keyId ?? ""))
+            {
+                if (limit.Thresholds.Count == 0 || limit.Window is null) continue;
+                if (LimitSubject.Of(limit, customer.CustomerId, keyId ?? "", endUser) is not { } subject || !seen.Add((limit.Id, subject.Id))) continue;
+                var period = LimitRules.PeriodOf(limit, now, customer.BillingAnchor);
+                var used = await limitUsage.UsedAsync(limit.Measure, subject, period, ct);
+                foreach (var threshold in ThresholdRules.Reached(limit.Thresholds, used, limit.Amount))
+                {
+                    var data = new JsonObject
+                    {
+                        ["customer_id"] = customer.CustomerId,
+                        ["limit_id"] = limit.Id,
+                        ["measure"] = CatalogStore.Snake(limit.Measure),
+                        ["per"] = CatalogStore.Snake(limit.Per),
+                        ["subject"] = subject.Id,
+                        ["threshold"] = threshold,
+                        ["used"] = used,
+                        ["amount"] = limit.Amount,
+                        ["enforcement"] = CatalogStore.Snake(limit.Enforcement),
+                        ["period_start"] = period.Start,
+                        ["period_end"] = period.End,
+                    };
+                    if (limit.Measure == LimitMeasure.Spend)
+                    {
+                        data["used_usd"] = used / (decimal)Cost.NanosPerDollar;
+                        data["amount_usd"] = limit.AmountUsd;
+                    }
+
+                    var type = limit.Measure == LimitMeasure.Spend ? "budget.threshold_reached" : "limit.threshold_reached";
+                    crossings.Add(new ThresholdCrossing(subject.Id, limit.Id, period.Start, threshold, customer.CustomerId, type, data));
+                }
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken)) await EvaluateAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
