@@ -29,7 +29,7 @@ public class KeyVerificationBenchmark
 
         _unknown = ApiKeySecret.Generate(KeyKind.Customer, KeyMode.Live);
         var database = new Database(ConnectionTarget.Parse($"Data Source={Path.Combine(Path.GetTempPath(), "tollgate-bench.db")}"));
-        var store = new ApiKeyStore(database, new AuditLog(database, TimeProvider.System), cache, TimeProvider.System);
+        var store = new ApiKeyStore(database, new AuditLog(database, TimeProvider.System), cache, new Tollgate.Common.ChangeFeed(), TimeProvider.System);
         _verifier = new ApiKeyVerifier(cache, store, TimeProvider.System);
     }
 

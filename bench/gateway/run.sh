@@ -32,7 +32,7 @@ wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sl
 echo "== starting the upstream, Tollgate and Portkey"
 dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $UP & PIDS+=($!)
 dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $FL http://127.0.0.1:$UP & PIDS+=($!)
-ADMIN=tg_admin_live_$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
+ADMIN=tg_admin_live_$(head -c 4000 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
 TOLLGATE_ADMIN_KEY=$ADMIN dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll" serve --urls http://127.0.0.1:$TG \
   --Storage:ConnectionString="Data Source=$WORK/tollgate.db" --Logging:LogLevel:Default=Warning \
   --Gateway:Providers:bench:Kind=openai --Gateway:Providers:bench:BaseUrl=http://127.0.0.1:$UP/v1 --Gateway:Providers:bench:ApiKey=sk-bench \

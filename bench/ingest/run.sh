@@ -20,7 +20,7 @@ echo "== building (Release)"
 dotnet build -c Release -v q -nologo "$ROOT/src/Tollgate" >/dev/null
 
 run() { # $1 name, $2 connection string
-  local admin=tg_admin_live_$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
+  local admin=tg_admin_live_$(head -c 4000 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
   TOLLGATE_ADMIN_KEY=$admin dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll" serve --urls http://127.0.0.1:$PORT \
     --Storage:ConnectionString="$2" --Logging:LogLevel:Default=Warning >"$WORK/$1.log" 2>&1 & PID=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null http://127.0.0.1:$PORT/health/live && break; sleep 0.1; done

@@ -47,6 +47,9 @@ public static class ApiKeyServices
 /// <summary>Loads keys into memory and makes sure the operator has an admin key.</summary>
 public sealed class AdminKeyBootstrap(ApiKeyStore store, IOptions<AdminOptions> options)
 {
+    /// <summary>Whether the operator chose the first admin key (<c>TOLLGATE_ADMIN_KEY</c>).</summary>
+    public bool HasGivenKey => !string.IsNullOrWhiteSpace(options.Value.BootstrapKey);
+
     /// <summary>Returns the secret of a newly generated admin key, which must be shown once; null otherwise.</summary>
     public async Task<string?> RunAsync(CancellationToken ct)
     {

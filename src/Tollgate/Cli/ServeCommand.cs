@@ -11,11 +11,14 @@ static class ServeCommand
         var demo = new Option<bool>("--demo") { Description = "Load the answer-engine catalog and demo customers, and print test keys." };
         var command = TollgateCli.Verb("serve", $"Run the server (on {TollgateApp.DefaultUrl} unless --urls says otherwise).", async (app, parse, ct) =>
         {
-            // The demo's own admin key counts as the operator's, so a demo start prints no second one.
+            // A key the operator chose is registered before the demo's; otherwise the demo's admin key counts as the
+            // operator's, so a demo start prints no second one.
+            var bootstrap = app.Services.GetRequiredService<AdminKeyBootstrap>();
+            var generated = bootstrap.HasGivenKey ? await bootstrap.RunAsync(ct) : null;
             var demoKeys = parse.GetValue(demo)
                 ? await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).SeedAsync(ct)
                 : null;
-            var generated = await app.Services.GetRequiredService<AdminKeyBootstrap>().RunAsync(ct);
+            generated ??= await bootstrap.RunAsync(ct);
 
             await app.StartAsync(ct);
             var url = app.Urls.FirstOrDefault() ?? TollgateApp.DefaultUrl;

@@ -7,6 +7,9 @@ public enum ChangeKind
     Catalog,
     Limit,
     Key,
+
+    /// <summary>Usage of a customer was stored: totals cached for checks are stale.</summary>
+    Usage,
 }
 
 /// <summary>

@@ -4,8 +4,8 @@ using Tollgate.Metering.Queries;
 
 namespace Tollgate.Entitlements;
 
-/// <summary>Answers checks: the customer's entitlement from memory, a quota's usage this period from the stored events.</summary>
-public sealed class EntitlementChecker(CatalogStore catalog, UsageAggregator aggregator, TimeProvider time)
+/// <summary>Answers checks: the customer's entitlement from memory, a quota's usage this period from the stored events (cached until more are stored).</summary>
+public sealed class EntitlementChecker(CatalogStore catalog, QuotaUsageCache usage, TimeProvider time)
 {
     public async Task<EntitlementDecision?> CheckAsync(CustomerAccess customer, string featureCode, long quantity, long current, CancellationToken ct)
     {
@@ -30,7 +30,7 @@ public sealed class EntitlementChecker(CatalogStore catalog, UsageAggregator agg
         if (feature.Type != FeatureType.Quota || entitlement is null) return EntitlementRules.Decide(feature, entitlement, current, quantity, null);
         var period = Periods.Of(feature, time.GetUtcNow());
         var used = entitlement.Metric is { } metric
-            ? await aggregator.TotalAsync(UsageQuery.Total(metric, customerId, period), ct) ?? 0
+            ? await usage.TotalAsync(customerId, metric, period, ct)
             : 0;
         return EntitlementRules.Decide(feature, entitlement, used, quantity, period.End);
     }

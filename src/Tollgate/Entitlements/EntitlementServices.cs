@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Common;
 using Tollgate.Counters;
 using Tollgate.Entitlements.Quotas;
 using Tollgate.Gateway.Reservations;
@@ -12,6 +13,12 @@ public static class EntitlementServices
         services.TryAddSingleton<EntitlementLoader>();
         services.TryAddSingleton<OverrideStore>();
         services.TryAddSingleton<EntitlementChecker>();
+        services.TryAddSingleton<QuotaUsageCache>();
+        services.OnChange<QuotaUsageCache>(static (cache, kind, id) =>
+        {
+            if (kind == ChangeKind.Usage) cache.Forget(id);
+            else if (kind == ChangeKind.Catalog) cache.Forget(null);
+        });
         services.TryAddSingleton<CounterStore>();
         services.TryAddSingleton<CounterLedger>();
         services.AddHostedService(s => s.GetRequiredService<CounterLedger>());

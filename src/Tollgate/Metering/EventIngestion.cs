@@ -11,7 +11,8 @@ namespace Tollgate.Metering;
 /// to the <see cref="EventLog"/>, answering only once they are durable. Each event gets its own verdict, so one bad
 /// event does not hold back the others, and a resent batch is answered with the same verdicts, as duplicates.
 /// </summary>
-public sealed class EventIngestion(EventLog log, EventStore store, CustomerAccessCache customers, ThresholdMonitor thresholds, IOptions<MeteringOptions> options, TimeProvider time)
+public sealed class EventIngestion(
+    EventLog log, EventStore store, CustomerAccessCache customers, ThresholdMonitor thresholds, ChangeFeed changes, IOptions<MeteringOptions> options, TimeProvider time)
 {
     public async Task<BatchResult> IngestAsync(IReadOnlyList<EventInput> inputs, Caller caller, CancellationToken ct)
     {
@@ -51,6 +52,7 @@ public sealed class EventIngestion(EventLog log, EventStore store, CustomerAcces
         foreach (var customerId in pending.Where(p => inserted.Contains(p.Event.Id)).Select(p => p.Event.CustomerId).Distinct())
         {
             thresholds.Touch(customerId, caller.Key.Id, null);
+            changes.Publish(ChangeKind.Usage, customerId);
         }
         var duplicates = pending.Where(p => !inserted.Contains(p.Event.Id)).Select(p => (p.Event.CustomerId, p.Event.IdempotencyKey)).ToHashSet();
         var original = await store.FindAsync(duplicates, ct);

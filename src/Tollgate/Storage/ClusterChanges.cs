@@ -13,6 +13,7 @@ namespace Tollgate.Storage;
 public sealed class ClusterChanges(Database database, ChangeFeed feed, TimeProvider time, ILogger<ClusterChanges> log) : BackgroundService
 {
     public const string Channel = "tollgate_changes";
+    const int MaxPayload = 7000;
 
     /// <summary>This process, so that it ignores its own notifications.</summary>
     readonly string _node = Guid.NewGuid().ToString("N");
@@ -65,35 +66,51 @@ public sealed class ClusterChanges(Database database, ChangeFeed feed, TimeProvi
         }
     }
 
+    /// <summary>A notification is this node's id, then one change per line: <c>kind|id</c>.</summary>
     void OnNotification(string payload)
     {
-        var parts = payload.Split('|', 3);
-        if (parts.Length != 3 || parts[0] == _node || !Enum.TryParse<ChangeKind>(parts[1], out var kind)) return;
-        feed.Receive(kind, parts[2].Length == 0 ? null : parts[2]);
+        var lines = payload.Split('\n');
+        if (lines.Length < 2 || lines[0] == _node) return;
+        foreach (var line in lines.AsSpan(1))
+        {
+            var parts = line.Split('|', 2);
+            if (parts.Length != 2 || !Enum.TryParse<ChangeKind>(parts[0], out var kind)) continue;
+            feed.Receive(kind, parts[1].Length == 0 ? null : parts[1]);
+        }
     }
 
     async Task SendAsync(CancellationToken ct)
     {
+        var batch = new List<(ChangeKind Kind, string? Id)>();
         while (await _outgoing.Reader.WaitToReadAsync(ct))
         {
+            // Changes waiting are sent together, each once, in notifications within PostgreSQL's 8,000-byte payload.
+            var payload = new System.Text.StringBuilder(_node);
+            var seen = new HashSet<(ChangeKind, string?)>();
+            while (payload.Length < MaxPayload && _outgoing.Reader.TryRead(out var change))
+            {
+                if (!seen.Add(change)) continue;
+                batch.Add(change);
+                payload.Append('\n').Append(change.Kind).Append('|').Append(change.Id);
+            }
+
             try
             {
                 await using var connection = await database.OpenAsync(ct);
-                while (_outgoing.Reader.TryPeek(out var change))
-                {
-                    await using var notify = (NpgsqlCommand)connection.CreateCommand();
-                    notify.CommandText = "SELECT pg_notify(@channel, @payload)";
-                    notify.Parameters.AddWithValue("channel", Channel);
-                    notify.Parameters.AddWithValue("payload", $"{_node}|{change.Kind}|{change.Id}");
-                    await notify.ExecuteNonQueryAsync(ct);
-                    _outgoing.Reader.TryRead(out _);
-                }
+                await using var notify = (NpgsqlCommand)connection.CreateCommand();
+                notify.CommandText = "SELECT pg_notify(@channel, @payload)";
+                notify.Parameters.AddWithValue("channel", Channel);
+                notify.Parameters.AddWithValue("payload", payload.ToString());
+                await notify.ExecuteNonQueryAsync(ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                log.LogWarning(e, "Telling other nodes about a change failed; retrying. Until then they serve cached copies for at most their refresh time.");
+                log.LogWarning(e, "Telling other nodes about {Count} changes failed; retrying.", batch.Count);
+                foreach (var change in batch) _outgoing.Writer.TryWrite(change);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
             }
+
+            batch.Clear();
         }
     }
 }

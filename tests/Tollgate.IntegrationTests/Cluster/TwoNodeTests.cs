@@ -68,6 +68,19 @@ public sealed class TwoNodeTests(PostgresServer first, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Usage_stored_through_one_node_shows_in_quota_checks_on_the_other()
+    {
+        var customer = await first.CustomerAsync("free");
+        var check = new { customer_id = customer.Id, feature = "monthly_queries" };
+        (await _second.Admin.PostAsync("/api/v1/entitlements/check", check)).Body!["used"]!.GetValue<decimal>().ShouldBe(0); // now cached there
+
+        var events = Enumerable.Range(0, 7).Select(i => new { id = $"n{i}", code = "query", customer_id = customer.Id, properties = new { kind = "basic" } }).ToArray();
+        (await first.Admin.PostAsync("/api/v1/events/batch", new { events })).Body!["accepted"]!.GetValue<int>().ShouldBe(7);
+
+        await SeenAsync("usage stored", async () => (await _second.Admin.PostAsync("/api/v1/entitlements/check", check)).Body!["used"]!.GetValue<decimal>() == 7);
+    }
+
+    [Fact]
     public async Task A_thousand_concurrent_requests_spread_over_two_nodes_admit_exactly_a_hard_quota_of_100()
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];

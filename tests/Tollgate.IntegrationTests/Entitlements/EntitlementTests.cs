@@ -82,6 +82,17 @@ public abstract class EntitlementTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_quota_check_sees_usage_stored_since_the_last_check()
+    {
+        var customer = await server.CustomerAsync("free");
+        (await CheckAsync(customer.Id, "monthly_queries")).Body!["used"]!.GetValue<decimal>().ShouldBe(0);
+        await server.Admin.PostAsync("/api/v1/events", new { id = "after-check", code = "query", customer_id = customer.Id, properties = new { kind = "basic" } });
+        (await CheckAsync(customer.Id, "monthly_queries")).Body!["used"]!.GetValue<decimal>().ShouldBe(1);
+        await server.Admin.PostAsync("/api/v1/events", new { id = "after-check", code = "query", customer_id = customer.Id, properties = new { kind = "basic" } });
+        (await CheckAsync(customer.Id, "monthly_queries")).Body!["used"]!.GetValue<decimal>().ShouldBe(1); // a retry counts once
+    }
+
+    [Fact]
     public async Task Bad_checks_get_stable_codes_and_customer_keys_check_their_own_customer()
     {
         var customer = await server.CustomerAsync("pro");

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Tollgate.Alerts;
+using Tollgate.Common;
 
 namespace Tollgate.Gateway.Usage;
 
@@ -9,7 +10,7 @@ namespace Tollgate.Gateway.Usage;
 /// the database sees a few transactions a second however busy the gateway is. A full batch or a flush is written at
 /// once. A graceful shutdown writes everything queued.
 /// </summary>
-public sealed class UsageWriter(UsageStore store, ThresholdMonitor thresholds, ILogger<UsageWriter> log) : BackgroundService
+public sealed class UsageWriter(UsageStore store, ThresholdMonitor thresholds, ChangeFeed changes, ILogger<UsageWriter> log) : BackgroundService
 {
     public const int BatchSize = 1000;
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
@@ -85,6 +86,8 @@ public sealed class UsageWriter(UsageStore store, ThresholdMonitor thresholds, I
                 {
                     if (record.CustomerId is not null) thresholds.Touch(record.CustomerId, record.KeyId, record.EndUser);
                 }
+
+                foreach (var customerId in batch.Select(r => r.CustomerId).Distinct()) if (customerId is not null) changes.Publish(ChangeKind.Usage, customerId);
 
                 break;
             }
