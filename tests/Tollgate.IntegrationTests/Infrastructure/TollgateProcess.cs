@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Tollgate.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Tollgate as its own operating-system process (the built Tollgate.dll, run by <c>dotnet</c>), for what only a real
+/// process shows: being killed with SIGKILL and started again on the same database.
+/// </summary>
+public sealed class TollgateProcess : IAsyncDisposable
+{
+    readonly Process _process;
+
+    TollgateProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<TollgateProcess> StartAsync(string connectionString, string adminKey, params string[] settings)
+    {
+        var port = FreePort();
+        var dll = typeof(TollgateApp).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in (string[])[dll, "serve", "--urls", $"http://127.0.0.1:{port}", $"--Storage:ConnectionString={connectionString}",
+                     "--Logging:LogLevel:Default=Warning", .. settings])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["TOLLGATE_ADMIN_KEY"] = adminKey;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new TollgateProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        await server.WaitReadyAsync();
+        return server;
+    }
+
+    /// <summary>SIGKILL: no shutdown, no flushing, no chance to finish anything.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    async Task WaitReadyAsync()
+    {
+        using var http = new HttpClient();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"Tollgate exited with {_process.ExitCode} before it was ready.");
+            try
+            {
+                using var ready = await http.GetAsync(new Uri(BaseAddress, "/health/ready"));
+                if (ready.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("Tollgate did not become ready within 60 s.");
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) await KillAsync();
+        _process.Dispose();
+    }
+}
