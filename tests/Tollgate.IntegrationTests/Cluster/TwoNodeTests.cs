@@ -83,15 +83,7 @@ public sealed class TwoNodeTests(PostgresServer first, ITestOutputHelper output)
     [Fact]
     public async Task A_thousand_concurrent_requests_spread_over_two_nodes_admit_exactly_a_hard_quota_of_100()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..8];
-        var (metric, feature, plan) = ($"ai_requests_{suffix}", $"ai_quota_{suffix}", $"capped_{suffix}");
-        var document = new
-        {
-            metrics = new[] { new { code = metric, name = "AI requests", @event = "gateway", aggregation = "count" } },
-            features = new[] { new { code = feature, name = "AI requests a month", type = "quota", metric, reset_period = "month" } },
-            plans = new[] { new { code = plan, name = "Capped", entitlements = new[] { new { feature, limit = 100, enforcement = "hard" } } } },
-        };
-        (await first.Admin.PostAsync("/api/v1/catalog/apply", document)).Status.ShouldBe(HttpStatusCode.OK);
+        var (metric, feature, plan) = await first.CappedPlanAsync(100);
         var customer = await first.CustomerAsync(plan);
         // Both nodes know the key and the customer before the burst, so that both compete for the quota.
         (await first.Client(customer.Key).GetAsync("/v1/models")).Status.ShouldBe(HttpStatusCode.OK);

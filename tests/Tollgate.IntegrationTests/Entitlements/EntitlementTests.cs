@@ -111,15 +111,7 @@ public abstract class EntitlementTests(TollgateServer server)
     [Fact]
     public async Task A_thousand_concurrent_gateway_requests_against_a_hard_quota_of_100_admit_exactly_100()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..8];
-        var (metric, feature, plan) = ($"ai_requests_{suffix}", $"ai_quota_{suffix}", $"capped_{suffix}");
-        var document = new
-        {
-            metrics = new[] { new { code = metric, name = "AI requests", @event = "gateway", aggregation = "count" } },
-            features = new[] { new { code = feature, name = "AI requests a month", type = "quota", metric, reset_period = "month" } },
-            plans = new[] { new { code = plan, name = "Capped", entitlements = new[] { new { feature, limit = 100, enforcement = "hard" } } } },
-        };
-        (await server.Admin.PostAsync("/api/v1/catalog/apply", document)).Status.ShouldBe(HttpStatusCode.OK);
+        var (metric, feature, plan) = await server.CappedPlanAsync(100);
         var customer = await server.CustomerAsync(plan);
 
         using var http = new HttpClient();

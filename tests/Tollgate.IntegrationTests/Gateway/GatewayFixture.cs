@@ -23,6 +23,21 @@ public static class GatewayFixture
         return new GatewayCustomer(customer.Id, key.Str("secret")!, $"user-{Guid.NewGuid():N}");
     }
 
+    /// <summary>A new plan with a hard monthly quota of <paramref name="limit"/> gateway requests, and its metric and feature.</summary>
+    public static async Task<(string Metric, string Feature, string Plan)> CappedPlanAsync(this TollgateServer server, long limit)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var (metric, feature, plan) = ($"ai_requests_{suffix}", $"ai_quota_{suffix}", $"capped_{suffix}");
+        var document = new
+        {
+            metrics = new[] { new { code = metric, name = "AI requests", @event = "gateway", aggregation = "count" } },
+            features = new[] { new { code = feature, name = "AI requests a month", type = "quota", metric, reset_period = "month" } },
+            plans = new[] { new { code = plan, name = "Capped", entitlements = new[] { new { feature, limit, enforcement = "hard" } } } },
+        };
+        (await server.Admin.PostAsync("/api/v1/catalog/apply", document)).Status.ShouldBe(HttpStatusCode.OK);
+        return (metric, feature, plan);
+    }
+
     /// <summary>
     /// The usage record of a request, once the background writer has stored it. A request may still be finishing (a
     /// stream drained after its client left), so this polls, flushing each time, for up to 30 s of real time; nothing
