@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Tollgate.Catalog;
+using Tollgate.Entitlements;
 using Tollgate.Gateway.Access;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Limits;
@@ -13,11 +14,12 @@ namespace Tollgate.Alerts;
 /// Raises alerts when usage reaches a threshold of a quota (<see cref="AlertOptions.QuotaThresholds"/>) or of a limit
 /// or budget (its own thresholds), once per period. Writers tell it whose usage was stored (<see cref="Touch"/>); every
 /// <see cref="AlertOptions.Interval"/> it looks at those customers only, from the stored usage, so an alert never
-/// runs ahead of what was recorded and a quiet customer costs nothing.
+/// runs ahead of what was recorded and a quiet customer costs nothing. Quota totals come from the same cache checks
+/// use, which storing usage has emptied for the customer before it is touched here.
 /// </summary>
 public sealed class ThresholdMonitor(
     CustomerAccessCache customers,
-    UsageAggregator aggregator,
+    QuotaUsageCache quotaUsage,
     LimitBook limits,
     LimitUsage limitUsage,
     AlertStore alerts,
@@ -70,7 +72,7 @@ public sealed class ThresholdMonitor(
             if (entitlement is not { Feature.Type: FeatureType.Quota, Metric: { } metric } || entitlement.EffectiveLimit is not > 0) continue;
             var limit = entitlement.EffectiveLimit.Value;
             var period = Periods.Of(entitlement.Feature, now);
-            var used = await aggregator.TotalAsync(UsageQuery.Total(metric, customer.CustomerId, period), ct) ?? 0;
+            var used = await quotaUsage.TotalAsync(customer.CustomerId, metric, period, ct);
             foreach (var threshold in ThresholdRules.Reached(options.Value.QuotaThresholds, used, limit))
             {
                 crossings.Add(new ThresholdCrossing(customer.CustomerId, entitlement.Feature.Code, period.Start, threshold, customer.CustomerId, "quota.threshold_reached", new JsonObject
@@ -93,10 +95,10 @@ public sealed class ThresholdMonitor(
         var seen = new HashSet<(string Limit, string Subject)>();
         foreach (var (keyId, endUser) in touched)
         {
-            foreach (var limit in await limits.ForAsync(customer.Plan, customer.CustomerId, keyId ?? ""))
+            foreach (var limit in await limits.ForAsync(customer.Plan, customer.CustomerId, keyId))
             {
                 if (limit.Thresholds.Count == 0 || limit.Window is null) continue;
-                if (LimitSubject.Of(limit, customer.CustomerId, keyId ?? "", endUser) is not { } subject || !seen.Add((limit.Id, subject.Id))) continue;
+                if (LimitSubject.Of(limit, customer.CustomerId, keyId, endUser) is not { } subject || !seen.Add((limit.Id, subject.Id))) continue;
                 var period = LimitRules.PeriodOf(limit, now, customer.BillingAnchor);
                 var used = await limitUsage.UsedAsync(limit.Measure, subject, period, ct);
                 foreach (var threshold in ThresholdRules.Reached(limit.Thresholds, used, limit.Amount))

@@ -40,16 +40,7 @@ public sealed class ApiKeyCache
         _unknownUntil.TryRemove(hash, out _);
     }
 
-    /// <summary>Replaces the entry of key <paramref name="id"/>, if this node holds it.</summary>
-    public void Update(string id, Func<ApiKeyEntry, ApiKeyEntry> change)
-    {
-        if (_hashById.TryGetValue(id, out var hash) && _byHash.TryGetValue(hash, out var entry))
-        {
-            _byHash[hash] = change(entry);
-        }
-    }
-
-    /// <summary>Forgets key <paramref name="id"/>, changed on another node: its next use reads it again.</summary>
+    /// <summary>Forgets key <paramref name="id"/>, which changed: its next use reads it again.</summary>
     public void Remove(string id)
     {
         lock (_forget)

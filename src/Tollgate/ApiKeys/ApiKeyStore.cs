@@ -6,7 +6,7 @@ using Tollgate.Storage;
 
 namespace Tollgate.ApiKeys;
 
-/// <summary>Keys in the database, with this node's cache kept in step after every commit.</summary>
+/// <summary>Keys in the database; after every commit a change to a key is published, and each node's cache forgets it.</summary>
 public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache cache, ChangeFeed changes, TimeProvider time)
 {
     public async Task<Result<ApiKeyView>> CreateAsync(NewKey key, Actor actor, CancellationToken ct)
@@ -62,9 +62,8 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         if (!result.IsOk) return result.Error;
 
         var (retired, successorRow, successorSecret) = result.Value;
-        cache.Update(retired.Id, _ => retired.ToEntry());
         cache.Put(KeyHash.FromHex(successorRow.KeyHash), successorRow.ToEntry());
-        changes.Publish(ChangeKind.Key, retired.Id);
+        changes.Publish(ChangeKind.Key, retired.Id); // every node's cache, this one's included, reads the retired key again
         return successorRow.ToView(now) with { Secret = successorSecret };
     }
 
@@ -85,7 +84,6 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         }, ct);
         if (!result.IsOk) return result.Error;
 
-        cache.Update(id, _ => result.Value.ToEntry());
         changes.Publish(ChangeKind.Key, id);
         return result.Value.ToView(now);
     }

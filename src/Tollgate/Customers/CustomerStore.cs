@@ -7,7 +7,7 @@ using Tollgate.Storage;
 
 namespace Tollgate.Customers;
 
-public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache keys, ChangeFeed changes, TimeProvider time)
+public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed changes, TimeProvider time)
 {
     public async Task<Result<Customer>> CreateAsync(CreateCustomerRequest request, Actor actor, CancellationToken ct)
     {
@@ -84,11 +84,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ApiKeyCache
         }, ct);
         if (!result.IsOk) return result.Error;
 
-        foreach (var keyId in result.Value.Item2)
-        {
-            keys.Update(keyId, k => k with { RevokedAt = now });
-            changes.Publish(ChangeKind.Key, keyId);
-        }
+        foreach (var keyId in result.Value.Item2) changes.Publish(ChangeKind.Key, keyId);
         changes.Publish(ChangeKind.Customer, id);
         return result.Value.Item1;
     }

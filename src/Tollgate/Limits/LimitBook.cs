@@ -12,25 +12,18 @@ public sealed class LimitBook(LimitStore store, ILogger<LimitBook> log)
     Task<FrozenDictionary<(LimitScope, string), Limit[]>>? _current;
     FrozenDictionary<(LimitScope, string), Limit[]>? _lastGood;
 
-    /// <summary>The limits a request of this key, customer and plan falls under: the plan's, the customer's and the key's.</summary>
-    public async ValueTask<IReadOnlyList<Limit>> ForAsync(string? plan, string? customerId, string keyId)
+    /// <summary>
+    /// The limits a request falls under: its customer's plan's, its customer's and its key's. Without a key, the limits
+    /// that apply to the customer's own requests.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<Limit>> ForAsync(string? plan, string? customerId, string? keyId)
     {
         var index = await Current();
         if (index.Count == 0) return [];
         var found = new List<Limit>();
         if (plan is not null && index.TryGetValue((LimitScope.Plan, plan), out var p)) found.AddRange(p);
         if (customerId is not null && index.TryGetValue((LimitScope.Customer, customerId), out var c)) found.AddRange(c);
-        if (index.TryGetValue((LimitScope.Key, keyId), out var k)) found.AddRange(k);
-        return found;
-    }
-
-    /// <summary>Every limit that could apply to this customer's own requests (not to keys' limits).</summary>
-    public async ValueTask<IReadOnlyList<Limit>> ForCustomerAsync(string? plan, string customerId)
-    {
-        var index = await Current();
-        var found = new List<Limit>();
-        if (plan is not null && index.TryGetValue((LimitScope.Plan, plan), out var p)) found.AddRange(p);
-        if (index.TryGetValue((LimitScope.Customer, customerId), out var c)) found.AddRange(c);
+        if (keyId is not null && index.TryGetValue((LimitScope.Key, keyId), out var k)) found.AddRange(k);
         return found;
     }
 

@@ -60,7 +60,7 @@ public static class LimitEndpoints
         if (customer is null || customer.CustomerId != customerId) return ApiError.NotFound("customer", customerId).ToProblem();
         var now = time.GetUtcNow();
         var statuses = new List<LimitStatus>();
-        foreach (var limit in await book.ForCustomerAsync(customer.Plan, customer.CustomerId))
+        foreach (var limit in await book.ForAsync(customer.Plan, customer.CustomerId, null))
         {
             if (limit.Per != LimitPer.Customer || limit.Measure == LimitMeasure.Concurrent)
             {
@@ -69,7 +69,7 @@ public static class LimitEndpoints
             }
 
             var period = LimitRules.PeriodOf(limit, now, customer.BillingAnchor);
-            var used = await usage.UsedAsync(limit.Measure, LimitSubject.Of(limit, customer.CustomerId, "", null)!, period, ct);
+            var used = await usage.UsedAsync(limit.Measure, LimitSubject.Of(limit, customer.CustomerId, null, null)!, period, ct);
             statuses.Add(new LimitStatus(limit, used, Math.Max(0, limit.Amount - used), period.End));
         }
 

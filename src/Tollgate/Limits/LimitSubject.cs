@@ -1,5 +1,3 @@
-using Tollgate.Gateway.Usage;
-
 namespace Tollgate.Limits;
 
 /// <summary>
@@ -8,17 +6,13 @@ namespace Tollgate.Limits;
 /// </summary>
 public sealed record LimitSubject(string Id, string? CustomerId, string? KeyId, string? EndUser)
 {
-    /// <summary>The subject a request falls under, or null when the limit does not apply to it (no customer, no end user).</summary>
-    public static LimitSubject? Of(Limit limit, string? customerId, string keyId, string? endUser) => limit.Per switch
+    /// <summary>The subject a request falls under, or null when the limit does not apply to it (no customer, key or end user).</summary>
+    public static LimitSubject? Of(Limit limit, string? customerId, string? keyId, string? endUser) => limit.Per switch
     {
         LimitPer.Customer => customerId is null ? null : new($"customer:{customerId}", customerId, null, null),
-        LimitPer.Key => new($"key:{keyId}", null, keyId, null),
+        LimitPer.Key => keyId is null ? null : new($"key:{keyId}", null, keyId, null),
         _ when endUser is null => null,
-        _ when limit.Scope == LimitScope.Key => new($"end_user:{keyId}/{endUser}", null, keyId, endUser),
+        _ when limit.Scope == LimitScope.Key => keyId is null ? null : new($"end_user:{keyId}/{endUser}", null, keyId, endUser),
         _ => customerId is null ? null : new($"end_user:{customerId}/{endUser}", customerId, null, endUser),
     };
-
-    /// <summary>Whether a finished request's record belongs to this subject.</summary>
-    public bool Owns(UsageRecord record) =>
-        (CustomerId is null || record.CustomerId == CustomerId) && (KeyId is null || record.KeyId == KeyId) && (EndUser is null || record.EndUser == EndUser);
 }

@@ -51,8 +51,8 @@ public sealed class EventIngestion(
         var inserted = await log.AppendAsync(pending.Where(p => !p.Repeat).Select(p => p.Event).ToList(), ct);
         foreach (var customerId in pending.Where(p => inserted.Contains(p.Event.Id)).Select(p => p.Event.CustomerId).Distinct())
         {
+            changes.Publish(ChangeKind.Usage, customerId); // before the thresholds look, so they read what was just stored
             thresholds.Touch(customerId, caller.Key.Id, null);
-            changes.Publish(ChangeKind.Usage, customerId);
         }
         var duplicates = pending.Where(p => !inserted.Contains(p.Event.Id)).Select(p => (p.Event.CustomerId, p.Event.IdempotencyKey)).ToHashSet();
         var original = await store.FindAsync(duplicates, ct);

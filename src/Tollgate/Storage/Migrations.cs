@@ -307,6 +307,7 @@ public static class Migrations
                 delivered_at {ts}
             );
             CREATE INDEX ix_outbox_pending ON outbox (delivered_at, created_at);
+            CREATE INDEX ix_outbox_customer ON outbox (customer_id, id);
             """),
     ];
 }

@@ -82,12 +82,16 @@ public sealed class UsageWriter(UsageStore store, ThresholdMonitor thresholds, C
             try
             {
                 await store.InsertAsync(batch, ct);
+                // Cached totals are dropped before thresholds are looked at, so alerts read what was just stored.
+                foreach (var customerId in batch.Where(r => r.CustomerId is not null).Select(r => r.CustomerId!).Distinct())
+                {
+                    changes.Publish(ChangeKind.Usage, customerId);
+                }
+
                 foreach (var record in batch)
                 {
                     if (record.CustomerId is not null) thresholds.Touch(record.CustomerId, record.KeyId, record.EndUser);
                 }
-
-                foreach (var customerId in batch.Select(r => r.CustomerId).Distinct()) if (customerId is not null) changes.Publish(ChangeKind.Usage, customerId);
 
                 break;
             }
