@@ -7,6 +7,7 @@ using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
 using Tollgate.Entitlements;
+using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Admin;
 using Tollgate.Idempotency;
@@ -72,6 +73,7 @@ public static class TollgateApp
             .MapUsageEndpoints()
             .MapEntitlementEndpoints()
             .MapLimitEndpoints()
+            .MapGrantEndpoints()
             .MapAlertEndpoints();
         return app;
     }

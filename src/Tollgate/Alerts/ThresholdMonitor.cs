@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Tollgate.Catalog;
 using Tollgate.Entitlements;
+using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway.Access;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Limits;
@@ -20,6 +21,7 @@ namespace Tollgate.Alerts;
 public sealed class ThresholdMonitor(
     CustomerAccessCache customers,
     QuotaUsageCache quotaUsage,
+    GrantBalances grants,
     LimitBook limits,
     LimitUsage limitUsage,
     AlertStore alerts,
@@ -69,9 +71,11 @@ public sealed class ThresholdMonitor(
     {
         foreach (var entitlement in customer.Entitlements.Features.Values)
         {
-            if (entitlement is not { Feature.Type: FeatureType.Quota, Metric: { } metric } || entitlement.EffectiveLimit is not > 0) continue;
-            var limit = entitlement.EffectiveLimit.Value;
+            if (entitlement is not { Feature.Type: FeatureType.Quota, Metric: { } metric, EffectiveLimit: { } allowance }) continue;
             var period = Periods.Of(entitlement.Feature, now);
+            var granted = await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct);
+            var limit = allowance + granted.Raise;
+            if (limit <= 0) continue;
             var used = await quotaUsage.TotalAsync(customer.CustomerId, metric, period, ct);
             foreach (var threshold in ThresholdRules.Reached(options.Value.QuotaThresholds, used, limit))
             {
@@ -82,6 +86,7 @@ public sealed class ThresholdMonitor(
                     ["threshold"] = threshold,
                     ["used"] = used,
                     ["limit"] = limit,
+                    ["granted"] = granted.Granted,
                     ["enforcement"] = CatalogStore.Snake(entitlement.Enforcement),
                     ["period_start"] = period.Start,
                     ["period_end"] = period.End,

@@ -22,6 +22,7 @@ public static class Ids
     public const string Event = "evt";
     public const string Limit = "lim";
     public const string Alert = "alrt";
+    public const string Grant = "grnt";
 
     static readonly Lock Gate = new();
     static ulong _lastMs;

@@ -4,12 +4,17 @@ namespace Tollgate.Entitlements;
 
 /// <summary>
 /// What a customer has of one feature, after their plan and any override for them: on or off, and for limits and
-/// quotas the limit (null: unlimited) and how it is enforced. <see cref="Metric"/> is the quota's metric.
+/// quotas the limit (null: unlimited) and how it is enforced. <see cref="Metric"/> is the quota's metric. A quota's
+/// <see cref="Grants"/> add units beyond the limit.
 /// </summary>
 public sealed record Entitlement(Feature Feature, Metric? Metric, bool Enabled, long? Limit, Enforcement Enforcement, string Source)
 {
     public const string FromPlan = "plan";
     public const string FromOverride = "override";
+    public const string FromGrant = "grant";
+
+    /// <summary>The customer's grants and top-ups of this quota, in effect or not.</summary>
+    public IReadOnlyList<Grants.Grant> Grants { get; init; } = [];
 
     public bool Unlimited => Enabled && Feature.Type != FeatureType.Boolean && Limit is null;
 

@@ -1,11 +1,12 @@
 using Tollgate.Catalog;
+using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway.Access;
 using Tollgate.Metering.Queries;
 
 namespace Tollgate.Entitlements;
 
 /// <summary>Answers checks: the customer's entitlement from memory, a quota's usage this period from the stored events (cached until more are stored).</summary>
-public sealed class EntitlementChecker(CatalogStore catalog, QuotaUsageCache usage, TimeProvider time)
+public sealed class EntitlementChecker(CatalogStore catalog, QuotaUsageCache usage, GrantBalances grants, TimeProvider time)
 {
     public async Task<EntitlementDecision?> CheckAsync(CustomerAccess customer, string featureCode, long quantity, long current, CancellationToken ct)
     {
@@ -28,10 +29,12 @@ public sealed class EntitlementChecker(CatalogStore catalog, QuotaUsageCache usa
     async Task<EntitlementDecision> DecideAsync(string customerId, Feature feature, Entitlement? entitlement, long quantity, long current, CancellationToken ct)
     {
         if (feature.Type != FeatureType.Quota || entitlement is null) return EntitlementRules.Decide(feature, entitlement, current, quantity, null);
-        var period = Periods.Of(feature, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var period = Periods.Of(feature, now);
         var used = entitlement.Metric is { } metric
             ? await usage.TotalAsync(customerId, metric, period, ct)
             : 0;
-        return EntitlementRules.Decide(feature, entitlement, used, quantity, period.End);
+        var granted = await grants.CapacityAsync(customerId, entitlement, now, ct);
+        return EntitlementRules.Decide(feature, entitlement, used, quantity, period.End, granted);
     }
 }

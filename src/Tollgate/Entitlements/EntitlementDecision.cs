@@ -4,7 +4,8 @@ namespace Tollgate.Entitlements;
 
 /// <summary>
 /// The answer to "may this customer use this feature (this much more)?": allowed or not and why, with the limit, what
-/// is used, what remains and when a quota resets.
+/// is used, what remains and when a quota resets. <see cref="Granted"/> is what grants and top-ups add to a quota's
+/// <see cref="Limit"/> this period; <see cref="Remaining"/> counts them.
 /// </summary>
 public sealed record EntitlementDecision(
     string Feature,
@@ -12,6 +13,7 @@ public sealed record EntitlementDecision(
     bool Allowed,
     string Reason,
     long? Limit,
+    long? Granted,
     bool Unlimited,
     decimal? Used,
     decimal? Remaining,

@@ -6,7 +6,7 @@ using Tollgate.Storage;
 namespace Tollgate.Entitlements;
 
 /// <summary>
-/// Reads a customer's entitlements: their plan's current published version, then their overrides on top; all on the
+/// Reads a customer's entitlements: their plan's current published version, their overrides on top, and their grants; all on the
 /// caller's connection, so a burst of loads never waits on a second connection while holding one.
 /// </summary>
 public sealed class EntitlementLoader
@@ -43,6 +43,15 @@ public sealed class EntitlementLoader
         {
             if (!features.TryGetValue(change.Feature, out var feature)) continue;
             result[change.Feature] = EntitlementRules.Apply(feature, MetricOf(feature), result.GetValueOrDefault(change.Feature), change);
+        }
+
+        foreach (var grants in (await Grants.GrantStore.ListAsync(connection, customerId)).GroupBy(g => g.Feature))
+        {
+            if (!features.TryGetValue(grants.Key, out var feature) || feature.Type != FeatureType.Quota) continue;
+            // Units granted for a quota the plan lacks are all the customer has of it.
+            var entitlement = result.GetValueOrDefault(grants.Key)
+                ?? new Entitlement(feature, MetricOf(feature), true, 0, Enforcement.Hard, Entitlement.FromGrant);
+            result[grants.Key] = entitlement with { Grants = [.. grants] };
         }
 
         return new EntitlementSet(customerId, planCode, result);

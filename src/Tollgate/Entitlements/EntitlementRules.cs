@@ -7,27 +7,30 @@ public static class EntitlementRules
 {
     /// <summary>
     /// <paramref name="used"/> is the quota's usage this period, or for a limit how many the customer has now;
-    /// <paramref name="quantity"/> is how many more they want.
+    /// <paramref name="quantity"/> is how many more they want; <paramref name="grants"/> is what grants add to a quota this period.
     /// </summary>
-    public static EntitlementDecision Decide(Feature feature, Entitlement? entitlement, decimal used, long quantity, DateTimeOffset? resetsAt)
+    public static EntitlementDecision Decide(Feature feature, Entitlement? entitlement, decimal used, long quantity, DateTimeOffset? resetsAt,
+        Grants.GrantCapacity grants = default)
     {
         if (entitlement is null) return Refused(feature, EntitlementReasons.NotInPlan, null);
         if (feature.Type == FeatureType.Boolean)
         {
             return entitlement.Enabled
-                ? new(feature.Code, feature.Type, true, EntitlementReasons.Enabled, null, false, null, null, null, null, entitlement.Source)
+                ? new(feature.Code, feature.Type, true, EntitlementReasons.Enabled, null, null, false, null, null, null, null, entitlement.Source)
                 : Refused(feature, EntitlementReasons.Disabled, entitlement.Source);
         }
 
         var reset = feature.Type == FeatureType.Quota ? resetsAt : null;
         if (entitlement.Unlimited)
         {
-            return new(feature.Code, feature.Type, true, EntitlementReasons.Unlimited, null, true, used, null, reset, entitlement.Enforcement, entitlement.Source);
+            return new(feature.Code, feature.Type, true, EntitlementReasons.Unlimited, null, null, true, used, null, reset, entitlement.Enforcement, entitlement.Source);
         }
 
         var limit = entitlement.EffectiveLimit!.Value;
-        var remaining = Math.Max(0, limit - used);
-        var (allowed, reason) = used + quantity <= limit
+        var quota = feature.Type == FeatureType.Quota && entitlement.Enabled;
+        var raise = quota ? grants.Raise : 0;
+        var remaining = Math.Max(0, limit + raise - used);
+        var (allowed, reason) = used + quantity <= limit + raise
             ? (true, EntitlementReasons.WithinLimit)
             : entitlement.Enforcement switch
             {
@@ -35,11 +38,11 @@ public static class EntitlementRules
                 Enforcement.Notify => (true, EntitlementReasons.OverLimitNotify),
                 _ => (false, entitlement.Enabled ? EntitlementReasons.LimitReached : EntitlementReasons.Disabled),
             };
-        return new(feature.Code, feature.Type, allowed, reason, limit, false, used, remaining, reset, entitlement.Enforcement, entitlement.Source);
+        return new(feature.Code, feature.Type, allowed, reason, limit, quota ? grants.Granted : null, false, used, remaining, reset, entitlement.Enforcement, entitlement.Source);
     }
 
     static EntitlementDecision Refused(Feature feature, string reason, string? source) =>
-        new(feature.Code, feature.Type, false, reason, null, false, null, null, null, null, source);
+        new(feature.Code, feature.Type, false, reason, null, null, false, null, null, null, null, source);
 
     /// <summary>Applies a customer's override on top of what their plan grants (or grants what the plan does not).</summary>
     public static Entitlement Apply(Feature feature, Metric? metric, Entitlement? fromPlan, EntitlementOverride change)

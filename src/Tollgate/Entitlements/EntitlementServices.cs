@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Common;
 using Tollgate.Counters;
+using Tollgate.Entitlements.Grants;
 using Tollgate.Entitlements.Quotas;
 using Tollgate.Gateway.Reservations;
 
@@ -14,6 +15,8 @@ public static class EntitlementServices
         services.TryAddSingleton<OverrideStore>();
         services.TryAddSingleton<EntitlementChecker>();
         services.TryAddSingleton<QuotaUsageCache>();
+        services.TryAddSingleton<GrantStore>();
+        services.TryAddSingleton<GrantBalances>();
         services.OnChange<QuotaUsageCache>(static (cache, kind, id) =>
         {
             if (kind == ChangeKind.Usage) cache.Forget(id);

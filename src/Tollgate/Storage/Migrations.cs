@@ -309,5 +309,22 @@ public static class Migrations
             CREATE INDEX ix_outbox_pending ON outbox (delivered_at, created_at);
             CREATE INDEX ix_outbox_customer ON outbox (customer_id, id);
             """),
+        new(6, "grants and top-ups", """
+            CREATE TABLE grants (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                feature text NOT NULL,
+                kind text NOT NULL,
+                amount {bigint} NOT NULL,
+                effective_at {ts} NOT NULL,
+                expires_at {ts},
+                voided_at {ts},
+                reference text,
+                note text,
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_grants_customer ON grants (customer_id, created_at);
+            CREATE UNIQUE INDEX ux_grants_reference ON grants (customer_id, reference) WHERE reference IS NOT NULL;
+            """),
     ];
 }

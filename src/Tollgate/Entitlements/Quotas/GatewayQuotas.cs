@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Tollgate.Catalog;
+using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Access;
 using Tollgate.Gateway.Reservations;
@@ -10,12 +11,12 @@ namespace Tollgate.Entitlements.Quotas;
 
 /// <summary>
 /// Hard quotas in the gateway: for every hard quota whose metric reads gateway events, the most the request could
-/// count (one request; the prompt estimate plus <c>max_tokens</c> for tokens). Notify and soft quotas are not
-/// reserved: they never refuse.
+/// count (one request; the prompt estimate plus <c>max_tokens</c> for tokens), against the limit and what grants add
+/// to it this period. Notify and soft quotas are not reserved: they never refuse.
 /// </summary>
-public sealed class GatewayQuotas(UsageAggregator aggregator, TimeProvider time)
+public sealed class GatewayQuotas(UsageAggregator aggregator, GrantBalances grants, TimeProvider time)
 {
-    public void Add(List<Reservation> wanted, CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate)
+    public async ValueTask AddAsync(List<Reservation> wanted, CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
     {
         foreach (var entitlement in customer.Entitlements.Features.Values)
         {
@@ -24,8 +25,10 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, TimeProvider time)
             var amount = Estimate(metric, caller, request, estimate);
             if (amount == 0) continue;
 
-            var period = Periods.Of(entitlement.Feature, time.GetUtcNow());
-            wanted.Add(new QuotaReservation(this, customer.CustomerId, entitlement, metric, period, amount));
+            var now = time.GetUtcNow();
+            var period = Periods.Of(entitlement.Feature, now);
+            var limit = entitlement.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
+            wanted.Add(new QuotaReservation(this, customer.CustomerId, entitlement, metric, period, limit, amount));
         }
     }
 

@@ -7,9 +7,12 @@ using Tollgate.Metering.Queries;
 
 namespace Tollgate.Entitlements.Quotas;
 
-/// <summary>A request's hold on one hard quota of its customer, counted as the quota's metric counts the request's event.</summary>
-public sealed class QuotaReservation(GatewayQuotas quotas, string customerId, Entitlement entitlement, Metric metric, Period period, long amount)
-    : Reservation(new CounterKey(customerId, entitlement.Feature.Code, period.Start, period.End), entitlement.EffectiveLimit!.Value, amount)
+/// <summary>
+/// A request's hold on one hard quota of its customer, counted as the quota's metric counts the request's event;
+/// <paramref name="limit"/> is the quota's limit with what grants add to it this period.
+/// </summary>
+public sealed class QuotaReservation(GatewayQuotas quotas, string customerId, Entitlement entitlement, Metric metric, Period period, long limit, long amount)
+    : Reservation(new CounterKey(customerId, entitlement.Feature.Code, period.Start, period.End), limit, amount)
 {
     public override Task<long> BaselineAsync(CancellationToken ct) => quotas.BaselineAsync(metric, customerId, period, ct);
 

@@ -46,6 +46,22 @@ public sealed class UsageAggregator(Database database)
         return rows.Value is [{ } row] ? row.Value ?? Empty(query.Metric) : Empty(query.Metric);
     }
 
+    /// <summary>A count or sum metric of one customer over each of <paramref name="segments"/>, in one query; 0 where there are no events.</summary>
+    public async Task<decimal[]> SegmentTotalsAsync(Catalog.Metric metric, string customerId, IReadOnlyList<Period> segments, CancellationToken ct)
+    {
+        var totals = new decimal[segments.Count];
+        if (segments.Count == 0) return totals;
+        var (sql, parameters) = UsageSql.Segments(metric, customerId, segments, database.Kind);
+        await using var connection = await database.OpenAsync(ct);
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
+        while (await reader.ReadAsync(ct))
+        {
+            if (!reader.IsDBNull(1)) totals[Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture)] = Convert.ToDecimal(reader.GetValue(1), CultureInfo.InvariantCulture);
+        }
+
+        return totals;
+    }
+
     /// <summary>A metric's value over no events: nothing counted or summed is 0; there is no max or latest of nothing.</summary>
     public static decimal? Empty(Catalog.Metric metric) =>
         metric.Aggregation is Catalog.Aggregation.Max or Catalog.Aggregation.Latest ? null : 0m;

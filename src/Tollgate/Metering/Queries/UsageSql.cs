@@ -33,15 +33,7 @@ public static class UsageSql
             _ => $"{sql.Number(metric.Field!)} AS x",
         };
 
-        var source = kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties";
-        var customer = query.CustomerId is null ? "" : " AND customer_id = @customer";
-        if (query.CustomerId is not null) sql.Parameters.Add("customer", query.CustomerId);
-        var inner = $"""
-            SELECT {string.Join(", ", [.. groups, value, "occurred_at", "id"])}
-            FROM (SELECT id, customer_id, occurred_at, {source} AS p FROM events
-                  WHERE code = @code AND occurred_at >= @from AND occurred_at < @to{customer}) e
-            {(where.Length == 0 ? "" : "WHERE " + where)}
-            """;
+        var inner = Events(query, kind, sql.Parameters, [.. groups, value], where);
 
         var keys = Enumerable.Range(0, query.GroupBy.Count).Select(i => $"g{i}").ToList();
         if (query.Interval is not null) keys.Add("b");
@@ -60,6 +52,44 @@ public static class UsageSql
             : $"SELECT {string.Join(", ", [.. keys, $"{function} AS v"])} FROM ({inner}) r WHERE x IS NOT NULL{groupBy}";
 
         return ($"{statement} LIMIT {MaxRows + 1}", sql.Parameters);
+    }
+
+    /// <summary>
+    /// A count or sum metric over each of <paramref name="segments"/> (disjoint windows) for one customer, in one
+    /// statement: rows of the segment's index and its value, for the segments with events.
+    /// </summary>
+    public static (string Sql, DynamicParameters Parameters) Segments(Metric metric, string customerId, IReadOnlyList<Period> segments, DatabaseKind kind)
+    {
+        if (metric.Aggregation is not (Aggregation.Count or Aggregation.Sum)) throw new ArgumentException("Only counts and sums add up over segments.", nameof(metric));
+        var window = new Period(segments.Min(s => s.Start), segments.Max(s => s.End));
+        var sql = new Writer(kind, "p", new DynamicParameters());
+        sql.Parameters.Add("code", metric.EventCode);
+        sql.Parameters.Add("from", window.Start);
+        sql.Parameters.Add("to", window.End);
+        var where = sql.Filters(metric.Filters);
+        var value = metric.Aggregation == Aggregation.Count ? "1 AS x" : $"{sql.Number(metric.Field!)} AS x";
+        var inner = Events(new UsageQuery(metric, customerId, window, new Dictionary<string, string[]>(), []), kind, sql.Parameters, [value], where);
+        var rows = string.Join(", ", segments.Select((s, i) => $"({i}, {sql.Param(s.Start)}, {sql.Param(s.End)})"));
+        var function = metric.Aggregation == Aggregation.Count ? "COUNT(*)" : "SUM(r.x)";
+        return ($"""
+            WITH s (i, a, b) AS (VALUES {rows})
+            SELECT s.i, {function} AS v FROM s JOIN ({inner}) r ON r.occurred_at >= s.a AND r.occurred_at < s.b
+            WHERE r.x IS NOT NULL GROUP BY s.i
+            """, sql.Parameters);
+    }
+
+    /// <summary>The metric's events in the query's window (of its customer, if one), as the columns asked for plus <c>occurred_at</c> and <c>id</c>.</summary>
+    static string Events(UsageQuery query, DatabaseKind kind, DynamicParameters parameters, IReadOnlyList<string> columns, string where)
+    {
+        var source = kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties";
+        var customer = query.CustomerId is null ? "" : " AND customer_id = @customer";
+        if (query.CustomerId is not null) parameters.Add("customer", query.CustomerId);
+        return $"""
+            SELECT {string.Join(", ", [.. columns, "occurred_at", "id"])}
+            FROM (SELECT id, customer_id, occurred_at, {source} AS p FROM events
+                  WHERE code = @code AND occurred_at >= @from AND occurred_at < @to{customer}) e
+            {(where.Length == 0 ? "" : "WHERE " + where)}
+            """;
     }
 
     /// <summary>The value of the newest event with one, per group: ties on time go to the later id.</summary>
