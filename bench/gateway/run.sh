@@ -3,6 +3,9 @@
 #   a fast local upstream (bench/FakeUpstream), called directly;
 #   the floor: the same program as a bare .NET proxy (read, forward with HttpClient, copy back; no checks at all);
 #   Tollgate in front of it (key check, plan access, usage records on, SQLite);
+#   Tollgate with reservations on ("limited"): a customer under a hard token quota, requests- and tokens-per-minute
+#   limits, a concurrency limit and a daily budget, all set far above what the run uses, so every request reserves
+#   and settles five counters and none is refused;
 #   Portkey's open-source gateway 1.15.2 in front of the same upstream.
 # Reports added latency p50/p99 at a fixed rate (hey), maximum throughput (wrk), added time to first byte on
 # streams (curl), and Tollgate's memory. Needs wrk, hey, curl, node/npm (installed from apt if missing).
@@ -48,22 +51,36 @@ api() { curl -s -H "Authorization: Bearer $ADMIN" -H 'content-type: application/
 CUSTOMER=$(api -X POST http://127.0.0.1:$TG/api/v1/customers -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
 KEY=$(api -X POST http://127.0.0.1:$TG/api/v1/keys -d "{\"name\":\"bench\",\"customer_id\":\"$CUSTOMER\"}" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
 
+# The limited customer: on a plan with a hard quota of gateway tokens, under four limits of its own.
+api -X POST http://127.0.0.1:$TG/api/v1/catalog/apply -d '{
+  "metrics": [{"code": "bench_tokens", "name": "Tokens", "event": "gateway", "aggregation": "sum", "field": "total_tokens"}],
+  "features": [{"code": "bench_token_quota", "name": "Tokens a month", "type": "quota", "metric": "bench_tokens", "reset_period": "month"}],
+  "plans": [{"code": "bench_capped", "name": "Capped", "entitlements": [{"feature": "bench_token_quota", "limit": 1000000000000, "enforcement": "hard"}]}]}' >/dev/null
+LIMITED=$(api -X POST http://127.0.0.1:$TG/api/v1/customers -d '{"name":"Bench limited","plan":"bench_capped"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+for limit in '"measure":"requests","amount":1000000000,"window":"minute"' '"measure":"tokens","amount":1000000000000,"window":"minute"' \
+             '"measure":"concurrent","amount":100000' '"measure":"spend","amount_usd":1000000,"window":"day"'; do
+  api -X POST http://127.0.0.1:$TG/api/v1/limits -d "{\"scope\":\"customer\",\"target\":\"$LIMITED\",$limit}" | grep -q '"id":"lim_' \
+    || { echo "could not set limit $limit"; exit 1; }
+done
+LKEY=$(api -X POST http://127.0.0.1:$TG/api/v1/keys -d "{\"name\":\"bench\",\"customer_id\":\"$LIMITED\"}" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
+
 BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32}'
 SBODY='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello."}],"max_tokens":32}'
 echo "$BODY" >"$WORK/body.json"
-declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [floor]=http://127.0.0.1:$FL/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [portkey]=http://127.0.0.1:$PK/v1/chat/completions)
-declare -A AUTH=([upstream]=sk-bench [floor]=sk-bench [tollgate]=$KEY [portkey]=sk-bench)
+declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [floor]=http://127.0.0.1:$FL/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [limited]=http://127.0.0.1:$TG/v1/chat/completions [portkey]=http://127.0.0.1:$PK/v1/chat/completions)
+declare -A AUTH=([upstream]=sk-bench [floor]=sk-bench [tollgate]=$KEY [limited]=$LKEY [portkey]=sk-bench)
+TARGETS="upstream floor tollgate limited portkey"
 PKH="x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
 hdrs() { [ "$1" = portkey ] && echo "$PKH" || echo ""; }
 heyh() { [ "$1" = portkey ] && echo "-H x-portkey-provider:openai -H x-portkey-custom-host:http://127.0.0.1:$UP/v1" || true; }
 
 echo "== warm-up"
-for t in upstream floor tollgate portkey; do
+for t in $TARGETS; do
   HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t1 -c8 -d3s -s post.lua "${URL[$t]}" >/dev/null
 done
 
 echo "== fixed rate: $RATE requests/s for ${SECS}s (hey), latency"
-for t in upstream floor tollgate portkey; do
+for t in $TARGETS; do
   # shellcheck disable=SC2046
   out=$(hey -z ${SECS}s -c 10 -q $((RATE / 10)) -m POST -T application/json -H "Authorization: Bearer ${AUTH[$t]}" $(heyh $t) -d "$BODY" "${URL[$t]}")
   p50=$(echo "$out" | awk '/ 50% in/ {print $3}'); p99=$(echo "$out" | awk '/ 99% in/ {print $3}')
@@ -72,14 +89,14 @@ for t in upstream floor tollgate portkey; do
 done
 
 echo "== maximum throughput: wrk -t2 -c64 -d${SECS}s"
-for t in upstream floor tollgate portkey; do
+for t in $TARGETS; do
   out=$(HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t2 -c64 -d${SECS}s -s post.lua "${URL[$t]}")
   printf "%-9s %10s req/s   %s   %s\n" $t "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" "$(echo "$out" | grep '^latency')" "$(echo "$out" | grep '^status codes')"
 done
 echo "tollgate memory: $(awk '/VmHWM/ {printf "peak %d MB", $2/1024}' /proc/$TGPID/status), $(awk '/VmRSS/ {printf "now %d MB", $2/1024}' /proc/$TGPID/status)"
 
 echo "== time to first byte on streams: median of 300 sequential requests (curl)"
-for t in upstream floor tollgate portkey; do
+for t in $TARGETS; do
   H=(-H "Authorization: Bearer ${AUTH[$t]}" -H 'content-type: application/json')
   [ $t = portkey ] && H+=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: http://127.0.0.1:$UP/v1")
   for _ in $(seq 1 300); do curl -s -o /dev/null -w '%{time_starttransfer}\n' "${H[@]}" -d "$SBODY" "${URL[$t]}"; done \
@@ -87,3 +104,6 @@ for t in upstream floor tollgate portkey; do
 done
 
 echo "== usage records written by Tollgate: $(api "http://127.0.0.1:$TG/api/v1/usage-records?limit=1" | grep -c '"status":"ok"') (1 = recording is on)"
+echo "== the limited customer's limits and quota after the run (none refused: see the status codes above)"
+api "http://127.0.0.1:$TG/api/v1/customers/$LIMITED/limits" | grep -o '"measure":"[a-z]*"\|"used":[0-9.]*' | paste - - | tr '\n' ' '; echo
+api -X POST http://127.0.0.1:$TG/api/v1/entitlements/check -d "{\"customer_id\":\"$LIMITED\",\"feature\":\"bench_token_quota\"}" | grep -o '"used":[0-9.]*'

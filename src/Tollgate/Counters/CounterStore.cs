@@ -11,9 +11,11 @@ public readonly record struct Leased(long Units, long Allocated);
 /// The shared side of counters. Each counter and period has one row holding how much of its limit has been handed
 /// out to nodes (<c>allocated</c>), starting from what was already used. A node asks for a chunk only when its own
 /// lease runs out, so the row is written once per chunk, not per request; a compare-and-set on the row keeps the
-/// total handed out within the limit however many nodes ask at once.
+/// total handed out within the limit however many nodes ask at once. Counters that never reset (requests in flight)
+/// also record, per node, how many units each holds (<c>counter_holds</c>, written in the same transaction), so
+/// <see cref="NodeRegistry"/> can give back what a killed node held.
 /// </summary>
-public sealed class CounterStore(Database database, TimeProvider time)
+public sealed class CounterStore(Database database, NodeIdentity node, TimeProvider time)
 {
     /// <summary>
     /// Leases at least <paramref name="need"/> units, or none if fewer are free. Near the limit the chunks shrink, so
@@ -42,12 +44,19 @@ public sealed class CounterStore(Database database, TimeProvider time)
 
             var take = Chunk(limit, seen.Value, need);
             if (take == 0) return new(0, seen.Value);
-            var changed = await connection.ExecuteAsync(
-                """
+            var cas = new { key.Subject, key.Counter, key.PeriodStart, seen, next = seen.Value + take, now = time.Now() };
+            const string Update = """
                 UPDATE counters SET allocated = @next, updated_at = @now
                 WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart AND allocated = @seen
-                """,
-                new { key.Subject, key.Counter, key.PeriodStart, seen, next = seen.Value + take, now = time.Now() });
+                """;
+            var changed = Held(key)
+                ? await database.InTransactionAsync(async (c, tx) =>
+                {
+                    var updated = await c.ExecuteAsync(Update, cas, tx);
+                    if (updated == 1) await HoldAsync(c, tx, key, take);
+                    return updated;
+                }, ct)
+                : await connection.ExecuteAsync(Update, cas);
             if (changed == 1) return new(take, seen.Value + take);
             if (attempt > 1000) throw new UnavailableException("counter_unavailable", "A limit is contended by too many nodes at once; retry.");
         }
@@ -57,14 +66,44 @@ public sealed class CounterStore(Database database, TimeProvider time)
     public async Task ReturnAsync(CounterKey key, long amount, CancellationToken ct)
     {
         if (amount <= 0) return;
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(
-            """
+        const string Update = """
             UPDATE counters SET allocated = allocated - @amount, updated_at = @now
             WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart
-            """,
-            new { key.Subject, key.Counter, key.PeriodStart, amount, now = time.Now() });
+            """;
+        var parameters = new { key.Subject, key.Counter, key.PeriodStart, amount, now = time.Now() };
+        if (!Held(key))
+        {
+            await using var connection = await database.OpenAsync(ct);
+            await connection.ExecuteAsync(Update, parameters);
+            return;
+        }
+
+        await database.InTransactionAsync(async (c, tx) =>
+        {
+            // Units another node already reclaimed (this one was taken for dead) are not given back twice.
+            if (await HoldAsync(c, tx, key, -amount) == 1) await c.ExecuteAsync(Update, parameters, tx);
+            return 0;
+        }, ct);
     }
+
+    /// <summary>Whether units of the counter are recorded per node: those that never reset, so a dead node's can be reclaimed.</summary>
+    static bool Held(CounterKey key) => key.PeriodEnd is null;
+
+    /// <summary>Adds <paramref name="units"/> to this node's hold; a negative change applies only if the hold has that many.</summary>
+    Task<int> HoldAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, CounterKey key, long units) =>
+        units >= 0
+            ? connection.ExecuteAsync(
+                """
+                INSERT INTO counter_holds (subject, counter, period_start, node, units) VALUES (@Subject, @Counter, @PeriodStart, @node, @units)
+                ON CONFLICT (subject, counter, period_start, node) DO UPDATE SET units = counter_holds.units + excluded.units
+                """,
+                new { key.Subject, key.Counter, key.PeriodStart, node = node.Id, units }, tx)
+            : connection.ExecuteAsync(
+                """
+                UPDATE counter_holds SET units = units + @units
+                WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart AND node = @node AND units >= -@units
+                """,
+                new { key.Subject, key.Counter, key.PeriodStart, node = node.Id, units }, tx);
 
     /// <summary>Deletes counters whose period ended before <paramref name="before"/>; they can no longer be leased from.</summary>
     public async Task<int> DeleteExpiredAsync(DateTimeOffset before, CancellationToken ct)

@@ -22,6 +22,9 @@ public static class EntitlementServices
             if (kind == ChangeKind.Usage) cache.Forget(id);
             else if (kind == ChangeKind.Catalog) cache.Forget(null);
         });
+        services.TryAddSingleton<NodeRegistry>();
+        // Registered before the ledger, so it stops after the ledger has given its leases back.
+        services.AddHostedService(s => s.GetRequiredService<NodeRegistry>());
         services.TryAddSingleton<CounterStore>();
         services.TryAddSingleton<CounterLedger>();
         services.AddHostedService(s => s.GetRequiredService<CounterLedger>());

@@ -10,13 +10,13 @@ namespace Tollgate.Storage;
 /// changed plan or a new limit reaches every node's caches in milliseconds. When the listening connection drops, the
 /// node reconnects and, having possibly missed changes, drops every cached copy. Idle on SQLite, which has one node.
 /// </summary>
-public sealed class ClusterChanges(Database database, ChangeFeed feed, TimeProvider time, ILogger<ClusterChanges> log) : BackgroundService
+public sealed class ClusterChanges(Database database, NodeIdentity node, ChangeFeed feed, TimeProvider time, ILogger<ClusterChanges> log) : BackgroundService
 {
     public const string Channel = "tollgate_changes";
     const int MaxPayload = 7000;
 
     /// <summary>This process, so that it ignores its own notifications.</summary>
-    readonly string _node = Guid.NewGuid().ToString("N");
+    readonly string _node = node.Id;
     readonly Channel<(ChangeKind Kind, string? Id)> _outgoing = System.Threading.Channels.Channel.CreateUnbounded<(ChangeKind, string?)>(new() { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

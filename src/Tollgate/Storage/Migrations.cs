@@ -326,5 +326,21 @@ public static class Migrations
             CREATE INDEX ix_grants_customer ON grants (customer_id, created_at);
             CREATE UNIQUE INDEX ux_grants_reference ON grants (customer_id, reference) WHERE reference IS NOT NULL;
             """),
+        new(7, "nodes and what they hold of counters in flight", """
+            CREATE TABLE nodes (
+                id text PRIMARY KEY,
+                started_at {ts} NOT NULL,
+                heartbeat_at {ts} NOT NULL
+            );
+            CREATE TABLE counter_holds (
+                subject text NOT NULL,
+                counter text NOT NULL,
+                period_start {ts} NOT NULL,
+                node text NOT NULL,
+                units {bigint} NOT NULL,
+                PRIMARY KEY (subject, counter, period_start, node)
+            );
+            CREATE INDEX ix_counter_holds_node ON counter_holds (node);
+            """),
     ];
 }

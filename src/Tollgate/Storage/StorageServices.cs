@@ -19,6 +19,7 @@ public static class StorageServices
         services.TryAddSingleton(sp => new Database(ConnectionTarget.Parse(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString)));
         services.TryAddSingleton<Common.ChangeFeed>();
         services.TryAddSingleton<Migrator>();
+        services.TryAddSingleton<NodeIdentity>();
         services.AddHostedService<ClusterChanges>();
         return services;
     }

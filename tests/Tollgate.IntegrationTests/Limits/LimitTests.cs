@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tollgate.Counters;
+using Tollgate.Storage;
 using Tollgate.IntegrationTests.Gateway;
 using Tollgate.IntegrationTests.Infrastructure;
 
@@ -123,6 +126,32 @@ public abstract class LimitTests(TollgateServer server)
             response.Dispose();
         }
 
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Requests_in_flight_on_a_node_that_stopped_beating_are_given_back_to_a_concurrency_limit()
+    {
+        var customer = await server.CustomerAsync("free");
+        var limitId = await LimitAsync(new { scope = "customer", target = customer.Id, measure = "concurrent", amount = 2 });
+
+        // Another node leased both slots for requests in flight, then was killed: it beat once and never again.
+        var database = server.Get<Database>();
+        var dead = new NodeIdentity();
+        await new NodeRegistry(database, dead, server.Clock, NullLogger<NodeRegistry>.Instance).BeatAsync(CancellationToken.None);
+        var counter = new CounterKey($"customer:{customer.Id}", limitId, DateTimeOffset.UnixEpoch, null);
+        var leased = await new CounterStore(database, dead, server.Clock).LeaseAsync(counter, 2, 2, _ => Task.FromResult(0L), CancellationToken.None);
+        leased.Units.ShouldBe(2);
+        ErrorCode(await ChatAsync(customer)).ShouldBe("concurrency_limit_exceeded");
+
+        // Silent for 20 s it is not yet taken for dead; at 35 s its slots come back.
+        var registry = server.Get<NodeRegistry>();
+        server.Clock.Advance(TimeSpan.FromSeconds(20));
+        await registry.BeatAsync(CancellationToken.None);
+        ErrorCode(await ChatAsync(customer)).ShouldBe("concurrency_limit_exceeded");
+        server.Clock.Advance(TimeSpan.FromSeconds(15));
+        await registry.BeatAsync(CancellationToken.None);
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
         (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
     }
 
