@@ -89,6 +89,17 @@ public sealed class GrantTimelineTests
     }
 
     [Fact]
+    public void Voiding_a_grant_later_does_not_change_what_was_drawn_from_which()
+    {
+        var soon = Grant("soon", 100, At(11, 1), At(11, 30));
+        var late = Grant("late", 100, At(11, 1), At(12, 31), voided: At(11, 19));
+        var allocation = Draw([late, soon], (At(11, 2), 160));
+        allocation.Remaining["soon"].ShouldBe(40);
+        allocation.Remaining["late"].ShouldBe(100);
+        allocation.Capacity.ShouldBe(new GrantCapacity(100, 0));
+    }
+
+    [Fact]
     public void A_grant_not_yet_in_effect_adds_nothing()
     {
         Draw([Grant("a", 50, At(12, 1))], (At(11, 2), 100)).Capacity.ShouldBe(GrantCapacity.None);
@@ -112,6 +123,10 @@ public sealed class GrantTimelineTests
         var counting = new Metric { Id = "m", Code = "m", Name = "M", Aggregation = Aggregation.Count, Filters = new Dictionary<string, string[]>(), CreatedAt = now, UpdatedAt = now };
         var failed = GrantRules.Validate(new GrantRequest("answers", 0, ExpiresAt: now.AddDays(1), ExpiresInDays: 5), "cus_1", quota, counting, "g", now);
         failed.Error!.Errors!.Keys.ShouldBe(["amount", "expires_at"], ignoreOrder: true);
+
+        GrantRules.Validate(new GrantRequest("answers", 5, EffectiveAt: now.AddDays(-400)), "cus_1", quota, counting, "g", now).Error!.Errors!.Keys.ShouldBe(["effective_at"]);
+        GrantRules.Validate(new GrantRequest("answers", 5, EffectiveAt: DateTimeOffset.MaxValue.AddDays(-1), ExpiresInDays: 30), "cus_1", quota, counting, "g", now)
+            .Error!.Errors!.Keys.ShouldBe(["effective_at"]);
 
         var latest = counting with { Aggregation = Aggregation.Latest };
         GrantRules.Validate(new GrantRequest("answers", 5), "cus_1", quota, latest, "g", now).Error!.Errors!.Keys.ShouldBe(["feature"]);

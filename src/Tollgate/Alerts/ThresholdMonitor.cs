@@ -74,7 +74,8 @@ public sealed class ThresholdMonitor(
             if (entitlement is not { Feature.Type: FeatureType.Quota, Metric: { } metric, EffectiveLimit: { } allowance }) continue;
             var period = Periods.Of(entitlement.Feature, now);
             var granted = await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct);
-            var limit = allowance + granted.Raise;
+            // Against the allowance and what grants gave: usage no grant could cover is over the limit, not part of it.
+            var limit = allowance + granted.Granted;
             if (limit <= 0) continue;
             var used = await quotaUsage.TotalAsync(customer.CustomerId, metric, period, ct);
             foreach (var threshold in ThresholdRules.Reached(options.Value.QuotaThresholds, used, limit))

@@ -56,6 +56,18 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
         else if (used != reserved) log.LogWarning("A reservation on {Counter} settled after its lease was returned.", key.Counter);
     }
 
+    /// <summary>
+    /// Forgets the leases of the counters <paramref name="which"/> selects without giving anything back: the database
+    /// already took them back (this node was taken for dead). Their requests in flight settle to nothing.
+    /// </summary>
+    public void Abandon(Func<CounterKey, bool> which)
+    {
+        foreach (var key in _leases.Keys)
+        {
+            if (which(key)) _leases.TryRemove(key, out _);
+        }
+    }
+
     /// <summary>Returns the unused units of leases idle for <see cref="IdleReturn"/>, or of all when <paramref name="all"/>.</summary>
     public async Task ReturnIdleAsync(bool all, CancellationToken ct)
     {

@@ -49,14 +49,19 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
                 UPDATE counters SET allocated = @next, updated_at = @now
                 WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart AND allocated = @seen
                 """;
-            var changed = Held(key)
-                ? await database.InTransactionAsync(async (c, tx) =>
-                {
-                    var updated = await c.ExecuteAsync(Update, cas, tx);
-                    if (updated == 1) await HoldAsync(c, tx, key, take);
-                    return updated;
-                }, ct)
-                : await connection.ExecuteAsync(Update, cas);
+            int changed;
+            if (HeldPerNode(key))
+            {
+                await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+                changed = await connection.ExecuteAsync(Update, cas, tx);
+                if (changed == 1) await HoldAsync(connection, tx, key, take);
+                await tx.CommitAsync(ct);
+            }
+            else
+            {
+                changed = await connection.ExecuteAsync(Update, cas);
+            }
+
             if (changed == 1) return new(take, seen.Value + take);
             if (attempt > 1000) throw new UnavailableException("counter_unavailable", "A limit is contended by too many nodes at once; retry.");
         }
@@ -71,7 +76,7 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
             WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart
             """;
         var parameters = new { key.Subject, key.Counter, key.PeriodStart, amount, now = time.Now() };
-        if (!Held(key))
+        if (!HeldPerNode(key))
         {
             await using var connection = await database.OpenAsync(ct);
             await connection.ExecuteAsync(Update, parameters);
@@ -87,7 +92,7 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
     }
 
     /// <summary>Whether units of the counter are recorded per node: those that never reset, so a dead node's can be reclaimed.</summary>
-    static bool Held(CounterKey key) => key.PeriodEnd is null;
+    public static bool HeldPerNode(CounterKey key) => key.PeriodEnd is null;
 
     /// <summary>Adds <paramref name="units"/> to this node's hold; a negative change applies only if the hold has that many.</summary>
     Task<int> HoldAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, CounterKey key, long units) =>

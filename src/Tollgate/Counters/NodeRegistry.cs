@@ -10,36 +10,66 @@ namespace Tollgate.Counters;
 /// <see cref="Timeout"/>. Counters of usage are not reclaimed this way: what a killed node leased but never used stays
 /// counted until the period ends, refusing early but never letting a limit be passed.
 /// </summary>
-public sealed class NodeRegistry(Database database, NodeIdentity node, TimeProvider time, ILogger<NodeRegistry> log) : BackgroundService
+public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLedger ledger, TimeProvider time, ILogger<NodeRegistry> log) : BackgroundService
 {
+    bool _registered;
+
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     /// <summary>A node silent this long is taken for dead.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Records this node as alive now, then reclaims the holds of nodes silent for longer than <see cref="Timeout"/>; returns how many nodes were reclaimed.</summary>
+    /// <summary>
+    /// Records this node as alive now, then reclaims the holds of nodes silent for longer than <see cref="Timeout"/>;
+    /// returns how many nodes were reclaimed. A node that finds its own row gone was taken for dead (it was paused, or
+    /// cut off from the database): what it held was given back, so it drops those leases without returning them.
+    /// </summary>
     public async Task<int> BeatAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@id, @now, @now)
-            ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at
-            """,
-            new { id = node.Id, now });
-        var dead = (await connection.QueryAsync<string>("SELECT id FROM nodes WHERE heartbeat_at < @before", new { before = now - Timeout })).ToList();
-        foreach (var id in dead) await ReclaimAsync(id, ct);
-        return dead.Count;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            var beat = await connection.ExecuteAsync("UPDATE nodes SET heartbeat_at = @now WHERE id = @id", new { id = node.Id, now });
+            if (beat == 0)
+            {
+                if (_registered)
+                {
+                    log.LogWarning("This node was taken for dead by another; its leases of counters in flight are dropped.");
+                    ledger.Abandon(CounterStore.HeldPerNode);
+                }
+
+                await connection.ExecuteAsync("INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@id, @now, @now)", new { id = node.Id, now });
+                _registered = true;
+            }
+        }
+
+        var reclaimed = 0;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            foreach (var id in await connection.QueryAsync<string>("SELECT id FROM nodes WHERE heartbeat_at < @before", new { before = now - Timeout }))
+            {
+                if (await ReclaimAsync(id, now - Timeout, ct)) reclaimed++;
+            }
+        }
+
+        return reclaimed;
     }
 
-    /// <summary>Gives back every unit <paramref name="nodeId"/> holds and forgets the node, in one transaction.</summary>
-    async Task ReclaimAsync(string nodeId, CancellationToken ct)
+    /// <summary>
+    /// Gives back every unit <paramref name="nodeId"/> holds and forgets the node, in one transaction, if it is still
+    /// silent since <paramref name="silentSince"/> (null: this node, leaving). Deleting the node's row first makes
+    /// several nodes reclaiming at once give its units back once: only the one whose delete found the row goes on.
+    /// </summary>
+    async Task<bool> ReclaimAsync(string nodeId, DateTimeOffset? silentSince, CancellationToken ct)
     {
         var units = await database.InTransactionAsync(async (connection, tx) =>
         {
+            var gone = silentSince is { } before
+                ? await connection.ExecuteAsync("DELETE FROM nodes WHERE id = @nodeId AND heartbeat_at < @before", new { nodeId, before }, tx)
+                : await connection.ExecuteAsync("DELETE FROM nodes WHERE id = @nodeId", new { nodeId }, tx);
+            if (gone == 0 && silentSince is not null) return (long?)null;
             var holds = (await connection.QueryAsync<(string Subject, string Counter, DateTimeOffset PeriodStart, long Units)>(
-                "SELECT subject, counter, period_start, units FROM counter_holds WHERE node = @nodeId", new { nodeId }, tx)).ToList();
+                "DELETE FROM counter_holds WHERE node = @nodeId RETURNING subject, counter, period_start, units", new { nodeId }, tx)).ToList();
             foreach (var hold in holds.Where(h => h.Units != 0))
             {
                 await connection.ExecuteAsync(
@@ -47,11 +77,26 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, TimeProvi
                     new { hold.Units, hold.Subject, hold.Counter, hold.PeriodStart }, tx);
             }
 
-            await connection.ExecuteAsync("DELETE FROM counter_holds WHERE node = @nodeId", new { nodeId }, tx);
-            await connection.ExecuteAsync("DELETE FROM nodes WHERE id = @nodeId", new { nodeId }, tx);
             return holds.Sum(h => h.Units);
         }, ct);
+        if (units is null) return false;
         if (nodeId != node.Id) log.LogWarning("Node {Node} stopped beating; {Units} units it held of counters in flight were given back.", nodeId, units);
+        return true;
+    }
+
+    /// <summary>The first beat comes before the node serves anything, so every hold it writes has a node row to be reclaimed by.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await BeatAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Writing this node's first heartbeat failed; will retry.");
+        }
+
+        await base.StartAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -59,7 +104,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, TimeProvi
         using var timer = new PeriodicTimer(Interval, time);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
                 {
@@ -70,7 +115,6 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, TimeProvi
                     log.LogWarning(e, "Writing this node's heartbeat failed; will retry.");
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException)
         {
@@ -83,7 +127,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, TimeProvi
         await base.StopAsync(cancellationToken);
         try
         {
-            await ReclaimAsync(node.Id, cancellationToken);
+            await ReclaimAsync(node.Id, null, cancellationToken);
         }
         catch (Exception e)
         {

@@ -9,7 +9,7 @@ namespace Tollgate.Entitlements;
 /// Reads a customer's entitlements: their plan's current published version, their overrides on top, and their grants; all on the
 /// caller's connection, so a burst of loads never waits on a second connection while holding one.
 /// </summary>
-public sealed class EntitlementLoader
+public sealed class EntitlementLoader(TimeProvider time)
 {
     public async Task<EntitlementSet> LoadAsync(DbConnection connection, string customerId, string? planCode, CancellationToken ct)
     {
@@ -45,12 +45,18 @@ public sealed class EntitlementLoader
             result[change.Feature] = EntitlementRules.Apply(feature, MetricOf(feature), result.GetValueOrDefault(change.Feature), change);
         }
 
+        var now = time.GetUtcNow();
         foreach (var grants in (await Grants.GrantStore.ListAsync(connection, customerId)).GroupBy(g => g.Feature))
         {
             if (!features.TryGetValue(grants.Key, out var feature) || feature.Type != FeatureType.Quota) continue;
-            // Units granted for a quota the plan lacks are all the customer has of it.
-            var entitlement = result.GetValueOrDefault(grants.Key)
-                ?? new Entitlement(feature, MetricOf(feature), true, 0, Enforcement.Hard, Entitlement.FromGrant);
+            // Units granted for a quota the plan lacks are all the customer has of it, while any grant is to come or in effect.
+            var entitlement = result.GetValueOrDefault(grants.Key);
+            if (entitlement is null && grants.Any(g => g.EndsAt is not { } end || end > now))
+            {
+                entitlement = new Entitlement(feature, MetricOf(feature), true, 0, Enforcement.Hard, Entitlement.FromGrant);
+            }
+
+            if (entitlement is null) continue;
             result[grants.Key] = entitlement with { Grants = [.. grants] };
         }
 

@@ -22,7 +22,7 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
     static readonly TimeSpan SealMargin = TimeSpan.FromDays(1);
 
     readonly ConcurrentDictionary<string, ConcurrentDictionary<(string Metric, Period Window), decimal>> _byCustomer = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<(string Customer, string Metric, Period Window), decimal> _sealed = new();
+    readonly ConcurrentDictionary<(string Customer, string Metric, DateTimeOffset Defined, Period Window), decimal> _sealed = new();
     readonly ConcurrentDictionary<string, long> _generation = new(StringComparer.Ordinal);
     readonly Lock _gate = new();
     long _everyone;
@@ -34,7 +34,7 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
 
         var generation = Generation(customerId);
         var total = await aggregator.TotalAsync(UsageQuery.Total(metric, customerId, period), ct) ?? 0;
-        Keep(customerId, generation, [(key, total)], []);
+        Keep(customerId, metric.UpdatedAt, generation, [(key, total)], []);
         return total;
     }
 
@@ -47,7 +47,7 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
         for (var i = 0; i < totals.Length; i++)
         {
             var window = new Period(cuts[i], cuts[i + 1]);
-            if (_sealed.TryGetValue((customerId, metric.Code, window), out totals[i])) continue;
+            if (_sealed.TryGetValue((customerId, metric.Code, metric.UpdatedAt, window), out totals[i])) continue;
             if (customerTotals is not null && customerTotals.TryGetValue((metric.Code, window), out totals[i])) continue;
             missing.Add(i);
         }
@@ -65,7 +65,7 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
             (windows[j].End <= sealBefore ? closed : open).Add(((metric.Code, windows[j]), read[j]));
         }
 
-        Keep(customerId, generation, open, closed);
+        Keep(customerId, metric.UpdatedAt, generation, open, closed);
         return totals;
     }
 
@@ -75,14 +75,15 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
     }
 
     /// <summary>Keeps totals read since <paramref name="generation"/>, unless usage was stored or metrics changed meanwhile.</summary>
-    void Keep(string customerId, (long, long) generation, IReadOnlyList<((string, Period) Key, decimal Total)> open,
+    void Keep(string customerId, DateTimeOffset defined, (long, long) generation, IReadOnlyList<((string, Period) Key, decimal Total)> open,
         IReadOnlyList<((string Metric, Period Window) Key, decimal Total)> closed)
     {
         lock (_gate)
         {
             if (Generation(customerId) != generation) return;
             if (closed.Count > 0 && _sealed.Count >= MaxEntries) _sealed.Clear();
-            foreach (var (key, total) in closed) _sealed[(customerId, key.Metric, key.Window)] = total;
+            // Keyed by the metric's definition too: a total read with a definition since changed is never found again.
+            foreach (var (key, total) in closed) _sealed[(customerId, key.Metric, defined, key.Window)] = total;
             if (open.Count == 0) return;
             if (_byCustomer.Count >= MaxEntries) _byCustomer.Clear();
             var kept = _byCustomer.GetOrAdd(customerId, _ => new());

@@ -123,6 +123,28 @@ public abstract class GrantTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_quota_only_grants_gave_stops_applying_in_the_gateway_when_they_end()
+    {
+        var (_, feature, _) = await server.CappedPlanAsync(10);
+        var customer = await server.CustomerAsync("free");
+        await GrantAsync(customer.Id, new { feature, amount = 1, expires_at = server.Clock.GetUtcNow().AddMinutes(5) });
+        Task<ApiResponse> ChatAsync() => server.Client(customer.Key).PostAsync("/v1/chat/completions", new
+        {
+            model = "gpt-test", max_tokens = 20, messages = new[] { new { role = "user", content = "Hi" } },
+        });
+
+        var first = await ChatAsync();
+        (first.Status, first.Raw.Headers.GetValues("x-tollgate-quota-limit").Single()).ShouldBe((HttpStatusCode.OK, "1"));
+        var second = await ChatAsync();
+        (second.Status, second.Body!["error"]!["code"]!.GetValue<string>()).ShouldBe((HttpStatusCode.TooManyRequests, "quota_exceeded"));
+
+        server.Clock.Advance(TimeSpan.FromMinutes(10));
+        var after = await ChatAsync();
+        after.Status.ShouldBe(HttpStatusCode.OK);
+        after.Raw.Headers.Contains("x-tollgate-quota-limit").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Bad_grants_are_refused_with_stable_codes_and_customers_only_see_their_own()
     {
         var customer = await server.CustomerAsync("free");

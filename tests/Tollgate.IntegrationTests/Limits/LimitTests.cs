@@ -138,9 +138,11 @@ public abstract class LimitTests(TollgateServer server)
         // Another node leased both slots for requests in flight, then was killed: it beat once and never again.
         var database = server.Get<Database>();
         var dead = new NodeIdentity();
-        await new NodeRegistry(database, dead, server.Clock, NullLogger<NodeRegistry>.Instance).BeatAsync(CancellationToken.None);
+        var deadStore = new CounterStore(database, dead, server.Clock);
+        var deadLedger = new CounterLedger(deadStore, server.Clock, NullLogger<CounterLedger>.Instance);
+        await new NodeRegistry(database, dead, deadLedger, server.Clock, NullLogger<NodeRegistry>.Instance).BeatAsync(CancellationToken.None);
         var counter = new CounterKey($"customer:{customer.Id}", limitId, DateTimeOffset.UnixEpoch, null);
-        var leased = await new CounterStore(database, dead, server.Clock).LeaseAsync(counter, 2, 2, _ => Task.FromResult(0L), CancellationToken.None);
+        var leased = await deadStore.LeaseAsync(counter, 2, 2, _ => Task.FromResult(0L), CancellationToken.None);
         leased.Units.ShouldBe(2);
         ErrorCode(await ChatAsync(customer)).ShouldBe("concurrency_limit_exceeded");
 

@@ -9,6 +9,9 @@ public static class GrantRules
     public const long MaxAmount = 1_000_000_000_000_000;
     public const int MaxDays = 3650;
 
+    /// <summary>How far back a grant may start: usage is drawn from it period by period since then.</summary>
+    public const int MaxBackdateDays = 366;
+
     /// <summary>
     /// Grants add units to quotas whose metric counts or sums, since only those are used up unit by unit;
     /// <paramref name="feature"/> and <paramref name="metric"/> are what the request's feature names, if anything.
@@ -30,6 +33,13 @@ public static class GrantRules
         if (request.ExpiresInDays is < 1 or > MaxDays) v.Add("expires_in_days", $"must be between 1 and {MaxDays}.");
 
         var effective = request.EffectiveAt?.ToUniversalTime() ?? now;
+        if (effective < now.AddDays(-MaxBackdateDays) || effective > now.AddDays(MaxDays))
+        {
+            v.Add("effective_at", $"must be within {MaxBackdateDays} days before now and {MaxDays} days after.");
+            effective = now;
+        }
+
+        if (request.ExpiresAt is { } asked && asked > now.AddDays(2 * MaxDays)) v.Add("expires_at", $"must be within {2 * MaxDays} days from now.");
         var expires = request.ExpiresAt?.ToUniversalTime() ?? (request.ExpiresInDays is { } days and >= 1 and <= MaxDays ? effective.AddDays(days) : null);
         if (expires is { } end && end <= effective) v.Add("expires_at", "must be after effective_at.");
         v.Text("reference", request.Reference, false, 200);

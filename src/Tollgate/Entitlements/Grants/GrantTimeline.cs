@@ -82,7 +82,8 @@ public static class GrantTimeline
     {
         if (usage.Count != Math.Max(0, cuts.Count - 1)) throw new ArgumentException("One usage total is needed per segment.", nameof(usage));
 
-        var order = grants.OrderBy(g => g.EndsAt ?? DateTimeOffset.MaxValue).ThenBy(g => g.EffectiveAt).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
+        // By expiry, not by when a grant ended: voiding one later must not change what was drawn from which before.
+        var order = grants.OrderBy(g => g.ExpiresAt ?? DateTimeOffset.MaxValue).ThenBy(g => g.EffectiveAt).ThenBy(g => g.Id, StringComparer.Ordinal).ToList();
         var remaining = order.ToDictionary(g => g.Id, g => (decimal)g.Amount, StringComparer.Ordinal);
         var current = periodOf(now);
         var givenNow = 0m;

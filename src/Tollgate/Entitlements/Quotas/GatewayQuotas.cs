@@ -22,10 +22,12 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, GrantBalances gran
         {
             if (entitlement is not { Feature.Type: FeatureType.Quota, Enforcement: Enforcement.Hard, Metric: { } metric } || entitlement.Unlimited) continue;
             if (metric.EventCode != GatewayEvents.Code) continue;
+            var now = time.GetUtcNow();
+            // A quota only grants gave, once they have all ended (while the customer's entitlements are cached), is no longer theirs.
+            if (entitlement.Source == Entitlement.FromGrant && !entitlement.Grants.Any(g => g.ActiveAt(now))) continue;
             var amount = Estimate(metric, caller, request, estimate);
             if (amount == 0) continue;
 
-            var now = time.GetUtcNow();
             var period = Periods.Of(entitlement.Feature, now);
             var limit = entitlement.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
             wanted.Add(new QuotaReservation(this, customer.CustomerId, entitlement, metric, period, limit, amount));
