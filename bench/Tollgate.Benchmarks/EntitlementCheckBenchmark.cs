@@ -1,10 +1,13 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Tollgate.Audit;
 using Tollgate.Catalog;
+using Tollgate.Entitlements.Grants;
 using Tollgate.Entitlements;
 using Tollgate.Gateway.Access;
 using Tollgate.Metering.Queries;
+using Tollgate.Metering;
 using Tollgate.Storage;
 
 namespace Tollgate.Benchmarks;
@@ -39,7 +42,8 @@ public class EntitlementCheckBenchmark
         };
         _customer = new CustomerAccess("cus_1", null, "pro", new EntitlementSet("cus_1", "pro", features), now, now.UtcTicks);
         var catalog = new CatalogStore(database, new AuditLog(database, TimeProvider.System), TimeProvider.System);
-        _checker = new EntitlementChecker(catalog, new QuotaUsageCache(new UsageAggregator(database)), TimeProvider.System);
+        var usage = new QuotaUsageCache(new UsageAggregator(database), Options.Create(new MeteringOptions()));
+        _checker = new EntitlementChecker(catalog, usage, new GrantBalances(usage), TimeProvider.System);
         _checker.CheckAsync(_customer, "monthly_queries", 1, 0, CancellationToken.None).GetAwaiter().GetResult(); // fills the cache
     }
 
