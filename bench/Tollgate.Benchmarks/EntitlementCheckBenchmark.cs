@@ -3,11 +3,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tollgate.Audit;
 using Tollgate.Catalog;
-using Tollgate.Entitlements.Grants;
 using Tollgate.Entitlements;
+using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway.Access;
-using Tollgate.Metering.Queries;
 using Tollgate.Metering;
+using Tollgate.Metering.Queries;
 using Tollgate.Storage;
 
 namespace Tollgate.Benchmarks;
