@@ -27,6 +27,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
     public async Task<int> BeatAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        List<string> silent;
         await using (var connection = await database.OpenAsync(ct))
         {
             var beat = await connection.ExecuteAsync("UPDATE nodes SET heartbeat_at = @now WHERE id = @id", new { id = node.Id, now });
@@ -41,15 +42,15 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
                 await connection.ExecuteAsync("INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@id, @now, @now)", new { id = node.Id, now });
                 _registered = true;
             }
+
+            silent = [.. await connection.QueryAsync<string>("SELECT id FROM nodes WHERE heartbeat_at < @before", new { before = now - Timeout })];
         }
 
+        // Each reclaim is its own transaction on its own connection, opened once this one is back in the pool.
         var reclaimed = 0;
-        await using (var connection = await database.OpenAsync(ct))
+        foreach (var id in silent)
         {
-            foreach (var id in await connection.QueryAsync<string>("SELECT id FROM nodes WHERE heartbeat_at < @before", new { before = now - Timeout }))
-            {
-                if (await ReclaimAsync(id, now - Timeout, ct)) reclaimed++;
-            }
+            if (await ReclaimAsync(id, now - Timeout, ct)) reclaimed++;
         }
 
         return reclaimed;
