@@ -1,6 +1,8 @@
--- Each request is a batch of BATCH new events (ids never repeat) for the customer in CUSTOMER.
+-- Each request is a batch of BATCH new events for the customer in CUSTOMER; ids never repeat within a run, and RUN
+-- (a different one per wrk run) keeps a warm-up's ids from coming back as duplicates in the measured run.
 local batch = tonumber(os.getenv("BATCH") or "1000")
 local customer = os.getenv("CUSTOMER")
+local run = os.getenv("RUN") or "r"
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -21,7 +23,7 @@ function request()
   counter = counter + 1
   local parts = {}
   for i = 1, batch do
-    parts[i] = string.format('{"id":"t%d-%d-%d","code":"query","customer_id":"%s","properties":{"kind":"basic","model":"gpt-4o"}}', thread_id, counter, i, customer)
+    parts[i] = string.format('{"id":"%s-%d-%d-%d","code":"query","customer_id":"%s","properties":{"kind":"basic","model":"gpt-4o"}}', run, thread_id, counter, i, customer)
   end
   return wrk.format(nil, "/api/v1/events/batch", nil, '{"events":[' .. table.concat(parts, ",") .. ']}')
 end

@@ -16,9 +16,9 @@ run() { # $1 name, $2 connection string
   local customer
   customer=$(curl -s -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' -X POST http://127.0.0.1:$PORT/api/v1/customers \
     -d '{"name":"Ingest bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
-  KEY=$ADMIN CUSTOMER=$customer BATCH=1000 wrk -t2 -c"$CONNS" -d3s -s "$HERE/batch.lua" http://127.0.0.1:$PORT >/dev/null
+  RUN=warm KEY=$ADMIN CUSTOMER=$customer BATCH=1000 wrk -t2 -c"$CONNS" -d3s -s "$HERE/batch.lua" http://127.0.0.1:$PORT >/dev/null
   local out
-  out=$(KEY=$ADMIN CUSTOMER=$customer BATCH=1000 wrk -t2 -c"$CONNS" -d"${SECS}s" -s "$HERE/batch.lua" http://127.0.0.1:$PORT)
+  out=$(RUN=measured KEY=$ADMIN CUSTOMER=$customer BATCH=1000 wrk -t2 -c"$CONNS" -d"${SECS}s" -s "$HERE/batch.lua" http://127.0.0.1:$PORT)
   local batches
   batches=$(echo "$out" | awk '/^batches/ {gsub(",", "", $2); print $2}')
   printf "%-10s %8.0f events/s durable   (%s)\n" "$1" "$(echo "$batches * 1000 / $SECS" | bc -l)" "$(echo "$out" | grep '^batches')"

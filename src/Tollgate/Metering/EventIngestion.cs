@@ -20,12 +20,13 @@ public sealed class EventIngestion(
         var results = new EventResult?[inputs.Count];
         var pending = new List<(int Index, UsageEvent Event, bool Repeat)>();
         var seen = new HashSet<(string, string)>();
+        var found = new Dictionary<string, CustomerAccess?>(StringComparer.Ordinal); // a batch names few customers, often one
         for (var i = 0; i < inputs.Count; i++)
         {
             var input = inputs[i];
             var rejection = EventRules.Check(input, now, options.Value);
             string? customerId = null;
-            if (rejection is null) (customerId, rejection) = await CustomerOfAsync(input, caller, ct);
+            if (rejection is null) (customerId, rejection) = await CustomerOfAsync(input, caller, found, ct);
             if (rejection is not null)
             {
                 results[i] = new EventResult(i, input.Id, EventStatus.Rejected, Error: rejection);
@@ -69,22 +70,29 @@ public sealed class EventIngestion(
     }
 
     /// <summary>The customer the event is for: a customer key's own (naming another is refused), or the one an admin key names.</summary>
-    async Task<(string? CustomerId, EventRejection? Rejection)> CustomerOfAsync(EventInput input, Caller caller, CancellationToken ct)
+    async Task<(string? CustomerId, EventRejection? Rejection)> CustomerOfAsync(
+        EventInput input, Caller caller, Dictionary<string, CustomerAccess?> found, CancellationToken ct)
     {
         var named = input.CustomerId ?? input.ExternalCustomerId;
         if (!caller.IsAdmin)
         {
             var own = caller.Key.CustomerId!;
             if (named is null) return (own, null);
-            var match = input.CustomerId is not null ? input.CustomerId == own : (await customers.GetAsync(own, ct))?.ExternalId == input.ExternalCustomerId;
+            var match = input.CustomerId is not null ? input.CustomerId == own : (await CustomerAsync(own, found, ct))?.ExternalId == input.ExternalCustomerId;
             return match ? (own, null) : (null, new EventRejection("customer_mismatch", "A customer key can only send events for its own customer."));
         }
 
         if (named is null) return (null, new EventRejection("invalid_event", "Name the customer: 'customer_id' (cus_…) or 'external_customer_id'."));
-        var customer = await customers.GetAsync(named, ct);
-        var found = customer is not null && (input.CustomerId is not null ? customer.CustomerId == input.CustomerId : customer.ExternalId == input.ExternalCustomerId);
-        return found
+        var customer = await CustomerAsync(named, found, ct);
+        var known = customer is not null && (input.CustomerId is not null ? customer.CustomerId == input.CustomerId : customer.ExternalId == input.ExternalCustomerId);
+        return known
             ? (customer!.CustomerId, null)
             : (null, new EventRejection("customer_not_found", $"No customer has {(input.CustomerId is not null ? "id" : "external id")} '{named}'."));
+    }
+
+    async ValueTask<CustomerAccess?> CustomerAsync(string idOrExternalId, Dictionary<string, CustomerAccess?> found, CancellationToken ct)
+    {
+        if (!found.TryGetValue(idOrExternalId, out var customer)) found[idOrExternalId] = customer = await customers.GetAsync(idOrExternalId, ct);
+        return customer;
     }
 }

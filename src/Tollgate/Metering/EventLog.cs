@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Tollgate.Common;
+using Tollgate.Storage;
 
 namespace Tollgate.Metering;
 
@@ -9,13 +10,21 @@ namespace Tollgate.Metering;
 /// is answered when the transaction holding its events has committed. A failed commit fails every caller in it, and
 /// nothing of it is stored, so a retry is always safe.
 /// </summary>
-public sealed class EventLog(EventStore store, ILogger<EventLog> log) : BackgroundService
+/// <remarks>
+/// SQLite has one writer, so one group commits at a time. PostgreSQL spends most of an insert in one backend, so two
+/// groups commit side by side on two connections; each group is written in key order, so two groups holding the same
+/// events (a retry racing its original) take their locks in one order and cannot deadlock. The second to commit finds
+/// the first's rows and reports them as duplicates, never as new.
+/// </remarks>
+public sealed class EventLog(EventStore store, Database database, ILogger<EventLog> log) : BackgroundService
 {
     public const int MaxGroup = 10_000;
 
-    readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<Append> _queue = Channel.CreateUnbounded<Append>();
 
     sealed record Append(IReadOnlyList<UsageEvent> Events, TaskCompletionSource<IReadOnlySet<string>> Done);
+
+    int Writers => database.Kind == DatabaseKind.Postgres ? 2 : 1;
 
     /// <summary>Completes once the events are committed, with the ids of those that were new; a duplicate of an earlier event is left out.</summary>
     public Task<IReadOnlySet<string>> AppendAsync(IReadOnlyList<UsageEvent> events, CancellationToken ct)
@@ -27,7 +36,10 @@ public sealed class EventLog(EventStore store, ILogger<EventLog> log) : Backgrou
         return append.Done.Task.WaitAsync(ct);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Writers).Select(_ => WriteAsync(stoppingToken)));
+
+    async Task WriteAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -55,8 +67,10 @@ public sealed class EventLog(EventStore store, ILogger<EventLog> log) : Backgrou
             events.AddRange(append.Events);
         }
 
+        if (group.Count == 0) return; // another writer took them
         try
         {
+            if (Writers > 1) events.Sort(ByKey);
             var inserted = await store.AppendAsync(events, CancellationToken.None);
             foreach (var append in group) append.Done.TrySetResult(inserted);
         }
@@ -66,5 +80,11 @@ public sealed class EventLog(EventStore store, ILogger<EventLog> log) : Backgrou
             var unavailable = new UnavailableException("events_unavailable", "The usage events could not be stored; none of them counted. Retry the request.", e);
             foreach (var append in group) append.Done.TrySetException(unavailable);
         }
+    }
+
+    static int ByKey(UsageEvent a, UsageEvent b)
+    {
+        var customer = string.CompareOrdinal(a.CustomerId, b.CustomerId);
+        return customer != 0 ? customer : string.CompareOrdinal(a.IdempotencyKey, b.IdempotencyKey);
     }
 }

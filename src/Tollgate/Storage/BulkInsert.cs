@@ -52,9 +52,10 @@ public sealed class BulkColumn<T>
 
 /// <summary>
 /// Inserts many rows in one statement's worth of work, skipping rows whose key exists already, and says how many were
-/// new: on PostgreSQL one <c>INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING</c>, on SQLite one prepared
-/// <c>INSERT OR IGNORE</c> run per row inside the caller's transaction. Dapper's per-row parameter binding costs ten
-/// times as much, which is what the usage and event write paths cannot afford.
+/// new: on PostgreSQL one <c>INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING</c>, on SQLite one
+/// <c>INSERT OR IGNORE</c> prepared once (<see cref="SqliteRowStatement"/>) and run per row inside the caller's
+/// transaction. Dapper's per-row parameter binding costs ten times as much, which is what the usage and event write
+/// paths cannot afford.
 /// </summary>
 public static class BulkInsert
 {
@@ -62,37 +63,47 @@ public static class BulkInsert
     public static async Task<int> InsertNewAsync<T>(
         DbConnection connection, DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
         IReadOnlyList<T> rows, CancellationToken ct) =>
-        (await InsertAsync(connection, transaction, table, conflict, columns, rows, null, ct)).Count;
-
-    /// <summary>As <see cref="InsertNewAsync{T}"/>, and says which rows were new, by the text column <paramref name="idColumn"/>.</summary>
-    public static Task<IReadOnlySet<string>> InsertNewReturningAsync<T>(
-        DbConnection connection, DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
-        IReadOnlyList<T> rows, (string Column, Func<T, string> Of) id, CancellationToken ct) =>
-        InsertAsync(connection, transaction, table, conflict, columns, rows, id, ct);
-
-    static async Task<IReadOnlySet<string>> InsertAsync<T>(
-        DbConnection connection, DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
-        IReadOnlyList<T> rows, (string Column, Func<T, string> Of)? id, CancellationToken ct)
-    {
-        if (rows.Count == 0) return new HashSet<string>();
-        var names = string.Join(", ", columns.Select(c => c.Name));
-        return connection switch
+        rows.Count == 0 ? 0 : connection switch
         {
-            NpgsqlConnection postgres => await PostgresAsync(postgres, (NpgsqlTransaction)transaction, table, conflict, names, columns, rows, id, ct),
-            SqliteConnection sqlite => Sqlite(sqlite, (SqliteTransaction)transaction, table, names, columns, rows, id),
+            NpgsqlConnection postgres => await PostgresAsync(postgres, (NpgsqlTransaction)transaction, table, conflict, columns, rows, ct),
+            SqliteConnection sqlite => Sqlite(sqlite, table, columns, rows, null), // in the connection's transaction
             _ => throw new NotSupportedException($"No bulk insert for {connection.GetType().Name}."),
         };
+
+    /// <summary>As <see cref="InsertNewAsync{T}"/>, and says which rows were new, by their text column <paramref name="id"/> (values no other row has).</summary>
+    public static async Task<IReadOnlySet<string>> InsertNewReturningAsync<T>(
+        DbConnection connection, DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
+        IReadOnlyList<T> rows, (string Column, Func<T, string> Of) id, CancellationToken ct)
+    {
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        if (rows.Count == 0) return inserted;
+        if (connection is SqliteConnection sqlite)
+        {
+            Sqlite(sqlite, table, columns, rows, row => inserted.Add(id.Of(row)));
+            return inserted;
+        }
+
+        var postgres = (NpgsqlConnection)connection;
+        var count = await PostgresAsync(postgres, (NpgsqlTransaction)transaction, table, conflict, columns, rows, ct);
+        var ids = rows.Select(id.Of).ToArray();
+        if (count == rows.Count) return ids.ToHashSet(StringComparer.Ordinal);
+
+        // Some rows were there already. The ids are new ones, so a row holding one is a row this insert wrote. (Asking
+        // only in the rare batch with duplicates costs the server less than RETURNING every new row's id.)
+        await using var check = new NpgsqlCommand($"SELECT {id.Column} FROM {table} WHERE {id.Column} = ANY(@ids)", postgres, (NpgsqlTransaction)transaction);
+        check.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+        await using var reader = await check.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) inserted.Add(reader.GetString(0));
+        return inserted;
     }
 
-    static async Task<IReadOnlySet<string>> PostgresAsync<T>(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string conflict, string names,
-        IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, (string Column, Func<T, string> Of)? id, CancellationToken ct)
+    static async Task<int> PostgresAsync<T>(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
+        IReadOnlyList<T> rows, CancellationToken ct)
     {
         var arrays = string.Join(", ", columns.Select((_, i) => $"@p{i}"));
-        // With no ids asked for, each new row still comes back as one row of constant 1: the count is what matters.
         await using var command = new NpgsqlCommand(
-            $"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT ({conflict}) DO NOTHING RETURNING {id?.Column ?? "''"}",
-            connection, transaction);
+            $"INSERT INTO {table} ({Names(columns)}) SELECT * FROM unnest({arrays}) ON CONFLICT ({conflict}) DO NOTHING", connection, transaction);
         for (var i = 0; i < columns.Count; i++)
         {
             command.Parameters.Add(new NpgsqlParameter($"p{i}", NpgsqlDbType.Array | columns[i].PostgresType)
@@ -101,31 +112,25 @@ public static class BulkInsert
             });
         }
 
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
-        var counter = 0;
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) inserted.Add(id is null ? (counter++).ToString(CultureInfo.InvariantCulture) : reader.GetString(0));
-        return inserted;
+        return await command.ExecuteNonQueryAsync(ct);
     }
 
-    static HashSet<string> Sqlite<T>(
-        SqliteConnection connection, SqliteTransaction transaction, string table, string names, IReadOnlyList<BulkColumn<T>> columns,
-        IReadOnlyList<T> rows, (string Column, Func<T, string> Of)? id)
+    /// <summary>Inserts each row in turn; calls <paramref name="inserted"/> for each that was new.</summary>
+    static int Sqlite<T>(SqliteConnection connection, string table, IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, Action<T>? inserted)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT OR IGNORE INTO {table} ({names}) VALUES ({string.Join(", ", columns.Select((_, i) => $"$p{i}"))})";
-        var parameters = new SqliteParameter[columns.Count];
-        for (var i = 0; i < columns.Count; i++) parameters[i] = command.Parameters.Add(new SqliteParameter($"$p{i}", null));
-        command.Prepare();
-
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        using var statement = new SqliteRowStatement(
+            connection, $"INSERT OR IGNORE INTO {table} ({Names(columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))})");
+        var count = 0;
         for (var r = 0; r < rows.Count; r++)
         {
-            for (var i = 0; i < columns.Count; i++) parameters[i].Value = columns[i].SqliteValue(rows[r]) ?? DBNull.Value;
-            if (command.ExecuteNonQuery() == 1) inserted.Add(id is { } key ? key.Of(rows[r]) : r.ToString(CultureInfo.InvariantCulture));
+            for (var i = 0; i < columns.Count; i++) statement.Bind(i + 1, columns[i].SqliteValue(rows[r]));
+            if (statement.Execute() != 1) continue;
+            count++;
+            inserted?.Invoke(rows[r]);
         }
 
-        return inserted;
+        return count;
     }
+
+    static string Names<T>(IReadOnlyList<BulkColumn<T>> columns) => string.Join(", ", columns.Select(c => c.Name));
 }

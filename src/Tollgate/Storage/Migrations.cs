@@ -342,5 +342,14 @@ public static class Migrations
             );
             CREATE INDEX ix_counter_holds_node ON counter_holds (node);
             """),
+        // SQLite compares text byte by byte already. PostgreSQL's default collation costs a fifth of each event insert
+        // in its three indexes, and ids, keys and codes have no language to sort by.
+        new(8, "events compare ids, keys and codes byte by byte", """
+            ALTER TABLE events
+                ALTER COLUMN id TYPE text COLLATE "C",
+                ALTER COLUMN customer_id TYPE text COLLATE "C",
+                ALTER COLUMN idempotency_key TYPE text COLLATE "C",
+                ALTER COLUMN code TYPE text COLLATE "C";
+            """, DatabaseKind.Postgres),
     ];
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Tollgate.IntegrationTests.Gateway;
 using Tollgate.IntegrationTests.Infrastructure;
@@ -71,6 +72,33 @@ public abstract class EventIngestionTests(TollgateServer server)
 
         all.Select(e => e!["idempotency_key"]!.GetValue<string>()).Distinct().Count().ShouldBe(300);
         all.Count.ShouldBe(300);
+    }
+
+    [Fact]
+    public async Task A_batch_overlapping_an_earlier_one_stores_only_its_new_events()
+    {
+        var customer = await CustomerAsync();
+        object Event(int i) => new { id = $"o{i}", code = "query", customer_id = customer.Id, properties = new { n = i } };
+        var first = await server.Admin.PostAsync("/api/v1/events/batch", new { events = Enumerable.Range(0, 10).Select(Event).ToList() });
+        first.Status.ShouldBe(HttpStatusCode.OK);
+        var firstIds = first.Body!["results"]!.AsArray().ToDictionary(r => r!["id"]!.GetValue<string>(), r => r!["event_id"]!.GetValue<string>());
+
+        var second = await server.Admin.PostAsync("/api/v1/events/batch", new { events = Enumerable.Range(5, 10).Select(Event).ToList() });
+
+        second.Status.ShouldBe(HttpStatusCode.OK);
+        second.Body!["accepted"]!.GetValue<int>().ShouldBe(5);
+        second.Body!["duplicates"]!.GetValue<int>().ShouldBe(5);
+        foreach (var result in second.Body!["results"]!.AsArray())
+        {
+            var id = result!["id"]!.GetValue<string>();
+            var n = int.Parse(id[1..], CultureInfo.InvariantCulture);
+            result["status"]!.GetValue<string>().ShouldBe(n < 10 ? "duplicate" : "accepted");
+            // A duplicate names the event it repeats; a new one has an id of its own.
+            if (n < 10) result["event_id"]!.GetValue<string>().ShouldBe(firstIds[id]);
+            else firstIds.Values.ShouldNotContain(result["event_id"]!.GetValue<string>());
+        }
+
+        (await StoredAsync(customer.Id)).Count.ShouldBe(15);
     }
 
     [Fact]
