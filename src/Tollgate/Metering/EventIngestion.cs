@@ -40,7 +40,7 @@ public sealed class EventIngestion(
                 IdempotencyKey = input.Id!,
                 Code = input.Code!,
                 OccurredAt = input.Timestamp ?? now,
-                Properties = input.Properties ?? [],
+                Properties = input.Properties ?? EventProperties.Empty,
                 Source = "api",
                 KeyId = caller.Key.Id,
                 ReceivedAt = now,

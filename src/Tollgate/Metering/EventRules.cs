@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Tollgate.Common;
 
 namespace Tollgate.Metering;
@@ -32,23 +31,7 @@ public static class EventRules
             }
         }
 
-        if (input.Properties is { } properties)
-        {
-            if (properties.Count > MeteringOptions.MaxProperties) return new("invalid_event", $"At most {MeteringOptions.MaxProperties} properties.");
-            if (Encoded(properties).Length > MeteringOptions.MaxPropertiesBytes) return new("invalid_event", $"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.");
-            foreach (var (name, value) in properties)
-            {
-                if (name.Length is 0 or > 100 || name.Contains('"', StringComparison.Ordinal))
-                {
-                    return new("invalid_event", "Property names are 1 to 100 characters, without double quotes.");
-                }
-
-                if (value is JsonObject or JsonArray) return new("invalid_event", $"Property '{name}' must be a string, number, boolean or null.");
-            }
-        }
-
+        if (input.Properties?.Problem is { } problem) return new("invalid_event", problem);
         return null;
     }
-
-    public static string Encoded(JsonObject properties) => properties.ToJsonString(ApiJson.Options);
 }

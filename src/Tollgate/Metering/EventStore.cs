@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json.Nodes;
 using Dapper;
 using Tollgate.Common;
 using Tollgate.Metering.Queries;
@@ -17,7 +16,7 @@ public sealed class EventStore(Database database)
         BulkColumn<UsageEvent>.Text("idempotency_key", e => e.IdempotencyKey),
         BulkColumn<UsageEvent>.Text("code", e => e.Code),
         BulkColumn<UsageEvent>.Timestamp("occurred_at", e => e.OccurredAt),
-        BulkColumn<UsageEvent>.Text("properties", e => EventRules.Encoded(e.Properties)),
+        BulkColumn<UsageEvent>.Text("properties", e => e.Properties.Json),
         BulkColumn<UsageEvent>.Text("source", e => e.Source),
         BulkColumn<UsageEvent>.Text("key_id", e => e.KeyId),
         BulkColumn<UsageEvent>.Timestamp("received_at", e => e.ReceivedAt),
@@ -95,7 +94,7 @@ public sealed class EventStore(Database database)
         public UsageEvent ToEvent() => new()
         {
             Id = Id, CustomerId = CustomerId, IdempotencyKey = IdempotencyKey, Code = Code, OccurredAt = OccurredAt,
-            Properties = JsonNode.Parse(Properties) as JsonObject ?? [], Source = Source, KeyId = KeyId, ReceivedAt = ReceivedAt,
+            Properties = EventProperties.Stored(Properties), Source = Source, KeyId = KeyId, ReceivedAt = ReceivedAt,
         };
     }
 }

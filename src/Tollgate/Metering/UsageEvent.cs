@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Tollgate.Metering;
 
 /// <summary>
@@ -17,7 +15,7 @@ public sealed record UsageEvent
     /// <summary>What happened (<c>query</c>, <c>gateway</c>…); metrics read the events of one code.</summary>
     public required string Code { get; init; }
     public required DateTimeOffset OccurredAt { get; init; }
-    public required JsonObject Properties { get; init; }
+    public required EventProperties Properties { get; init; }
 
     /// <summary><c>api</c> for events sent to <c>/events</c>, <c>gateway</c> for those the gateway records itself.</summary>
     public required string Source { get; init; }
@@ -32,7 +30,7 @@ public sealed record EventInput(
     string? CustomerId = null,
     string? ExternalCustomerId = null,
     DateTimeOffset? Timestamp = null,
-    JsonObject? Properties = null);
+    EventProperties? Properties = null);
 
 public sealed record EventBatch(List<EventInput>? Events);
 

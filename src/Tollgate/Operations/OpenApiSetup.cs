@@ -1,11 +1,13 @@
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Tollgate.Metering;
 
 namespace Tollgate.Operations;
 
 public static class OpenApiSetup
 {
     public static IServiceCollection AddTollgateOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi("v1", o => o.AddSchemaTransformer(DescribeEventProperties).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
@@ -25,6 +27,17 @@ public static class OpenApiSetup
             document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] }];
             return Task.CompletedTask;
         }));
+
+    /// <summary>Event properties are read by their own converter, which the schema generator cannot see into.</summary>
+    static Task DescribeEventProperties(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken ct)
+    {
+        if (context.JsonTypeInfo.Type != typeof(EventProperties)) return Task.CompletedTask;
+        schema.Type = JsonSchemaType.Object | JsonSchemaType.Null;
+        schema.Properties?.Clear();
+        schema.Description = $"Flat: names (1 to 100 characters) to strings, numbers, booleans or null; at most {MeteringOptions.MaxProperties} of them and {MeteringOptions.MaxPropertiesBytes} bytes as JSON.";
+        schema.AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Number | JsonSchemaType.Boolean | JsonSchemaType.Null };
+        return Task.CompletedTask;
+    }
 
     public static WebApplication MapTollgateDocs(this WebApplication app)
     {

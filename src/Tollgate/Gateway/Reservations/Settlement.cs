@@ -13,5 +13,5 @@ public sealed class Settlement(UsageRecord record)
     /// <summary>False for requests refused before any model ran: they count nothing.</summary>
     public bool Ran => Record.Status != UsageStatus.Rejected;
 
-    public JsonObject Properties => _properties ??= GatewayEvents.From(Record).Properties;
+    public JsonObject Properties => _properties ??= GatewayEvents.Properties(Record);
 }

@@ -24,29 +24,32 @@ public static class GatewayEvents
         IdempotencyKey = record.Id,
         Code = Code,
         OccurredAt = record.CreatedAt,
-        Properties = new JsonObject
-        {
-            ["model"] = record.RequestedModel,
-            ["served_model"] = record.ServedModel,
-            ["provider"] = record.Provider,
-            ["operation"] = record.Operation,
-            ["status"] = record.Status,
-            ["mode"] = record.Mode,
-            ["end_user"] = record.EndUser,
-            ["key_id"] = record.KeyId,
-            ["input_tokens"] = record.InputTokens,
-            ["output_tokens"] = record.OutputTokens,
-            ["cached_tokens"] = record.CachedTokens,
-            ["reasoning_tokens"] = record.ReasoningTokens,
-            ["total_tokens"] = record.InputTokens + record.OutputTokens,
-            ["images"] = record.Images,
-            ["cost_nanos"] = record.CostNanos,
-            ["charge_nanos"] = record.ChargeNanos,
-            ["cache_hit"] = record.CacheHit,
-            ["streamed"] = record.Streamed,
-        },
+        Properties = EventProperties.From(Properties(record)),
         Source = Code,
         KeyId = record.KeyId,
         ReceivedAt = record.CreatedAt,
+    };
+
+    /// <summary>What metrics read of a gateway request: its models, status, tokens, images and cost.</summary>
+    public static JsonObject Properties(UsageRecord record) => new()
+    {
+        ["model"] = record.RequestedModel,
+        ["served_model"] = record.ServedModel,
+        ["provider"] = record.Provider,
+        ["operation"] = record.Operation,
+        ["status"] = record.Status,
+        ["mode"] = record.Mode,
+        ["end_user"] = record.EndUser,
+        ["key_id"] = record.KeyId,
+        ["input_tokens"] = record.InputTokens,
+        ["output_tokens"] = record.OutputTokens,
+        ["cached_tokens"] = record.CachedTokens,
+        ["reasoning_tokens"] = record.ReasoningTokens,
+        ["total_tokens"] = record.InputTokens + record.OutputTokens,
+        ["images"] = record.Images,
+        ["cost_nanos"] = record.CostNanos,
+        ["charge_nanos"] = record.ChargeNanos,
+        ["cache_hit"] = record.CacheHit,
+        ["streamed"] = record.Streamed,
     };
 }
