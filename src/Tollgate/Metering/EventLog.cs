@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using Tollgate.Common;
 using Tollgate.Storage;
 
@@ -11,12 +12,13 @@ namespace Tollgate.Metering;
 /// nothing of it is stored, so a retry is always safe.
 /// </summary>
 /// <remarks>
-/// SQLite has one writer, so one group commits at a time. PostgreSQL spends most of an insert in one backend, so two
-/// groups commit side by side on two connections; each group is written in key order, so two groups holding the same
+/// SQLite has one writer, so one group commits at a time. On PostgreSQL an insert runs on one backend and each commit
+/// waits for the disk, so several groups (<see cref="MeteringOptions.PostgresWriters"/>, 3) commit side by side on
+/// their own connections; each group is written in key order, so two groups holding the same
 /// events (a retry racing its original) take their locks in one order and cannot deadlock. The second to commit finds
 /// the first's rows and reports them as duplicates, never as new.
 /// </remarks>
-public sealed class EventLog(EventStore store, Database database, ILogger<EventLog> log) : BackgroundService
+public sealed class EventLog(EventStore store, Database database, IOptions<MeteringOptions> options, ILogger<EventLog> log) : BackgroundService
 {
     public const int MaxGroup = 10_000;
 
@@ -24,7 +26,7 @@ public sealed class EventLog(EventStore store, Database database, ILogger<EventL
 
     sealed record Append(IReadOnlyList<UsageEvent> Events, TaskCompletionSource<IReadOnlySet<string>> Done);
 
-    int Writers => database.Kind == DatabaseKind.Postgres ? 2 : 1;
+    int Writers => database.Kind == DatabaseKind.Postgres ? options.Value.PostgresWriters : 1;
 
     /// <summary>Completes once the events are committed, with the ids of those that were new; a duplicate of an earlier event is left out.</summary>
     public Task<IReadOnlySet<string>> AppendAsync(IReadOnlyList<UsageEvent> events, CancellationToken ct)
@@ -84,7 +86,7 @@ public sealed class EventLog(EventStore store, Database database, ILogger<EventL
 
     static int ByKey(UsageEvent a, UsageEvent b)
     {
-        var customer = string.CompareOrdinal(a.CustomerId, b.CustomerId);
-        return customer != 0 ? customer : string.CompareOrdinal(a.IdempotencyKey, b.IdempotencyKey);
+        var key = string.CompareOrdinal(a.IdempotencyKey, b.IdempotencyKey); // the unique index's order
+        return key != 0 ? key : string.CompareOrdinal(a.CustomerId, b.CustomerId);
     }
 }

@@ -27,6 +27,7 @@ sealed class MeteringOptionsValidation : IValidateOptions<MeteringOptions>
         var errors = new List<string>();
         if (options.LateEventDays is < 0 or > 3660) errors.Add("Metering:LateEventDays must be between 0 and 3660.");
         if (options.FutureToleranceSeconds is < 0 or > 86_400) errors.Add("Metering:FutureToleranceSeconds must be between 0 and 86400.");
+        if (options.PostgresWriters is < 1 or > 32) errors.Add("Metering:PostgresWriters must be between 1 and 32.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
