@@ -106,7 +106,11 @@ public sealed class GatewayHandler(
     {
         var estimate = RequestEstimate.For(request, plan, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
         var wanted = new List<Reservation>();
-        if (caller.Customer is { } customer) await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted);
+        if (caller.Customer is { } customer)
+        {
+            if (await quotas.CheckAsync(customer, caller, request, estimate, context.RequestAborted) is { } refused) return refused;
+            await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted);
+        }
         await limits.AddAsync(wanted, caller, estimate, request.EndUser);
         if (wanted.Count == 0) return null;
         var refusal = await reservations.ReserveAsync(wanted, held, context.Response.Headers, context.RequestAborted);

@@ -3,6 +3,7 @@ using Tollgate.Catalog;
 using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Access;
+using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Reservations;
 using Tollgate.Gateway.Usage;
 using Tollgate.Metering.Queries;
@@ -12,10 +13,62 @@ namespace Tollgate.Entitlements.Quotas;
 /// <summary>
 /// Hard quotas in the gateway: for every hard quota whose metric reads gateway events, the most the request could
 /// count (one request; the prompt estimate plus <c>max_tokens</c> for tokens), against the limit and what grants add
-/// to it this period. Notify and soft quotas are not reserved: they never refuse.
+/// to it this period. Notify and soft quotas are not reserved: they never refuse. Quotas over metrics that do not add
+/// up (max, unique count, latest) cannot be reserved; <see cref="CheckAsync"/> checks them before the request runs.
 /// </summary>
-public sealed class GatewayQuotas(UsageAggregator aggregator, GrantBalances grants, TimeProvider time)
+public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache usage, GrantBalances grants, TimeProvider time)
 {
+    /// <summary>
+    /// Hard quotas over max, unique-count and latest metrics of gateway events:
+    /// <list type="bullet">
+    /// <item>max: a cap per request; the request's own worst case (as reserved for a sum) must fit the limit;</item>
+    /// <item>unique count: a value counted this period already passes, a new one needs room; a value known only once the
+    /// request has run (the served model, the provider) is taken for a new one;</item>
+    /// <item>latest: as the check endpoint answers it, with room for one more.</item>
+    /// </list>
+    /// Requests in flight at once are not held against each other here, so a unique count can be passed by as many new
+    /// values as arrive together at its last free place.
+    /// </summary>
+    public async ValueTask<GatewayError?> CheckAsync(CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
+    {
+        Dictionary<string, string?>? known = null;
+        foreach (var entitlement in customer.Entitlements.Features.Values)
+        {
+            if (entitlement is not { Feature.Type: FeatureType.Quota, Enforcement: Enforcement.Hard, Metric: { } metric } || entitlement.Unlimited) continue;
+            if (metric.EventCode != GatewayEvents.Code || metric.Aggregation is Aggregation.Count or Aggregation.Sum) continue;
+            var now = time.GetUtcNow();
+            if (entitlement.Source == Entitlement.FromGrant && !entitlement.Grants.Any(g => g.ActiveAt(now))) continue;
+            known ??= Known(caller, request);
+            if (!MayPass(metric, known)) continue;
+
+            var period = Periods.Of(entitlement.Feature, now);
+            var limit = entitlement.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
+            if (metric.Aggregation == Aggregation.Max)
+            {
+                var most = Worst(metric.Field, estimate);
+                if (most > limit) return GatewayError.QuotaCapExceeded(entitlement.Feature.Code, limit, most);
+                continue;
+            }
+
+            var used = await usage.TotalAsync(customer.CustomerId, metric, period, ct);
+            if (used + 1 <= limit) continue;
+            if (metric.Aggregation == Aggregation.UniqueCount && await CountedAlreadyAsync(customer.CustomerId, metric, period, known, ct)) continue;
+            return GatewayError.QuotaExceeded(entitlement.Feature.Code, limit, period.End);
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the request's value of a unique-count metric's field adds nothing: none (not counted) or one counted this period.</summary>
+    async Task<bool> CountedAlreadyAsync(string customerId, Metric metric, Period period, Dictionary<string, string?> known, CancellationToken ct)
+    {
+        if (!known.TryGetValue(metric.Field!, out var value)) return false; // known only once the request has run
+        if (value is null) return true;
+        var same = new Dictionary<string, string[]> { [metric.Field!] = [value] };
+        var events = await aggregator.TotalAsync(new UsageQuery(metric with { Aggregation = Aggregation.Count, Field = null }, customerId, period, same, []), ct);
+        return events > 0;
+    }
+
     public async ValueTask AddAsync(List<Reservation> wanted, CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
     {
         foreach (var entitlement in customer.Entitlements.Features.Values)
@@ -49,32 +102,42 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, GrantBalances gran
     /// <summary>The most a request could add to a metric, from what is known before it runs.</summary>
     public static long Estimate(Metric metric, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate)
     {
-        // Properties known now must pass the filters; those known only afterwards (status, served model) may.
-        var known = new Dictionary<string, string?>
-        {
-            ["model"] = request.Model,
-            ["operation"] = request.OperationName,
-            ["mode"] = caller.Mode,
-            ["end_user"] = request.EndUser,
-            ["key_id"] = caller.Key.Id,
-        };
+        if (!MayPass(metric, Known(caller, request))) return 0;
+        if (metric.Aggregation == Aggregation.Count) return 1;
+        return metric.Aggregation == Aggregation.Sum ? Worst(metric.Field, estimate) : 0;
+    }
+
+    /// <summary>The event properties known before the request runs.</summary>
+    static Dictionary<string, string?> Known(GatewayCaller caller, GatewayRequest request) => new()
+    {
+        ["model"] = request.Model,
+        ["operation"] = request.OperationName,
+        ["mode"] = caller.Mode,
+        ["end_user"] = request.EndUser,
+        ["key_id"] = caller.Key.Id,
+    };
+
+    /// <summary>Properties known now must pass the metric's filters; those known only afterwards (status, served model) may.</summary>
+    static bool MayPass(Metric metric, Dictionary<string, string?> known)
+    {
         foreach (var (name, values) in metric.Filters)
         {
-            if (known.TryGetValue(name, out var value) && (value is null || Array.IndexOf(values, value) < 0)) return 0;
+            if (known.TryGetValue(name, out var value) && (value is null || Array.IndexOf(values, value) < 0)) return false;
         }
 
-        if (metric.Aggregation == Aggregation.Count) return 1;
-        if (metric.Aggregation != Aggregation.Sum) return 0;
-        return metric.Field switch
-        {
-            "total_tokens" => estimate.TotalTokens,
-            "input_tokens" => estimate.InputTokens,
-            "output_tokens" or "reasoning_tokens" => estimate.OutputTokens,
-            "images" => estimate.Images,
-            "charge_nanos" => estimate.ChargeNanos,
-            _ => 0,
-        };
+        return true;
     }
+
+    /// <summary>The most a request could put in a numeric field of its event, from the estimate; 0 for a field it cannot tell.</summary>
+    static long Worst(string? field, RequestEstimate estimate) => field switch
+    {
+        "total_tokens" => estimate.TotalTokens,
+        "input_tokens" => estimate.InputTokens,
+        "output_tokens" or "reasoning_tokens" => estimate.OutputTokens,
+        "images" => estimate.Images,
+        "charge_nanos" => estimate.ChargeNanos,
+        _ => 0,
+    };
 
     internal async Task<long> BaselineAsync(Metric metric, string customerId, Period period, CancellationToken ct) =>
         (long)Math.Ceiling(await aggregator.TotalAsync(UsageQuery.Total(metric, customerId, period), ct) ?? 0);

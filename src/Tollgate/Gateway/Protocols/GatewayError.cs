@@ -29,6 +29,9 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
     public static GatewayError QuotaExceeded(string feature, long limit, DateTimeOffset resetsAt) =>
         new(429, "quota_exceeded", $"The quota '{feature}' of {limit} is used up until {resetsAt:yyyy-MM-dd'T'HH:mm:ss'Z'}.") { Retryable = false };
 
+    public static GatewayError QuotaCapExceeded(string feature, long limit, long most) =>
+        new(429, "quota_exceeded", $"A request may count at most {limit} toward the quota '{feature}'; this one could count {most}. Ask for fewer tokens (max_tokens).") { Retryable = false };
+
     /// <summary>False tells the OpenAI and Anthropic SDKs not to retry (<c>x-should-retry: false</c>).</summary>
     public bool Retryable { get; init; } = true;
 
