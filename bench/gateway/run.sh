@@ -7,8 +7,10 @@
 #   limits, a concurrency limit and a daily budget, all set far above what the run uses, so every request reserves
 #   and settles five counters and none is refused;
 #   Portkey's open-source gateway 1.15.2 in front of the same upstream.
-# Reports added latency p50/p99 at a fixed rate (hey), maximum throughput (wrk), added time to first byte on
-# streams (curl), and Tollgate's memory. Needs wrk, hey, curl, node/npm (installed from apt if missing).
+# Reports added latency p50/p99 at a fixed rate (latency.py: hey rounds to 0.1 ms and adds its own scheduling),
+# maximum throughput (wrk), added time to first byte on streams (curl), and Tollgate's memory. Every target is warmed
+# up for 10 s first, so that Tollgate is measured once the JIT has optimised its hot path, as a server that has run
+# for a while. Needs wrk, python3, curl, node/npm (installed from apt if missing).
 # Usage: bench/gateway/run.sh [seconds per run, default 15] [fixed rate per second, default 500]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,7 +25,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }; }
-need wrk wrk; need hey hey; need curl curl; need node nodejs; need npm npm
+need wrk wrk; need python3 python3; need curl curl; need node nodejs; need npm npm
 
 echo "== building (Release)"
 dotnet build -c Release -v q -nologo "$ROOT/bench/FakeUpstream" >/dev/null
@@ -72,26 +74,26 @@ declare -A AUTH=([upstream]=sk-bench [floor]=sk-bench [tollgate]=$KEY [limited]=
 TARGETS="upstream floor tollgate limited portkey"
 PKH="x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
 hdrs() { [ "$1" = portkey ] && echo "$PKH" || echo ""; }
-heyh() { [ "$1" = portkey ] && echo "-H x-portkey-provider:openai -H x-portkey-custom-host:http://127.0.0.1:$UP/v1" || true; }
 
 echo "== warm-up"
 for t in $TARGETS; do
-  HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t1 -c8 -d3s -s post.lua "${URL[$t]}" >/dev/null
+  HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t1 -c8 -d10s -s post.lua "${URL[$t]}" >/dev/null
 done
 
-echo "== fixed rate: $RATE requests/s for ${SECS}s (hey), latency"
+echo "== fixed rate: $RATE requests/s over 10 connections for ${SECS}s (latency.py, to the microsecond)"
+SPECS=()
 for t in $TARGETS; do
-  # shellcheck disable=SC2046
-  out=$(hey -z ${SECS}s -c 10 -q $((RATE / 10)) -m POST -T application/json -H "Authorization: Bearer ${AUTH[$t]}" $(heyh $t) -d "$BODY" "${URL[$t]}")
-  p50=$(echo "$out" | awk '/ 50% in/ {print $3}'); p99=$(echo "$out" | awk '/ 99% in/ {print $3}')
-  codes=$(echo "$out" | awk '/^  \[[0-9]+\]/ {printf "%s%s ", $1, $2}')
-  printf "%-9s p50 %8.3f ms   p99 %8.3f ms   %s\n" $t "$(echo "$p50*1000" | bc -l)" "$(echo "$p99*1000" | bc -l)" "$codes"
+  spec="$t=${URL[$t]}|${AUTH[$t]}"
+  [ $t = portkey ] && spec="$spec|x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
+  SPECS+=("$spec")
 done
+python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"
 
 echo "== maximum throughput: wrk -t2 -c64 -d${SECS}s"
 for t in $TARGETS; do
   out=$(HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t2 -c64 -d${SECS}s -s post.lua "${URL[$t]}")
   printf "%-9s %10s req/s   %s   %s\n" $t "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" "$(echo "$out" | grep '^latency')" "$(echo "$out" | grep '^status codes')"
+  case $t in tollgate|limited) echo "          tollgate memory after this target: $(awk '/VmHWM/ {printf "peak %d MB", $2/1024}' /proc/$TGPID/status)";; esac
 done
 echo "tollgate memory: $(awk '/VmHWM/ {printf "peak %d MB", $2/1024}' /proc/$TGPID/status), $(awk '/VmRSS/ {printf "now %d MB", $2/1024}' /proc/$TGPID/status)"
 
