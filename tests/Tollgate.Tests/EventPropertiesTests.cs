@@ -77,8 +77,15 @@ public sealed class EventPropertiesTests
         var large = $$"""{"text":"{{new string('x', MeteringOptions.MaxPropertiesBytes)}}"}""";
         var most = "{" + string.Join(",", Enumerable.Range(0, MeteringOptions.MaxProperties).Select(i => $"\"p{i}\":{i}")) + "}";
 
+        // 6,000 é take 12,000 bytes as sent and 36,000 once escaped as the API writes them.
+        var escaped = $$"""{"text":"{{new string('é', 6000)}}"}""";
+        var spread = "{" + string.Join(",", Enumerable.Range(0, 20).Select(i => $"\"p{i}\":\"{new string('x', 1000)}\"")) + "}";
+
         Read(many).Problem.ShouldBe($"At most {MeteringOptions.MaxProperties} properties.");
         Read(large).Problem.ShouldBe($"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.");
+        Read(escaped).Problem.ShouldBe($"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.");
+        Read(spread).Problem.ShouldBe($"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.");
+        ReadInPieces(spread, 7).Problem.ShouldBe($"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.");
         Read(most).Problem.ShouldBeNull();
     }
 

@@ -83,6 +83,14 @@ public sealed class EventPropertiesConverter : JsonConverter<EventProperties>
                 problem ??= $"At most {MeteringOptions.MaxProperties} properties.";
             }
 
+            // Past the size limit nothing more is copied: the event is refused, and no buffer grows with what was sent.
+            if (writer.BytesCommitted + writer.BytesPending + ValueLength(ref reader) > MeteringOptions.MaxPropertiesBytes)
+            {
+                problem ??= TooLarge;
+                reader.Skip();
+                continue;
+            }
+
             writer.WritePropertyName(name);
             switch (reader.TokenType)
             {
@@ -108,9 +116,22 @@ public sealed class EventPropertiesConverter : JsonConverter<EventProperties>
 
         writer.WriteEndObject();
         writer.Flush();
-        if (buffer.WrittenCount > MeteringOptions.MaxPropertiesBytes) problem ??= $"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.";
-        return EventProperties.Read(problem is null ? System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan) : "{}", problem);
+        if (buffer.WrittenCount > MeteringOptions.MaxPropertiesBytes) problem ??= TooLarge;
+        var json = problem is null ? System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan) : "{}";
+        if (buffer.Capacity > KeepAtMost) _buffer = null;
+        if (_scratch?.Length > KeepAtMost) _scratch = null;
+        return EventProperties.Read(json, problem);
     }
+
+    static readonly string TooLarge = $"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.";
+
+    /// <summary>Buffers larger than this (after a near-limit object) are let go rather than kept by the thread.</summary>
+    const int KeepAtMost = 4 * MeteringOptions.MaxPropertiesBytes;
+
+    /// <summary>The bytes a scalar token takes as sent; 0 for an object or array. A value that alone would pass the limit as sent is refused uncopied.</summary>
+    static long ValueLength(ref Utf8JsonReader reader) =>
+        reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray ? 0
+        : reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
 
     /// <summary>A string token's value as UTF-8, unescaped, without making a string of it.</summary>
     static ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader)

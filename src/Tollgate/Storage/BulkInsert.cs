@@ -53,7 +53,8 @@ public sealed class BulkColumn<T>
 /// <summary>
 /// Inserts many rows in one statement's worth of work, skipping rows whose key exists already, and says how many were
 /// new: on PostgreSQL one <c>INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING</c>, on SQLite one
-/// <c>INSERT OR IGNORE</c> prepared once (<see cref="SqliteRowStatement"/>) and run per row inside the caller's
+/// <c>INSERT … ON CONFLICT DO NOTHING</c> (which, unlike <c>OR IGNORE</c>, skips only duplicates and fails on any other
+/// broken constraint) prepared once (<see cref="SqliteRowStatement"/>) and run per row inside the caller's
 /// transaction. Dapper's per-row parameter binding costs ten times as much, which is what the usage and event write
 /// paths cannot afford.
 /// </summary>
@@ -119,7 +120,7 @@ public static class BulkInsert
     static int Sqlite<T>(SqliteConnection connection, string table, IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, Action<T>? inserted)
     {
         using var statement = new SqliteRowStatement(
-            connection, $"INSERT OR IGNORE INTO {table} ({Names(columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))})");
+            connection, $"INSERT INTO {table} ({Names(columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))}) ON CONFLICT DO NOTHING");
         var count = 0;
         for (var r = 0; r < rows.Count; r++)
         {

@@ -349,13 +349,17 @@ public static class Migrations
             CREATE UNIQUE INDEX ux_events_idempotency ON events (idempotency_key, customer_id);
             """),
         // SQLite compares text byte by byte already. PostgreSQL's default collation costs a fifth of each event insert
-        // in its three indexes, and ids, keys and codes have no language to sort by.
-        new(9, "events compare ids, keys and codes byte by byte", """
+        // in its three indexes, and ids, keys and codes have no language to sort by. Usage records follow, so that
+        // joins between the two (reconciliation) compare alike and can use either table's index.
+        new(9, "events and usage records compare ids, keys and codes byte by byte", """
             ALTER TABLE events
                 ALTER COLUMN id TYPE text COLLATE "C",
                 ALTER COLUMN customer_id TYPE text COLLATE "C",
                 ALTER COLUMN idempotency_key TYPE text COLLATE "C",
                 ALTER COLUMN code TYPE text COLLATE "C";
+            ALTER TABLE usage_records
+                ALTER COLUMN id TYPE text COLLATE "C",
+                ALTER COLUMN customer_id TYPE text COLLATE "C";
             """, DatabaseKind.Postgres),
     ];
 }

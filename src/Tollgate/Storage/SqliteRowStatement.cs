@@ -49,6 +49,8 @@ sealed class SqliteRowStatement : IDisposable
 
     int BindText(int index, string text)
     {
+        // SQLitePCL pins an empty span to a null pointer, which SQLite binds as NULL; "" goes through its own overload.
+        if (text.Length == 0) return raw.sqlite3_bind_text(_statement, index, "");
         var most = Encoding.UTF8.GetMaxByteCount(text.Length);
         if (most > _buffer.Length)
         {

@@ -403,6 +403,11 @@ public abstract class OpenAIRouteTests(TollgateServer server)
             var error = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!;
             error["code"]!.GetValue<string>().ShouldBe(code);
             error["message"]!.GetValue<string>().ShouldNotBeNullOrEmpty();
+
+            // Refused requests are recorded too, an unreadable one with an empty model (not lost as a NULL one).
+            var record = await server.UsageAsync(response.Headers.GetValues("x-request-id").Single());
+            record.Status.ShouldBe(UsageStatus.Rejected, body);
+            if (!body.Contains("\"model\"", StringComparison.Ordinal)) record.RequestedModel.ShouldBe("", body);
         }
 
         var unauthorized = await Should.ThrowAsync<ClientResultException>(() => Chat("gpt-test", "tg_live_nope").CompleteChatAsync([new UserChatMessage("Hi")]));

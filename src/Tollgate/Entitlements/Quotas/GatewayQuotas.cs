@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Tollgate.Catalog;
 using Tollgate.Entitlements.Grants;
@@ -18,6 +19,9 @@ namespace Tollgate.Entitlements.Quotas;
 /// </summary>
 public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache usage, GrantBalances grants, TimeProvider time)
 {
+    /// <summary>Values a unique-count quota has counted in a period: once counted, a value stays counted until the period ends.</summary>
+    readonly ConcurrentDictionary<(string Customer, string Metric, DateTimeOffset Period, DateTimeOffset Defined, string Value), byte> _counted = new();
+
     /// <summary>
     /// Hard quotas over max, unique-count and latest metrics of gateway events:
     /// <list type="bullet">
@@ -64,9 +68,14 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
     {
         if (!known.TryGetValue(metric.Field!, out var value)) return false; // known only once the request has run
         if (value is null) return true;
+        var key = (customerId, metric.Id, period.Start, metric.UpdatedAt, value);
+        if (_counted.ContainsKey(key)) return true;
         var same = new Dictionary<string, string[]> { [metric.Field!] = [value] };
         var events = await aggregator.TotalAsync(new UsageQuery(metric with { Aggregation = Aggregation.Count, Field = null }, customerId, period, same, []), ct);
-        return events > 0;
+        if (events is not > 0) return false;
+        if (_counted.Count >= 100_000) _counted.Clear(); // bounded: what is forgotten is asked again
+        _counted.TryAdd(key, 0);
+        return true;
     }
 
     public async ValueTask AddAsync(List<Reservation> wanted, CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
