@@ -106,6 +106,6 @@ public sealed class EventPropertiesTests
         JsonSerializer.Serialize(input, ApiJson.Options).ShouldContain("""
             "properties":{"model":"gpt-4o","n":2}
             """.Trim());
-        input.Properties!.ToJsonObject()["n"]!.GetValue<int>().ShouldBe(2);
+        JsonNode.Parse(input.Properties!.Json)!["n"]!.GetValue<int>().ShouldBe(2);
     }
 }

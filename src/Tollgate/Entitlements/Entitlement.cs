@@ -25,8 +25,6 @@ public sealed record Entitlement(Feature Feature, Metric? Metric, bool Enabled, 
 /// <summary>A customer's entitlements by feature code; a feature that is absent is not granted.</summary>
 public sealed record EntitlementSet(string CustomerId, string? Plan, IReadOnlyDictionary<string, Entitlement> Features)
 {
-    public static EntitlementSet None(string customerId) => new(customerId, null, new Dictionary<string, Entitlement>());
-
     public bool Enables(string feature) => Features.TryGetValue(feature, out var e) && e.Enabled;
 }
 

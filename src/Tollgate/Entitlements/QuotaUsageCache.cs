@@ -21,7 +21,7 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
     /// <summary>Room for clocks that differ between nodes, on top of the late-event window.</summary>
     static readonly TimeSpan SealMargin = TimeSpan.FromDays(1);
 
-    readonly ConcurrentDictionary<string, ConcurrentDictionary<(string Metric, Period Window), decimal>> _byCustomer = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, ConcurrentDictionary<(string Metric, DateTimeOffset Defined, Period Window), decimal>> _byCustomer = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<(string Customer, string Metric, DateTimeOffset Defined, Period Window), decimal> _sealed = new();
     readonly ConcurrentDictionary<string, long> _generation = new(StringComparer.Ordinal);
     readonly Lock _gate = new();
@@ -29,12 +29,12 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
 
     public async ValueTask<decimal> TotalAsync(string customerId, Metric metric, Period period, CancellationToken ct)
     {
-        var key = (metric.Code, period);
+        var key = (metric.Code, metric.UpdatedAt, period);
         if (_byCustomer.TryGetValue(customerId, out var totals) && totals.TryGetValue(key, out var cached)) return cached;
 
         var generation = Generation(customerId);
         var total = await aggregator.TotalAsync(UsageQuery.Total(metric, customerId, period), ct) ?? 0;
-        Keep(customerId, metric.UpdatedAt, generation, [(key, total)], []);
+        Keep(customerId, generation, [(key, total)], []);
         return total;
     }
 
@@ -48,7 +48,7 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
         {
             var window = new Period(cuts[i], cuts[i + 1]);
             if (_sealed.TryGetValue((customerId, metric.Code, metric.UpdatedAt, window), out totals[i])) continue;
-            if (customerTotals is not null && customerTotals.TryGetValue((metric.Code, window), out totals[i])) continue;
+            if (customerTotals is not null && customerTotals.TryGetValue((metric.Code, metric.UpdatedAt, window), out totals[i])) continue;
             missing.Add(i);
         }
 
@@ -57,15 +57,15 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
         var windows = missing.Select(i => new Period(cuts[i], cuts[i + 1])).ToList();
         var read = await aggregator.SegmentTotalsAsync(metric, customerId, windows, ct);
         var sealBefore = now - TimeSpan.FromDays(options.Value.LateEventDays) - SealMargin;
-        var open = new List<((string, Period), decimal)>();
-        var closed = new List<((string, Period), decimal)>();
+        var open = new List<((string, DateTimeOffset, Period), decimal)>();
+        var closed = new List<((string, DateTimeOffset, Period), decimal)>();
         for (var j = 0; j < missing.Count; j++)
         {
             totals[missing[j]] = read[j];
-            (windows[j].End <= sealBefore ? closed : open).Add(((metric.Code, windows[j]), read[j]));
+            (windows[j].End <= sealBefore ? closed : open).Add(((metric.Code, metric.UpdatedAt, windows[j]), read[j]));
         }
 
-        Keep(customerId, metric.UpdatedAt, generation, open, closed);
+        Keep(customerId, generation, open, closed);
         return totals;
     }
 
@@ -74,16 +74,18 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
         lock (_gate) return (_everyone, _generation.GetValueOrDefault(customerId));
     }
 
-    /// <summary>Keeps totals read since <paramref name="generation"/>, unless usage was stored or metrics changed meanwhile.</summary>
-    void Keep(string customerId, DateTimeOffset defined, (long, long) generation, IReadOnlyList<((string, Period) Key, decimal Total)> open,
-        IReadOnlyList<((string Metric, Period Window) Key, decimal Total)> closed)
+    /// <summary>
+    /// Keeps totals read since <paramref name="generation"/>, unless usage was stored or metrics changed meanwhile. They are
+    /// keyed by the metric's definition too: a total read with a definition since changed is never found again.
+    /// </summary>
+    void Keep(string customerId, (long, long) generation, IReadOnlyList<((string, DateTimeOffset, Period) Key, decimal Total)> open,
+        IReadOnlyList<((string Metric, DateTimeOffset Defined, Period Window) Key, decimal Total)> closed)
     {
         lock (_gate)
         {
             if (Generation(customerId) != generation) return;
             if (closed.Count > 0 && _sealed.Count >= MaxEntries) _sealed.Clear();
-            // Keyed by the metric's definition too: a total read with a definition since changed is never found again.
-            foreach (var (key, total) in closed) _sealed[(customerId, key.Metric, defined, key.Window)] = total;
+            foreach (var (key, total) in closed) _sealed[(customerId, key.Metric, key.Defined, key.Window)] = total;
             if (open.Count == 0) return;
             if (_byCustomer.Count >= MaxEntries) _byCustomer.Clear();
             var kept = _byCustomer.GetOrAdd(customerId, _ => new());
@@ -102,6 +104,13 @@ public sealed class QuotaUsageCache(UsageAggregator aggregator, IOptions<Meterin
                 _byCustomer.Clear();
                 _sealed.Clear();
                 return;
+            }
+
+            // Bounded like the totals: forgetting every customer's generation at once is what a change for everyone does.
+            if (_generation.Count >= MaxEntries)
+            {
+                _generation.Clear();
+                _everyone++;
             }
 
             _generation[customerId] = _generation.GetValueOrDefault(customerId) + 1;

@@ -106,10 +106,9 @@ public sealed class GatewayHandler(
     {
         var estimate = RequestEstimate.For(request, plan, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
         var wanted = new List<Reservation>();
-        if (caller.Customer is { } customer)
+        if (caller.Customer is { } customer && await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted) is { } refused)
         {
-            if (await quotas.CheckAsync(customer, caller, request, estimate, context.RequestAborted) is { } refused) return refused;
-            await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted);
+            return refused;
         }
         await limits.AddAsync(wanted, caller, estimate, request.EndUser);
         if (wanted.Count == 0) return null;
@@ -189,9 +188,9 @@ public sealed class GatewayHandler(
 
     static bool Retryable(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;
 
-    static int? RetryAfter(HttpResponseMessage response) =>
+    int? RetryAfter(HttpResponseMessage response) =>
         response.Headers.RetryAfter?.Delta is { } delta ? (int)Math.Ceiling(delta.TotalSeconds)
-        : response.Headers.RetryAfter?.Date is { } date ? Math.Max(0, (int)Math.Ceiling((date - DateTimeOffset.UtcNow).TotalSeconds))
+        : response.Headers.RetryAfter?.Date is { } date ? Math.Max(0, (int)Math.Ceiling((date - time.GetUtcNow()).TotalSeconds))
         : null;
 
     static async Task<byte[]> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken ct)

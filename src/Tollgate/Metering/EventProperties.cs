@@ -36,8 +36,6 @@ public sealed class EventProperties
 
     internal static EventProperties Read(string json, string? problem) => new(json, problem);
 
-    public JsonObject ToJsonObject() => JsonNode.Parse(Json) as JsonObject ?? [];
-
     public override string ToString() => Json;
 }
 

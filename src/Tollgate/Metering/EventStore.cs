@@ -22,12 +22,18 @@ public sealed class EventStore(Database database)
         BulkColumn<UsageEvent>.Timestamp("received_at", e => e.ReceivedAt),
     ];
 
-    /// <summary>Appends the events in the caller's transaction; returns the ids of those that were new (the rest were sent before).</summary>
-    public static Task<IReadOnlySet<string>> AppendAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<UsageEvent> events, CancellationToken ct) =>
-        BulkInsert.InsertNewReturningAsync(connection, tx, "events", "customer_id, idempotency_key", Columns, events, ("id", e => e.Id), ct);
+    const string Conflict = "customer_id, idempotency_key";
 
+    /// <summary>
+    /// Appends events sent to the API, each with an id of its own; returns the ids of those that were new (the rest
+    /// were sent before).
+    /// </summary>
     public Task<IReadOnlySet<string>> AppendAsync(IReadOnlyList<UsageEvent> events, CancellationToken ct) =>
-        database.InTransactionAsync((connection, tx) => AppendAsync(connection, tx, events, ct), ct);
+        database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewReturningAsync(connection, tx, "events", Conflict, Columns, events, ("id", e => e.Id), ct), ct);
+
+    /// <summary>Adds events in the caller's transaction, skipping those stored already (a retried batch of gateway events, whose ids repeat).</summary>
+    public static Task<int> InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<UsageEvent> events, CancellationToken ct) =>
+        BulkInsert.InsertNewAsync(connection, tx, "events", Conflict, Columns, events, ct);
 
     /// <summary>The stored event a customer sent with this id, to tell a duplicate which event it duplicates.</summary>
     public async Task<IReadOnlyDictionary<(string Customer, string Key), string>> FindAsync(IReadOnlyCollection<(string Customer, string Key)> keys, CancellationToken ct)

@@ -50,7 +50,11 @@ public abstract class CrashTests
             }
         })).ToArray();
 
-        while (acknowledged.Count < 30) await Task.Delay(10);
+        // Wait (in real time, at most 60 s) for 30 acknowledged batches; a sender that failed ends the wait with its error.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (acknowledged.Count < 30 && DateTime.UtcNow < deadline && !senders.Any(s => s.IsFaulted)) await Task.Delay(10);
+        if (senders.FirstOrDefault(s => s.IsFaulted) is { } failed) await failed;
+        acknowledged.Count.ShouldBeGreaterThanOrEqualTo(30, "the server should acknowledge batches before it is killed");
         await first.KillAsync();
         await Task.WhenAll(senders);
         unanswered.ShouldNotBeEmpty("the senders never pause, so the kill cuts batches off in flight");

@@ -15,7 +15,7 @@ namespace Tollgate.Entitlements.Quotas;
 /// Hard quotas in the gateway: for every hard quota whose metric reads gateway events, the most the request could
 /// count (one request; the prompt estimate plus <c>max_tokens</c> for tokens), against the limit and what grants add
 /// to it this period. Notify and soft quotas are not reserved: they never refuse. Quotas over metrics that do not add
-/// up (max, unique count, latest) cannot be reserved; <see cref="CheckAsync"/> checks them before the request runs.
+/// up (max, unique count, latest) cannot be reserved; <see cref="AddAsync"/> checks them before the request runs.
 /// </summary>
 public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache usage, GrantBalances grants, TimeProvider time)
 {
@@ -23,30 +23,43 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
     readonly ConcurrentDictionary<(string Customer, string Metric, DateTimeOffset Period, DateTimeOffset Defined, string Value), byte> _counted = new();
 
     /// <summary>
-    /// Hard quotas over max, unique-count and latest metrics of gateway events:
+    /// Goes through the customer's hard quotas over gateway events once. A count or sum is added to
+    /// <paramref name="wanted"/>, to be reserved. Max, unique-count and latest metrics do not add up, so they cannot be
+    /// reserved; they are checked here, and the first that refuses the request is returned:
     /// <list type="bullet">
     /// <item>max: a cap per request; the request's own worst case (as reserved for a sum) must fit the limit;</item>
     /// <item>unique count: a value counted this period already passes, a new one needs room; a value known only once the
     /// request has run (the served model, the provider) is taken for a new one;</item>
     /// <item>latest: as the check endpoint answers it, with room for one more.</item>
     /// </list>
-    /// Requests in flight at once are not held against each other here, so a unique count can be passed by as many new
-    /// values as arrive together at its last free place.
+    /// Requests in flight at once are not held against each other by these checks, so a unique count can be passed by
+    /// as many new values as arrive together at its last free place. Grants raise only counts and sums.
     /// </summary>
-    public async ValueTask<GatewayError?> CheckAsync(CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
+    public async ValueTask<GatewayError?> AddAsync(
+        List<Reservation> wanted, CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
     {
         Dictionary<string, string?>? known = null;
+        var now = time.GetUtcNow();
         foreach (var entitlement in customer.Entitlements.Features.Values)
         {
             if (entitlement is not { Feature.Type: FeatureType.Quota, Enforcement: Enforcement.Hard, Metric: { } metric } || entitlement.Unlimited) continue;
-            if (metric.EventCode != GatewayEvents.Code || metric.Aggregation is Aggregation.Count or Aggregation.Sum) continue;
-            var now = time.GetUtcNow();
+            if (metric.EventCode != GatewayEvents.Code) continue;
+            // A quota only grants gave, once they have all ended (while the customer's entitlements are cached), is no longer theirs.
             if (entitlement.Source == Entitlement.FromGrant && !entitlement.Grants.Any(g => g.ActiveAt(now))) continue;
             known ??= Known(caller, request);
             if (!MayPass(metric, known)) continue;
 
             var period = Periods.Of(entitlement.Feature, now);
-            var limit = entitlement.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
+            if (metric.Aggregation is Aggregation.Count or Aggregation.Sum)
+            {
+                var amount = metric.Aggregation == Aggregation.Count ? 1 : Worst(metric.Field, estimate);
+                if (amount == 0) continue;
+                var raised = entitlement.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
+                wanted.Add(new QuotaReservation(this, customer.CustomerId, entitlement, metric, period, raised, amount));
+                continue;
+            }
+
+            var limit = entitlement.EffectiveLimit!.Value;
             if (metric.Aggregation == Aggregation.Max)
             {
                 var most = Worst(metric.Field, estimate);
@@ -78,24 +91,6 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
         return true;
     }
 
-    public async ValueTask AddAsync(List<Reservation> wanted, CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
-    {
-        foreach (var entitlement in customer.Entitlements.Features.Values)
-        {
-            if (entitlement is not { Feature.Type: FeatureType.Quota, Enforcement: Enforcement.Hard, Metric: { } metric } || entitlement.Unlimited) continue;
-            if (metric.EventCode != GatewayEvents.Code) continue;
-            var now = time.GetUtcNow();
-            // A quota only grants gave, once they have all ended (while the customer's entitlements are cached), is no longer theirs.
-            if (entitlement.Source == Entitlement.FromGrant && !entitlement.Grants.Any(g => g.ActiveAt(now))) continue;
-            var amount = Estimate(metric, caller, request, estimate);
-            if (amount == 0) continue;
-
-            var period = Periods.Of(entitlement.Feature, now);
-            var limit = entitlement.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
-            wanted.Add(new QuotaReservation(this, customer.CustomerId, entitlement, metric, period, limit, amount));
-        }
-    }
-
     /// <summary>What one event adds to a count or sum metric, rounded up to whole units; other aggregations are not additive.</summary>
     public static long Counted(Metric metric, JsonObject properties)
     {
@@ -106,14 +101,6 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
             Aggregation.Sum => PropertyText.Number(properties, metric.Field!) is { } n && n > 0 ? (long)Math.Ceiling(n) : 0,
             _ => 0,
         };
-    }
-
-    /// <summary>The most a request could add to a metric, from what is known before it runs.</summary>
-    public static long Estimate(Metric metric, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate)
-    {
-        if (!MayPass(metric, Known(caller, request))) return 0;
-        if (metric.Aggregation == Aggregation.Count) return 1;
-        return metric.Aggregation == Aggregation.Sum ? Worst(metric.Field, estimate) : 0;
     }
 
     /// <summary>The event properties known before the request runs.</summary>

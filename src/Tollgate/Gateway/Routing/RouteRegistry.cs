@@ -10,7 +10,6 @@ public sealed class RouteRegistry
 {
     readonly GatewayOptions _configuration;
     readonly ILogger<RouteRegistry> _logger;
-    volatile RouteLayers _layers = null!;
     volatile RouteTable _current = null!;
 
     public RouteRegistry(IOptions<GatewayOptions> options, ILogger<RouteRegistry> logger)
@@ -22,9 +21,6 @@ public sealed class RouteRegistry
 
     public RouteTable Current => _current;
 
-    /// <summary>What each provider and model is defined as, and where, as of the last <see cref="Apply"/>.</summary>
-    public RouteLayers Layers => _layers;
-
     public GatewayOptions Configuration => _configuration;
 
     /// <summary>Rebuilds the table with these stored definitions; ones that no longer fit (a provider since removed from the file, say) are left out and logged.</summary>
@@ -33,7 +29,6 @@ public sealed class RouteRegistry
         var layers = RouteLayers.Merge(_configuration, storedProviders, storedModels);
         var (table, errors) = layers.Build();
         foreach (var error in errors) _logger.LogWarning("Gateway route left out: {Problem}", error);
-        _layers = layers;
         _current = table;
     }
 }

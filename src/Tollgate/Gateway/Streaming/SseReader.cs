@@ -14,9 +14,6 @@ public sealed class SseReader(Stream stream) : IDisposable
     int _end;
     bool _ended;
 
-    /// <summary>Whether the stream ended cleanly on an event boundary (false if it stopped part-way through an event).</summary>
-    public bool EndedCleanly { get; private set; } = true;
-
     /// <summary>Whether another complete event is already buffered, so the caller can hold its flush until it is not.</summary>
     public bool HasBufferedEvent => FindBoundary(_buffer.AsSpan(_start, _end - _start), out _) >= 0;
 
@@ -39,7 +36,6 @@ public sealed class SseReader(Stream stream) : IDisposable
             if (_ended)
             {
                 if (_end - _start == 0 || IsWhitespace(pending)) return null;
-                EndedCleanly = false;
                 var raw = new ReadOnlyMemory<byte>(_buffer, _start, _end - _start);
                 _start = _end;
                 return Parse(raw, raw.Length);

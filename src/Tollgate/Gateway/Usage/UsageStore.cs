@@ -52,7 +52,7 @@ public sealed class UsageStore(Database database)
         database.InTransactionAsync(async (connection, tx) =>
         {
             var inserted = await BulkInsert.InsertNewAsync(connection, tx, "usage_records", "id", Bulk, records, ct);
-            await EventStore.AppendAsync(connection, tx, records.Where(GatewayEvents.IsUsage).Select(GatewayEvents.From).ToList(), ct);
+            await EventStore.InsertAsync(connection, tx, records.Where(GatewayEvents.IsUsage).Select(GatewayEvents.From).ToList(), ct);
             return inserted;
         }, ct);
 
