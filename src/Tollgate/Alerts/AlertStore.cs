@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Dapper;
 using Tollgate.Common;
@@ -11,11 +12,18 @@ namespace Tollgate.Alerts;
 /// </summary>
 public sealed class AlertStore(Database database, TimeProvider time)
 {
+    /// <summary>
+    /// Thresholds this node knows are raised (it raised them, or found them raised), so that a customer past 50% is
+    /// not written for again each time its usage is looked at. The table's key still decides between nodes.
+    /// </summary>
+    readonly ConcurrentDictionary<(string Subject, string Counter, DateTimeOffset PeriodStart, int Threshold), byte> _raised = new();
+
     /// <summary>Raises those of <paramref name="crossings"/> not raised before; returns how many were new.</summary>
     public async Task<int> RaiseAsync(IReadOnlyList<ThresholdCrossing> crossings, CancellationToken ct)
     {
+        crossings = [.. crossings.Where(c => !_raised.ContainsKey(Key(c)))];
         if (crossings.Count == 0) return 0;
-        return await database.InTransactionAsync(async (connection, tx) =>
+        var count = await database.InTransactionAsync(async (connection, tx) =>
         {
             var raised = 0;
             var now = time.Now();
@@ -37,7 +45,12 @@ public sealed class AlertStore(Database database, TimeProvider time)
 
             return raised;
         }, ct);
+        if (_raised.Count >= 100_000) _raised.Clear(); // bounded: what is forgotten is looked up again
+        foreach (var c in crossings) _raised.TryAdd(Key(c), 0);
+        return count;
     }
+
+    static (string, string, DateTimeOffset, int) Key(ThresholdCrossing c) => (c.Subject, c.Counter, c.PeriodStart, c.Threshold);
 
     public async Task<IReadOnlyList<Alert>> ListAsync(string? customerId, int limit, CancellationToken ct)
     {
