@@ -25,17 +25,36 @@ if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PGDIR"; fi
 chmod 755 "$PGDIR"
 
 stop_pg() {
-  as_postgres "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  for data in "$PGDIR"/*/; do as_postgres "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true; done
   rm -rf "$PGDIR"
 }
 trap stop_pg EXIT
 
-log "Starting PostgreSQL ($("$PGBIN/postgres" --version)) on 127.0.0.1:$PGPORT"
-as_postgres "$PGBIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+# start_pg NAME PORT: a cluster in $PGDIR/NAME on 127.0.0.1:PORT.
 # fsync off is fine for tests that never pull the plug; durability is measured in bench/, not here.
-as_postgres "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/pg.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGDIR -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null \
-  || { cat "$PGDIR/pg.log"; exit 1; }
+pg_options() { echo "-c listen_addresses=127.0.0.1 -p $2 -k $PGDIR -c fsync=off -c synchronous_commit=off -c max_connections=300"; }
+start_pg() {
+  as_postgres "$PGBIN/initdb" -D "$PGDIR/$1" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  as_postgres "$PGBIN/pg_ctl" -D "$PGDIR/$1" -l "$PGDIR/$1.log" -w -t 60 -o "$(pg_options "$1" "$2")" start >/dev/null \
+    || { cat "$PGDIR/$1.log"; exit 1; }
+}
+
+log "Starting PostgreSQL ($("$PGBIN/postgres" --version)) on 127.0.0.1:$PGPORT, and one the outage test stops on :$((PGPORT + 1))"
+start_pg data "$PGPORT"
+start_pg outage "$((PGPORT + 1))"
+# The outage test stops and starts its own server with this script: 'stop' (immediately, as a crash would) or 'start'.
+cat > "$PGDIR/outage.sh" <<SCRIPT
+#!/usr/bin/env bash
+set -euo pipefail
+run() { if [ "\$(id -u)" = 0 ]; then runuser -u postgres -- "\$@"; else "\$@"; fi; }
+case "\$1" in
+  stop) run "$PGBIN/pg_ctl" -D "$PGDIR/outage" -m immediate -w stop >/dev/null ;;
+  start) run "$PGBIN/pg_ctl" -D "$PGDIR/outage" status >/dev/null 2>&1 || run "$PGBIN/pg_ctl" -D "$PGDIR/outage" -l "$PGDIR/outage.log" -w -t 60 -o "$(pg_options outage "$((PGPORT + 1))")" start >/dev/null ;;
+esac
+SCRIPT
+chmod +x "$PGDIR/outage.sh"
+export TOLLGATE_TEST_OUTAGE_POSTGRES="Host=127.0.0.1;Port=$((PGPORT + 1));Username=postgres;Database=postgres;Pooling=true"
+export TOLLGATE_TEST_OUTAGE_CONTROL="$PGDIR/outage.sh"
 export TOLLGATE_TEST_POSTGRES="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres;Pooling=true"
 
 log "Building"

@@ -1,4 +1,5 @@
 using Tollgate.Gateway.Pricing;
+using Tollgate.Gateway.Reservations;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Usage;
 
@@ -21,15 +22,21 @@ sealed class GatewayCall(string requestId, GatewayCaller caller, string operatio
     public int Attempts { get; set; }
     public long? FirstTokenTimestamp { get; set; }
 
+    /// <summary>Room held on counters for this call, settled to its real usage when it is recorded.</summary>
+    public List<Reservation> Held { get; } = [];
+
+    /// <summary>Whether its usage record has been written (it is written once, whatever happens after).</summary>
+    public bool Recorded { get; set; }
+
     public UsageRecord ToRecord(TimeProvider time) => new()
     {
         Id = requestId,
         CustomerId = caller.Customer?.CustomerId,
         KeyId = caller.Key.Id,
         Mode = caller.Mode,
-        EndUser = EndUser,
+        EndUser = RecordText.Clean(EndUser),
         Operation = operation,
-        RequestedModel = requestedModel,
+        RequestedModel = RecordText.Clean(requestedModel)!,
         ServedModel = Served?.Model,
         Provider = Served?.Provider.Name,
         InputTokens = Usage.Input,

@@ -26,7 +26,7 @@ public sealed class GatewayHandler(
     UpstreamClients clients,
     PriceBook prices,
     ResponseCache cache,
-    UsageWriter usage,
+    UsageJournal journal,
     GatewayQuotas quotas,
     GatewayLimits limits,
     GatewayReservations reservations,
@@ -60,9 +60,14 @@ public sealed class GatewayHandler(
             EndUser = request?.EndUser,
             Cost = Cost.Free(prices.Table.Version),
         };
-        List<Reservation> held = [];
         try
         {
+            if (!journal.IsWritable)
+            {
+                await FailAsync(context, call, protocol, GatewayError.UsageJournalUnavailable(), UsageStatus.Rejected);
+                return;
+            }
+
             if (request is null)
             {
                 await FailAsync(context, call, protocol, invalid!, UsageStatus.Rejected);
@@ -85,7 +90,7 @@ public sealed class GatewayHandler(
             var plan = caller.IsTestMode && _options.SandboxForTestKeys
                 ? [new Deployment(UpstreamProvider.Sandbox, route.Alias, 1, null)]
                 : RoutePlanner.Plan(route, routes.Current.Find, Math.Max(1, _options.MaxAttempts), Random.Shared);
-            if (await ReserveAsync(context, caller, request, plan, held) is { } refused)
+            if (await ReserveAsync(context, caller, request, plan, call.Held) is { } refused)
             {
                 await FailAsync(context, call, protocol, refused, UsageStatus.Rejected);
                 return;
@@ -95,10 +100,21 @@ public sealed class GatewayHandler(
         }
         finally
         {
-            var record = call.ToRecord(time);
-            reservations.Settle(held, record);
-            usage.Write(record);
+            await RecordAsync(call);
         }
+    }
+
+    /// <summary>
+    /// Settles the call's reservations and appends its usage record to the journal, once. Called before the last bytes
+    /// of the answer go out, so that a client that got a whole answer always has its usage recorded.
+    /// </summary>
+    async ValueTask RecordAsync(GatewayCall call)
+    {
+        if (call.Recorded) return;
+        call.Recorded = true;
+        var record = call.ToRecord(time);
+        reservations.Settle(call.Held, record);
+        await journal.AppendAsync(record);
     }
 
     /// <summary>Holds room on every hard quota, rate limit and budget the request falls under, or answers why not.</summary>
@@ -247,6 +263,7 @@ public sealed class GatewayHandler(
         WriteHeaders(context.Response, deployment, call.Cost);
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = body.Length;
+        await RecordAsync(call);
         await WriteToClientAsync(context, body);
     }
 
@@ -290,6 +307,7 @@ public sealed class GatewayHandler(
         context.Response.Headers[CostHeader] = call.Cost.ChargeDollars;
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = hit.Body.Length;
+        await RecordAsync(call);
         await WriteToClientAsync(context, hit.Body);
     }
 
@@ -365,6 +383,7 @@ public sealed class GatewayHandler(
         if (relay.UpstreamError is not null) call.ErrorCode = "upstream_stream_error";
         else if (!relay.Completed) call.ErrorCode = "upstream_stream_incomplete";
 
+        await RecordAsync(call);
         if (clientGone) return;
         output.WriteComment($"tollgate-cost: {call.Cost.ChargeDollars} USD");
         await WriteToClientAsync(context, output.Written, flush: true);
@@ -379,11 +398,12 @@ public sealed class GatewayHandler(
     }
 
     /// <summary>Answers with an error and notes it on the call's usage record.</summary>
-    static async Task FailAsync(HttpContext context, GatewayCall call, GatewayProtocol protocol, GatewayError error, string status = UsageStatus.UpstreamError)
+    async Task FailAsync(HttpContext context, GatewayCall call, GatewayProtocol protocol, GatewayError error, string status = UsageStatus.UpstreamError)
     {
         call.Status = status;
         call.HttpStatus = error.Status;
         call.ErrorCode = error.Code;
+        await RecordAsync(call);
         await error.WriteAsync(context, protocol);
     }
 

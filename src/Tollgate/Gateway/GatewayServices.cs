@@ -31,8 +31,13 @@ public static class GatewayServices
         services.TryAddSingleton<PriceBook>();
         services.TryAddSingleton<ResponseCache>();
         services.TryAddSingleton<UsageStore>();
-        services.TryAddSingleton<UsageWriter>();
-        services.AddHostedService(s => s.GetRequiredService<UsageWriter>());
+        services.AddOptions<UsageJournalOptions>().BindConfiguration(UsageJournalOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<UsageJournalOptions>, UsageJournalOptionsValidation>();
+        services.TryAddSingleton<UsageJournal>();
+        services.TryAddSingleton<UsageDrain>();
+        services.AddHostedService(s => s.GetRequiredService<UsageDrain>());
+        services.TryAddSingleton<UsageJournalHealth>();
+        services.AddHealthChecks().AddCheck<UsageJournalHealth>("usage_journal", tags: ["ready"]);
         services.OnChange<CustomerAccessCache>(static (customers, kind, id) =>
         {
             // A changed customer is reloaded on its next request; changed plans or features touch everyone.
@@ -59,5 +64,17 @@ sealed class GatewayOptionsValidation : IValidateOptions<GatewayOptions>
         }
 
         return all.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(all);
+    }
+}
+
+sealed class UsageJournalOptionsValidation : IValidateOptions<UsageJournalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UsageJournalOptions options)
+    {
+        var errors = new List<string>();
+        if (options.FsyncInterval <= TimeSpan.Zero || options.FsyncInterval > TimeSpan.FromMinutes(1)) errors.Add("Gateway:Journal:FsyncInterval must be between 0 and 1 minute.");
+        if (options.SegmentBytes < 64 * 1024) errors.Add("Gateway:Journal:SegmentBytes must be at least 65536.");
+        if (options.WarnBacklogBytes < 0) errors.Add("Gateway:Journal:WarnBacklogBytes cannot be negative.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Tollgate.Storage;
 
@@ -98,19 +97,7 @@ static class SecretKeySource
         return key;
     }
 
-    static string DefaultKeyFile(ConnectionTarget target)
-    {
-        if (target.Kind == DatabaseKind.Sqlite)
-        {
-            var source = new SqliteConnectionStringBuilder(target.ConnectionString).DataSource;
-            if (source != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(source)) is { Length: > 0 } directory)
-            {
-                return Path.Combine(directory, "secret.key");
-            }
-        }
-
-        return Path.Combine("data", "secret.key");
-    }
+    static string DefaultKeyFile(ConnectionTarget target) => Path.Combine(DataDirectory.For(target), "secret.key");
 
     static byte[] Decode(string text, string where)
     {

@@ -10,7 +10,7 @@ public abstract class AlertTests(TollgateServer server)
 {
     async Task<int> LookAsync()
     {
-        await server.Get<UsageWriter>().FlushAsync();
+        await server.Get<UsageDrain>().FlushAsync();
         return await server.Get<ThresholdMonitor>().EvaluateAsync(CancellationToken.None);
     }
 

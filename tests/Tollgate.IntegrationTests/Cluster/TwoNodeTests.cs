@@ -103,8 +103,8 @@ public sealed class TwoNodeTests(PostgresServer first, ITestOutputHelper output)
         responses.Count(r => r.StatusCode == HttpStatusCode.OK).ShouldBe(100);
         output.WriteLine($"served by the first node: {responses.Count(r => r.StatusCode == HttpStatusCode.OK && r.Node == 0)}, by the second: {responses.Count(r => r.StatusCode == HttpStatusCode.OK && r.Node == 1)}");
 
-        await first.Get<Tollgate.Gateway.Usage.UsageWriter>().FlushAsync();
-        await _second.Get<Tollgate.Gateway.Usage.UsageWriter>().FlushAsync();
+        await first.Get<Tollgate.Gateway.Usage.UsageDrain>().FlushAsync();
+        await _second.Get<Tollgate.Gateway.Usage.UsageDrain>().FlushAsync();
         var usage = await first.Admin.GetAsync($"/api/v1/usage?metric={metric}&customer_id={customer.Id}");
         usage.Body!["total"]!.GetValue<decimal>().ShouldBe(100);
     }

@@ -48,7 +48,7 @@ public static class GatewayFixture
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            await server.Get<UsageWriter>().FlushAsync();
+            await server.Get<UsageDrain>().FlushAsync();
             if (await server.Get<UsageStore>().GetAsync(requestId, CancellationToken.None) is { } record) return record;
             await Task.Delay(5);
         }
@@ -59,7 +59,7 @@ public static class GatewayFixture
     /// <summary>The one usage record of the customer's most recent request.</summary>
     public static async Task<UsageRecord> LastUsageAsync(this TollgateServer server, string customerId)
     {
-        await server.Get<UsageWriter>().FlushAsync();
+        await server.Get<UsageDrain>().FlushAsync();
         var page = await server.Get<UsageStore>().ListAsync(customerId, null, null, new PageRequest(1, null), CancellationToken.None);
         page.Data.Count.ShouldBe(1, "the request should have left a usage record");
         return page.Data[0];

@@ -28,6 +28,24 @@ public abstract class OpenAIRouteTests(TollgateServer server)
     static ChatCompletionOptions As(GatewayCustomer customer) => new() { EndUserId = customer.EndUser };
 
     [Fact]
+    public async Task A_request_whose_text_the_database_cannot_store_is_recorded_and_does_not_hold_back_others()
+    {
+        var customer = await server.CustomerAsync("pro");
+        using var http = new HttpClient();
+        using var odd = await http.SendAsync(GatewayFixture.Post(server, "/v1/chat/completions", customer.Key,
+            new JsonObject { ["model"] = "gpt\u0000test", ["user"] = "end\u0000user", ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi" }) }));
+        using var plain = await http.SendAsync(GatewayFixture.Post(server, "/v1/chat/completions", customer.Key,
+            new JsonObject { ["model"] = "gpt-test", ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi" }) }));
+
+        odd.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        plain.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var oddRecord = await server.UsageAsync(odd.Headers.GetValues("x-request-id").Single());
+        oddRecord.RequestedModel.ShouldBe("gpt\uFFFDtest");
+        oddRecord.EndUser.ShouldBe("end\uFFFDuser");
+        (await server.UsageAsync(plain.Headers.GetValues("x-request-id").Single())).Status.ShouldBe(UsageStatus.Ok);
+    }
+
+    [Fact]
     public async Task A_completion_is_answered_metered_and_priced_with_the_plan_markup()
     {
         var customer = await server.CustomerAsync("pro");
@@ -153,7 +171,7 @@ public abstract class OpenAIRouteTests(TollgateServer server)
         finish.ShouldBe(ChatFinishReason.ToolCalls);
         usage.ShouldNotBeNull().OutputTokenCount.ShouldBe(FakeUpstream.ClaudeOutput);
 
-        await server.Get<UsageWriter>().FlushAsync();
+        await server.Get<UsageDrain>().FlushAsync();
         var records = (await server.Get<UsageStore>().ListAsync(customer.Id, null, null, new Tollgate.Common.PageRequest(10, null), CancellationToken.None)).Data;
         records.Count.ShouldBe(2);
         records.ShouldAllBe(r => r.CostNanos == GatewayFixture.ClaudeCostNanos && r.Provider == "fake-anthropic" && r.InputTokens == 140 && r.OutputTokens == 40);
@@ -328,7 +346,7 @@ public abstract class OpenAIRouteTests(TollgateServer server)
 
         var generated = (await images.GenerateImagesAsync("a cat", 2, new ImageGenerationOptions { ResponseFormat = GeneratedImageFormat.Uri, EndUserId = customer.EndUser })).Value;
         generated.Count.ShouldBe(2);
-        await server.Get<UsageWriter>().FlushAsync();
+        await server.Get<UsageDrain>().FlushAsync();
         var imageRecord = (await server.Get<UsageStore>().ListAsync(customer.Id, null, "image-test", new Tollgate.Common.PageRequest(1, null), CancellationToken.None)).Data.Single();
         imageRecord.Images.ShouldBe(2);
         imageRecord.CostNanos.ShouldBe(80_000_000); // two images at $0.04

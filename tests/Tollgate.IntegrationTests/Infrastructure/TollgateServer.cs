@@ -14,6 +14,7 @@ public abstract class TollgateServer : IAsyncLifetime
 {
     WebApplication? _app;
     ITestDatabase? _database;
+    readonly string _journal = Directory.CreateTempSubdirectory("tollgate-journal-").FullName;
 
     protected TollgateServer(FakeTime? clock = null) => Clock = clock ?? new FakeTime();
 
@@ -47,7 +48,7 @@ public abstract class TollgateServer : IAsyncLifetime
         Upstream = await FakeUpstream.StartAsync();
         _app = TollgateApp.Build(
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
-             .. GatewaySettings(Upstream.BaseAddress), .. Settings],
+             $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress), .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
         await Get<AdminKeyBootstrap>().RunAsync(CancellationToken.None);
@@ -131,7 +132,11 @@ public abstract class TollgateServer : IAsyncLifetime
 
         if (_database is not null) await _database.DisposeAsync();
         if (Upstream is not null) await Upstream.DisposeAsync();
+        Directory.Delete(_journal, recursive: true);
     }
+
+    /// <summary>This node's usage journal folder.</summary>
+    public string JournalDirectory => _journal;
 }
 
 /// <summary>Finds its secrets key file beside the database, creating it on first use.</summary>

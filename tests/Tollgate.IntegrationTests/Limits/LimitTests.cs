@@ -175,7 +175,7 @@ public abstract class LimitTests(TollgateServer server)
         (refused.Status, ErrorCode(refused), Header(refused, "x-should-retry")).ShouldBe((HttpStatusCode.TooManyRequests, "budget_exceeded", "false"));
         Header(refused, "x-tollgate-budget-remaining").ShouldBe("0");
 
-        await server.Get<Tollgate.Gateway.Usage.UsageWriter>().FlushAsync();
+        await server.Get<Tollgate.Gateway.Usage.UsageDrain>().FlushAsync();
         var status = await server.Client(customer.Key).GetAsync($"/api/v1/customers/{customer.Id}/limits");
         var budget = status.Data.Single(s => s!["limit"]!["id"]!.GetValue<string>() == id)!;
         (budget["used"]!.GetValue<long>(), budget["used_usd"]!.GetValue<decimal>(), budget["remaining"]!.GetValue<long>()).ShouldBe((5 * ChargePerAnswer, 0.001m, 0L));

@@ -32,6 +32,10 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
     public static GatewayError QuotaCapExceeded(string feature, long limit, long most) =>
         new(429, "quota_exceeded", $"A request may count at most {limit} toward the quota '{feature}'; this one could count {most}. Ask for fewer tokens (max_tokens).") { Retryable = false };
 
+    /// <summary>The node cannot record usage durably (its journal's disk refuses writes), so it serves nothing.</summary>
+    public static GatewayError UsageJournalUnavailable() =>
+        new(503, "usage_journal_unavailable", "This gateway node cannot record usage right now; try again, or another node.");
+
     /// <summary>False tells the OpenAI and Anthropic SDKs not to retry (<c>x-should-retry: false</c>).</summary>
     public bool Retryable { get; init; } = true;
 

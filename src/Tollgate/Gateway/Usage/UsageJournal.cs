@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
+using Tollgate.Storage;
+
+namespace Tollgate.Gateway.Usage;
+
+/// <summary>
+/// The node's append-only file of gateway usage. Every request's record is written to it (one <c>write</c> to the
+/// operating system, which outlives a killed process) before its answer completes, so usage never waits on the
+/// database and is never only in memory; <see cref="UsageDrain"/> moves it into the database in batches. The journal
+/// is a series of segment files, <c>usage-000000000001.jsonl</c> and on; a start always begins a new segment, so a
+/// line torn by a crash is only ever at the end of a closed one. <c>fsync</c> runs every
+/// <see cref="UsageJournalOptions.FsyncInterval"/>, or before each answer with <see cref="UsageJournalOptions.FsyncBeforeAnswer"/>.
+/// </summary>
+public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, Database database, ILogger<UsageJournal> log) : IAsyncDisposable
+{
+    const string Prefix = "usage-";
+    const string Suffix = ".jsonl";
+
+    readonly UsageJournalOptions _options = options.Value;
+    readonly Lock _gate = new();
+    readonly ConcurrentQueue<UsageRecord> _unwritten = new();
+    readonly CancellationTokenSource _stopping = new();
+    FileStream? _lock;
+    SafeFileHandle? _file;
+    long _segment;
+    long _end;
+    bool _dirty;
+    TaskCompletionSource _nextSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    Task _syncLoop = Task.CompletedTask;
+    readonly SemaphoreSlim _syncWanted = new(0);
+    int _disposed;
+
+    public string Directory { get; } = Path.GetFullPath(string.IsNullOrWhiteSpace(options.Value.Directory)
+        ? Path.Combine(DataDirectory.For(database.Target), "journal")
+        : options.Value.Directory);
+
+    /// <summary>Raised after each append, for the drain to wake up.</summary>
+    public event Action? Appended;
+
+    /// <summary>Why records cannot be written to the disk now (it is full or gone), or null when they can.</summary>
+    public Exception? Fault { get; private set; }
+
+    /// <summary>Whether the journal takes records: requests that cannot be recorded durably are not served.</summary>
+    public bool IsWritable => Fault is null && _file is not null;
+
+    /// <summary>Where the next record will go; everything before it has been appended.</summary>
+    public JournalPosition End
+    {
+        get
+        {
+            lock (_gate) return new(_segment, _end);
+        }
+    }
+
+    /// <summary>Locks the folder for this process and begins a new segment after any left by an earlier run.</summary>
+    public void Open()
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        try
+        {
+            _lock = new FileStream(Path.Combine(Directory, "journal.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException(
+                $"The usage journal {Directory} is in use by another Tollgate process. Give each node its own Gateway:Journal:Directory.", e);
+        }
+
+        var segments = Segments();
+        lock (_gate) OpenSegment(segments.Count == 0 ? 1 : segments[^1] + 1);
+        _syncLoop = SyncLoopAsync(_stopping.Token);
+    }
+
+    /// <summary>
+    /// Appends the record. It survives a killed process once this returns; with <see cref="UsageJournalOptions.FsyncBeforeAnswer"/>
+    /// the task completes once it also survives a power cut. If the disk refuses it, the record is kept in memory for
+    /// the drain and the journal stops taking new requests until the disk takes writes again.
+    /// </summary>
+    public ValueTask AppendAsync(UsageRecord record)
+    {
+        var line = UsageJournalFormat.Line(record);
+        Task synced;
+        lock (_gate)
+        {
+            if (_file is null || Fault is not null)
+            {
+                _unwritten.Enqueue(record);
+                return default;
+            }
+
+            try
+            {
+                RandomAccess.Write(_file, line, _end);
+            }
+            catch (IOException e)
+            {
+                SetFault(e);
+                _unwritten.Enqueue(record);
+                return default;
+            }
+
+            _end += line.Length;
+            _dirty = true;
+            synced = _nextSync.Task;
+            if (_end >= _options.SegmentBytes) Roll();
+        }
+
+        Appended?.Invoke();
+        if (!_options.FsyncBeforeAnswer) return default;
+        _syncWanted.Release();
+        return new ValueTask(synced);
+    }
+
+    /// <summary>Records the disk refused, to be written to the database from memory.</summary>
+    public bool TryTakeUnwritten(out UsageRecord record) => _unwritten.TryDequeue(out record!);
+
+    public bool HasUnwritten => !_unwritten.IsEmpty;
+
+    /// <summary>The segments on disk, oldest first.</summary>
+    public List<long> Segments()
+    {
+        var numbers = new List<long>();
+        if (!System.IO.Directory.Exists(Directory)) return numbers;
+        foreach (var path in System.IO.Directory.EnumerateFiles(Directory, Prefix + "*" + Suffix))
+        {
+            var name = Path.GetFileName(path);
+            if (long.TryParse(name.AsSpan(Prefix.Length, name.Length - Prefix.Length - Suffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                numbers.Add(n);
+            }
+        }
+
+        numbers.Sort();
+        return numbers;
+    }
+
+    public string PathOf(long segment) => Path.Combine(Directory, $"{Prefix}{segment:D12}{Suffix}");
+
+    /// <summary>The end of <paramref name="segment"/> as far as it is written, or null when it is closed (read it to its end).</summary>
+    public long? OpenEnd(long segment)
+    {
+        lock (_gate) return segment == _segment && _file is not null ? _end : null;
+    }
+
+    /// <summary>Bytes in the journal from <paramref name="from"/> on: usage not yet in the database.</summary>
+    public long BytesAfter(JournalPosition from)
+    {
+        long total = 0;
+        foreach (var segment in Segments())
+        {
+            if (segment < from.Segment) continue;
+            try
+            {
+                var length = new FileInfo(PathOf(segment)).Length;
+                total += segment == from.Segment ? Math.Max(0, length - from.Offset) : length;
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>After a fault, tries a fresh segment; true when the disk takes writes again.</summary>
+    public bool TryRecover()
+    {
+        lock (_gate)
+        {
+            if (Fault is null) return true;
+            try
+            {
+                OpenSegment(_segment + 1);
+                Fault = null;
+                LogRecovered(log, Directory);
+                return true;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+    }
+
+    void Roll()
+    {
+        try
+        {
+            RandomAccess.FlushToDisk(_file!);
+            OpenSegment(_segment + 1);
+        }
+        catch (IOException e)
+        {
+            SetFault(e);
+        }
+    }
+
+    void OpenSegment(long segment)
+    {
+        var file = File.OpenHandle(PathOf(segment), FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        _file?.Dispose();
+        _file = file;
+        _segment = segment;
+        _end = 0;
+    }
+
+    void SetFault(IOException e)
+    {
+        Fault = e;
+        LogFault(log, e, Directory);
+    }
+
+    async Task SyncLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                if (_options.FsyncBeforeAnswer) await _syncWanted.WaitAsync(ct);
+                else await Task.Delay(_options.FsyncInterval, ct);
+                Sync();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Forces what has been appended to the disk, and completes every append waiting for that.</summary>
+    public void Sync()
+    {
+        SafeFileHandle? file;
+        TaskCompletionSource done;
+        lock (_gate)
+        {
+            done = _nextSync;
+            if (!_dirty)
+            {
+                done.TrySetResult();
+                return;
+            }
+
+            _nextSync = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _dirty = false;
+            file = _file;
+        }
+
+        try
+        {
+            if (file is not null) RandomAccess.FlushToDisk(file);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The segment was closed meanwhile, and closing it forced it to the disk.
+        }
+        catch (IOException e)
+        {
+            lock (_gate) SetFault(e);
+        }
+
+        done.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await _stopping.CancelAsync();
+        await _syncLoop;
+        Sync();
+        lock (_gate)
+        {
+            _file?.Dispose();
+            _file = null;
+        }
+
+        _lock?.Dispose();
+        _stopping.Dispose();
+        _syncWanted.Dispose();
+    }
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Critical,
+        Message = "The usage journal in {Directory} cannot be written; gateway requests are refused until it can.")]
+    static partial void LogFault(ILogger logger, Exception error, string directory);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "The usage journal in {Directory} takes writes again.")]
+    static partial void LogRecovered(ILogger logger, string directory);
+}
