@@ -31,8 +31,13 @@ stop_pg() {
 trap stop_pg EXIT
 
 # start_pg NAME PORT: a cluster in $PGDIR/NAME on 127.0.0.1:PORT.
-# fsync off is fine for tests that never pull the plug; durability is measured in bench/, not here.
-pg_options() { echo "-c listen_addresses=127.0.0.1 -p $2 -k $PGDIR -c fsync=off -c synchronous_commit=off -c max_connections=300"; }
+# fsync and synchronous commits off are fine for tests that never stop the database; the outage test stops its own
+# server as a crash would (immediately), and without synchronous commits that loses the last commits it acknowledged.
+pg_options() {
+  local durable="-c fsync=off -c synchronous_commit=off"
+  [ "$1" = outage ] && durable="-c fsync=on -c synchronous_commit=on"
+  echo "-c listen_addresses=127.0.0.1 -p $2 -k $PGDIR $durable -c max_connections=300"
+}
 start_pg() {
   as_postgres "$PGBIN/initdb" -D "$PGDIR/$1" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   as_postgres "$PGBIN/pg_ctl" -D "$PGDIR/$1" -l "$PGDIR/$1.log" -w -t 60 -o "$(pg_options "$1" "$2")" start >/dev/null \

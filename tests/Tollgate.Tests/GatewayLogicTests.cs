@@ -325,3 +325,18 @@ public class TranslationTests
         (usage.Input, usage.CachedInput, usage.Output).ShouldBe((8L, 3L, 2L));
     }
 }
+
+public class GatewayCallTests
+{
+    [Fact]
+    public void A_call_that_never_reached_a_provider_is_not_billed()
+    {
+        var key = new Tollgate.ApiKeys.ApiKeyEntry("key_1", Tollgate.ApiKeys.KeyKind.Customer, Tollgate.ApiKeys.KeyMode.Live, "cus_1", [], null, null);
+        var call = new GatewayCall("req_1", new GatewayCaller(key, null), "chat.completions", "gpt-test", 0, DateTimeOffset.UnixEpoch);
+
+        var record = call.ToRecord(TimeProvider.System) with { CustomerId = "cus_1" };
+
+        record.Status.ShouldBe(Tollgate.Gateway.Usage.UsageStatus.NotRun);
+        Tollgate.Gateway.Usage.GatewayEvents.IsUsage(record).ShouldBeFalse();
+    }
+}

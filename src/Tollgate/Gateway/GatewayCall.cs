@@ -13,7 +13,8 @@ sealed class GatewayCall(string requestId, GatewayCaller caller, string operatio
     public Deployment? Served { get; set; }
     public TokenUsage Usage { get; set; }
     public Cost Cost { get; set; }
-    public string Status { get; set; } = UsageStatus.Error;
+    /// <summary>Not run until a provider is called: a request that ends before that (however it ends) is never billed.</summary>
+    public string Status { get; set; } = UsageStatus.NotRun;
     public int HttpStatus { get; set; }
     public string? ErrorCode { get; set; }
     public bool Streamed { get; set; }

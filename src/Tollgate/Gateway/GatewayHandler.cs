@@ -120,7 +120,7 @@ public sealed class GatewayHandler(
     /// <summary>Holds room on every hard quota, rate limit and budget the request falls under, or answers why not.</summary>
     async ValueTask<GatewayError?> ReserveAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, IReadOnlyList<Deployment> plan, List<Reservation> held)
     {
-        var estimate = RequestEstimate.For(request, plan, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
+        var estimate = RequestEstimate.For(request, plan, _options.DefaultMaxTokens, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
         var wanted = new List<Reservation>();
         if (caller.Customer is { } customer && await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted) is { } refused)
         {
@@ -159,6 +159,8 @@ public sealed class GatewayHandler(
                 failure = unsupported;
                 continue;
             }
+
+            call.Status = UsageStatus.UpstreamError; // from here on it has run, and the provider may bill it
 
             using var timeout = new CancellationTokenSource(deployment.Provider.Timeout);
             HttpResponseMessage response;
@@ -199,7 +201,8 @@ public sealed class GatewayHandler(
             }
         }
 
-        await FailAsync(context, call, request.Protocol, failure ?? new GatewayError(502, "no_deployment", $"No deployment could serve '{request.Model}'."));
+        await FailAsync(context, call, request.Protocol, failure ?? new GatewayError(502, "no_deployment", $"No deployment could serve '{request.Model}'."),
+            call.Status == UsageStatus.NotRun ? UsageStatus.Rejected : UsageStatus.UpstreamError);
     }
 
     static bool Retryable(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)status >= 500;

@@ -24,7 +24,10 @@ public sealed class GatewayOptions
     /// <summary>Attempts per request across deployments and fallbacks, the first included.</summary>
     public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>Sent as <c>max_tokens</c> to Anthropic when an OpenAI-shaped request gives none (Anthropic requires it).</summary>
+    /// <summary>
+    /// The output tokens a chat request may use when it sets no <c>max_tokens</c>: reserved against its limits and sent
+    /// upstream as its cap, so that no answer can outrun its reservation.
+    /// </summary>
     public int DefaultMaxTokens { get; set; } = 4096;
 
     /// <summary>How long a stream keeps being read after its client has gone, so the provider's own usage figures are billed.</summary>
@@ -50,6 +53,12 @@ public sealed class ProviderOptions
     public string? ApiKey { get; set; }
 
     public int TimeoutSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// <c>max_tokens</c> or <c>max_completion_tokens</c>: the field an OpenAI-compatible provider caps output by, sent
+    /// with the reserved amount when a client sets neither. By default the second for api.openai.com, else the first.
+    /// </summary>
+    public string? MaxTokensParameter { get; set; }
 
     /// <summary>Extra headers sent upstream, e.g. OpenRouter's <c>HTTP-Referer</c>.</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);

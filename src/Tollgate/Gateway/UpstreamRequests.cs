@@ -36,7 +36,7 @@ public static class UpstreamRequests
                 GatewayOperation.Embeddings => ("embeddings", WithModel(request.Body, deployment.Model)),
                 GatewayOperation.ImageGenerations => ("images/generations", WithModel(request.Body, deployment.Model)),
                 GatewayOperation.Messages => ("chat/completions", OpenAIForAnthropicClients.Request(request.Body, deployment.Model)),
-                _ => ("chat/completions", WithUsageRequested(WithModel(request.Body, deployment.Model), request.Stream)),
+                _ => ("chat/completions", WithOutputCap(WithUsageRequested(WithModel(request.Body, deployment.Model), request.Stream), request, provider, defaultMaxTokens)),
             };
         }
 
@@ -71,6 +71,13 @@ public static class UpstreamRequests
     static JsonObject WithModel(JsonObject body, string model)
     {
         body["model"] = model;
+        return body;
+    }
+
+    /// <summary>An answer is capped at what was reserved for it: the default goes upstream when the client set no cap.</summary>
+    static JsonObject WithOutputCap(JsonObject body, GatewayRequest request, UpstreamProvider provider, int defaultMaxTokens)
+    {
+        if (request.MaxOutputTokens is null) body[provider.MaxTokensParameter] = defaultMaxTokens;
         return body;
     }
 

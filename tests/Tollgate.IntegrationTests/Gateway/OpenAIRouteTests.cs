@@ -46,6 +46,20 @@ public abstract class OpenAIRouteTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_request_without_max_tokens_is_capped_upstream_at_what_it_reserved()
+    {
+        var customer = await server.CustomerAsync("pro");
+
+        await Chat("gpt-test", customer.Key).CompleteChatAsync([new UserChatMessage("Hi")], As(customer));
+        await Chat("gpt-test", customer.Key).CompleteChatAsync([new UserChatMessage("Hi")], new ChatCompletionOptions { EndUserId = customer.EndUser, MaxOutputTokenCount = 77 });
+
+        var seen = server.Upstream.For(customer.EndUser);
+        seen[0].Body["max_tokens"]!.GetValue<int>().ShouldBe(4096);
+        seen[1].Body["max_tokens"].ShouldBeNull();
+        seen[1].Body["max_completion_tokens"]!.GetValue<int>().ShouldBe(77);
+    }
+
+    [Fact]
     public async Task A_completion_is_answered_metered_and_priced_with_the_plan_markup()
     {
         var customer = await server.CustomerAsync("pro");

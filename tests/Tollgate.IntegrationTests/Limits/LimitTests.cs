@@ -86,6 +86,45 @@ public abstract class LimitTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task Each_of_the_n_answers_a_request_asks_for_is_reserved()
+    {
+        var customer = await server.CustomerAsync("free");
+        await LimitAsync(new { scope = "customer", target = customer.Id, measure = "tokens", amount = 1000, window = "minute" });
+        StartOfNextMinute();
+        var client = server.Client(customer.Key);
+
+        var three = await client.PostRawAsync("/v1/chat/completions", """{"model":"gpt-test","max_tokens":400,"n":3,"messages":[{"role":"user","content":"Hi"}]}""");
+        var one = await client.PostRawAsync("/v1/chat/completions", """{"model":"gpt-test","max_tokens":400,"n":1,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        (three.Status, ErrorCode(three)).ShouldBe((HttpStatusCode.TooManyRequests, "tokens_exceed_limit"));
+        one.Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData("\"max_tokens\":9223372036854775807", "max_tokens")]
+    [InlineData("\"max_completion_tokens\":9223372036854775807", "max_completion_tokens")]
+    [InlineData("\"max_tokens\":1e300", "max_tokens")]
+    [InlineData("\"max_tokens\":-1", "max_tokens")]
+    [InlineData("\"max_tokens\":0", "max_tokens")]
+    [InlineData("\"max_tokens\":1.5", "max_tokens")]
+    [InlineData("\"max_tokens\":\"10\"", "max_tokens")]
+    [InlineData("\"n\":9223372036854775807", "n")]
+    [InlineData("\"n\":0", "n")]
+    [InlineData("\"best_of\":100000", "best_of")]
+    public async Task A_number_no_reservation_can_hold_is_refused_with_a_400_naming_it(string field, string param)
+    {
+        var customer = await server.CustomerAsync("free");
+        await LimitAsync(new { scope = "customer", target = customer.Id, measure = "tokens", amount = 1000, window = "minute" });
+
+        var answer = await server.Client(customer.Key).PostRawAsync("/v1/chat/completions",
+            $$"""{"model":"gpt-test",{{field}},"messages":[{"role":"user","content":"Hi"}]}""");
+
+        answer.Status.ShouldBe(HttpStatusCode.BadRequest);
+        (ErrorCode(answer), answer.Body!["error"]!["param"]?.GetValue<string>()).ShouldBe(("invalid_request", param));
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK, "nothing was reserved or counted by the refused request");
+    }
+
+    [Fact]
     public async Task A_key_limit_holds_exactly_under_a_burst_of_concurrent_requests()
     {
         var customer = await server.CustomerAsync("free");

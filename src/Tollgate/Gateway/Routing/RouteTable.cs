@@ -91,6 +91,10 @@ public sealed class RouteTable
         if (options.TimeoutSeconds is < 1 or > 3600) errors.Add($"Gateway:Providers:{name}:TimeoutSeconds must be between 1 and 3600.");
         return new UpstreamProvider(
             name, kind.Value, new Uri(url.EndsWith('/') ? url : url + "/"), string.IsNullOrWhiteSpace(options.ApiKey) ? null : options.ApiKey.Trim(),
-            TimeSpan.FromSeconds(Math.Clamp(options.TimeoutSeconds, 1, 3600)), options.Headers);
+            TimeSpan.FromSeconds(Math.Clamp(options.TimeoutSeconds, 1, 3600)), options.Headers)
+        {
+            MaxTokensParameter = options.MaxTokensParameter is { Length: > 0 } parameter ? parameter
+                : new Uri(url).Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase) ? "max_completion_tokens" : "max_tokens",
+        };
     }
 }

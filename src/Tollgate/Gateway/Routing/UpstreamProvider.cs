@@ -20,6 +20,13 @@ public sealed record UpstreamProvider(
 {
     public const string SandboxName = "sandbox";
 
+    /// <summary>
+    /// The body field that caps an OpenAI-compatible answer's output, sent with the reserved amount when the client set
+    /// none: <c>max_completion_tokens</c> for OpenAI itself (its reasoning models refuse <c>max_tokens</c>),
+    /// <c>max_tokens</c> for other OpenAI-compatible servers, which mostly know only that one.
+    /// </summary>
+    public string MaxTokensParameter { get; init; } = "max_tokens";
+
     /// <summary>The wire format the provider speaks; the sandbox speaks OpenAI's.</summary>
     public GatewayProtocol Protocol => Kind == ProviderKind.Anthropic ? GatewayProtocol.Anthropic : GatewayProtocol.OpenAI;
 

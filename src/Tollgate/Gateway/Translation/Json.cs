@@ -9,9 +9,14 @@ static class Json
     public static string? Str(JsonNode? node) =>
         node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
 
-    public static long? Long(JsonNode? node) =>
-        node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<long>(out var n) ? n
-        : node is JsonValue d && d.GetValueKind() == JsonValueKind.Number ? (long)d.GetValue<double>() : null;
+    /// <summary>A whole number, or a fractional one cut to a whole one within range; null for anything else.</summary>
+    public static long? Long(JsonNode? node)
+    {
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.Number) return null;
+        if (value.TryGetValue<long>(out var n)) return n;
+        if (value.TryGetValue<int>(out var i)) return i;
+        return value.TryGetValue<double>(out var d) && d is >= long.MinValue and <= long.MaxValue ? (long)d : null;
+    }
 
     public static bool? Bool(JsonNode? node) => node?.GetValueKind() switch
     {

@@ -15,7 +15,8 @@ public static class GatewayEvents
     /// Requests of a customer become events, except those the gateway refused before any model ran (bad request,
     /// unknown model, quota used up): they used nothing, so no metric should count them. Their usage records stay.
     /// </summary>
-    public static bool IsUsage(UsageRecord record) => record.CustomerId is not null && record.Status != UsageStatus.Rejected;
+    public static bool IsUsage(UsageRecord record) =>
+        record.CustomerId is not null && record.Status is not (UsageStatus.Rejected or UsageStatus.NotRun);
 
     public static UsageEvent From(UsageRecord record) => new()
     {

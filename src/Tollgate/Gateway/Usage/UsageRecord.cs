@@ -57,4 +57,7 @@ public static class UsageStatus
     public const string ClientDisconnected = "client_disconnected";
     public const string Incomplete = "incomplete";
     public const string Rejected = "rejected";
+
+    /// <summary>The request ended before any provider was called (cancelled while waiting for room on a limit, say).</summary>
+    public const string NotRun = "not_run";
 }
