@@ -5,6 +5,12 @@ namespace Tollgate.Metering;
 /// <summary>Checks a sent event, before anything is stored: its id, code, time window and properties.</summary>
 public static class EventRules
 {
+    /// <summary>The code of the gateway's own usage events; nothing sent over the API may counterfeit them.</summary>
+    public const string GatewayCode = "gateway";
+
+    /// <summary>Gateway events are keyed by request id; a sent event with such an id could block a request's own event.</summary>
+    public const string GatewayIdPrefix = "req_";
+
     /// <summary>Null when the event may be stored; otherwise why not, with a stable code.</summary>
     public static EventRejection? Check(EventInput input, DateTimeOffset now, MeteringOptions options)
     {
@@ -16,6 +22,16 @@ public static class EventRules
         if (new Validation().Code("code", input.Code).Failed)
         {
             return new("invalid_event", "'code' is required: lowercase letters, digits, '_', '-' or '.', starting with a letter.");
+        }
+
+        if (input.Code == GatewayCode)
+        {
+            return new("reserved_event_code", $"The code '{GatewayCode}' belongs to the gateway's own usage events; give your events a code of their own.");
+        }
+
+        if (input.Id.StartsWith(GatewayIdPrefix, StringComparison.Ordinal))
+        {
+            return new("reserved_event_id", $"Event ids starting with '{GatewayIdPrefix}' are the gateway's request ids; give your event an id of its own.");
         }
 
         if (input.Timestamp is { } at)

@@ -169,6 +169,23 @@ public abstract class EventIngestionTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task No_key_can_send_an_event_that_counterfeits_or_blocks_the_gateways_own()
+    {
+        var customer = await CustomerAsync();
+        using var http = new HttpClient();
+        using var response = await http.SendAsync(GatewayFixture.Post(server, "/v1/chat/completions", customer.Key, JsonNode.Parse("""{"model":"gpt-test","messages":[{"role":"user","content":"Hi"}]}""")!));
+        var requestId = response.Headers.GetValues("x-request-id").Single();
+
+        var colliding = await server.Client(customer.Key).PostAsync("/api/v1/events", new { id = requestId, code = "query", customer_id = customer.Id });
+        var counterfeit = await server.Admin.PostAsync("/api/v1/events", new { id = NewId(), code = "gateway", customer_id = customer.Id, properties = new { input_tokens = 1 } });
+        await server.UsageAsync(requestId);
+
+        (colliding.Code, counterfeit.Code).ShouldBe(("reserved_event_id", "reserved_event_code"));
+        var stored = (await StoredAsync(customer.Id)).ShouldHaveSingleItem()!;
+        (stored["idempotency_key"]!.GetValue<string>(), stored["source"]!.GetValue<string>()).ShouldBe((requestId, "gateway"));
+    }
+
+    [Fact]
     public async Task Gateway_requests_enter_the_same_event_stream()
     {
         var customer = await CustomerAsync();

@@ -9,7 +9,7 @@ namespace Tollgate.Gateway.Usage;
 /// </summary>
 public static class GatewayEvents
 {
-    public const string Code = "gateway";
+    public const string Code = EventRules.GatewayCode;
 
     /// <summary>
     /// Requests of a customer become events, except those the gateway refused before any model ran (bad request,
