@@ -149,6 +149,70 @@ public abstract class ApiKeyTests(TollgateServer server)
         foreign.Status.ShouldBe(HttpStatusCode.NotFound);
         escalate.Status.ShouldBe(HttpStatusCode.Forbidden);
     }
+
+    [Fact]
+    public async Task Rotation_keeps_the_keys_expiry_scopes_and_mode()
+    {
+        var customer = await server.Admin.PostAsync("/api/v1/customers", new { name = "Expiring" });
+        var expires = server.Clock.GetUtcNow().AddDays(7);
+        var key = await server.Admin.PostAsync("/api/v1/keys",
+            new { name = "ci", customer_id = customer.Id, mode = "test", scopes = new[] { "customer:read" }, expires_at = expires });
+
+        var rotated = await server.Admin.PostAsync($"/api/v1/keys/{key.Id}/rotate", new { overlap_seconds = 0 });
+
+        rotated.Status.ShouldBe(HttpStatusCode.OK);
+        DateTimeOffset.Parse(rotated.Str("expires_at")!).ShouldBe(expires);
+        rotated.Str("mode").ShouldBe("test");
+        rotated.Str("secret")!.ShouldStartWith("tg_test_");
+        rotated.Body!["scopes"]!.AsArray().Select(s => s!.GetValue<string>()).ShouldBe(["customer:read"]);
+    }
+
+    [Fact]
+    public async Task A_customer_key_cannot_take_a_sibling_keys_secret_by_rotating_it_unless_it_could_have_created_that_key()
+    {
+        var (customerId, secret, _) = await CustomerWithKeyAsync(new[] { "customer:read", "keys:write" });
+        var stronger = await server.Admin.PostAsync("/api/v1/keys", new { name = "gateway", customer_id = customerId, scopes = new[] { "gateway" } });
+        var weaker = await server.Admin.PostAsync("/api/v1/keys", new { name = "reader", customer_id = customerId, scopes = new[] { "customer:read" } });
+        var client = server.Client(secret);
+
+        var escalate = await client.PostAsync($"/api/v1/keys/{stronger.Id}/rotate", new { });
+        var allowed = await client.PostAsync($"/api/v1/keys/{weaker.Id}/rotate", new { });
+
+        escalate.Status.ShouldBe(HttpStatusCode.Forbidden);
+        escalate.Body!.AsObject().ContainsKey("secret").ShouldBeFalse();
+        (await server.Admin.GetAsync($"/api/v1/keys/{stronger.Id}")).Str("status").ShouldBe("active");
+        allowed.Status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_key_rotating_itself_without_keys_write_cannot_outlive_its_expiry()
+    {
+        var customer = await server.Admin.PostAsync("/api/v1/customers", new { name = "Self" });
+        var expires = server.Clock.GetUtcNow().AddDays(1);
+        var key = await server.Admin.PostAsync("/api/v1/keys",
+            new { name = "self", customer_id = customer.Id, scopes = new[] { "customer:read" }, expires_at = expires });
+        var client = server.Client(key.Str("secret"));
+
+        var extend = await client.PostAsync($"/api/v1/keys/{key.Id}/rotate", new { expires_at = expires.AddYears(1) });
+        var shorten = await client.PostAsync($"/api/v1/keys/{key.Id}/rotate", new { expires_at = expires.AddHours(-1) });
+
+        extend.Status.ShouldBe(HttpStatusCode.Forbidden);
+        shorten.Status.ShouldBe(HttpStatusCode.OK);
+        DateTimeOffset.Parse(shorten.Str("expires_at")!).ShouldBe(expires.AddHours(-1));
+    }
+
+    [Fact]
+    public async Task A_test_key_cannot_rotate_a_live_key()
+    {
+        var customer = await server.Admin.PostAsync("/api/v1/customers", new { name = "Modes" });
+        var test = await server.Admin.PostAsync("/api/v1/keys",
+            new { name = "test", customer_id = customer.Id, mode = "test", scopes = new[] { "customer:read", "keys:write" } });
+        var live = await server.Admin.PostAsync("/api/v1/keys", new { name = "live", customer_id = customer.Id, scopes = new[] { "customer:read" } });
+
+        var rotated = await server.Client(test.Str("secret")).PostAsync($"/api/v1/keys/{live.Id}/rotate", new { });
+
+        rotated.Status.ShouldBe(HttpStatusCode.Forbidden);
+    }
 }
 
 [Collection(SqliteCollection.Name)]

@@ -47,6 +47,10 @@ public class ApiKeySecretTests
     }
 
     [Fact]
+    public void A_key_hash_is_the_sha256_of_its_utf8_secret_so_stored_hashes_stay_valid() =>
+        KeyHash.Of("abc").ToHex().ShouldBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+
+    [Fact]
     public void Only_the_prefix_and_four_characters_each_end_are_visible()
     {
         var secret = ApiKeySecret.Generate(KeyKind.Customer, KeyMode.Live);
@@ -118,41 +122,45 @@ public class KeyPolicyTests
     public void Expiry_in_the_past_is_a_field_error() =>
         KeyPolicy.ForCreate(Admin(Scopes.Admin), new CreateKeyRequest("x", ExpiresAt: Now.AddSeconds(-1)), Now).Error!.Errors!.Keys.ShouldBe(["expires_at"]);
 
+    static ApiKeyView View(string id, KeyMode mode, DateTimeOffset? expires, params string[] scopes) => new()
+    {
+        Id = id, Kind = KeyKind.Customer, Mode = mode, CustomerId = "cus_a", Name = "k", Display = "tg_live_…",
+        Scopes = scopes, Status = KeyStatus.Active, ExpiresAt = expires, CreatedAt = Now,
+    };
+
     [Fact]
     public void Overlap_defaults_to_an_hour_and_is_bounded()
     {
-        KeyPolicy.Overlap(new RotateKeyRequest(), Now).Value.ShouldBe(TimeSpan.FromHours(1));
-        KeyPolicy.Overlap(new RotateKeyRequest(OverlapSeconds: -1), Now).IsOk.ShouldBeFalse();
-        KeyPolicy.Overlap(new RotateKeyRequest(OverlapSeconds: 31 * 86400), Now).IsOk.ShouldBeFalse();
-    }
-}
-
-public class Sha256Tests
-{
-    [Fact]
-    public void Matches_the_platform_sha256_for_every_length_up_to_five_blocks()
-    {
-        var random = new Random(42);
-        for (var length = 0; length <= 320; length++)
-        {
-            var message = new byte[length];
-            random.NextBytes(message);
-            var digest = new byte[32];
-
-            Sha256.Hash(message, digest);
-
-            digest.ShouldBe(System.Security.Cryptography.SHA256.HashData(message), $"length {length}");
-        }
+        var key = View("key_x", KeyMode.Live, null, Scopes.Gateway);
+        KeyPolicy.ForRotate(Admin(Scopes.Admin), key, new RotateKeyRequest(), Now).Value.Overlap.ShouldBe(TimeSpan.FromHours(1));
+        KeyPolicy.ForRotate(Admin(Scopes.Admin), key, new RotateKeyRequest(OverlapSeconds: -1), Now).IsOk.ShouldBeFalse();
+        KeyPolicy.ForRotate(Admin(Scopes.Admin), key, new RotateKeyRequest(OverlapSeconds: 31 * 86400), Now).IsOk.ShouldBeFalse();
     }
 
     [Fact]
-    public void Matches_the_fips_test_vector_for_abc() =>
-        Convert.ToHexStringLower(Hash("abc"u8)).ShouldBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-
-    static byte[] Hash(ReadOnlySpan<byte> message)
+    public void A_rotation_keeps_the_expiry_unless_a_new_one_is_given()
     {
-        var digest = new byte[32];
-        Sha256.Hash(message, digest);
-        return digest;
+        var key = View("key_x", KeyMode.Live, Now.AddDays(3), Scopes.Gateway);
+        KeyPolicy.ForRotate(Admin(Scopes.Admin), key, new RotateKeyRequest(), Now).Value.ExpiresAt.ShouldBe(Now.AddDays(3));
+        KeyPolicy.ForRotate(Admin(Scopes.Admin), key, new RotateKeyRequest(ExpiresAt: Now.AddDays(9)), Now).Value.ExpiresAt.ShouldBe(Now.AddDays(9));
+    }
+
+    [Fact]
+    public void A_customer_key_rotates_a_sibling_only_if_it_holds_its_scopes_and_mode()
+    {
+        var caller = Customer(KeyMode.Test, Scopes.KeysWrite, Scopes.CustomerRead);
+        KeyPolicy.ForRotate(caller, View("key_x", KeyMode.Test, null, Scopes.CustomerRead), new RotateKeyRequest(), Now).IsOk.ShouldBeTrue();
+        KeyPolicy.ForRotate(caller, View("key_x", KeyMode.Test, null, Scopes.Gateway), new RotateKeyRequest(), Now).Error!.Status.ShouldBe(403);
+        KeyPolicy.ForRotate(caller, View("key_x", KeyMode.Live, null, Scopes.CustomerRead), new RotateKeyRequest(), Now).Error!.Status.ShouldBe(403);
+    }
+
+    [Fact]
+    public void A_key_without_keys_write_rotating_itself_cannot_drop_or_extend_its_expiry()
+    {
+        var self = View("key_c", KeyMode.Live, Now.AddDays(1), Scopes.Gateway);
+        var caller = Customer(KeyMode.Live, Scopes.Gateway);
+        KeyPolicy.ForRotate(caller, self, new RotateKeyRequest(), Now).Value.ExpiresAt.ShouldBe(Now.AddDays(1));
+        KeyPolicy.ForRotate(caller, self, new RotateKeyRequest(ExpiresAt: Now.AddDays(2)), Now).Error!.Status.ShouldBe(403);
+        KeyPolicy.ForRotate(caller, self, new RotateKeyRequest(ExpiresAt: Now.AddHours(2)), Now).Value.ExpiresAt.ShouldBe(Now.AddHours(2));
     }
 }

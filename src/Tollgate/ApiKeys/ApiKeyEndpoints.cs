@@ -64,10 +64,9 @@ public static class ApiKeyEndpoints
     {
         var key = await store.GetAsync(id, ct);
         if (key is null) return ApiError.NotFound("key", id).ToProblem();
-        if (KeyPolicy.ForChange(caller, key) is { } denied) return denied.ToProblem();
-        var overlap = KeyPolicy.Overlap(request ?? new RotateKeyRequest(), time.GetUtcNow());
-        if (!overlap.IsOk) return overlap.Error.ToProblem();
-        return (await store.RotateAsync(id, overlap.Value, request?.ExpiresAt, caller.Actor, ct)).ToOk();
+        var rotation = KeyPolicy.ForRotate(caller, key, request ?? new RotateKeyRequest(), time.GetUtcNow());
+        if (!rotation.IsOk) return rotation.Error.ToProblem();
+        return (await store.RotateAsync(id, rotation.Value, caller.Actor, ct)).ToOk();
     }
 
     static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> Revoke(Caller caller, ApiKeyStore store, string id, CancellationToken ct)

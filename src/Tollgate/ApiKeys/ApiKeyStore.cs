@@ -30,8 +30,8 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         return created.ToView(time.GetUtcNow()) with { Secret = secret };
     }
 
-    /// <summary>Creates a successor with a fresh secret; the old key stays valid for <paramref name="overlap"/>.</summary>
-    public async Task<Result<ApiKeyView>> RotateAsync(string id, TimeSpan overlap, DateTimeOffset? newExpiry, Actor actor, CancellationToken ct)
+    /// <summary>Creates a successor with a fresh secret, the same kind, mode and scopes; the old key stays valid for the overlap.</summary>
+    public async Task<Result<ApiKeyView>> RotateAsync(string id, Rotation rotation, Actor actor, CancellationToken ct)
     {
         var now = time.Now();
         var result = await database.InTransactionAsync(async (connection, tx) =>
@@ -45,11 +45,11 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
             }
 
             var secret = ApiKeySecret.Generate(old.KindValue, old.ModeValue);
-            var successor = new NewKey(old.KindValue, old.ModeValue, old.CustomerId, old.Name, old.Description, old.ScopeList, newExpiry, old.Id);
+            var successor = new NewKey(old.KindValue, old.ModeValue, old.CustomerId, old.Name, old.Description, old.ScopeList, rotation.ExpiresAt, old.Id);
             var created = await InsertAsync(tx, successor, secret, actor);
 
-            var retireAt = now + overlap;
-            var updated = overlap == TimeSpan.Zero
+            var retireAt = now + rotation.Overlap;
+            var updated = rotation.Overlap == TimeSpan.Zero
                 ? old with { RevokedAt = now }
                 : old with { ExpiresAt = old.ExpiresAt is { } e && e < retireAt ? e : retireAt };
             await connection.ExecuteAsync(

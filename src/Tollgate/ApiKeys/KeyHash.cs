@@ -23,8 +23,7 @@ public readonly struct KeyHash : IEquatable<KeyHash>
         Span<byte> utf8 = max <= 256 ? stackalloc byte[256] : new byte[max];
         var length = Encoding.UTF8.GetBytes(secret, utf8);
         Span<byte> digest = stackalloc byte[32];
-        if (length <= Sha256.MaxInput) Sha256.Hash(utf8[..length], digest);
-        else SHA256.HashData(utf8[..length], digest);
+        SHA256.HashData(utf8[..length], digest);
         return new KeyHash(digest);
     }
 

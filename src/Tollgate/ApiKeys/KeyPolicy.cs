@@ -63,7 +63,39 @@ public static class KeyPolicy
             : ApiError.Forbidden("Changing keys needs the 'keys:write' scope.");
     }
 
-    public static Result<TimeSpan> Overlap(RotateKeyRequest request, DateTimeOffset now)
+    /// <summary>
+    /// May <paramref name="caller"/> rotate <paramref name="key"/>, and into what? The successor keeps the key's kind,
+    /// mode, scopes and expiry (a new <c>expires_at</c> replaces the expiry). A customer key rotating a sibling gets its
+    /// secret, so it must pass the checks it would pass to create that key; a key rotating itself without
+    /// <c>keys:write</c> may bring its expiry forward, never push it back.
+    /// </summary>
+    public static Result<Rotation> ForRotate(Caller caller, ApiKeyView key, RotateKeyRequest request, DateTimeOffset now)
+    {
+        if (ForChange(caller, key) is { } denied) return denied;
+        var overlap = Overlap(request, now);
+        if (!overlap.IsOk) return overlap.Error;
+
+        var expiresAt = request.ExpiresAt ?? key.ExpiresAt;
+        if (!caller.IsAdmin)
+        {
+            var couldCreate = caller.Key.HasScope(Scopes.KeysWrite)
+                && key.Scopes.All(caller.Key.HasScope)
+                && !(caller.Key.Mode == KeyMode.Test && key.Mode == KeyMode.Live);
+            if (key.Id != caller.Key.Id && !couldCreate)
+            {
+                return ApiError.Forbidden("A key can rotate a sibling only if it could create it: 'keys:write', every scope of that key, and its mode.");
+            }
+
+            if (!couldCreate && key.ExpiresAt is { } current && (expiresAt is null || expiresAt > current))
+            {
+                return ApiError.Forbidden("Without 'keys:write' a key may bring its expiry forward when it rotates itself, not push it back.");
+            }
+        }
+
+        return new Rotation(overlap.Value, expiresAt);
+    }
+
+    static Result<TimeSpan> Overlap(RotateKeyRequest request, DateTimeOffset now)
     {
         var check = new Validation();
         if (request.OverlapSeconds is { } seconds) check.Range("overlap_seconds", seconds, 0, (long)MaxOverlap.TotalSeconds);
@@ -72,3 +104,6 @@ public static class KeyPolicy
         return request.OverlapSeconds is { } s ? TimeSpan.FromSeconds(s) : DefaultOverlap;
     }
 }
+
+/// <summary>A checked rotation: how long the old key stays valid, and when its successor expires.</summary>
+public sealed record Rotation(TimeSpan Overlap, DateTimeOffset? ExpiresAt);

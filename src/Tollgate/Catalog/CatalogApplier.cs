@@ -40,7 +40,11 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
         }
 
         if (dryRun) await tx.RollbackAsync(ct);
-        else await tx.CommitAsync(ct);
+        else
+        {
+            await CommitGuard.RunAsync(tx, ct);
+            await tx.CommitAsync(ct);
+        }
         if (!dryRun) changes.Publish(ChangeKind.Catalog);
         return new CatalogApplyResult(dryRun, applied);
     }

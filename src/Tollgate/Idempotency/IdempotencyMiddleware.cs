@@ -2,13 +2,15 @@ using System.Security.Cryptography;
 using System.Text;
 using Tollgate.ApiKeys;
 using Tollgate.Common;
+using Tollgate.Storage;
 
 namespace Tollgate.Idempotency;
 
 /// <summary>
 /// Honours <c>Idempotency-Key</c> on every POST: the first request runs, a retry with the same key and body gets
 /// the stored answer (marked <c>Idempotent-Replayed: true</c>), the same key with another body is refused.
-/// Answers of 5xx are not stored, so a retry after a server failure runs again.
+/// A server error from a request that committed nothing is not stored, so a retry runs again; a request that committed
+/// is never run twice (see <see cref="IdempotencyStore"/>).
 /// </summary>
 public sealed class IdempotencyMiddleware(RequestDelegate next, IdempotencyStore store)
 {
@@ -40,8 +42,11 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IdempotencyStore
                     "This Idempotency-Key was used with a different request; use a new key for a new request."));
                 return;
             case ClaimOutcome.InProgress:
-                await Refuse(context, ApiError.Conflict("idempotency_in_progress",
-                    "A request with this Idempotency-Key is still running; retry when it has finished."));
+                await Refuse(context, InProgress);
+                return;
+            case ClaimOutcome.AppliedWithoutAnswer:
+                await Refuse(context, ApiError.Conflict("idempotency_key_applied",
+                    "The request with this Idempotency-Key was applied, but its answer was not kept (its server stopped); read the result instead of retrying."));
                 return;
             case ClaimOutcome.Replay:
                 context.Response.StatusCode = claim.Status;
@@ -51,16 +56,28 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IdempotencyStore
                 return;
         }
 
+        var token = claim.Token!;
         var original = context.Response.Body;
         using var buffer = new MemoryStream();
         context.Response.Body = buffer;
         try
         {
-            await next(context);
+            using (CommitGuard.Install((tx, _) => IdempotencyStore.MarkAppliedAsync(tx, scope, key, token)))
+            {
+                await next(context);
+            }
+        }
+        catch (IdempotencyClaimLostException)
+        {
+            // A retry took the claim over while this request ran, and its outcome stands; this one committed nothing.
+            context.Response.Body = original;
+            context.Response.Clear();
+            await Refuse(context, InProgress);
+            return;
         }
         catch
         {
-            await store.ReleaseAsync(scope, key, CancellationToken.None);
+            await store.ReleaseAsync(scope, key, token, CancellationToken.None);
             throw;
         }
         finally
@@ -69,12 +86,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IdempotencyStore
         }
 
         var body = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        if (context.Response.StatusCode >= 500) await store.ReleaseAsync(scope, key, CancellationToken.None);
-        else await store.CompleteAsync(scope, key, context.Response.StatusCode, context.Response.ContentType, body, CancellationToken.None);
+        await store.FinishAsync(scope, key, token, context.Response.StatusCode, context.Response.ContentType, body, CancellationToken.None);
 
         buffer.Position = 0;
         await buffer.CopyToAsync(original, ct);
     }
+
+    static ApiError InProgress => ApiError.Conflict("idempotency_in_progress",
+        "A request with this Idempotency-Key is still running; retry when it has finished.");
 
     static async Task<string> HashAsync(HttpRequest request, CancellationToken ct)
     {

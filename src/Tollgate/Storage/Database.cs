@@ -57,12 +57,13 @@ public sealed class Database : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Runs <paramref name="work"/> in one transaction, committed only if it returns.</summary>
+    /// <summary>Runs <paramref name="work"/> in one transaction, committed only if it returns (and the <see cref="CommitGuard"/> agrees).</summary>
     public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         var result = await work(connection, transaction);
+        await CommitGuard.RunAsync(transaction, ct);
         await transaction.CommitAsync(ct);
         return result;
     }
@@ -73,8 +74,15 @@ public sealed class Database : IAsyncDisposable
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         var result = await work(connection, transaction);
-        if (result.IsOk) await transaction.CommitAsync(ct);
-        else await transaction.RollbackAsync(ct);
+        if (result.IsOk)
+        {
+            await CommitGuard.RunAsync(transaction, ct);
+            await transaction.CommitAsync(ct);
+        }
+        else
+        {
+            await transaction.RollbackAsync(ct);
+        }
         return result;
     }
 

@@ -361,5 +361,12 @@ public static class Migrations
                 ALTER COLUMN id TYPE text COLLATE "C",
                 ALTER COLUMN customer_id TYPE text COLLATE "C";
             """, DatabaseKind.Postgres),
+        // Each claim gets a token that the handler's own transaction checks before committing, and stored answers are
+        // sealed from now on: answers kept in plaintext before (which may hold a key's secret) are dropped, and their
+        // keys stay taken, so a retry is refused rather than run twice.
+        new(10, "idempotency claims commit with their request, and answers are sealed", """
+            ALTER TABLE idempotency_keys ADD COLUMN claim_token text;
+            UPDATE idempotency_keys SET status = 'applied', response_body = NULL WHERE status = 'completed';
+            """),
     ];
 }
