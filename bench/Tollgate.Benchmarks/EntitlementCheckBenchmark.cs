@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tollgate.Audit;
 using Tollgate.Catalog;
+using Tollgate.Common;
 using Tollgate.Entitlements;
 using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway.Access;
@@ -41,7 +42,7 @@ public class EntitlementCheckBenchmark
             ["monthly_queries"] = new(Feature("monthly_queries", FeatureType.Quota), metric, true, 2000, Enforcement.Hard, Entitlement.FromPlan),
         };
         _customer = new CustomerAccess("cus_1", null, "pro", new EntitlementSet("cus_1", "pro", features), now, now.UtcTicks);
-        var catalog = new CatalogStore(database, new AuditLog(database, TimeProvider.System), TimeProvider.System);
+        var catalog = new CatalogStore(database, new AuditLog(database, TimeProvider.System), new ChangeFeed(), TimeProvider.System);
         var usage = new QuotaUsageCache(new UsageAggregator(database), Options.Create(new MeteringOptions()));
         _checker = new EntitlementChecker(catalog, usage, new GrantBalances(usage), TimeProvider.System);
         _checker.CheckAsync(_customer, "monthly_queries", 1, 0, CancellationToken.None).GetAwaiter().GetResult(); // fills the cache

@@ -102,6 +102,15 @@ public class KeyPolicyTests
     }
 
     [Fact]
+    public void A_customer_key_cannot_send_usage_unless_given_usage_write()
+    {
+        var key = KeyPolicy.ForCreate(Admin(Scopes.Admin), new CreateKeyRequest("app", CustomerId: "cus_b"), Now).Value;
+        key.Scopes.ShouldNotContain(Scopes.UsageWrite);
+        KeyPolicy.ForCreate(Admin(Scopes.Admin), new CreateKeyRequest("agent", CustomerId: "cus_b", Scopes: [Scopes.UsageWrite]), Now)
+            .Value.Scopes.ShouldBe([Scopes.UsageWrite]);
+    }
+
+    [Fact]
     public void A_read_only_admin_cannot_create_keys() =>
         KeyPolicy.ForCreate(Admin(Scopes.AdminRead), new CreateKeyRequest("x"), Now).Error!.Status.ShouldBe(403);
 

@@ -109,3 +109,18 @@ public sealed class EventPropertiesTests
         JsonNode.Parse(input.Properties!.Json)!["n"]!.GetValue<int>().ShouldBe(2);
     }
 }
+
+public class NegativeNumberTests
+{
+    [Theory]
+    [InlineData("-1", true)]
+    [InlineData("-0.5", true)]
+    [InlineData("-1e-300", true)]
+    [InlineData("-0", false)]
+    [InlineData("-0.0e5", false)]
+    [InlineData("0", false)]
+    [InlineData("12", false)]
+    [InlineData("1e-5", false)]
+    public void A_number_is_below_zero_only_with_a_minus_and_a_digit_that_is_not_zero(string number, bool below) =>
+        Tollgate.Metering.EventPropertiesConverter.IsBelowZero(System.Text.Encoding.ASCII.GetBytes(number)).ShouldBe(below);
+}

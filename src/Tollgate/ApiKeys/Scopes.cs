@@ -17,7 +17,7 @@ public static class Scopes
 
     public static IReadOnlyList<string> Defaults(KeyKind kind) => kind == KeyKind.Admin
         ? [Admin]
-        : [Gateway, UsageWrite, UsageRead, CustomerRead];
+        : [Gateway, UsageRead, CustomerRead];
 
     public static IReadOnlyList<string> Allowed(KeyKind kind) => kind == KeyKind.Admin ? ForAdmins : ForCustomers;
 }

@@ -20,6 +20,11 @@ public static class CatalogRules
         if (aggregation != Aggregation.Count && string.IsNullOrWhiteSpace(spec.Field)) check.Add($"{at}field", $"is required for {Name(aggregation)}: the event property to aggregate.");
         check.Text($"{at}field", spec.Field, required: false, 100);
         if (spec.Event is not null) check.Code($"{at}event", spec.Event);
+        if (spec.AllowNegative == true && aggregation is not (Aggregation.Sum or Aggregation.Latest))
+        {
+            check.Add($"{at}allow_negative", "only a sum or a latest value can take negative numbers.");
+        }
+
         foreach (var (property, values) in spec.Filters ?? [])
         {
             if (property.Length is 0 or > 100) check.Add($"{at}filters", "property names must be 1 to 100 characters.");
@@ -34,6 +39,7 @@ public static class CatalogRules
         Name = spec.Name?.Trim(),
         Aggregation = spec.Aggregation ?? Aggregation.Count,
         Event = spec.Event == spec.Code ? null : spec.Event,
+        AllowNegative = spec.AllowNegative == true ? true : null,
         Filters = (spec.Filters ?? []).OrderBy(f => f.Key, StringComparer.Ordinal)
             .ToDictionary(f => f.Key, f => f.Value.Distinct().Order(StringComparer.Ordinal).ToArray(), StringComparer.Ordinal),
     };

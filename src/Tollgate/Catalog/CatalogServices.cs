@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Tollgate.Common;
 
 namespace Tollgate.Catalog;
 
@@ -9,6 +10,11 @@ public static class CatalogServices
         services.TryAddSingleton<CatalogStore>();
         services.TryAddSingleton<PlanStore>();
         services.TryAddSingleton<CatalogApplier>();
+        services.TryAddSingleton<CatalogMetrics>();
+        services.OnChange<CatalogMetrics>((metrics, kind, _) =>
+        {
+            if (kind == ChangeKind.Catalog) metrics.Forget();
+        });
         return services;
     }
 }

@@ -6,14 +6,19 @@ using Tollgate.Storage;
 
 namespace Tollgate.Catalog;
 
-/// <summary>Features and billable metrics, written by code so the same spec twice changes nothing.</summary>
-public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider time)
+/// <summary>
+/// Features and billable metrics, written by code so the same spec twice changes nothing. Every committed change is
+/// published as <see cref="ChangeKind.Catalog"/>, so every node's copies are dropped.
+/// </summary>
+public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed changes, TimeProvider time)
 {
     public Task<Result<Metric>> PutMetricAsync(MetricSpec spec, bool createOnly, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (_, tx) => (await PutMetricInAsync(tx, spec, createOnly, actor)).Map(r => r.Metric), ct);
+        database.InTransactionAsync(async (_, tx) => (await PutMetricInAsync(tx, spec, createOnly, actor)).Map(r => r.Metric), ct)
+            .PublishedAs(changes, ChangeKind.Catalog);
 
     public Task<Result<Feature>> PutFeatureAsync(FeatureSpec spec, bool createOnly, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (_, tx) => (await PutFeatureInAsync(tx, spec, createOnly, actor)).Map(r => r.Feature), ct);
+        database.InTransactionAsync(async (_, tx) => (await PutFeatureInAsync(tx, spec, createOnly, actor)).Map(r => r.Feature), ct)
+            .PublishedAs(changes, ChangeKind.Catalog);
 
     internal async Task<Result<(Metric Metric, Change Change)>> PutMetricInAsync(
         DbTransaction tx, MetricSpec spec, bool createOnly, Actor actor, string at = "")
@@ -37,22 +42,23 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
             Field = spec.Field,
             Event = spec.Event,
             Filters = spec.Filters!,
+            AllowNegative = spec.AllowNegative == true,
             CreatedAt = current?.CreatedAt ?? now,
             UpdatedAt = now,
         };
         var row = new
         {
             metric.Id, metric.Code, metric.Name, metric.Description, Aggregation = Snake(metric.Aggregation), metric.Field, metric.Event,
-            Filters = ApiJson.Serialize(metric.Filters), metric.CreatedAt, metric.UpdatedAt,
+            Filters = ApiJson.Serialize(metric.Filters), metric.AllowNegative, metric.CreatedAt, metric.UpdatedAt,
         };
         await tx.Connection!.ExecuteAsync(current is null
             ? """
-              INSERT INTO metrics (id, code, name, description, aggregation, field, event_code, filters, created_at, updated_at)
-              VALUES (@Id, @Code, @Name, @Description, @Aggregation, @Field, @Event, @Filters, @CreatedAt, @UpdatedAt)
+              INSERT INTO metrics (id, code, name, description, aggregation, field, event_code, filters, allow_negative, created_at, updated_at)
+              VALUES (@Id, @Code, @Name, @Description, @Aggregation, @Field, @Event, @Filters, @AllowNegative, @CreatedAt, @UpdatedAt)
               """
             : """
               UPDATE metrics SET name = @Name, description = @Description, aggregation = @Aggregation, field = @Field,
-                                 event_code = @Event, filters = @Filters, updated_at = @UpdatedAt
+                                 event_code = @Event, filters = @Filters, allow_negative = @AllowNegative, updated_at = @UpdatedAt
               WHERE id = @Id
               """, row, tx);
         await audit.RecordAsync(tx, actor, current is null ? "metric.created" : "metric.updated", "metric", metric.Id, current, metric);
@@ -120,7 +126,7 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
             await connection.ExecuteAsync("DELETE FROM metrics WHERE id = @Id", new { metric.Id }, tx);
             await audit.RecordAsync(tx, actor, "metric.deleted", "metric", metric.Id, metric, null);
             return (Result<Metric>)metric;
-        }, ct);
+        }, ct).PublishedAs(changes, ChangeKind.Catalog);
 
     public Task<Result<Feature>> DeleteFeatureAsync(string code, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync(async (connection, tx) =>
@@ -131,7 +137,7 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
             await connection.ExecuteAsync("DELETE FROM features WHERE id = @Id", new { feature.Id }, tx);
             await audit.RecordAsync(tx, actor, "feature.deleted", "feature", feature.Id, feature, null);
             return (Result<Feature>)feature;
-        }, ct);
+        }, ct).PublishedAs(changes, ChangeKind.Catalog);
 
     public async Task<IReadOnlyList<Metric>> ListMetricsAsync(CancellationToken ct)
     {
@@ -188,13 +194,14 @@ public sealed class CatalogStore(Database database, AuditLog audit, TimeProvider
         public string? Field { get; init; }
         public string? EventCode { get; init; }
         public string Filters { get; init; } = "{}";
+        public bool AllowNegative { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
         public Metric ToMetric() => new()
         {
             Id = Id, Code = Code, Name = Name, Description = Description, Aggregation = Parse<Aggregation>(Aggregation), Field = Field, Event = EventCode,
-            Filters = ApiJson.Deserialize<Dictionary<string, string[]>>(Filters) ?? [], CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            Filters = ApiJson.Deserialize<Dictionary<string, string[]>>(Filters) ?? [], AllowNegative = AllowNegative, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }
 

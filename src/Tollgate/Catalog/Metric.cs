@@ -29,10 +29,17 @@ public sealed record Metric
 
     /// <summary>Only events whose property has one of these values count: <c>{"model": ["gpt-4o"]}</c>.</summary>
     public required IReadOnlyDictionary<string, string[]> Filters { get; init; }
+
+    /// <summary>
+    /// Whether events may carry a negative <see cref="Field"/> (a correction that lowers a sum). Off by default: a
+    /// negative number in any event property is refused unless a metric reading it allows it.
+    /// </summary>
+    public bool AllowNegative { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    public MetricSpec ToSpec() => new(Code, Name, Description, Aggregation, Field, Filters.ToDictionary(f => f.Key, f => f.Value), Event);
+    public MetricSpec ToSpec() => new(Code, Name, Description, Aggregation, Field, Filters.ToDictionary(f => f.Key, f => f.Value), Event, AllowNegative ? true : null);
 }
 
 /// <summary>A metric as written in a request or a catalog file.</summary>
@@ -43,4 +50,5 @@ public sealed record MetricSpec(
     Aggregation? Aggregation = null,
     string? Field = null,
     Dictionary<string, string[]>? Filters = null,
-    string? Event = null);
+    string? Event = null,
+    bool? AllowNegative = null);

@@ -6,10 +6,16 @@ using Tollgate.Storage;
 
 namespace Tollgate.Catalog;
 
-/// <summary>Plans and their versions. A published version never changes: a new version is how a plan changes.</summary>
-public sealed class PlanStore(Database database, AuditLog audit, TimeProvider time)
+/// <summary>
+/// Plans and their versions. A published version never changes: a new version is how a plan changes. Every committed
+/// change is published as <see cref="ChangeKind.Catalog"/>, so every node's copies are dropped.
+/// </summary>
+public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed changes, TimeProvider time)
 {
-    public async Task<Result<Plan>> CreateAsync(CreatePlanRequest request, Actor actor, CancellationToken ct)
+    public Task<Result<Plan>> CreateAsync(CreatePlanRequest request, Actor actor, CancellationToken ct) =>
+        CreateInTransactionAsync(request, actor, ct).PublishedAs(changes, ChangeKind.Catalog);
+
+    async Task<Result<Plan>> CreateInTransactionAsync(CreatePlanRequest request, Actor actor, CancellationToken ct)
     {
         var check = new Validation().Code("code", request.Code).Text("name", request.Name, required: true).Text("description", request.Description, false, 1000);
         if (check.Failed) return check.ToError();
@@ -44,7 +50,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             var plan = await FindPlanAsync(tx, code);
             if (plan is null) return ApiError.NotFound("plan", code);
             return await RenameInAsync(tx, plan, request.Name?.Trim() ?? plan.Name, request.Description ?? plan.Description, actor);
-        }, ct);
+        }, ct).PublishedAs(changes, ChangeKind.Catalog);
     }
 
     public Task<Result<Plan>> ArchiveAsync(string code, Actor actor, CancellationToken ct) =>
@@ -57,14 +63,14 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             await connection.ExecuteAsync("UPDATE plans SET archived_at = @ArchivedAt WHERE id = @Id", new { archived.ArchivedAt, archived.Id }, tx);
             await audit.RecordAsync(tx, actor, "plan.archived", "plan", plan.Id, plan, archived);
             return (Result<Plan>)archived;
-        }, ct);
+        }, ct).PublishedAs(changes, ChangeKind.Catalog);
 
     public Task<Result<PlanVersion>> AddVersionAsync(string code, PlanVersionSpec spec, bool publish, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync(async (_, tx) =>
         {
             var plan = await FindPlanAsync(tx, code);
             return plan is null ? ApiError.NotFound("plan", code) : await AddVersionInAsync(tx, plan, spec, publish, actor);
-        }, ct);
+        }, ct).PublishedAs(changes, ChangeKind.Catalog);
 
     /// <summary>Replaces the content of a draft; a published version answers 409.</summary>
     public Task<Result<PlanVersion>> ReplaceDraftAsync(string code, int number, PlanVersionSpec spec, Actor actor, CancellationToken ct) =>
@@ -82,7 +88,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             var updated = (await LoadVersionAsync(tx, plan, number))!;
             await audit.RecordAsync(tx, actor, "plan_version.updated", "plan_version", version.Id, version, updated);
             return (Result<PlanVersion>)updated;
-        }, ct);
+        }, ct).PublishedAs(changes, ChangeKind.Catalog);
 
     public Task<Result<PlanVersion>> PublishAsync(string code, int number, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync(async (_, tx) =>
@@ -91,7 +97,7 @@ public sealed class PlanStore(Database database, AuditLog audit, TimeProvider ti
             if (plan is null || version is null) return ApiError.NotFound("plan version", $"{code}@{number}");
             if (version.Status != PlanVersionStatus.Draft) return Published(code, number);
             return (Result<PlanVersion>)await PublishInAsync(tx, version, actor);
-        }, ct);
+        }, ct).PublishedAs(changes, ChangeKind.Catalog);
 
     public async Task<Page<Plan>> ListAsync(bool includeArchived, PageRequest page, CancellationToken ct)
     {

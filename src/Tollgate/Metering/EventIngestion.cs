@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Tollgate.Alerts;
 using Tollgate.ApiKeys;
+using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Gateway.Access;
 
@@ -12,7 +13,8 @@ namespace Tollgate.Metering;
 /// event does not hold back the others, and a resent batch is answered with the same verdicts, as duplicates.
 /// </summary>
 public sealed class EventIngestion(
-    EventLog log, EventStore store, CustomerAccessCache customers, ThresholdMonitor thresholds, ChangeFeed changes, IOptions<MeteringOptions> options, TimeProvider time)
+    EventLog log, EventStore store, CustomerAccessCache customers, CatalogMetrics metrics, ThresholdMonitor thresholds, ChangeFeed changes,
+    IOptions<MeteringOptions> options, TimeProvider time)
 {
     public async Task<BatchResult> IngestAsync(IReadOnlyList<EventInput> inputs, Caller caller, CancellationToken ct)
     {
@@ -25,6 +27,7 @@ public sealed class EventIngestion(
         {
             var input = inputs[i];
             var rejection = EventRules.Check(input, now, options.Value);
+            if (rejection is null && input.Properties is { Negative.Count: > 0 } properties) rejection = await NegativeAsync(input.Code!, properties, ct);
             string? customerId = null;
             if (rejection is null) (customerId, rejection) = await CustomerOfAsync(input, caller, found, ct);
             if (rejection is not null)
@@ -67,6 +70,21 @@ public sealed class EventIngestion(
         var all = results.Select(r => r!).ToList();
         return new BatchResult(
             all.Count(r => r.Status == EventStatus.Accepted), all.Count(r => r.Status == EventStatus.Duplicate), all.Count(r => r.Status == EventStatus.Rejected), all);
+    }
+
+    /// <summary>A negative number lowers a sum: refused unless a metric reading this property of this event code allows it.</summary>
+    async ValueTask<EventRejection?> NegativeAsync(string code, EventProperties properties, CancellationToken ct)
+    {
+        foreach (var name in properties.Negative)
+        {
+            if (!await metrics.AllowsNegativeAsync(code, name, ct))
+            {
+                return new EventRejection("negative_value",
+                    $"'{name}' is negative, and no metric of events '{code}' allows negative values (a metric's 'allow_negative').");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The customer the event is for: a customer key's own (naming another is refused), or the one an admin key names.</summary>

@@ -17,10 +17,11 @@ public sealed class EventProperties
 {
     public static readonly EventProperties Empty = new("{}");
 
-    EventProperties(string json, string? problem = null)
+    EventProperties(string json, string? problem = null, IReadOnlyList<string>? negative = null)
     {
         Json = json;
         Problem = problem;
+        Negative = negative ?? [];
     }
 
     /// <summary>The object as compact JSON, escaped as the API writes it.</summary>
@@ -29,12 +30,15 @@ public sealed class EventProperties
     /// <summary>Why the event cannot be stored with these properties (too many, too big, a nested value, a bad or repeated name); null when it can.</summary>
     public string? Problem { get; }
 
+    /// <summary>The names of properties holding a number below zero, as sent; empty for nearly every event.</summary>
+    public IReadOnlyList<string> Negative { get; }
+
     public static EventProperties From(JsonObject properties) => new(properties.ToJsonString(ApiJson.Options));
 
     /// <summary>Properties as stored: checked when they were sent.</summary>
     public static EventProperties Stored(string json) => new(json);
 
-    internal static EventProperties Read(string json, string? problem) => new(json, problem);
+    internal static EventProperties Read(string json, string? problem, IReadOnlyList<string>? negative) => new(json, problem, negative);
 
     public override string ToString() => Json;
 }
@@ -63,6 +67,7 @@ public sealed class EventPropertiesConverter : JsonConverter<EventProperties>
         writer.Reset(buffer);
 
         string? problem = null;
+        List<string>? negative = null;
         writer.WriteStartObject();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -96,7 +101,9 @@ public sealed class EventPropertiesConverter : JsonConverter<EventProperties>
                     writer.WriteStringValue(Unescaped(ref reader));
                     break;
                 case JsonTokenType.Number:
-                    writer.WriteRawValue(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan, skipInputValidation: true);
+                    var number = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+                    if (IsBelowZero(number)) (negative ??= []).Add(name);
+                    writer.WriteRawValue(number, skipInputValidation: true);
                     break;
                 case JsonTokenType.True or JsonTokenType.False:
                     writer.WriteBooleanValue(reader.GetBoolean());
@@ -118,7 +125,20 @@ public sealed class EventPropertiesConverter : JsonConverter<EventProperties>
         var json = problem is null ? System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan) : "{}";
         if (buffer.Capacity > KeepAtMost) _buffer = null;
         if (_scratch?.Length > KeepAtMost) _scratch = null;
-        return EventProperties.Read(json, problem);
+        return EventProperties.Read(json, problem, negative);
+    }
+
+    /// <summary>A JSON number below zero: a minus sign, and a digit other than 0 before any exponent (<c>-0.0e5</c> is zero).</summary>
+    internal static bool IsBelowZero(ReadOnlySpan<byte> number)
+    {
+        if (number.IsEmpty || number[0] != (byte)'-') return false;
+        foreach (var b in number[1..])
+        {
+            if (b is (byte)'e' or (byte)'E') return false;
+            if (b is >= (byte)'1' and <= (byte)'9') return true;
+        }
+
+        return false;
     }
 
     static readonly string TooLarge = $"Properties take at most {MeteringOptions.MaxPropertiesBytes} bytes as JSON.";

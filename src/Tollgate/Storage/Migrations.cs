@@ -368,5 +368,8 @@ public static class Migrations
             ALTER TABLE idempotency_keys ADD COLUMN claim_token text;
             UPDATE idempotency_keys SET status = 'applied', response_body = NULL WHERE status = 'completed';
             """),
+        new(11, "metrics say whether events may lower them", """
+            ALTER TABLE metrics ADD COLUMN allow_negative {bool} NOT NULL DEFAULT FALSE;
+            """),
     ];
 }

@@ -68,6 +68,22 @@ public sealed class TwoNodeTests(PostgresServer first, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_metric_changed_on_one_node_applies_to_events_sent_to_the_other()
+    {
+        var customer = await first.CustomerAsync("free", scopes: ["usage:write"]);
+        var onSecond = _second.Client(customer.Key);
+        var code = $"refund_{Guid.NewGuid():N}"[..20];
+        (await first.Admin.PutAsync($"/api/v1/metrics/{code}", new { name = "Refunds", aggregation = "sum", field = "amount" })).Status.ShouldBe(HttpStatusCode.OK);
+        Task<ApiResponse> Negative() => onSecond.PostAsync("/api/v1/events", new { id = $"evt-{Guid.NewGuid():N}", code, properties = new { amount = -1 } });
+        (await Negative()).Code.ShouldBe("negative_value"); // the second node has read the metrics now
+
+        (await first.Admin.PutAsync($"/api/v1/metrics/{code}", new { name = "Refunds", aggregation = "sum", field = "amount", allow_negative = true })).Status
+            .ShouldBe(HttpStatusCode.OK);
+
+        await SeenAsync("metric changed", async () => (await Negative()).Status == HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Usage_stored_through_one_node_shows_in_quota_checks_on_the_other()
     {
         var customer = await first.CustomerAsync("free");

@@ -12,13 +12,13 @@ public sealed record GatewayCustomer(string Id, string Key, string EndUser);
 public static class GatewayFixture
 {
     /// <summary>The answer-engine catalog (free without premium models, pro with them) and a new customer on <paramref name="plan"/>.</summary>
-    public static async Task<GatewayCustomer> CustomerAsync(this TollgateServer server, string? plan, string mode = "live")
+    public static async Task<GatewayCustomer> CustomerAsync(this TollgateServer server, string? plan, string mode = "live", string[]? scopes = null)
     {
         var applied = await server.Get<CatalogApplier>().ApplyAsync(CatalogTemplates.Load("answer-engine")!, false, Actor.System, CancellationToken.None);
         applied.IsOk.ShouldBeTrue();
         var customer = await server.Admin.PostAsync("/api/v1/customers", new { name = "Gateway customer", plan, external_id = $"ext-{Guid.NewGuid():N}" });
         customer.Status.ShouldBe(HttpStatusCode.Created);
-        var key = await server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer.Id, mode });
+        var key = await server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer.Id, mode, scopes });
         key.Status.ShouldBe(HttpStatusCode.Created);
         return new GatewayCustomer(customer.Id, key.Str("secret")!, $"user-{Guid.NewGuid():N}");
     }

@@ -11,7 +11,8 @@ public abstract class EventIngestionTests(TollgateServer server)
 {
     static string NewId() => $"evt-{Guid.NewGuid():N}";
 
-    async Task<GatewayCustomer> CustomerAsync() => await server.CustomerAsync("pro");
+    /// <summary>A customer whose key may send usage: customer keys get no <c>usage:write</c> unless given it.</summary>
+    async Task<GatewayCustomer> CustomerAsync() => await server.CustomerAsync("pro", scopes: ["gateway", "usage:write", "usage:read", "customer:read"]);
 
     async Task<JsonArray> StoredAsync(string customerId, string? code = null)
     {
@@ -183,6 +184,39 @@ public abstract class EventIngestionTests(TollgateServer server)
         (colliding.Code, counterfeit.Code).ShouldBe(("reserved_event_id", "reserved_event_code"));
         var stored = (await StoredAsync(customer.Id)).ShouldHaveSingleItem()!;
         (stored["idempotency_key"]!.GetValue<string>(), stored["source"]!.GetValue<string>()).ShouldBe((requestId, "gateway"));
+    }
+
+    [Fact]
+    public async Task A_key_cannot_lower_its_usage_with_negative_values_unless_a_metric_allows_them()
+    {
+        var customer = await CustomerAsync();
+        var code = $"credits_{Guid.NewGuid():N}"[..20];
+        (await server.Admin.PutAsync($"/api/v1/metrics/{code}", new { name = "Credits", aggregation = "sum", field = "amount" })).Status
+            .ShouldBe(HttpStatusCode.OK);
+        var client = server.Client(customer.Key);
+
+        var lowered = await client.PostAsync("/api/v1/events", new { id = NewId(), code, properties = new { amount = -500 } });
+        var zero = await client.PostAsync("/api/v1/events", new { id = NewId(), code, properties = new { amount = -0.0 } });
+        var unread = await client.PostAsync("/api/v1/events", new { id = NewId(), code, properties = new { other = -1 } });
+        (await server.Admin.PutAsync($"/api/v1/metrics/{code}", new { name = "Credits", aggregation = "sum", field = "amount", allow_negative = true })).Status
+            .ShouldBe(HttpStatusCode.OK);
+        var correction = await client.PostAsync("/api/v1/events", new { id = NewId(), code, properties = new { amount = -5 } });
+
+        (lowered.Status, lowered.Code).ShouldBe((HttpStatusCode.UnprocessableEntity, "negative_value"));
+        zero.Str("status").ShouldBe("accepted");
+        unread.Code.ShouldBe("negative_value");
+        correction.Str("status").ShouldBe("accepted");
+        (await StoredAsync(customer.Id, code)).Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task A_customer_key_with_default_scopes_cannot_send_events()
+    {
+        var customer = await server.CustomerAsync("pro");
+
+        var sent = await server.Client(customer.Key).PostAsync("/api/v1/events", new { id = NewId(), code = "query" });
+
+        (sent.Status, sent.Code).ShouldBe((HttpStatusCode.Forbidden, "forbidden"));
     }
 
     [Fact]
