@@ -24,6 +24,9 @@ public static class Ids
     public const string Alert = "alrt";
     public const string Grant = "grnt";
 
+    /// <summary>Whether <paramref name="value"/> is in the namespace of Tollgate's customer ids, where external ids never are.</summary>
+    public static bool IsCustomerId(string value) => value.StartsWith(Customer + "_", StringComparison.Ordinal);
+
     static readonly Lock Gate = new();
     static ulong _lastMs;
     static UInt128 _lastRandom;

@@ -74,6 +74,11 @@ public static class CustomerRules
             .Text("external_id", externalId, required: false, 200)
             .Email("email", email, required: false)
             .Metadata("metadata", metadata);
+        if (externalId is not null && Ids.IsCustomerId(externalId.Trim()))
+        {
+            check.Add("external_id", $"cannot start with '{Ids.Customer}_': that is how Tollgate's own customer ids start, and the two must never be confused.");
+        }
+
         if (!string.IsNullOrEmpty(country) && Countries.Normalize(country) is null) check.Add("country", $"'{country}' is not an ISO 3166-1 alpha-2 country code.");
         if (!string.IsNullOrEmpty(currency) && Currencies.Normalize(currency) is null) check.Add("currency", $"'{currency}' is not an ISO 4217 currency code.");
         return check;

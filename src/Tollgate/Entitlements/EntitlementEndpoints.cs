@@ -33,7 +33,9 @@ public static class EntitlementEndpoints
         if (caller.IsAdmin && named is null) v.Add("customer_id", "is required with an admin key: the customer's id or external_customer_id.");
         if (v.Failed) return v.ToError().ToProblem();
 
-        var customer = named is null ? null : await customers.GetAsync(named, ct);
+        var customer = request.CustomerId is not null ? await customers.GetAsync(request.CustomerId, ct)
+            : request.ExternalCustomerId is not null ? await customers.GetByExternalIdAsync(request.ExternalCustomerId, ct)
+            : null;
         if (!caller.IsAdmin)
         {
             customer ??= await customers.GetAsync(caller.Key.CustomerId!, ct);

@@ -52,7 +52,7 @@ public sealed class GatewayAuthenticator(ApiKeyVerifier verifier, KeyUsageRecord
 
         if (!key.HasScope(Scopes.Admin)) return (null, new GatewayError(403, "missing_scope", "Operator keys need the 'admin' scope to call models."));
         if (named.Length == 0) return (new GatewayCaller(key, null), null);
-        var customer = await customers.GetAsync(named, context.RequestAborted);
+        var customer = await customers.FindAsync(named, context.RequestAborted);
         return customer is null
             ? (null, new GatewayError(404, "customer_not_found", $"No customer has id or external id '{named}'.", GatewayCaller.CustomerHeader))
             : (new GatewayCaller(key, customer), null);

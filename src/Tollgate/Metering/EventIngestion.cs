@@ -22,7 +22,7 @@ public sealed class EventIngestion(
         var results = new EventResult?[inputs.Count];
         var pending = new List<(int Index, UsageEvent Event, bool Repeat)>();
         var seen = new HashSet<(string, string)>();
-        var found = new Dictionary<string, CustomerAccess?>(StringComparer.Ordinal); // a batch names few customers, often one
+        var found = new Dictionary<(string, bool), CustomerAccess?>(); // a batch names few customers, often one
         for (var i = 0; i < inputs.Count; i++)
         {
             var input = inputs[i];
@@ -89,28 +89,31 @@ public sealed class EventIngestion(
 
     /// <summary>The customer the event is for: a customer key's own (naming another is refused), or the one an admin key names.</summary>
     async Task<(string? CustomerId, EventRejection? Rejection)> CustomerOfAsync(
-        EventInput input, Caller caller, Dictionary<string, CustomerAccess?> found, CancellationToken ct)
+        EventInput input, Caller caller, Dictionary<(string, bool), CustomerAccess?> found, CancellationToken ct)
     {
         var named = input.CustomerId ?? input.ExternalCustomerId;
         if (!caller.IsAdmin)
         {
             var own = caller.Key.CustomerId!;
             if (named is null) return (own, null);
-            var match = input.CustomerId is not null ? input.CustomerId == own : (await CustomerAsync(own, found, ct))?.ExternalId == input.ExternalCustomerId;
+            var match = input.CustomerId is not null ? input.CustomerId == own : (await CustomerAsync(own, external: false, found, ct))?.ExternalId == input.ExternalCustomerId;
             return match ? (own, null) : (null, new EventRejection("customer_mismatch", "A customer key can only send events for its own customer."));
         }
 
         if (named is null) return (null, new EventRejection("invalid_event", "Name the customer: 'customer_id' (cus_…) or 'external_customer_id'."));
-        var customer = await CustomerAsync(named, found, ct);
-        var known = customer is not null && (input.CustomerId is not null ? customer.CustomerId == input.CustomerId : customer.ExternalId == input.ExternalCustomerId);
-        return known
+        var customer = await CustomerAsync(named, external: input.CustomerId is null, found, ct);
+        return customer is not null
             ? (customer!.CustomerId, null)
             : (null, new EventRejection("customer_not_found", $"No customer has {(input.CustomerId is not null ? "id" : "external id")} '{named}'."));
     }
 
-    async ValueTask<CustomerAccess?> CustomerAsync(string idOrExternalId, Dictionary<string, CustomerAccess?> found, CancellationToken ct)
+    async ValueTask<CustomerAccess?> CustomerAsync(string name, bool external, Dictionary<(string, bool), CustomerAccess?> found, CancellationToken ct)
     {
-        if (!found.TryGetValue(idOrExternalId, out var customer)) found[idOrExternalId] = customer = await customers.GetAsync(idOrExternalId, ct);
+        if (!found.TryGetValue((name, external), out var customer))
+        {
+            found[(name, external)] = customer = external ? await customers.GetByExternalIdAsync(name, ct) : await customers.GetAsync(name, ct);
+        }
+
         return customer;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Dapper;
+using Tollgate.Common;
 using Tollgate.Entitlements;
 using Tollgate.Storage;
 
@@ -17,28 +18,40 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
     readonly ConcurrentDictionary<string, CustomerAccess> _byId = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _idByExternalId = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, Lazy<Task<CustomerAccess?>>> _loading = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<CustomerKey, Lazy<Task<CustomerAccess?>>> _loading = new();
 
-    /// <summary>The customer by Tollgate id or external id, or null if there is no live customer with it.</summary>
-    public async ValueTask<CustomerAccess?> GetAsync(string idOrExternalId, CancellationToken ct)
+    /// <summary>The live customer with Tollgate id <paramref name="id"/>, or null. An external id never matches.</summary>
+    public ValueTask<CustomerAccess?> GetAsync(string id, CancellationToken ct) => GetAsync(new CustomerKey(id, External: false), ct);
+
+    /// <summary>The live customer with the operator's <paramref name="externalId"/>, or null. A Tollgate id never matches.</summary>
+    public ValueTask<CustomerAccess?> GetByExternalIdAsync(string externalId, CancellationToken ct) => GetAsync(new CustomerKey(externalId, External: true), ct);
+
+    /// <summary>
+    /// One value that may be either (the gateway's customer header): <c>cus_…</c> is a Tollgate id, anything else an
+    /// external id, which can never start so.
+    /// </summary>
+    public ValueTask<CustomerAccess?> FindAsync(string idOrExternalId, CancellationToken ct) =>
+        Ids.IsCustomerId(idOrExternalId) ? GetAsync(idOrExternalId, ct) : GetByExternalIdAsync(idOrExternalId, ct);
+
+    async ValueTask<CustomerAccess?> GetAsync(CustomerKey key, CancellationToken ct)
     {
-        var id = _idByExternalId.TryGetValue(idOrExternalId, out var mapped) ? mapped : idOrExternalId;
-        if (_byId.TryGetValue(id, out var cached))
+        var id = key.External ? _idByExternalId.GetValueOrDefault(key.Value) : key.Value;
+        if (id is not null && _byId.TryGetValue(id, out var cached))
         {
             if (time.GetUtcNow().UtcTicks - cached.LoadedAtTicks > Freshness.Ticks) RefreshInBackground(id);
             return cached;
         }
 
-        return await LoadOnceAsync(idOrExternalId).WaitAsync(ct);
+        return await LoadOnceAsync(key).WaitAsync(ct);
     }
 
     /// <summary>
     /// Concurrent first requests for one customer share one load: a burst of a thousand requests from a new customer
     /// costs one set of queries and one connection, not a thousand.
     /// </summary>
-    Task<CustomerAccess?> LoadOnceAsync(string idOrExternalId)
+    Task<CustomerAccess?> LoadOnceAsync(CustomerKey customer)
     {
-        var load = _loading.GetOrAdd(idOrExternalId, key => new Lazy<Task<CustomerAccess?>>(async () =>
+        var load = _loading.GetOrAdd(customer, key => new Lazy<Task<CustomerAccess?>>(async () =>
         {
             try
             {
@@ -71,7 +84,7 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
         {
             try
             {
-                if (await LoadAsync(id, CancellationToken.None) is null) Invalidate(id);
+                if (await LoadAsync(new CustomerKey(id, External: false), CancellationToken.None) is null) Invalidate(id);
             }
             catch (Exception e)
             {
@@ -84,12 +97,12 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
         });
     }
 
-    async Task<CustomerAccess?> LoadAsync(string idOrExternalId, CancellationToken ct)
+    async Task<CustomerAccess?> LoadAsync(CustomerKey key, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         var customer = await connection.QuerySingleOrDefaultAsync<(string Id, string? ExternalId, string? PlanCode, object CreatedAt)>(
-            "SELECT id, external_id, plan_code, created_at FROM customers WHERE (id = @key OR external_id = @key) AND deleted_at IS NULL",
-            new { key = idOrExternalId });
+            $"SELECT id, external_id, plan_code, created_at FROM customers WHERE {(key.External ? "external_id" : "id")} = @value AND deleted_at IS NULL",
+            new { value = key.Value });
         if (customer.Id is null) return null;
 
         var entitlements = await loader.LoadAsync(connection, customer.Id, customer.PlanCode, ct);
@@ -99,3 +112,6 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
         return access;
     }
 }
+
+/// <summary>A customer named by its Tollgate id or by its external id: two namespaces, never mixed.</summary>
+readonly record struct CustomerKey(string Value, bool External);
