@@ -40,7 +40,7 @@ dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $FL http:
 ADMIN=tg_admin_live_$(head -c 4000 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
 TOLLGATE_ADMIN_KEY=$ADMIN dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll" serve --urls http://127.0.0.1:$TG \
   --Storage:ConnectionString="Data Source=$WORK/tollgate.db" --Logging:LogLevel:Default=Warning \
-  --Gateway:Providers:bench:Kind=openai --Gateway:Providers:bench:BaseUrl=http://127.0.0.1:$UP/v1 --Gateway:Providers:bench:ApiKey=sk-bench \
+  --Gateway:AllowPrivateAddresses=true --Gateway:Providers:bench:Kind=openai --Gateway:Providers:bench:BaseUrl=http://127.0.0.1:$UP/v1 --Gateway:Providers:bench:ApiKey=sk-bench \
   --Gateway:Models:gpt-4o-mini:Provider=bench >"$WORK/tollgate.log" 2>&1 & TGPID=$!; PIDS+=($TGPID)
 node -r "$HERE/bind-loopback.cjs" node_modules/@portkey-ai/gateway/build/start-server.js --headless --port=$PK >"$WORK/portkey.log" 2>&1 & PIDS+=($!)
 wait_for http://127.0.0.1:$UP/

@@ -1,3 +1,4 @@
+using Tollgate.Outbound;
 using System.Security.Cryptography;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Admin;
@@ -42,18 +43,20 @@ public class SecretBoxTests
 
 public class RouteRuleTests
 {
+    static readonly OutboundPolicy Policy = new(allowPrivate: false);
+
     static readonly HashSet<string> Providers = new(["openai", "groq", "sandbox"], StringComparer.OrdinalIgnoreCase);
     static readonly HashSet<string> Models = new(["gpt-4o-mini", "llama"], StringComparer.OrdinalIgnoreCase);
 
     [Fact]
     public void A_provider_gets_its_kinds_default_url_and_keeps_the_key_as_sent()
     {
-        var anthropic = RouteRules.Provider("claude", new PutProviderRequest("anthropic", null, null, null, null));
+        var anthropic = RouteRules.Provider("claude", new PutProviderRequest("anthropic", null, null, null, null), Policy);
         anthropic.Value.BaseUrl.ShouldBe("https://api.anthropic.com/v1");
         anthropic.Value.TimeoutSeconds.ShouldBe(120);
         anthropic.Value.ApiKey.ShouldBeNull(); // null means: keep what is stored
 
-        RouteRules.Provider("claude", new PutProviderRequest("anthropic", null, "", null, null)).Value.ApiKey.ShouldBe("");
+        RouteRules.Provider("claude", new PutProviderRequest("anthropic", null, "", null, null), Policy).Value.ApiKey.ShouldBe("");
     }
 
     [Theory]
@@ -65,7 +68,7 @@ public class RouteRuleTests
     public void Unsafe_urls_and_credential_headers_are_refused(string url, string? header, string field)
     {
         var headers = header is null ? null : new Dictionary<string, string> { [header] = "value" };
-        var result = RouteRules.Provider("groq", new PutProviderRequest("openai", url, "k", null, headers));
+        var result = RouteRules.Provider("groq", new PutProviderRequest("openai", url, "k", null, headers), Policy);
         result.IsOk.ShouldBeFalse();
         result.Error.Errors!.Keys.ShouldBe([field]);
     }
@@ -73,7 +76,7 @@ public class RouteRuleTests
     [Fact]
     public void A_header_value_cannot_smuggle_a_line_break()
     {
-        var result = RouteRules.Provider("groq", new PutProviderRequest("openai", null, null, null, new() { ["X-Title"] = "a\r\nAuthorization: b" }));
+        var result = RouteRules.Provider("groq", new PutProviderRequest("openai", null, null, null, new() { ["X-Title"] = "a\r\nAuthorization: b" }), Policy);
         result.Error!.Errors!.Keys.ShouldBe(["headers"]);
     }
 
@@ -115,7 +118,7 @@ public class RouteRuleTests
         layers.SourceOfProvider("openai").ShouldBe(RouteSource.Api);
         layers.SourceOfProvider("anthropic").ShouldBe(RouteSource.Default);
         layers.SourceOfModel("gpt-4o-mini").ShouldBe(RouteSource.Default);
-        layers.Build().Table.Find("gpt-4o-mini")!.Deployments[0].Provider.BaseUri.ToString().ShouldBe("http://localhost:11434/v1/");
+        layers.Build(new OutboundPolicy(allowPrivate: true)).Table.Find("gpt-4o-mini")!.Deployments[0].Provider.BaseUri.ToString().ShouldBe("http://localhost:11434/v1/");
 
         configuration.Providers["openai"] = new ProviderOptions { Kind = "openai", BaseUrl = "https://api.openai.com/v1" };
         configuration.Models["llama"] = new ModelOptions { Provider = "openai" };

@@ -1,3 +1,4 @@
+using Tollgate.Outbound;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -109,21 +110,6 @@ public class RoutingTests
         RoutePlanner.Plan(Route("main", ("off", 0), ("on", 1)), _ => null, 5, new Random(3)).Select(d => d.Model).ShouldBe(["on"]);
     }
 
-    [Theory]
-    [InlineData("https://api.openai.com/v1", null)]
-    [InlineData("http://localhost:11434/v1", null)]
-    [InlineData("http://169.254.169.254/latest", "link-local")]
-    [InlineData("http://[fd00:ec2::254]/", "link-local")]
-    [InlineData("ftp://example.com", "http")]
-    [InlineData("https://user:pass@example.com/v1", "credentials")]
-    [InlineData("not a url", "absolute")]
-    public void Provider_urls_are_checked_before_anything_is_sent(string url, string? problem)
-    {
-        var result = OutboundUrl.Check(url);
-        if (problem is null) result.ShouldBeNull();
-        else result.ShouldNotBeNull().ShouldContain(problem);
-    }
-
     [Fact]
     public void Bad_provider_and_model_definitions_are_reported()
     {
@@ -133,7 +119,8 @@ public class RoutingTests
             {
                 ["m"] = new() { Provider = "nowhere" },
                 ["n"] = new() { Provider = "ok", Fallbacks = ["ghost"] },
-            });
+            },
+            new OutboundPolicy(allowPrivate: true));
 
         errors.ShouldContain(e => e.Contains("mystery"));
         errors.ShouldContain(e => e.Contains("'nowhere'"));
@@ -338,5 +325,63 @@ public class GatewayCallTests
 
         record.Status.ShouldBe(Tollgate.Gateway.Usage.UsageStatus.NotRun);
         Tollgate.Gateway.Usage.GatewayEvents.IsUsage(record).ShouldBeFalse();
+    }
+}
+
+public class OutboundAddressTests
+{
+    [Theory]
+    [InlineData("8.8.8.8", AddressKind.Public)]
+    [InlineData("2606:4700:4700::1111", AddressKind.Public)]
+    [InlineData("127.0.0.1", AddressKind.Private)]
+    [InlineData("127.255.0.9", AddressKind.Private)]
+    [InlineData("10.1.2.3", AddressKind.Private)]
+    [InlineData("172.31.255.255", AddressKind.Private)]
+    [InlineData("172.32.0.1", AddressKind.Public)]
+    [InlineData("192.168.1.1", AddressKind.Private)]
+    [InlineData("100.64.0.1", AddressKind.Private)] // CGNAT
+    [InlineData("100.128.0.1", AddressKind.Public)]
+    [InlineData("198.18.0.1", AddressKind.Private)]
+    [InlineData("0.0.0.0", AddressKind.Forbidden)]
+    [InlineData("0.1.2.3", AddressKind.Forbidden)]
+    [InlineData("169.254.169.254", AddressKind.Forbidden)] // cloud metadata
+    [InlineData("224.0.0.1", AddressKind.Forbidden)]
+    [InlineData("255.255.255.255", AddressKind.Forbidden)]
+    [InlineData("240.0.0.1", AddressKind.Forbidden)]
+    [InlineData("192.0.2.7", AddressKind.Forbidden)]
+    [InlineData("::", AddressKind.Forbidden)]
+    [InlineData("::1", AddressKind.Private)]
+    [InlineData("fe80::1", AddressKind.Forbidden)]
+    [InlineData("fd00:ec2::254", AddressKind.Private)] // unique local (AWS's IPv6 metadata): refused unless private networks are allowed
+    [InlineData("fc00::1", AddressKind.Private)]
+    [InlineData("ff02::1", AddressKind.Forbidden)]
+    [InlineData("::ffff:127.0.0.1", AddressKind.Private)] // IPv4-mapped
+    [InlineData("::ffff:169.254.169.254", AddressKind.Forbidden)]
+    [InlineData("::ffff:8.8.8.8", AddressKind.Public)]
+    [InlineData("64:ff9b::a9fe:a9fe", AddressKind.Forbidden)] // NAT64 of 169.254.169.254
+    [InlineData("64:ff9b::808:808", AddressKind.Public)] // NAT64 of 8.8.8.8
+    [InlineData("64:ff9b:1::1", AddressKind.Private)]
+    [InlineData("2002:7f00:1::", AddressKind.Private)] // 6to4 of 127.0.0.1
+    [InlineData("2001:db8::1", AddressKind.Forbidden)]
+    [InlineData("::127.0.0.1", AddressKind.Forbidden)] // IPv4-compatible, deprecated
+    public void Every_non_public_range_is_recognised_including_wrapped_ipv4(string address, AddressKind kind) =>
+        AddressRanges.Classify(System.Net.IPAddress.Parse(address)).ShouldBe(kind);
+
+    [Theory]
+    [InlineData("https://api.openai.com/v1", false, null)]
+    [InlineData("http://localhost:11434/v1", false, "private")]
+    [InlineData("http://localhost:11434/v1", true, null)]
+    [InlineData("http://10.0.0.5:8000/v1", false, "private")]
+    [InlineData("http://[::ffff:10.0.0.5]:8000/v1", false, "private")]
+    [InlineData("http://169.254.169.254/latest", true, "link-local")]
+    [InlineData("http://[fe80::1]/", true, "link-local")]
+    [InlineData("ftp://example.com", true, "http")]
+    [InlineData("https://user:pass@example.com/v1", true, "credentials")]
+    [InlineData("not a url", true, "absolute")]
+    public void Provider_urls_are_checked_before_anything_is_sent(string url, bool allowPrivate, string? problem)
+    {
+        var result = OutboundUrl.Check(url, new OutboundPolicy(allowPrivate));
+        if (problem is null) result.ShouldBeNull();
+        else result.ShouldNotBeNull().ShouldContain(problem);
     }
 }

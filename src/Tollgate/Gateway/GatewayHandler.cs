@@ -212,11 +212,12 @@ public sealed class GatewayHandler(
         : response.Headers.RetryAfter?.Date is { } date ? Math.Max(0, (int)Math.Ceiling((date - time.GetUtcNow()).TotalSeconds))
         : null;
 
+    /// <summary>An error body is only inspected and relayed in part: at most 64 KB of it are read.</summary>
     static async Task<byte[]> ReadErrorBodyAsync(HttpResponseMessage response, CancellationToken ct)
     {
         try
         {
-            return await response.Content.ReadAsByteArrayAsync(ct);
+            return await UpstreamBody.ReadAsync(response.Content, 64 * 1024, ct);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {
@@ -231,7 +232,13 @@ public sealed class GatewayHandler(
         byte[] upstreamBody;
         try
         {
-            upstreamBody = await response.Content.ReadAsByteArrayAsync(timeout.Token);
+            upstreamBody = await UpstreamBody.ReadAsync(response.Content, _options.MaxResponseBytes, timeout.Token);
+        }
+        catch (UpstreamTooLargeException e)
+        {
+            log.LogWarning("Provider {Provider} sent more than {Limit} bytes for {RequestId}; its answer was dropped.", deployment.Provider.Name, _options.MaxResponseBytes, call.RequestId);
+            await FailAsync(context, call, request.Protocol, new GatewayError(502, "upstream_response_too_large", e.Message));
+            return;
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && timeout.IsCancellationRequested))
         {
@@ -338,8 +345,9 @@ public sealed class GatewayHandler(
         var clientGone = context.RequestAborted.IsCancellationRequested;
         long? drainDeadline = null;
         var output = new SseOutput();
+        var tooLarge = false;
         await using var upstream = await response.Content.ReadAsStreamAsync(timeout.Token);
-        using var reader = new SseReader(upstream);
+        using var reader = new SseReader(upstream, _options.MaxResponseBytes);
         try
         {
             while (true)
@@ -370,6 +378,7 @@ public sealed class GatewayHandler(
         catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && timeout.IsCancellationRequested))
         {
             log.LogWarning("The stream of {RequestId} from {Provider} broke off: {Error}", call.RequestId, deployment.Provider.Name, e.GetType().Name);
+            tooLarge = e is UpstreamTooLargeException;
         }
 
         relay.OnEnd(output);
@@ -383,7 +392,8 @@ public sealed class GatewayHandler(
             : relay.UpstreamError is not null ? UsageStatus.UpstreamError
             : relay.Completed ? UsageStatus.Ok
             : UsageStatus.Incomplete;
-        if (relay.UpstreamError is not null) call.ErrorCode = "upstream_stream_error";
+        if (tooLarge) call.ErrorCode = "upstream_response_too_large";
+        else if (relay.UpstreamError is not null) call.ErrorCode = "upstream_stream_error";
         else if (!relay.Completed) call.ErrorCode = "upstream_stream_incomplete";
 
         await RecordAsync(call);

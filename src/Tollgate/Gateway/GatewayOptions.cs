@@ -36,6 +36,25 @@ public sealed class GatewayOptions
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
 
+    /// <summary>Largest answer read from a provider, in bytes: a whole body, or everything a stream sends.</summary>
+    public long MaxResponseBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Whether providers may be on loopback or private networks (a self-hosted Ollama or vLLM). Off by default: a
+    /// provider URL, or the address its name resolves to, on such a network is refused. Link-local (cloud metadata),
+    /// multicast and reserved addresses are refused either way.
+    /// </summary>
+    public bool AllowPrivateAddresses { get; set; }
+
+    /// <summary>
+    /// An HTTP proxy for calls to providers (<c>http://proxy.internal:3128</c>); none by default, and the environment's
+    /// <c>HTTPS_PROXY</c> is not used. Through a proxy, each destination is resolved and checked before the request.
+    /// </summary>
+    public string? Proxy { get; set; }
+
+    /// <summary>The rules every provider URL and connection is held to.</summary>
+    public Outbound.OutboundPolicy Outbound() => new(AllowPrivateAddresses);
+
     /// <summary>Whether test-mode keys are served by the sandbox provider, whatever model they ask for.</summary>
     public bool SandboxForTestKeys { get; set; } = true;
 

@@ -54,9 +54,14 @@ sealed class GatewayOptionsValidation : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
-        var (_, errors) = RouteTable.Build(options.Providers, options.Models);
+        var (_, errors) = RouteTable.Build(options.Providers, options.Models, options.Outbound());
         var all = errors.ToList();
         if (options.MaxAttempts is < 1 or > 10) all.Add("Gateway:MaxAttempts must be between 1 and 10.");
+        if (options.MaxResponseBytes < 1024) all.Add("Gateway:MaxResponseBytes must be at least 1024.");
+        if (options.Proxy is { Length: > 0 } proxy && !(Uri.TryCreate(proxy, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            all.Add($"Gateway:Proxy '{proxy}' is not an http or https URL.");
+        }
         if (options.Cache.HitChargeRatio is < 0 or > 1) all.Add("Gateway:Cache:HitChargeRatio must be between 0 and 1.");
         foreach (var (model, price) in options.Prices)
         {

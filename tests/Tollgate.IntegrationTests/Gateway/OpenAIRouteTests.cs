@@ -250,6 +250,36 @@ public abstract class OpenAIRouteTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task An_upstream_answer_past_the_size_limit_is_dropped_as_a_502_not_held_in_memory()
+    {
+        var customer = await server.CustomerAsync("free");
+
+        var error = await Should.ThrowAsync<ClientResultException>(() => Chat("huge", customer.Key).CompleteChatAsync([new UserChatMessage("Hi")], As(customer)));
+
+        error.Status.ShouldBe(502);
+        JsonNode.Parse(error.GetRawResponse()!.Content.ToString())!["error"]!["code"]!.GetValue<string>().ShouldBe("upstream_response_too_large");
+        (await server.LastUsageAsync(customer.Id)).ErrorCode.ShouldBe("upstream_response_too_large");
+    }
+
+    [Fact]
+    public async Task An_upstream_stream_past_the_size_limit_is_cut_and_says_why()
+    {
+        var customer = await server.CustomerAsync("free");
+        using var request = GatewayFixture.Post(server, "/v1/chat/completions", customer.Key, new JsonObject
+        {
+            ["model"] = "huge", ["stream"] = true, ["user"] = customer.EndUser,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hi" }),
+        });
+
+        using var response = await new HttpClient().SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+
+        body.Length.ShouldBeLessThan(2 * 1024 * 1024);
+        var record = await server.LastUsageAsync(customer.Id);
+        (record.Status, record.ErrorCode).ShouldBe((UsageStatus.Incomplete, "upstream_response_too_large"));
+    }
+
+    [Fact]
     public async Task A_stream_cut_off_midway_tells_the_client_and_bills_an_estimate()
     {
         var customer = await server.CustomerAsync("free");

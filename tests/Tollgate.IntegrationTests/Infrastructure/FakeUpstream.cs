@@ -95,6 +95,20 @@ public sealed class FakeUpstream : IAsyncDisposable
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync("""{"id":"chatcmpl-broken","choices":[{"index":0,""");
                 return;
+            case "huge": // 2.5 MB, chunked (no Content-Length), past the test servers' Gateway:MaxResponseBytes of 1 MB
+                var stream = body["stream"]?.GetValue<bool>() == true;
+                context.Response.ContentType = stream ? "text/event-stream" : "application/json";
+                var filler = new string('x', 64 * 1024);
+                try
+                {
+                    for (var i = 0; i < 40; i++) await context.Response.WriteAsync(stream ? $"data: {{\"pad\":\"{filler}\"}}\n\n" : filler, context.RequestAborted);
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException)
+                {
+                    // the gateway stopped reading, as it should
+                }
+
+                return;
         }
 
         var tool = body["tools"]?[0]?["function"]?["name"]?.GetValue<string>();

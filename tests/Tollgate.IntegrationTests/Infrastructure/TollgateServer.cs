@@ -68,6 +68,8 @@ public abstract class TollgateServer : IAsyncLifetime
     {
         var settings = new Dictionary<string, string>
         {
+            ["AllowPrivateAddresses"] = "true", // the fake upstream listens on loopback
+            ["MaxResponseBytes"] = "1048576",
             ["Providers:fake-openai:Kind"] = "openai",
             ["Providers:fake-openai:BaseUrl"] = new Uri(upstream, "/v1").ToString(),
             ["Providers:fake-openai:ApiKey"] = FakeUpstream.OpenAIKey,
@@ -102,6 +104,9 @@ public abstract class TollgateServer : IAsyncLifetime
             ["Models:held-stream:Provider"] = "fake-openai",
             ["Models:held-stream:Model"] = "held-stream",
             ["Models:held-stream:PriceAs"] = "fake-gpt",
+            ["Models:huge:Provider"] = "fake-openai",
+            ["Models:huge:Model"] = "huge",
+            ["Models:huge:PriceAs"] = "fake-gpt",
             ["Models:embed-test:Provider"] = "fake-openai",
             ["Models:embed-test:Model"] = "fake-embed",
             ["Models:embed-test:Type"] = "embedding",

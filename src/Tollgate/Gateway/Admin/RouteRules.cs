@@ -1,3 +1,4 @@
+using Tollgate.Outbound;
 using System.Text.RegularExpressions;
 using Tollgate.Common;
 using Tollgate.Gateway.Routing;
@@ -22,7 +23,7 @@ public static partial class RouteRules
     };
 
     /// <summary>The provider as options; its <c>ApiKey</c> is the request's: null to keep the stored key, empty to remove it.</summary>
-    public static Result<ProviderOptions> Provider(string name, PutProviderRequest request)
+    public static Result<ProviderOptions> Provider(string name, PutProviderRequest request, OutboundPolicy policy)
     {
         var check = new Validation().Code("name", name);
         if (name.Equals(UpstreamProvider.SandboxName, StringComparison.OrdinalIgnoreCase)) check.Add("name", "'sandbox' is built in.");
@@ -31,7 +32,7 @@ public static partial class RouteRules
         var baseUrl = string.IsNullOrWhiteSpace(request.BaseUrl)
             ? kind is { } k ? UpstreamProvider.DefaultBaseUrl(k) : ""
             : request.BaseUrl.Trim();
-        if (kind is not null && OutboundUrl.Check(baseUrl) is { } problem) check.Add("base_url", problem);
+        if (kind is not null && OutboundUrl.Check(baseUrl, policy) is { } problem) check.Add("base_url", problem);
         if (request.TimeoutSeconds is { } timeout) check.Range("timeout_seconds", timeout, 1, 3600);
         if (request.ApiKey is { Length: > 0 } key && (key.Length > 2000 || key.Any(char.IsWhiteSpace))) check.Add("api_key", "must be at most 2000 characters with no spaces or line breaks.");
         CheckHeaders(request.Headers, check);

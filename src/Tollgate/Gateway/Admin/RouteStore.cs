@@ -64,7 +64,7 @@ public sealed class RouteStore(
     /// <summary>Creates or replaces a provider; <c>Created</c> says which.</summary>
     public async Task<Result<(ProviderView View, bool Created)>> PutProviderAsync(string name, PutProviderRequest request, Actor actor, CancellationToken ct)
     {
-        var options = RouteRules.Provider(name, request);
+        var options = RouteRules.Provider(name, request, registry.Configuration.Outbound());
         if (!options.IsOk) return options.Error;
         return await database.InTransactionAsync<(ProviderView, bool)>(async (connection, tx) =>
         {

@@ -37,9 +37,10 @@ public sealed class RouteLayers
         return new RouteLayers(providers, models);
     }
 
-    public (RouteTable Table, IReadOnlyList<string> Errors) Build() => RouteTable.Build(
+    public (RouteTable Table, IReadOnlyList<string> Errors) Build(Outbound.OutboundPolicy policy) => RouteTable.Build(
         Providers.ToDictionary(p => p.Key, p => p.Value.Options, StringComparer.OrdinalIgnoreCase),
-        Models.ToDictionary(m => m.Key, m => m.Value.Options, StringComparer.OrdinalIgnoreCase));
+        Models.ToDictionary(m => m.Key, m => m.Value.Options, StringComparer.OrdinalIgnoreCase),
+        policy);
 
     /// <summary>Names every definition answers to, the built-in sandbox included.</summary>
     public IReadOnlySet<string> ProviderNames() =>

@@ -27,7 +27,7 @@ public sealed class RouteRegistry
     public void Apply(IReadOnlyDictionary<string, ProviderOptions> storedProviders, IReadOnlyDictionary<string, ModelOptions> storedModels)
     {
         var layers = RouteLayers.Merge(_configuration, storedProviders, storedModels);
-        var (table, errors) = layers.Build();
+        var (table, errors) = layers.Build(_configuration.Outbound());
         foreach (var error in errors) _logger.LogWarning("Gateway route left out: {Problem}", error);
         _current = table;
     }

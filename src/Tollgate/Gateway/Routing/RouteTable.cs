@@ -1,3 +1,4 @@
+using Tollgate.Outbound;
 using System.Collections.Frozen;
 
 namespace Tollgate.Gateway.Routing;
@@ -23,7 +24,8 @@ public sealed class RouteTable
     /// <summary>Builds the table, or lists what is wrong with the definitions (unknown providers, bad URLs, empty aliases).</summary>
     public static (RouteTable Table, IReadOnlyList<string> Errors) Build(
         IReadOnlyDictionary<string, ProviderOptions> providerOptions,
-        IReadOnlyDictionary<string, ModelOptions> modelOptions)
+        IReadOnlyDictionary<string, ModelOptions> modelOptions,
+        OutboundPolicy policy)
     {
         var errors = new List<string>();
         var providers = new Dictionary<string, UpstreamProvider>(StringComparer.OrdinalIgnoreCase)
@@ -32,7 +34,7 @@ public sealed class RouteTable
         };
         foreach (var (name, options) in providerOptions)
         {
-            var provider = ProviderFrom(name, options, errors);
+            var provider = ProviderFrom(name, options, policy, errors);
             if (provider is not null) providers[name] = provider;
         }
 
@@ -71,7 +73,7 @@ public sealed class RouteTable
         return (new RouteTable(providers.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase), models.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase)), errors);
     }
 
-    static UpstreamProvider? ProviderFrom(string name, ProviderOptions options, List<string> errors)
+    static UpstreamProvider? ProviderFrom(string name, ProviderOptions options, OutboundPolicy policy, List<string> errors)
     {
         var kind = UpstreamProvider.ParseKind(options.Kind);
         if (kind is null)
@@ -82,7 +84,7 @@ public sealed class RouteTable
 
         if (kind == ProviderKind.Sandbox) return UpstreamProvider.Sandbox with { Name = name };
         var url = string.IsNullOrWhiteSpace(options.BaseUrl) ? UpstreamProvider.DefaultBaseUrl(kind.Value) : options.BaseUrl.Trim();
-        if (OutboundUrl.Check(url) is { } problem)
+        if (OutboundUrl.Check(url, policy) is { } problem)
         {
             errors.Add($"Gateway:Providers:{name}:BaseUrl: {problem}");
             return null;

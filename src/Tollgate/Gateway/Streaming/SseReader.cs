@@ -5,10 +5,13 @@ namespace Tollgate.Gateway.Streaming;
 
 /// <summary>
 /// Splits an upstream's Server-Sent Events stream into events without copying them: events are slices of one growing
-/// buffer, handed out as soon as their blank line arrives. Accepts <c>\n</c> and <c>\r\n</c> line endings.
+/// buffer, handed out as soon as their blank line arrives. Accepts <c>\n</c> and <c>\r\n</c> line endings. Reads at
+/// most <paramref name="maxBytes"/> in all, so no upstream can grow the buffer (or the stream) without end.
 /// </summary>
-public sealed class SseReader(Stream stream) : IDisposable
+public sealed class SseReader(Stream stream, long maxBytes = long.MaxValue) : IDisposable
 {
+    long _total;
+
     byte[] _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
     int _start;
     int _end;
@@ -65,6 +68,8 @@ public sealed class SseReader(Stream stream) : IDisposable
         var read = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
         if (read == 0) _ended = true;
         _end += read;
+        _total += read;
+        if (_total > maxBytes) throw new UpstreamTooLargeException(maxBytes);
     }
 
     /// <summary>The offset of the blank line ending the first event, or -1.</summary>
