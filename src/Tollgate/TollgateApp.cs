@@ -55,7 +55,7 @@ public static class TollgateApp
         app.UseStatusCodePages();
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments("/api"),
-            api => api.UseMiddleware<ApiKeyAuthentication>().UseMiddleware<IdempotencyMiddleware>());
+            api => api.UseMiddleware<ApiKeyAuthentication>().UseMiddleware<PermissionEnforcement>().UseMiddleware<IdempotencyMiddleware>());
 
         app.MapGet("/", () => TypedResults.Ok(new { name = "Tollgate", docs = "/docs", openapi = "/openapi/v1.json", health = "/health/ready" }))
             .ExcludeFromDescription();

@@ -9,12 +9,14 @@ public static class ApiKeyEndpoints
     public static RouteGroupBuilder MapApiKeyEndpoints(this RouteGroupBuilder api)
     {
         var keys = api.MapGroup("/keys").WithTags("API keys");
-        keys.MapGet("/", List).WithSummary("List keys: all of them for an admin key, a customer's own for a customer key.");
-        keys.MapPost("/", Create).WithSummary("Create a key. The secret is in this response only.");
-        keys.MapGet("/{id}", Get).WithSummary("Get a key (never its secret).");
-        keys.MapPost("/{id}/rotate", Rotate).WithSummary("Replace a key: a new secret now, the old one valid for the overlap.");
-        keys.MapPost("/{id}/revoke", Revoke).WithSummary("Revoke a key at once.");
-        keys.MapDelete("/{id}", Revoke).WithSummary("Revoke a key at once (same as POST /revoke).");
+        keys.MapGet("/", List).RequireScope(Scopes.CustomerRead, Scopes.KeysWrite)
+            .WithSummary("List keys: all of them for an admin key, a customer's own for a customer key.");
+        keys.MapPost("/", Create).RequireScope(Scopes.KeysWrite).WithSummary("Create a key. The secret is in this response only.");
+        // Any key may read, rotate or revoke itself; KeyPolicy decides which other keys it may touch.
+        keys.MapGet("/{id}", Get).RequireAnyKey().WithSummary("Get a key (never its secret).");
+        keys.MapPost("/{id}/rotate", Rotate).RequireAnyKey().WithSummary("Replace a key: a new secret now, the old one valid for the overlap.");
+        keys.MapPost("/{id}/revoke", Revoke).RequireAnyKey().WithSummary("Revoke a key at once.");
+        keys.MapDelete("/{id}", Revoke).RequireAnyKey().WithSummary("Revoke a key at once (same as POST /revoke).");
         return api;
     }
 
@@ -26,17 +28,8 @@ public static class ApiKeyEndpoints
         if (!caller.IsAdmin)
         {
             if (customerId is not null && customerId != caller.Key.CustomerId) return ApiError.NotFound("customer", customerId).ToProblem();
-            if (!caller.Key.HasScope(Scopes.CustomerRead) && !caller.Key.HasScope(Scopes.KeysWrite))
-            {
-                return ApiError.Forbidden("Listing keys needs the 'customer:read' or 'keys:write' scope.").ToProblem();
-            }
-
             customerId = caller.Key.CustomerId;
             kind = KeyKind.Customer;
-        }
-        else if (!caller.CanReadAdmin)
-        {
-            return ApiError.Forbidden("This admin key has no admin scope.").ToProblem();
         }
 
         return TypedResults.Ok(await store.ListAsync(customerId, kind, page, ct));

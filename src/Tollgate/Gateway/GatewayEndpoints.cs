@@ -32,7 +32,7 @@ public static class GatewayEndpoints
 
     public static RouteGroupBuilder MapUsageRecordEndpoints(this RouteGroupBuilder api)
     {
-        var records = api.MapGroup("/usage-records").WithTags("Usage");
+        var records = api.MapGroup("/usage-records").WithTags("Usage").RequireScope(Scopes.UsageRead);
         records.MapGet("/", ListRecords).WithSummary("Gateway usage records, newest first: one per request. Customer keys see their own.");
         records.MapGet("/{requestId}", GetRecord).WithSummary("The usage record of one request, by its x-request-id.");
         return api;
@@ -82,16 +82,9 @@ public static class GatewayEndpoints
     static async Task<Results<Ok<Page<UsageRecord>>, ProblemHttpResult>> ListRecords(
         Caller caller, UsageStore store, string? customer_id, string? key_id, string? model, int? limit, string? cursor, CancellationToken ct)
     {
-        if (!caller.IsAdmin)
-        {
-            if (!caller.Key.HasScope(Scopes.UsageRead)) return ApiError.Forbidden("This key lacks the 'usage:read' scope.").ToProblem();
-            if (customer_id is not null && customer_id != caller.Key.CustomerId) return ApiError.NotFound("customer", customer_id).ToProblem();
-            customer_id = caller.Key.CustomerId;
-        }
-        else if (!caller.CanReadAdmin)
-        {
-            return ApiError.Forbidden("This key cannot read usage.").ToProblem();
-        }
+        var scope = caller.ReadsFor(customer_id);
+        if (!scope.IsOk) return scope.Error.ToProblem();
+        customer_id = scope.Value;
 
         var page = new PageRequest(limit, cursor);
         if (page.Check() is { } invalid) return invalid.ToProblem();
@@ -101,7 +94,7 @@ public static class GatewayEndpoints
     static async Task<Results<Ok<UsageRecord>, ProblemHttpResult>> GetRecord(Caller caller, UsageStore store, string requestId, CancellationToken ct)
     {
         var record = await store.GetAsync(requestId, ct);
-        if (record is null || !(caller.IsAdmin ? caller.CanReadAdmin : caller.Key.HasScope(Scopes.UsageRead) && record.CustomerId == caller.Key.CustomerId))
+        if (record is null || !caller.Sees(record.CustomerId))
         {
             return ApiError.NotFound("usage record", requestId).ToProblem();
         }
