@@ -51,8 +51,10 @@ public static class TollgateApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseMiddleware<RequestIds>();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(ErrorHandling.WriteStatusAsync);
+        app.UseMiddleware<ParameterText>();
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments("/api"),
             api => api.UseMiddleware<ApiKeyAuthentication>().UseMiddleware<PermissionEnforcement>().UseMiddleware<IdempotencyMiddleware>());

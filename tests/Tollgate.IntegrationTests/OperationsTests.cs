@@ -29,6 +29,32 @@ public abstract class OperationsTests(TollgateServer server)
         document.Body!["components"]!["schemas"]!["Customer"]!["properties"]!.AsObject().ContainsKey("external_id").ShouldBeTrue();
     }
 
+    [Theory]
+    [InlineData("CheckRequest", new[] { "feature" })]
+    [InlineData("PutProviderRequest", new[] { "kind" })]
+    [InlineData("PutModelRequest", new string[0])]
+    [InlineData("DeploymentRequest", new[] { "provider" })]
+    public async Task The_openapi_document_marks_required_exactly_what_is_required(string schema, string[] required)
+    {
+        var document = await server.Client(null).GetAsync("/openapi/v1.json");
+
+        var listed = document.Body!["components"]!["schemas"]![schema]!["required"]?.AsArray().Select(r => r!.GetValue<string>()).ToArray() ?? [];
+        listed.ShouldBe(required, ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task Every_route_sends_its_request_id_and_unknown_gateway_routes_answer_in_openai_shape()
+    {
+        var api = await server.Client(null).GetAsync("/api/v1/customers");
+        var gateway = await server.Client(null).PostAsync("/v1/no/such/route", new { });
+        var anthropic = await server.Client(null).PostAsync("/v1/messages/nope", new { });
+
+        api.Raw.Headers.GetValues("x-request-id").Single().ShouldStartWith("req_");
+        gateway.Raw.Headers.GetValues("x-request-id").Single().ShouldStartWith("req_");
+        (gateway.Status, gateway.Body!["error"]!["code"]!.GetValue<string>()).ShouldBe((HttpStatusCode.NotFound, "not_found"));
+        (anthropic.Body!["type"]!.GetValue<string>(), anthropic.Body!["error"]!["type"]!.GetValue<string>()).ShouldBe(("error", "not_found_error"));
+    }
+
     [Fact]
     public async Task The_explorer_is_served_at_docs()
     {

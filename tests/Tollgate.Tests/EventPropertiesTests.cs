@@ -60,8 +60,10 @@ public sealed class EventPropertiesTests
     [InlineData("""{"nested":{"no":1}}""", "Property 'nested' must be a string, number, boolean or null.")]
     [InlineData("""{"list":[1,2]}""", "Property 'list' must be a string, number, boolean or null.")]
     [InlineData("""{"a":1,"a":2}""", "Property 'a' is given twice.")]
-    [InlineData("""{"":1}""", "Property names are 1 to 100 characters, without double quotes.")]
-    [InlineData("""{"say \"x\"":1}""", "Property names are 1 to 100 characters, without double quotes.")]
+    [InlineData("""{"":1}""", "Property names are 1 to 100 characters, without double quotes or NUL.")]
+    [InlineData("""{"say \"x\"":1}""", "Property names are 1 to 100 characters, without double quotes or NUL.")]
+    [InlineData("""{"a\u0000b":1}""", "Property names are 1 to 100 characters, without double quotes or NUL.")]
+    [InlineData("""{"note":"a\u0000"}""", "Property 'note' cannot contain NUL (U+0000).")]
     public void What_cannot_be_stored_becomes_a_problem_of_that_event(string json, string problem)
     {
         var properties = Read(json);

@@ -34,4 +34,9 @@ public static class EntitlementReasons
     public const string OverLimitNotify = "over_limit_notified";
 }
 
-public sealed record CheckRequest(string? CustomerId, string? ExternalCustomerId, string? Feature, long? Quantity = null, long? Current = null);
+public sealed record CheckRequest(
+    string? CustomerId = null,
+    string? ExternalCustomerId = null,
+    [property: System.ComponentModel.DataAnnotations.Required] string? Feature = null,
+    long? Quantity = null,
+    long? Current = null);

@@ -34,7 +34,6 @@ public sealed class GatewayHandler(
     TimeProvider time,
     ILogger<GatewayHandler> log)
 {
-    public const string RequestIdHeader = "x-request-id";
     public const string CostHeader = "x-tollgate-cost";
 
     readonly GatewayOptions _options = options.Value;
@@ -43,8 +42,7 @@ public sealed class GatewayHandler(
     {
         var started = time.GetTimestamp();
         var startedAt = time.Now();
-        var requestId = Ids.New("req", time);
-        context.Response.Headers[RequestIdHeader] = requestId;
+        var requestId = context.TraceIdentifier; // req_…, sent as x-request-id by Operations/RequestIds
         var protocol = operation == GatewayOperation.Messages ? GatewayProtocol.Anthropic : GatewayProtocol.OpenAI;
 
         var (caller, refusal) = await authenticator.AuthenticateAsync(context);

@@ -51,12 +51,14 @@ public sealed record GatewayRequest(
             bytes = buffer.Length;
             if (bytes > maxBytes) return (null, new GatewayError(413, "request_too_large", $"The request body is larger than {maxBytes} bytes."));
             if (bytes == 0) return (null, GatewayError.Invalid("The request body is empty; send a JSON object."));
-            if (JsonNode.Parse(buffer.GetBuffer().AsSpan(0, (int)bytes)) is not JsonObject parsed)
+            var raw = buffer.GetBuffer().AsSpan(0, (int)bytes);
+            if (JsonNode.Parse(raw, documentOptions: GatewayBodyShape.Parsing) is not JsonObject parsed)
             {
                 return (null, GatewayError.Invalid("The request body must be a JSON object."));
             }
 
             body = parsed;
+            if (GatewayBodyShape.Problem(operation, body, raw) is { } shape) return (null, GatewayError.Invalid(shape.Message, shape.Param));
         }
         catch (JsonException e)
         {

@@ -73,9 +73,9 @@ public sealed class EventPropertiesConverter : JsonConverter<EventProperties>
         {
             var name = reader.GetString()!;
             reader.Read();
-            if (name.Length is 0 or > 100 || name.Contains('"', StringComparison.Ordinal))
+            if (name.Length is 0 or > 100 || name.Contains('"', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
             {
-                problem ??= "Property names are 1 to 100 characters, without double quotes.";
+                problem ??= "Property names are 1 to 100 characters, without double quotes or NUL.";
             }
             else if (!names.Add(name))
             {
@@ -98,7 +98,9 @@ public sealed class EventPropertiesConverter : JsonConverter<EventProperties>
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
-                    writer.WriteStringValue(Unescaped(ref reader));
+                    var text = Unescaped(ref reader);
+                    if (text.Contains((byte)0)) problem ??= $"Property '{name}' cannot contain NUL (U+0000).";
+                    writer.WriteStringValue(text);
                     break;
                 case JsonTokenType.Number:
                     var number = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;

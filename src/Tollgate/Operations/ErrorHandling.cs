@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
 using Tollgate.Common;
+using Tollgate.Gateway.Protocols;
 
 namespace Tollgate.Operations;
 
@@ -38,12 +40,43 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
         if (context.Response.HasStarted) return true;
         context.Response.StatusCode = error.Status;
         if (error.Status == StatusCodes.Status503ServiceUnavailable) context.Response.Headers.RetryAfter = "1";
-        await ProblemResults.WriteAsync(context, error);
+        await WriteAsync(context, error);
         return true;
+    }
+
+    /// <summary>An error in the route's own format: OpenAI's or Anthropic's on the gateway's <c>/v1</c> routes, problem+json elsewhere.</summary>
+    public static Task WriteAsync(HttpContext context, ApiError error) =>
+        GatewayError.ProtocolOf(context) is { } protocol
+            ? new GatewayError(error.Status, error.Code, error.Message, error.Errors?.Keys.FirstOrDefault()).WriteAsync(context, protocol)
+            : ProblemResults.WriteAsync(context, error);
+
+    /// <summary>
+    /// Answers that carry no body of their own (no route, a method the route does not take, a body it cannot read)
+    /// get one in the route's format, with a stable code.
+    /// </summary>
+    public static Task WriteStatusAsync(StatusCodeContext status)
+    {
+        var http = status.HttpContext;
+        var error = http.Response.StatusCode switch
+        {
+            404 => new ApiError("not_found", 404, $"No route {http.Request.Method} {http.Request.Path} exists; see /openapi/v1.json."),
+            405 => new ApiError("method_not_allowed", 405, $"{http.Request.Path} does not take {http.Request.Method}."),
+            415 => new ApiError("unsupported_media_type", 415, "Send the body as JSON, with 'Content-Type: application/json'."),
+            var code => new ApiError(code >= 500 ? "internal_error" : "bad_request", code, ReasonPhrases.GetReasonPhrase(code)),
+        };
+        return WriteAsync(http, error);
     }
 
     static ApiError FromJson(JsonException json)
     {
+        if (json is BodyRuleException rule)
+        {
+            var at = json.Path is null or "$" ? "" : json.Path.TrimStart('$', '.') + ".";
+            var broken = at + rule.Field;
+            return new ApiError("invalid_json", StatusCodes.Status400BadRequest, $"The request body could not be read: '{broken}' {rule.Problem}",
+                new Dictionary<string, string[]> { [broken] = [rule.Problem] });
+        }
+
         var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
         var message = json.Message.Contains("could not be mapped", StringComparison.Ordinal)
             ? "is not a known field."

@@ -1,25 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Tollgate.Gateway.Admin;
 
 /// <summary>
 /// The body of <c>PUT /gateway/providers/{name}</c>. <c>api_key</c> left out keeps the stored key, so a URL can change
 /// without sending the secret again; an empty string removes it.
 /// </summary>
-public sealed record PutProviderRequest(string? Kind, string? BaseUrl, string? ApiKey, int? TimeoutSeconds, Dictionary<string, string>? Headers);
+public sealed record PutProviderRequest(
+    [property: Required] string? Kind,
+    string? BaseUrl = null,
+    string? ApiKey = null,
+    int? TimeoutSeconds = null,
+    Dictionary<string, string>? Headers = null);
 
 /// <summary>
 /// The body of <c>PUT /gateway/models/{alias}</c>: either <c>provider</c> (and <c>model</c>) for one deployment, or
 /// <c>deployments</c> with weights.
 /// </summary>
 public sealed record PutModelRequest(
-    string? Type,
-    string? Provider,
-    string? Model,
-    List<DeploymentRequest>? Deployments,
-    List<string>? Fallbacks,
-    string? Feature,
-    string? PriceAs);
+    string? Type = null,
+    string? Provider = null,
+    string? Model = null,
+    List<DeploymentRequest>? Deployments = null,
+    List<string>? Fallbacks = null,
+    string? Feature = null,
+    string? PriceAs = null);
 
-public sealed record DeploymentRequest(string? Provider, string? Model, int? Weight, string? PriceAs);
+public sealed record DeploymentRequest([property: Required] string? Provider, string? Model = null, int? Weight = null, string? PriceAs = null);
 
 /// <summary>Where a provider or model is defined: the configuration file wins over the admin API, which wins over the built-in defaults.</summary>
 public enum RouteSource

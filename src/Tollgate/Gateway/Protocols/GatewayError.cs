@@ -10,6 +10,12 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
 {
     public static GatewayError Invalid(string message, string? param = null) => new(400, "invalid_request", message, param);
 
+    /// <summary>The wire format of a gateway route (<c>/v1/…</c>): Anthropic's on <c>/v1/messages</c> or with <c>anthropic-version</c>; null elsewhere.</summary>
+    public static GatewayProtocol? ProtocolOf(HttpContext context) =>
+        !context.Request.Path.StartsWithSegments("/v1") ? null
+        : context.Request.Path.StartsWithSegments("/v1/messages") || context.Request.Headers.ContainsKey("anthropic-version") ? GatewayProtocol.Anthropic
+        : GatewayProtocol.OpenAI;
+
     /// <summary>The upstream ended a stream before its end marker; sent to the client as the stream's last event.</summary>
     public static GatewayError StreamIncomplete(string? upstreamMessage = null) =>
         new(502, "upstream_stream_incomplete", upstreamMessage ?? "The model provider ended the stream before it was complete.");
@@ -133,6 +139,8 @@ public sealed record GatewayError(int Status, string Code, string Message, strin
         {
         }
 
-        return new GatewayError(status, code ?? "upstream_error", message ?? $"The model provider answered {status}.", RetryAfterSeconds: retryAfter);
+        // A provider's own server error is a bad gateway here: a 500 from Tollgate always means Tollgate's own bug.
+        var relayed = status is 500 or 501 or > 504 ? 502 : status;
+        return new GatewayError(relayed, code ?? "upstream_error", message ?? $"The model provider answered {status}.", RetryAfterSeconds: retryAfter);
     }
 }
