@@ -50,7 +50,10 @@ public sealed class EntitlementRuleTests
     }
 
     [Theory]
-    [InlineData(100, 0, 1, 5)]     // a twentieth of the limit ahead
+    [InlineData(100, 0, 1, 16)]    // at least 16 ahead
+    [InlineData(1000, 0, 1, 50)]   // a twentieth of the limit ahead
+    [InlineData(10, 0, 1, 5)]      // a small limit: half of what is free
+    [InlineData(10, 5, 1, 3)]
     [InlineData(100, 96, 1, 1)]    // near the limit, a quarter of what is free, at least what is needed
     [InlineData(100, 99, 1, 1)]
     [InlineData(100, 100, 1, 0)]   // nothing free
@@ -59,5 +62,22 @@ public sealed class EntitlementRuleTests
     public void Lease_chunks_shrink_near_the_limit(long limit, long allocated, long need, long expected)
     {
         CounterStore.Chunk(limit, allocated, need).ShouldBe(expected);
+    }
+
+    [Theory]
+    [InlineData(5, 3)]
+    [InlineData(10, 4)]
+    [InlineData(60, 7)]
+    [InlineData(1000, 40)]
+    public void A_small_limit_is_not_a_round_trip_per_request(long limit, int mostTrips)
+    {
+        var (allocated, trips) = (0L, 0);
+        while (allocated < limit)
+        {
+            allocated += CounterStore.Chunk(limit, allocated, 1);
+            trips++;
+        }
+
+        trips.ShouldBeLessThanOrEqualTo(mostTrips);
     }
 }

@@ -6,8 +6,11 @@ namespace Tollgate.Counters;
 /// This node's side of shared counters (hard quotas, rate limits, budgets). Each counter it serves has a lease: units
 /// taken from the database in chunks (<see cref="CounterStore"/>). A reservation takes units from the lease under a lock, so concurrent requests can never
 /// take the same unit twice; when the lease runs out, one request at a time leases more while the others wait for it.
-/// Settling gives back what a request reserved but did not use; idle leases and the leases of a stopping node go back
-/// to the database for other nodes.
+/// Settling gives back what a request reserved but did not use, and a request that used more than it reserved leaves
+/// its lease owing: the debt is charged to the database within a tick (or by the next lease), so other nodes cannot
+/// lease units already spent. Idle leases and the leases of a stopping node go back to the database for other nodes; a
+/// lease handed back is retired under its lock, and a request that found it just before tries a fresh one, so no
+/// reservation is ever taken from a lease nobody will settle.
 /// </summary>
 public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger<CounterLedger> log) : BackgroundService
 {
@@ -23,21 +26,30 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
     public async ValueTask<bool> TryReserveAsync(CounterKey key, long limit, long amount, Func<CancellationToken, Task<long>> baseline, CancellationToken ct)
     {
         if (amount <= 0) return true;
-        var lease = _leases.GetOrAdd(key, _ => new Lease());
-        if (lease.TryTake(amount, time.GetTimestamp())) return true;
+        while (true)
+        {
+            var lease = _leases.GetOrAdd(key, _ => new Lease());
+            var taken = lease.TryTake(amount, time.GetTimestamp());
+            if (taken == Take.Taken) return true;
+            if (taken == Take.Retired) continue;
 
-        await lease.Refill.WaitAsync(ct);
-        try
-        {
-            // Whoever held the refill before may have leased enough for this request too.
-            if (lease.TryTake(amount, time.GetTimestamp())) return true;
-            var leased = await store.LeaseAsync(key, limit, amount - lease.Units, baseline, ct);
-            lease.Add(leased.Units, leased.Allocated);
-            return lease.TryTake(amount, time.GetTimestamp());
-        }
-        finally
-        {
-            lease.Refill.Release();
+            await lease.Refill.WaitAsync(ct);
+            try
+            {
+                // Whoever held the refill before may have leased enough for this request too, or handed the lease back.
+                taken = lease.TryTake(amount, time.GetTimestamp());
+                if (taken == Take.Taken) return true;
+                if (taken == Take.Retired) continue;
+
+                // A lease that owes units (a request used more than it reserved) asks for its debt too.
+                var leased = await store.LeaseAsync(key, limit, amount - lease.Units, baseline, ct);
+                lease.Add(leased.Units, leased.Allocated);
+                return lease.TryTake(amount, time.GetTimestamp()) == Take.Taken;
+            }
+            finally
+            {
+                lease.Refill.Release();
+            }
         }
     }
 
@@ -68,19 +80,30 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
         }
     }
 
-    /// <summary>Returns the unused units of leases idle for <see cref="IdleReturn"/>, or of all when <paramref name="all"/>.</summary>
+    /// <summary>
+    /// Charges what leases owe to the database, and returns the unused units of leases idle for <see cref="IdleReturn"/>
+    /// (of all when <paramref name="all"/>), retiring those left empty.
+    /// </summary>
     public async Task ReturnIdleAsync(bool all, CancellationToken ct)
     {
         var now = time.GetTimestamp();
         foreach (var (key, lease) in _leases)
         {
-            if (!all && time.GetElapsedTime(lease.LastUsed, now) < IdleReturn) continue;
+            var idle = all || time.GetElapsedTime(lease.LastUsed, now) >= IdleReturn;
+            if (!idle && lease.Units >= 0) continue;
             if (!await lease.Refill.WaitAsync(0, ct)) continue;
             try
             {
+                if (lease.Owed() is var owed and > 0)
+                {
+                    await store.ChargeAsync(key, owed, ct);
+                    lease.Add(owed, lease.Allocated + owed);
+                }
+
+                if (!idle) continue;
                 var units = lease.TakeAll();
                 if (units > 0) await store.ReturnAsync(key, units, ct);
-                if (lease.Units == 0 && lease.InFlight == 0) _leases.TryRemove(new KeyValuePair<CounterKey, Lease>(key, lease));
+                if (lease.TryRetire()) _leases.TryRemove(new KeyValuePair<CounterKey, Lease>(key, lease));
             }
             finally
             {
@@ -130,9 +153,17 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
         }
     }
 
+    enum Take
+    {
+        Taken,
+        Short,
+        Retired,
+    }
+
     sealed class Lease
     {
         readonly Lock _lock = new();
+        bool _retired;
 
         public SemaphoreSlim Refill { get; } = new(1, 1);
 
@@ -146,14 +177,32 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
         /// <summary>How much of the limit the database had handed out, all nodes together, at this node's last lease.</summary>
         public long Allocated { get; private set; }
 
-        public bool TryTake(long amount, long now)
+        public Take TryTake(long amount, long now)
         {
             lock (_lock)
             {
+                if (_retired) return Take.Retired;
                 LastUsed = now;
-                if (Units < amount) return false;
+                if (Units < amount) return Take.Short;
                 Units -= amount;
                 InFlight += amount;
+                return Take.Taken;
+            }
+        }
+
+        /// <summary>Units used beyond what was reserved and leased: spent, but not yet counted in the database.</summary>
+        public long Owed()
+        {
+            lock (_lock) return Math.Max(0, -Units);
+        }
+
+        /// <summary>Retires an empty lease with nothing in flight: it can never be taken from or refilled again.</summary>
+        public bool TryRetire()
+        {
+            lock (_lock)
+            {
+                if (Units != 0 || InFlight != 0) return false;
+                _retired = true;
                 return true;
             }
         }

@@ -91,6 +91,26 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
         }, ct);
     }
 
+    /// <summary>
+    /// Counts <paramref name="amount"/> units as handed out whatever the limit: units a request used beyond its
+    /// reservation are spent already, and other nodes must not lease them.
+    /// </summary>
+    public async Task ChargeAsync(CounterKey key, long amount, CancellationToken ct)
+    {
+        if (amount <= 0) return;
+        await database.InTransactionAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync(
+                """
+                UPDATE counters SET allocated = allocated + @amount, updated_at = @now
+                WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart
+                """,
+                new { key.Subject, key.Counter, key.PeriodStart, amount, now = time.Now() }, tx);
+            if (HeldPerNode(key)) await HoldAsync(c, tx, key, amount);
+            return 0;
+        }, ct);
+    }
+
     /// <summary>Whether units of the counter are recorded per node: those that never reset, so a dead node's can be reclaimed.</summary>
     public static bool HeldPerNode(CounterKey key) => key.PeriodEnd is null;
 
@@ -118,14 +138,19 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
     }
 
     /// <summary>
-    /// How many units to lease: what is needed, or more (a quarter of what is free, at most a twentieth of the limit)
-    /// so the next requests need no round trip; 0 when not even the need is free.
+    /// How many units to lease: what is needed, or more so the next requests need no round trip: a quarter of what is
+    /// free (half, for limits of 64 or less, so a small limit is not a round trip per request), at most a twentieth of
+    /// the limit or 16 units; 0 when not even the need is free.
     /// </summary>
     public static long Chunk(long limit, long allocated, long need)
     {
         var free = limit - allocated;
         if (need > free) return 0;
-        var ahead = Math.Min(free / 4, Math.Max(1, limit / 20));
+        var share = limit <= SmallLimit ? (free + 1) / 2 : free / 4;
+        var ahead = Math.Min(share, Math.Max(MinimumAhead, limit / 20));
         return Math.Min(free, Math.Max(need, ahead));
     }
+
+    const long SmallLimit = 64;
+    const long MinimumAhead = 16;
 }
