@@ -1,12 +1,13 @@
-using Tollgate.Outbound;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Pricing;
+using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Streaming;
 using Tollgate.Gateway.Translation;
+using Tollgate.Outbound;
 
 namespace Tollgate.Tests;
 
@@ -383,5 +384,57 @@ public class OutboundAddressTests
         var result = OutboundUrl.Check(url, new OutboundPolicy(allowPrivate));
         if (problem is null) result.ShouldBeNull();
         else result.ShouldNotBeNull().ShouldContain(problem);
+    }
+}
+
+public class TokenCounterTests
+{
+    static readonly Microsoft.ML.Tokenizers.Tokenizer O200k = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("o200k_base");
+
+    static Tollgate.Gateway.Routing.Deployment Deployment(string model, string? priceAs = null) =>
+        new(Tollgate.Gateway.Routing.UpstreamProvider.Sandbox, model, 1, priceAs);
+
+    [Theory]
+    [InlineData("gpt-4o-mini", "o200k_base")]
+    [InlineData("openai/gpt-4.1", "o200k_base")]
+    [InlineData("o3-mini", "o200k_base")]
+    [InlineData("gpt-4-turbo", "cl100k_base")]
+    [InlineData("text-embedding-3-small", "cl100k_base")]
+    [InlineData("claude-sonnet-4", null)]
+    [InlineData("llama3.1:8b", null)]
+    public void Each_model_gets_its_own_tokenizer_or_none(string model, string? encoding)
+    {
+        var tokenizer = Tollgate.Gateway.Tokens.TokenCounter.For(model);
+        if (encoding is null) tokenizer.ShouldBeNull();
+        else tokenizer.ShouldNotBeNull().ShouldBeSameAs(Tollgate.Gateway.Tokens.TokenCounter.For(encoding == "o200k_base" ? "gpt-4o" : "gpt-4"));
+    }
+
+    [Fact]
+    public void A_self_hosted_model_priced_as_an_openai_one_is_counted_with_its_tokenizer() =>
+        Tollgate.Gateway.Tokens.TokenCounter.For(Deployment("my-finetune", priceAs: "gpt-4o")).ShouldNotBeNull();
+
+    [Fact]
+    public void The_prompt_is_counted_by_the_tokenizer_with_openais_message_overhead()
+    {
+        var body = JsonNode.Parse("""{"model":"gpt-4o","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Hello there"}]}]}""")!.AsObject();
+        var request = new GatewayRequest(GatewayOperation.ChatCompletions, GatewayProtocol.OpenAI, body, "gpt-4o", false, false, null, 400);
+
+        var tokens = Tollgate.Gateway.Tokens.TokenCounter.Prompt(request, O200k);
+
+        tokens.ShouldBe(O200k.CountTokens("system\nBe brief.\nuser\ntext\nHello there\n") + 3 * 2 + 3);
+        Tollgate.Gateway.Tokens.TokenCounter.Prompt(request, null).ShouldBe(100); // no tokenizer: 400 bytes, four to a token
+    }
+
+    [Fact]
+    public void A_reservation_takes_the_largest_count_among_the_deployments_it_may_be_served_by()
+    {
+        var body = JsonNode.Parse("""{"model":"m","messages":[{"role":"user","content":"Hi"}]}""")!.AsObject();
+        var request = new GatewayRequest(GatewayOperation.ChatCompletions, GatewayProtocol.OpenAI, body, "m", false, false, null, 4000) { MaxOutputTokens = 10 };
+
+        var tokenized = Tollgate.Gateway.Reservations.RequestEstimate.For(request, [Deployment("gpt-4o")], 4096, (_, _) => default);
+        var mixed = Tollgate.Gateway.Reservations.RequestEstimate.For(request, [Deployment("gpt-4o"), Deployment("llama3")], 4096, (_, _) => default);
+
+        tokenized.InputTokens.ShouldBe(O200k.CountTokens("user\nHi\n") + 3 + 3);
+        mixed.InputTokens.ShouldBe(1000); // the llama deployment has no tokenizer: the byte estimate, the larger
     }
 }

@@ -10,6 +10,7 @@ using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Streaming;
+using Tollgate.Gateway.Tokens;
 using Tollgate.Gateway.Translation;
 using Tollgate.Gateway.Usage;
 using Tollgate.Limits;
@@ -88,7 +89,7 @@ public sealed class GatewayHandler(
             var plan = caller.IsTestMode && _options.SandboxForTestKeys
                 ? [new Deployment(UpstreamProvider.Sandbox, route.Alias, 1, null)]
                 : RoutePlanner.Plan(route, routes.Current.Find, Math.Max(1, _options.MaxAttempts), Random.Shared);
-            if (await ReserveAsync(context, caller, request, plan, call.Held) is { } refused)
+            if (await ReserveAsync(context, caller, request, plan, call) is { } refused)
             {
                 await FailAsync(context, call, protocol, refused, UsageStatus.Rejected);
                 return;
@@ -116,9 +117,11 @@ public sealed class GatewayHandler(
     }
 
     /// <summary>Holds room on every hard quota, rate limit and budget the request falls under, or answers why not.</summary>
-    async ValueTask<GatewayError?> ReserveAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, IReadOnlyList<Deployment> plan, List<Reservation> held)
+    async ValueTask<GatewayError?> ReserveAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, IReadOnlyList<Deployment> plan, GatewayCall call)
     {
+        var held = call.Held;
         var estimate = RequestEstimate.For(request, plan, _options.DefaultMaxTokens, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
+        call.PromptTokens = estimate.InputTokens;
         var wanted = new List<Reservation>();
         if (caller.Customer is { } customer && await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted) is { } refused)
         {
@@ -382,7 +385,9 @@ public sealed class GatewayHandler(
         relay.OnEnd(output);
         call.Usage = relay.UsageReported
             ? relay.Usage
-            : new TokenUsage(Input: TokenEstimate.OfBytes(request.BodyBytes), Output: relay.ContentDeltas);
+            : new TokenUsage(
+                Input: call.PromptTokens ?? TokenEstimate.OfBytes(request.BodyBytes),
+                Output: TokenCounter.Count(TokenCounter.For(deployment), relay.Delivered.ToString()));
         call.UsageEstimated = !relay.UsageReported;
         call.Cost = prices.Price(deployment, request.Model, caller.Customer?.Plan, call.Usage);
         call.HttpStatus = 200;

@@ -296,8 +296,29 @@ public abstract class OpenAIRouteTests(TollgateServer server)
         var record = await server.LastUsageAsync(customer.Id);
         record.Status.ShouldBe(UsageStatus.Incomplete);
         record.UsageEstimated.ShouldBeTrue();
-        record.OutputTokens.ShouldBe(4); // the role chunk and three content deltas
+        record.OutputTokens.ShouldBe(5); // no tokenizer fits fake-gpt: "Hello from fake-gpt" is 19 bytes, 4 to a token
         record.CostNanos.ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task A_stream_cut_off_midway_is_billed_by_the_tokens_of_the_text_it_delivered()
+    {
+        var customer = await server.CustomerAsync("free");
+        var messages = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Say hello to the whole wide world, please." });
+        using var request = GatewayFixture.Post(server, "/v1/chat/completions", customer.Key, new JsonObject
+        {
+            ["model"] = "cut-stream-4o", ["stream"] = true, ["user"] = customer.EndUser, ["messages"] = messages.DeepClone(),
+        });
+
+        using var response = await new HttpClient().SendAsync(request);
+        await response.Content.ReadAsStringAsync();
+
+        var o200k = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding("o200k_base");
+        var record = await server.LastUsageAsync(customer.Id);
+        (record.Status, record.UsageEstimated).ShouldBe((UsageStatus.Incomplete, true));
+        record.OutputTokens.ShouldBe(o200k.CountTokens("Hello from fake-gpt"));
+        // The prompt as the tokenizer counts it, with OpenAI's overhead of three per message and three for the answer.
+        record.InputTokens.ShouldBe(o200k.CountTokens("user\nSay hello to the whole wide world, please.\n") + 3 + 3);
     }
 
     [Fact]

@@ -101,6 +101,9 @@ public abstract class TollgateServer : IAsyncLifetime
             ["Models:cut-stream:Provider"] = "fake-openai",
             ["Models:cut-stream:Model"] = "cut-stream",
             ["Models:cut-stream:PriceAs"] = "fake-gpt",
+            ["Models:cut-stream-4o:Provider"] = "fake-openai", // a cut stream priced, and so tokenized, as gpt-4o-mini
+            ["Models:cut-stream-4o:Model"] = "cut-stream",
+            ["Models:cut-stream-4o:PriceAs"] = "gpt-4o-mini",
             ["Models:held-stream:Provider"] = "fake-openai",
             ["Models:held-stream:Model"] = "held-stream",
             ["Models:held-stream:PriceAs"] = "fake-gpt",

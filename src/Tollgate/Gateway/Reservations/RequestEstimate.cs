@@ -1,12 +1,14 @@
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
+using Tollgate.Gateway.Tokens;
 using Tollgate.Gateway.Translation;
 
 namespace Tollgate.Gateway.Reservations;
 
 /// <summary>
-/// The most a request could use, known before it runs: its prompt's estimated tokens, <c>max_tokens</c> of output
+/// The most a request could use, known before it runs: its prompt's tokens (counted by the model's tokenizer, or
+/// estimated from its bytes, see <see cref="TokenCounter"/>), <c>max_tokens</c> of output
 /// (the gateway's default, also sent upstream, when unset) for each of the <c>n</c> or <c>best_of</c> answers, the
 /// images asked for, and the dearest charge among the deployments it may be served by (priced only when a budget or
 /// spend quota asks for it). The request's numbers are bounded when it is read, and summed here with checked arithmetic.
@@ -27,7 +29,10 @@ public sealed class RequestEstimate(long inputTokens, long outputTokens, int ima
 
     public static RequestEstimate For(GatewayRequest request, IReadOnlyList<Deployment> plan, long defaultMaxTokens, Func<Deployment, TokenUsage, Cost> price)
     {
-        var input = (long)TokenEstimate.OfBytes(request.BodyBytes);
+        // Each tokenizer the plan may be served by counts the prompt; the largest count is reserved.
+        var input = plan.Count == 0
+            ? TokenEstimate.OfBytes(request.BodyBytes)
+            : plan.Select(TokenCounter.For).Distinct().Max(tokenizer => TokenCounter.Prompt(request, tokenizer));
         var generates = request.Operation is not (GatewayOperation.Embeddings or GatewayOperation.ImageGenerations);
         var output = generates ? checked((request.MaxOutputTokens ?? defaultMaxTokens) * request.Generations) : 0;
         var images = request.Operation == GatewayOperation.ImageGenerations ? request.Generations : 0;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Tollgate.Gateway.Tokens;
 using Tollgate.Gateway.Translation;
 
 namespace Tollgate.Gateway.Sandbox;

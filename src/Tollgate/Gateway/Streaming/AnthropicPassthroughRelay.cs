@@ -10,7 +10,7 @@ public sealed class AnthropicPassthroughRelay : IStreamRelay
     public TokenUsage Usage { get; private set; }
     public bool UsageReported { get; private set; }
     public bool Completed { get; private set; }
-    public int ContentDeltas { get; private set; }
+    public DeliveredText Delivered { get; } = new();
     public string? UpstreamError { get; private set; }
 
     public void OnEvent(SseEvent upstream, SseOutput client)
@@ -18,7 +18,7 @@ public sealed class AnthropicPassthroughRelay : IStreamRelay
         switch (upstream.Name)
         {
             case "content_block_delta":
-                ContentDeltas++;
+                Delivered.AddAnthropicDelta(upstream.Data.Span);
                 break;
             case "message_start":
             case "message_delta":

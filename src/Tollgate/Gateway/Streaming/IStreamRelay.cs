@@ -4,7 +4,7 @@ namespace Tollgate.Gateway.Streaming;
 
 /// <summary>
 /// Turns an upstream's events into the client's events, one upstream event at a time, and keeps the tally the usage
-/// record needs: tokens as the provider reported them, whether the stream finished, and how many content deltas went by.
+/// record needs: tokens as the provider reported them, whether the stream finished, and the text it delivered.
 /// </summary>
 public interface IStreamRelay
 {
@@ -21,8 +21,8 @@ public interface IStreamRelay
     /// <summary>Whether the upstream sent its end marker (<c>[DONE]</c> or <c>message_stop</c>).</summary>
     bool Completed { get; }
 
-    /// <summary>Content deltas seen: the output-token estimate when a stream is cut before the provider reports usage.</summary>
-    int ContentDeltas { get; }
+    /// <summary>The text the stream delivered: counted for its output tokens when a stream is cut before the provider reports usage.</summary>
+    DeliveredText Delivered { get; }
 
     /// <summary>An error event the upstream sent mid-stream, if any.</summary>
     string? UpstreamError { get; }

@@ -13,7 +13,7 @@ public sealed class OpenAIPassthroughRelay(bool clientWantsUsage) : IStreamRelay
     public TokenUsage Usage { get; private set; }
     public bool UsageReported { get; private set; }
     public bool Completed { get; private set; }
-    public int ContentDeltas { get; private set; }
+    public DeliveredText Delivered { get; } = new();
     public string? UpstreamError { get; private set; }
 
     public void OnEvent(SseEvent upstream, SseOutput client)
@@ -25,7 +25,7 @@ public sealed class OpenAIPassthroughRelay(bool clientWantsUsage) : IStreamRelay
             return;
         }
 
-        if (upstream.DataContains("\"delta\""u8)) ContentDeltas++;
+        if (upstream.DataContains("\"delta\""u8)) Delivered.AddOpenAIChunk(upstream.Data.Span);
         if ((upstream.DataContains("\"usage\""u8) || upstream.DataContains("\"error\""u8)) && Inspect(upstream.Data.Span)) return;
         client.WriteRaw(upstream.Raw.Span);
     }

@@ -17,7 +17,7 @@ public sealed class AnthropicToOpenAIStream(string model, long created, bool cli
     public TokenUsage Usage { get; private set; }
     public bool UsageReported { get; private set; }
     public bool Completed { get; private set; }
-    public int ContentDeltas { get; private set; }
+    public DeliveredText Delivered { get; } = new();
     public string? UpstreamError { get; private set; }
 
     public void OnEvent(SseEvent upstream, SseOutput client)
@@ -75,12 +75,13 @@ public sealed class AnthropicToOpenAIStream(string model, long created, bool cli
                     var deltaType = delta.GetProperty("type").GetString();
                     if (deltaType == "text_delta")
                     {
-                        ContentDeltas++;
-                        client.Write(null, Chunk(new JsonObject { ["content"] = delta.GetProperty("text").GetString() }, null));
+                        var text = delta.GetProperty("text").GetString();
+                        Delivered.Add(text);
+                        client.Write(null, Chunk(new JsonObject { ["content"] = text }, null));
                     }
                     else if (deltaType == "input_json_delta" && _toolIndexByBlock.TryGetValue(data.GetProperty("index").GetInt32(), out var toolIndex))
                     {
-                        ContentDeltas++;
+                        Delivered.Add(delta.GetProperty("partial_json").GetString());
                         client.Write(null, Chunk(new JsonObject
                         {
                             ["tool_calls"] = new JsonArray(new JsonObject

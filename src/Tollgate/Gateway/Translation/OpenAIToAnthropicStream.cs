@@ -23,7 +23,7 @@ public sealed class OpenAIToAnthropicStream(string model, string messageId) : IS
     public TokenUsage Usage { get; private set; }
     public bool UsageReported { get; private set; }
     public bool Completed { get; private set; }
-    public int ContentDeltas { get; private set; }
+    public DeliveredText Delivered { get; } = new();
     public string? UpstreamError { get; private set; }
 
     public void OnEvent(SseEvent upstream, SseOutput client)
@@ -69,7 +69,7 @@ public sealed class OpenAIToAnthropicStream(string model, string messageId) : IS
             {
                 if (delta.TryGetProperty("content", out var text) && text.ValueKind == JsonValueKind.String && text.GetString() is { Length: > 0 } content)
                 {
-                    ContentDeltas++;
+                    Delivered.Add(content);
                     Open(client, "text", null);
                     client.Write("content_block_delta", new JsonObject
                     {
@@ -116,7 +116,7 @@ public sealed class OpenAIToAnthropicStream(string model, string messageId) : IS
 
         if (function.ValueKind == JsonValueKind.Object && function.TryGetProperty("arguments", out var args) && args.GetString() is { Length: > 0 } partial)
         {
-            ContentDeltas++;
+            Delivered.Add(partial);
             client.Write("content_block_delta", new JsonObject
             {
                 ["type"] = "content_block_delta",

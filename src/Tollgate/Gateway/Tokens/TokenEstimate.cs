@@ -1,10 +1,10 @@
 using System.Text;
 
-namespace Tollgate.Gateway;
+namespace Tollgate.Gateway.Tokens;
 
 /// <summary>
 /// A rough token count, about four bytes of UTF-8 to a token, used only where no provider reports one: the sandbox,
-/// and a stream cut off before its usage arrived. No tokenizer package installs here, and none would match every provider.
+/// and models no tokenizer fits (see <see cref="TokenCounter"/>).
 /// </summary>
 public static class TokenEstimate
 {

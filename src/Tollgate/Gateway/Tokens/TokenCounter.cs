@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.ML.Tokenizers;
+using Tollgate.Gateway.Protocols;
+using Tollgate.Gateway.Routing;
+
+namespace Tollgate.Gateway.Tokens;
+
+/// <summary>
+/// Counts tokens with the tokenizer of the model when one fits: OpenAI's o200k_base (GPT-4o, GPT-4.1, GPT-5, the o
+/// series) or cl100k_base (GPT-4, GPT-3.5, the embedding models), the same tiktoken files the provider uses. Other
+/// models (Claude, Llama, Mistral…) have no published tokenizer that installs here, so they keep the estimate of four
+/// bytes of UTF-8 to a token, which is larger than what they count for most text.
+/// </summary>
+public static class TokenCounter
+{
+    static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
+    static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+    static readonly ConcurrentDictionary<string, Tokenizer?> ByModel = new(StringComparer.OrdinalIgnoreCase);
+
+    static readonly string[] O200kModels = ["gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"];
+    static readonly string[] Cl100kModels = ["gpt-4", "gpt-3.5", "text-embedding-3", "text-embedding-ada"];
+
+    /// <summary>The tokenizer of a deployment: its upstream model's, or that of the model it is priced as.</summary>
+    public static Tokenizer? For(Deployment deployment) => For(deployment.Model) ?? (deployment.PriceAs is { } priced ? For(priced) : null);
+
+    public static Tokenizer? For(string model) => ByModel.GetOrAdd(model, static name =>
+    {
+        var bare = name.Contains('/') ? name[(name.LastIndexOf('/') + 1)..] : name; // openai/gpt-4o on routers
+        if (O200kModels.Any(p => bare.StartsWith(p, StringComparison.OrdinalIgnoreCase))) return O200k.Value;
+        return Cl100kModels.Any(p => bare.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ? Cl100k.Value : null;
+    });
+
+    /// <summary>Tokens of <paramref name="text"/>: the tokenizer's count, or the byte estimate without one.</summary>
+    public static long Count(Tokenizer? tokenizer, string text) =>
+        text.Length == 0 ? 0 : tokenizer?.CountTokens(text) ?? TokenEstimate.Of(text);
+
+    /// <summary>
+    /// The prompt tokens of a request: with a tokenizer, the tokens of every string in its messages, system prompt,
+    /// tools and input, plus OpenAI's overhead of three per message and three to prime the answer; without one, the
+    /// byte estimate of the whole body.
+    /// </summary>
+    public static long Prompt(GatewayRequest request, Tokenizer? tokenizer)
+    {
+        if (tokenizer is null) return TokenEstimate.OfBytes(request.BodyBytes);
+        var text = new StringBuilder();
+        var overhead = 0L;
+        foreach (var field in new[] { "messages", "system", "tools", "input", "prompt" })
+        {
+            if (request.Body[field] is not { } node) continue;
+            Strings(node, text);
+            if (field == "messages" && node is JsonArray messages) overhead += 3L * messages.Count + 3;
+        }
+
+        return checked(tokenizer.CountTokens(text.ToString()) + overhead);
+    }
+
+    static void Strings(JsonNode node, StringBuilder text)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (_, child) in o) if (child is not null) Strings(child, text);
+                break;
+            case JsonArray a:
+                foreach (var child in a) if (child is not null) Strings(child, text);
+                break;
+            case JsonValue v when v.TryGetValue<string>(out var s):
+                text.Append(s).Append('\n');
+                break;
+        }
+    }
+}
