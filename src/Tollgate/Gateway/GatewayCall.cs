@@ -23,8 +23,8 @@ sealed class GatewayCall(string requestId, GatewayCaller caller, string operatio
     public int Attempts { get; set; }
     public long? FirstTokenTimestamp { get; set; }
 
-    /// <summary>The prompt's tokens as counted before it ran (tokenizer or estimate): billed for a stream cut before its usage arrived.</summary>
-    public long? PromptTokens { get; set; }
+    /// <summary>The worst case reserved before it ran; its prompt count is billed for a stream cut before its usage arrived.</summary>
+    public RequestEstimate? Estimate { get; set; }
 
     /// <summary>Room held on counters for this call, settled to its real usage when it is recorded.</summary>
     public List<Reservation> Held { get; } = [];

@@ -121,7 +121,7 @@ public sealed class GatewayHandler(
     {
         var held = call.Held;
         var estimate = RequestEstimate.For(request, plan, _options.DefaultMaxTokens, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
-        call.PromptTokens = estimate.InputTokens;
+        call.Estimate = estimate;
         var wanted = new List<Reservation>();
         if (caller.Customer is { } customer && await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted) is { } refused)
         {
@@ -386,7 +386,7 @@ public sealed class GatewayHandler(
         call.Usage = relay.UsageReported
             ? relay.Usage
             : new TokenUsage(
-                Input: call.PromptTokens ?? TokenEstimate.OfBytes(request.BodyBytes),
+                Input: call.Estimate?.InputTokens ?? TokenEstimate.OfBytes(request.BodyBytes),
                 Output: TokenCounter.Count(TokenCounter.For(deployment), relay.Delivered.ToString()));
         call.UsageEstimated = !relay.UsageReported;
         call.Cost = prices.Price(deployment, request.Model, caller.Customer?.Plan, call.Usage);

@@ -13,11 +13,13 @@ namespace Tollgate.Gateway.Reservations;
 /// images asked for, and the dearest charge among the deployments it may be served by (priced only when a budget or
 /// spend quota asks for it). The request's numbers are bounded when it is read, and summed here with checked arithmetic.
 /// </summary>
-public sealed class RequestEstimate(long inputTokens, long outputTokens, int images, Func<TokenUsage, long> charge)
+public sealed class RequestEstimate(Func<long> inputTokens, long outputTokens, int images, Func<TokenUsage, long> charge)
 {
     long? _chargeNanos;
+    long? _inputTokens;
 
-    public long InputTokens { get; } = inputTokens;
+    /// <summary>Counted when first asked for: a request under no token limit is never tokenized before it runs.</summary>
+    public long InputTokens => _inputTokens ??= inputTokens();
 
     public long OutputTokens { get; } = outputTokens;
 
@@ -30,7 +32,7 @@ public sealed class RequestEstimate(long inputTokens, long outputTokens, int ima
     public static RequestEstimate For(GatewayRequest request, IReadOnlyList<Deployment> plan, long defaultMaxTokens, Func<Deployment, TokenUsage, Cost> price)
     {
         // Each tokenizer the plan may be served by counts the prompt; the largest count is reserved.
-        var input = plan.Count == 0
+        Func<long> input = () => plan.Count == 0
             ? TokenEstimate.OfBytes(request.BodyBytes)
             : plan.Select(TokenCounter.For).Distinct().Max(tokenizer => TokenCounter.Prompt(request, tokenizer));
         var generates = request.Operation is not (GatewayOperation.Embeddings or GatewayOperation.ImageGenerations);
