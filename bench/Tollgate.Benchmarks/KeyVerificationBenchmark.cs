@@ -19,7 +19,7 @@ public class KeyVerificationBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        var cache = new ApiKeyCache();
+        var cache = new ApiKeyCache(TimeProvider.System);
         for (var i = 0; i < 100_000; i++)
         {
             var secret = ApiKeySecret.Generate(KeyKind.Customer, KeyMode.Live);
@@ -30,7 +30,7 @@ public class KeyVerificationBenchmark
         _unknown = ApiKeySecret.Generate(KeyKind.Customer, KeyMode.Live);
         var database = new Database(ConnectionTarget.Parse($"Data Source={Path.Combine(Path.GetTempPath(), "tollgate-bench.db")}"));
         var store = new ApiKeyStore(database, new AuditLog(database, TimeProvider.System), cache, new Tollgate.Common.ChangeFeed(), TimeProvider.System);
-        _verifier = new ApiKeyVerifier(cache, store, TimeProvider.System);
+        _verifier = new ApiKeyVerifier(cache, store, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<ApiKeyVerifier>.Instance);
     }
 
     [Benchmark(Baseline = true)]

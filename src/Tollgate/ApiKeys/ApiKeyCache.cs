@@ -3,15 +3,20 @@ using System.Collections.Concurrent;
 namespace Tollgate.ApiKeys;
 
 /// <summary>
-/// Every key this node knows, by hash, so verifying a key never waits on the database.
-/// Unknown hashes are remembered briefly so a flood of bad keys cannot turn into a flood of queries.
+/// Every key this node knows, by hash, so verifying a key never waits on the database. Each copy remembers when it was
+/// read: one older than <see cref="RevalidateAfter"/> is still answered from memory, and read again in the background,
+/// so a revocation whose notification never arrived is in force within that bound. Unknown hashes are remembered
+/// briefly so a flood of bad keys cannot turn into a flood of queries.
 /// </summary>
-public sealed class ApiKeyCache
+public sealed class ApiKeyCache(TimeProvider time)
 {
+    /// <summary>How long a cached key is trusted without being read again, notifications or not.</summary>
+    public static readonly TimeSpan RevalidateAfter = TimeSpan.FromSeconds(30);
+
     static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(5);
     const int MaxNegativeEntries = 100_000;
 
-    readonly ConcurrentDictionary<KeyHash, ApiKeyEntry> _byHash = new();
+    readonly ConcurrentDictionary<KeyHash, (ApiKeyEntry Entry, long ReadAtTicks)> _byHash = new();
     readonly ConcurrentDictionary<string, KeyHash> _hashById = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<KeyHash, long> _unknownUntil = new();
     readonly Lock _forget = new();
@@ -22,7 +27,22 @@ public sealed class ApiKeyCache
 
     public int Count => _byHash.Count;
 
-    public bool TryGet(in KeyHash hash, out ApiKeyEntry entry) => _byHash.TryGetValue(hash, out entry!);
+    public bool TryGet(in KeyHash hash, out ApiKeyEntry entry) => TryGet(hash, out entry, out _);
+
+    /// <summary>The cached key, and whether it is due to be read again (older than <see cref="RevalidateAfter"/>).</summary>
+    public bool TryGet(in KeyHash hash, out ApiKeyEntry entry, out bool stale)
+    {
+        if (_byHash.TryGetValue(hash, out var cached))
+        {
+            entry = cached.Entry;
+            stale = time.GetUtcNow().UtcTicks - cached.ReadAtTicks > RevalidateAfter.Ticks;
+            return true;
+        }
+
+        entry = null!;
+        stale = false;
+        return false;
+    }
 
     /// <summary>Caches what a lookup read, unless keys were forgotten since it began (<paramref name="generation"/>): it may have read a row from before the change.</summary>
     public void PutRead(KeyHash hash, ApiKeyEntry entry, long generation)
@@ -35,7 +55,7 @@ public sealed class ApiKeyCache
 
     public void Put(KeyHash hash, ApiKeyEntry entry)
     {
-        _byHash[hash] = entry;
+        _byHash[hash] = (entry, time.GetUtcNow().UtcTicks);
         _hashById[entry.Id] = hash;
         _unknownUntil.TryRemove(hash, out _);
     }

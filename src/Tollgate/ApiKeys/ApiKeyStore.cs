@@ -57,13 +57,14 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
                 new { updated.ExpiresAt, updated.RevokedAt, updated.Id }, tx);
             await audit.RecordAsync(tx, actor, "api_key.rotated", "api_key", old.Id, old.ToView(now), updated.ToView(now), old.CustomerId);
             await audit.RecordAsync(tx, actor, "api_key.created", "api_key", created.Id, null, created.ToView(now), old.CustomerId);
+            // Sent with the commit (TransactionChanges): every node's cache, this one's included, reads the retired key again.
+            changes.Publish(ChangeKind.Key, old.Id);
             return (updated, created, secret);
         }, ct);
         if (!result.IsOk) return result.Error;
 
-        var (retired, successorRow, successorSecret) = result.Value;
+        var (_, successorRow, successorSecret) = result.Value;
         cache.Put(KeyHash.FromHex(successorRow.KeyHash), successorRow.ToEntry());
-        changes.Publish(ChangeKind.Key, retired.Id); // every node's cache, this one's included, reads the retired key again
         return successorRow.ToView(now) with { Secret = successorSecret };
     }
 
@@ -80,11 +81,10 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
             var revoked = row with { RevokedAt = now };
             await connection.ExecuteAsync("UPDATE api_keys SET revoked_at = @RevokedAt WHERE id = @Id", new { revoked.RevokedAt, revoked.Id }, tx);
             await audit.RecordAsync(tx, actor, "api_key.revoked", "api_key", row.Id, row.ToView(now), revoked.ToView(now), row.CustomerId);
+            changes.Publish(ChangeKind.Key, id); // sent with the commit (TransactionChanges): no node trusts the key after it
             return revoked;
         }, ct);
         if (!result.IsOk) return result.Error;
-
-        changes.Publish(ChangeKind.Key, id);
         return result.Value.ToView(now);
     }
 

@@ -26,11 +26,19 @@ public sealed class ChangeFeed
     /// <summary>Changes made on this node, for other nodes to hear.</summary>
     public event Action<ChangeKind, string?>? Published;
 
+    /// <summary>
+    /// Inside a database transaction the change waits for it (<see cref="Storage.TransactionChanges"/>): sent to the
+    /// other nodes in the same transaction, heard here once it commits, and never if it rolls back.
+    /// </summary>
     public void Publish(ChangeKind kind, string? id = null)
     {
+        if (Storage.TransactionChanges.TryDefer(kind, id)) return;
         Changed?.Invoke(kind, id);
         Published?.Invoke(kind, id);
     }
+
+    /// <summary>Changes another node, or this one's database transaction, has already told the other nodes of.</summary>
+    public void PublishedElsewhere(ChangeKind kind, string? id) => Changed?.Invoke(kind, id);
 
     /// <summary>A change made on another node.</summary>
     public void Receive(ChangeKind kind, string? id) => Changed?.Invoke(kind, id);

@@ -8,7 +8,9 @@ namespace Tollgate.Counters;
 /// counters that never reset hold units by node (requests in flight, <see cref="CounterKey.PeriodEnd"/> null): a
 /// killed node's requests in flight ended with it, so its holds go back to the counter once its heartbeat is older than
 /// <see cref="Timeout"/>. Counters of usage are not reclaimed this way: what a killed node leased but never used stays
-/// counted until the period ends, refusing early but never letting a limit be passed.
+/// counted until the period ends, refusing early but never letting a limit be passed. On PostgreSQL every heartbeat and
+/// every judgement of silence uses the database's clock, so nodes whose own clocks disagree never take each other for
+/// dead; SQLite serves one node, whose clock is the only one.
 /// </summary>
 public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLedger ledger, TimeProvider time, ILogger<NodeRegistry> log) : BackgroundService
 {
@@ -27,10 +29,11 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
     public async Task<int> BeatAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var clock = Now;
         List<string> silent;
         await using (var connection = await database.OpenAsync(ct))
         {
-            var beat = await connection.ExecuteAsync("UPDATE nodes SET heartbeat_at = @now WHERE id = @id", new { id = node.Id, now });
+            var beat = await connection.ExecuteAsync($"UPDATE nodes SET heartbeat_at = {clock} WHERE id = @id", new { id = node.Id, now });
             if (beat == 0)
             {
                 if (_registered)
@@ -39,36 +42,44 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
                     ledger.Abandon(CounterStore.HeldPerNode);
                 }
 
-                await connection.ExecuteAsync("INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@id, @now, @now)", new { id = node.Id, now });
+                await connection.ExecuteAsync($"INSERT INTO nodes (id, started_at, heartbeat_at) VALUES (@id, {clock}, {clock})", new { id = node.Id, now });
                 _registered = true;
             }
 
-            silent = [.. await connection.QueryAsync<string>("SELECT id FROM nodes WHERE heartbeat_at < @before", new { before = now - Timeout })];
+            silent = [.. await connection.QueryAsync<string>($"SELECT id FROM nodes WHERE heartbeat_at < {SilentSince}", new { before = now - Timeout, timeout = Timeout.TotalSeconds })];
         }
 
         // Each reclaim is its own transaction on its own connection, opened once this one is back in the pool.
         var reclaimed = 0;
         foreach (var id in silent)
         {
-            if (await ReclaimAsync(id, now - Timeout, ct)) reclaimed++;
+            if (await ReclaimAsync(id, onlyIfSilent: true, ct)) reclaimed++;
         }
 
         return reclaimed;
     }
 
+    /// <summary>The time of a heartbeat: the database's clock on PostgreSQL, this node's (<c>@now</c>) on SQLite.</summary>
+    string Now => database.Kind == DatabaseKind.Postgres ? "now()" : "@now";
+
+    /// <summary>Heartbeats older than this are silent: <see cref="Timeout"/> before the database's now (this node's on SQLite).</summary>
+    string SilentSince => database.Kind == DatabaseKind.Postgres ? "now() - make_interval(secs => @timeout)" : "@before";
+
     /// <summary>
     /// Gives back every unit <paramref name="nodeId"/> holds and forgets the node, in one transaction, if it is still
-    /// silent since <paramref name="silentSince"/> (null: this node, leaving). Deleting the node's row first makes
+    /// silent (unless <paramref name="onlyIfSilent"/> is false: this node, leaving). Deleting the node's row first makes
     /// several nodes reclaiming at once give its units back once: only the one whose delete found the row goes on.
     /// </summary>
-    async Task<bool> ReclaimAsync(string nodeId, DateTimeOffset? silentSince, CancellationToken ct)
+    async Task<bool> ReclaimAsync(string nodeId, bool onlyIfSilent, CancellationToken ct)
     {
+        var now = time.GetUtcNow();
         var units = await database.InTransactionAsync(async (connection, tx) =>
         {
-            var gone = silentSince is { } before
-                ? await connection.ExecuteAsync("DELETE FROM nodes WHERE id = @nodeId AND heartbeat_at < @before", new { nodeId, before }, tx)
+            var gone = onlyIfSilent
+                ? await connection.ExecuteAsync($"DELETE FROM nodes WHERE id = @nodeId AND heartbeat_at < {SilentSince}",
+                    new { nodeId, before = now - Timeout, timeout = Timeout.TotalSeconds }, tx)
                 : await connection.ExecuteAsync("DELETE FROM nodes WHERE id = @nodeId", new { nodeId }, tx);
-            if (gone == 0 && silentSince is not null) return (long?)null;
+            if (gone == 0 && onlyIfSilent) return (long?)null;
             var holds = (await connection.QueryAsync<(string Subject, string Counter, DateTimeOffset PeriodStart, long Units)>(
                 "DELETE FROM counter_holds WHERE node = @nodeId RETURNING subject, counter, period_start, units", new { nodeId }, tx)).ToList();
             foreach (var hold in holds.Where(h => h.Units != 0))
@@ -128,7 +139,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
         await base.StopAsync(cancellationToken);
         try
         {
-            await ReclaimAsync(node.Id, null, cancellationToken);
+            await ReclaimAsync(node.Id, onlyIfSilent: false, cancellationToken);
         }
         catch (Exception e)
         {

@@ -56,9 +56,9 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                     """,
                     Row.From(updated.Value), tx);
                 await audit.RecordAsync(tx, actor, "customer.updated", "customer", id, current, updated.Value, id);
+                changes.Publish(ChangeKind.Customer, id); // sent with the commit (TransactionChanges)
                 return updated;
             }, ct);
-            if (result.IsOk) changes.Publish(ChangeKind.Customer, id);
             return result;
         }
         catch (DbException e) when (DbErrors.IsUniqueViolation(e))
@@ -80,12 +80,11 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 "SELECT id FROM api_keys WHERE customer_id = @id AND revoked_at IS NULL", new { id }, tx)).ToList();
             await connection.ExecuteAsync("UPDATE api_keys SET revoked_at = @now WHERE customer_id = @id AND revoked_at IS NULL", new { id, now }, tx);
             await audit.RecordAsync(tx, actor, "customer.deleted", "customer", id, current, null, id);
+            foreach (var keyId in revoked) changes.Publish(ChangeKind.Key, keyId); // sent with the commit (TransactionChanges)
+            changes.Publish(ChangeKind.Customer, id);
             return (current, revoked);
         }, ct);
         if (!result.IsOk) return result.Error;
-
-        foreach (var keyId in result.Value.Item2) changes.Publish(ChangeKind.Key, keyId);
-        changes.Publish(ChangeKind.Customer, id);
         return result.Value.Item1;
     }
 

@@ -26,9 +26,9 @@ public sealed class OverrideStore(Database database, AuditLog audit, ChangeFeed 
                 """,
                 new { customerId, featureId = feature.Id, change.Enabled, change.Limit, change.Unlimited, enforcement = Snake(change.Enforcement), change.Note, now }, tx);
             await audit.RecordAsync(tx, actor, "entitlement.overridden", "customer", customerId, before, change, customerId);
+            changes.Publish(ChangeKind.Customer, customerId); // sent with the commit (TransactionChanges)
             return change;
         }, ct);
-        changes.Publish(ChangeKind.Customer, customerId);
         return change;
     }
 
@@ -41,9 +41,9 @@ public sealed class OverrideStore(Database database, AuditLog audit, ChangeFeed 
             await connection.ExecuteAsync("DELETE FROM entitlement_overrides WHERE customer_id = @customerId AND feature_id = @featureId",
                 new { customerId, featureId = feature.Id }, tx);
             await audit.RecordAsync(tx, actor, "entitlement.override_removed", "customer", customerId, before, null, customerId);
+            changes.Publish(ChangeKind.Customer, customerId); // sent with the commit (TransactionChanges)
             return before;
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.Customer, customerId);
         return result;
     }
 

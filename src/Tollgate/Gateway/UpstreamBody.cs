@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Tollgate.Gateway;
 
 /// <summary>Reads a provider's answer into memory, never more than a limit: a provider cannot make a node hold gigabytes.</summary>
@@ -5,18 +7,35 @@ public static class UpstreamBody
 {
     public static async Task<byte[]> ReadAsync(HttpContent content, long maxBytes, CancellationToken ct)
     {
-        if (content.Headers.ContentLength is { } declared && declared > maxBytes) throw new UpstreamTooLargeException(maxBytes);
+        var declared = content.Headers.ContentLength;
+        if (declared > maxBytes) throw new UpstreamTooLargeException(maxBytes);
         await using var stream = await content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream(content.Headers.ContentLength is { } length ? (int)length : 16 * 1024);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        if (declared is { } length)
         {
-            if (buffer.Length + read > maxBytes) throw new UpstreamTooLargeException(maxBytes);
-            buffer.Write(chunk, 0, read);
+            // The usual case: the size is known, so the answer is read straight into an array of that size.
+            var exact = new byte[length];
+            await stream.ReadExactlyAsync(exact, ct);
+            if (await stream.ReadAsync(new byte[1], ct) != 0) throw new UpstreamTooLargeException(maxBytes);
+            return exact;
         }
 
-        return buffer.ToArray();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            using var buffer = new MemoryStream();
+            int read;
+            while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+            {
+                if (buffer.Length + read > maxBytes) throw new UpstreamTooLargeException(maxBytes);
+                buffer.Write(chunk, 0, read);
+            }
+
+            return buffer.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 }
 

@@ -25,9 +25,9 @@ public sealed class LimitStore(Database database, AuditLog audit, ChangeFeed cha
                 """,
                 Parameters(limit), tx);
             await audit.RecordAsync(tx, actor, "limit.created", "limit", limit.Id, null, limit, CustomerOf(limit));
+            changes.Publish(ChangeKind.Limit, limit.Id); // sent with the commit (TransactionChanges)
             return limit;
         }, ct);
-        changes.Publish(ChangeKind.Limit, limit.Id);
         return limit;
     }
 
@@ -37,6 +37,13 @@ public sealed class LimitStore(Database database, AuditLog audit, ChangeFeed cha
         {
             var before = await GetAsync(connection, id, tx);
             if (before is null) return ApiError.NotFound("limit", id);
+            if (before.Measure != spec.Measure)
+            {
+                // Its counters hold units of the old measure (requests, tokens, dollars): they cannot start counting another.
+                return ApiError.Conflict("limit_measure_changed",
+                    $"Limit '{id}' counts {CatalogStore.Snake(before.Measure)}; a limit cannot change what it counts. Delete it and create a new one.");
+            }
+
             var after = ToLimit(id, spec, before.CreatedAt, time.Now());
             await connection.ExecuteAsync(
                 """
@@ -46,9 +53,9 @@ public sealed class LimitStore(Database database, AuditLog audit, ChangeFeed cha
                 """,
                 Parameters(after), tx);
             await audit.RecordAsync(tx, actor, "limit.updated", "limit", id, before, after, CustomerOf(after));
+            changes.Publish(ChangeKind.Limit, id); // sent with the commit (TransactionChanges)
             return after;
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.Limit, id);
         return result;
     }
 
@@ -60,9 +67,9 @@ public sealed class LimitStore(Database database, AuditLog audit, ChangeFeed cha
             if (before is null) return ApiError.NotFound("limit", id);
             await connection.ExecuteAsync("DELETE FROM limits WHERE id = @id", new { id }, tx);
             await audit.RecordAsync(tx, actor, "limit.deleted", "limit", id, before, null, CustomerOf(before));
+            changes.Publish(ChangeKind.Limit, id); // sent with the commit (TransactionChanges)
             return before;
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.Limit, id);
         return result;
     }
 

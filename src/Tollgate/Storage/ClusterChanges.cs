@@ -10,13 +10,66 @@ namespace Tollgate.Storage;
 /// changed plan or a new limit reaches every node's caches in milliseconds. When the listening connection drops, the
 /// node reconnects and, having possibly missed changes, drops every cached copy. Idle on SQLite, which has one node.
 /// </summary>
-public sealed class ClusterChanges(Database database, NodeIdentity node, ChangeFeed feed, TimeProvider time, ILogger<ClusterChanges> log) : BackgroundService
+public sealed class ClusterChanges : BackgroundService, IChangeAnnouncer
 {
     public const string Channel = "tollgate_changes";
     const int MaxPayload = 7000;
 
+    readonly Database database;
+    readonly ChangeFeed feed;
+    readonly TimeProvider time;
+    readonly ILogger<ClusterChanges> log;
+
+    public ClusterChanges(Database database, NodeIdentity node, ChangeFeed feed, TimeProvider time, ILogger<ClusterChanges> log)
+    {
+        this.database = database;
+        this.feed = feed;
+        this.time = time;
+        this.log = log;
+        _node = node.Id;
+        database.Announcer = this;
+    }
+
     /// <summary>This process, so that it ignores its own notifications.</summary>
-    readonly string _node = node.Id;
+    readonly string _node;
+
+    /// <summary>On PostgreSQL, one <c>pg_notify</c> per payload in the committing transaction itself.</summary>
+    public async Task InTransactionAsync(System.Data.Common.DbTransaction transaction, IReadOnlyList<(ChangeKind Kind, string? Id)> changes, CancellationToken ct)
+    {
+        if (database.Kind != DatabaseKind.Postgres) return;
+        foreach (var payload in Payloads(changes))
+        {
+            await using var notify = (NpgsqlCommand)transaction.Connection!.CreateCommand();
+            notify.Transaction = (NpgsqlTransaction)transaction;
+            notify.CommandText = "SELECT pg_notify(@channel, @payload)";
+            notify.Parameters.AddWithValue("channel", Channel);
+            notify.Parameters.AddWithValue("payload", payload);
+            await notify.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public void Committed(IReadOnlyList<(ChangeKind Kind, string? Id)> changes)
+    {
+        foreach (var (kind, id) in changes.Distinct()) feed.PublishedElsewhere(kind, id);
+    }
+
+    /// <summary>This node's id, then one change per line, each payload within PostgreSQL's 8,000 bytes.</summary>
+    IEnumerable<string> Payloads(IEnumerable<(ChangeKind Kind, string? Id)> changes)
+    {
+        var payload = new System.Text.StringBuilder(_node);
+        foreach (var (kind, id) in changes.Distinct())
+        {
+            if (payload.Length > MaxPayload)
+            {
+                yield return payload.ToString();
+                payload.Clear().Append(_node);
+            }
+
+            payload.Append('\n').Append(kind).Append('|').Append(id);
+        }
+
+        if (payload.Length > _node.Length) yield return payload.ToString();
+    }
     readonly Channel<(ChangeKind Kind, string? Id)> _outgoing = System.Threading.Channels.Channel.CreateUnbounded<(ChangeKind, string?)>(new() { SingleReader = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

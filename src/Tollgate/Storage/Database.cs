@@ -40,6 +40,9 @@ public sealed class Database : IAsyncDisposable
 
     public ConnectionTarget Target { get; }
 
+    /// <summary>Announces the changes a transaction published (<see cref="TransactionChanges"/>); set by <see cref="ClusterChanges"/>.</summary>
+    public IChangeAnnouncer? Announcer { get; set; }
+
     public DatabaseKind Kind => Target.Kind;
 
     /// <summary>Locks the selected rows until commit on PostgreSQL; SQLite's write transactions are already exclusive.</summary>
@@ -62,10 +65,19 @@ public sealed class Database : IAsyncDisposable
     {
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        using var changes = Announcer is null ? null : TransactionChanges.Begin();
         var result = await work(connection, transaction);
+        await CommitAsync(transaction, changes?.Pending, ct);
+        return result;
+    }
+
+    /// <summary>Commits what a request wrote with its guard and its change notifications, and tells this node's caches.</summary>
+    async Task CommitAsync(DbTransaction transaction, List<(Common.ChangeKind Kind, string? Id)>? changes, CancellationToken ct)
+    {
+        if (changes is { Count: > 0 } && Announcer is { } announcer) await announcer.InTransactionAsync(transaction, changes, ct);
         await CommitGuard.RunAsync(transaction, ct);
         await transaction.CommitAsync(ct);
-        return result;
+        if (changes is { Count: > 0 }) Announcer?.Committed(changes);
     }
 
     /// <summary>Runs <paramref name="work"/> in one transaction, committed only if it succeeds: a failed result writes nothing.</summary>
@@ -73,11 +85,11 @@ public sealed class Database : IAsyncDisposable
     {
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        using var changes = Announcer is null ? null : TransactionChanges.Begin();
         var result = await work(connection, transaction);
         if (result.IsOk)
         {
-            await CommitGuard.RunAsync(transaction, ct);
-            await transaction.CommitAsync(ct);
+            await CommitAsync(transaction, changes?.Pending, ct);
         }
         else
         {

@@ -33,9 +33,9 @@ public sealed class GrantStore(Database database, AuditLog audit, ChangeFeed cha
                         grant.Reference, grant.Note, grant.CreatedAt }, tx);
                 var action = grant.Kind == GrantKind.TopUp ? "grant.topped_up" : "grant.created";
                 await audit.RecordAsync(tx, actor, action, "grant", grant.Id, null, grant, grant.CustomerId);
+                changes.Publish(ChangeKind.Customer, grant.CustomerId); // sent with the commit (TransactionChanges)
                 return (grant, true);
             }, ct);
-            if (result.IsOk && result.Value.Item2) changes.Publish(ChangeKind.Customer, grant.CustomerId);
             return result;
         }
         catch (DbException e) when (DbErrors.IsUniqueViolation(e) && grant.Reference is not null)
@@ -58,9 +58,9 @@ public sealed class GrantStore(Database database, AuditLog audit, ChangeFeed cha
             var after = before with { VoidedAt = now };
             await connection.ExecuteAsync("UPDATE grants SET voided_at = @now WHERE id = @id", new { now, id }, tx);
             await audit.RecordAsync(tx, actor, "grant.voided", "grant", id, before, after, customerId);
+            changes.Publish(ChangeKind.Customer, customerId); // sent with the commit (TransactionChanges)
             return after;
         }, ct);
-        if (result.IsOk) changes.Publish(ChangeKind.Customer, customerId);
         return result;
     }
 
