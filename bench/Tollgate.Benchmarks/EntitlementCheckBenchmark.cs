@@ -6,7 +6,7 @@ using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Entitlements;
 using Tollgate.Entitlements.Grants;
-using Tollgate.Gateway.Access;
+using Tollgate.Entitlements.Access;
 using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 using Tollgate.Storage;

@@ -7,6 +7,7 @@ using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Streaming;
 using Tollgate.Gateway.Translation;
+using Tollgate.Metering;
 using Tollgate.Outbound;
 
 namespace Tollgate.Tests;
@@ -324,7 +325,7 @@ public class GatewayCallTests
 
         var record = call.ToRecord(TimeProvider.System) with { CustomerId = "cus_1" };
 
-        record.Status.ShouldBe(Tollgate.Gateway.Usage.UsageStatus.NotRun);
+        record.Status.ShouldBe(Tollgate.Metering.UsageStatus.NotRun);
         Tollgate.Gateway.Usage.GatewayEvents.IsUsage(record).ShouldBeFalse();
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Tollgate.Gateway.Usage;
+using Tollgate.Metering;
 using Tollgate.Storage;
 
 namespace Tollgate.Tests;

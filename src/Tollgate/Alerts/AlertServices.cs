@@ -13,6 +13,7 @@ public static class AlertServices
         services.TryAddSingleton<AlertStore>();
         services.TryAddSingleton<ThresholdMonitor>();
         services.AddHostedService(s => s.GetRequiredService<ThresholdMonitor>());
+        services.AddSingleton<Metering.IUsageObserver>(s => s.GetRequiredService<ThresholdMonitor>());
         return services;
     }
 }

@@ -2,11 +2,12 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Tollgate.Catalog;
+using Tollgate.Common;
 using Tollgate.Entitlements;
 using Tollgate.Entitlements.Grants;
-using Tollgate.Gateway.Access;
-using Tollgate.Gateway.Pricing;
+using Tollgate.Entitlements.Access;
 using Tollgate.Limits;
+using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 
 namespace Tollgate.Alerts;
@@ -27,11 +28,13 @@ public sealed class ThresholdMonitor(
     AlertStore alerts,
     IOptions<AlertOptions> options,
     TimeProvider time,
-    ILogger<ThresholdMonitor> log) : BackgroundService
+    ILogger<ThresholdMonitor> log) : BackgroundService, IUsageObserver
 {
     readonly ConcurrentDictionary<string, ConcurrentDictionary<(string? Key, string? EndUser), byte>> _touched = new(StringComparer.Ordinal);
 
     /// <summary>Usage of this customer (through this key, for this end user) was stored.</summary>
+    public void Stored(string customerId, string? keyId, string? endUser) => Touch(customerId, keyId, endUser);
+
     public void Touch(string customerId, string? keyId, string? endUser) =>
         _touched.GetOrAdd(customerId, _ => new()).TryAdd((keyId, endUser), 0);
 
@@ -125,7 +128,7 @@ public sealed class ThresholdMonitor(
                     };
                     if (limit.Measure == LimitMeasure.Spend)
                     {
-                        data["used_usd"] = used / (decimal)Cost.NanosPerDollar;
+                        data["used_usd"] = used / (decimal)Nanodollars.PerDollar;
                         data["amount_usd"] = limit.AmountUsd;
                     }
 

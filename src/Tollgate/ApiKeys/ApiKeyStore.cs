@@ -14,7 +14,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
         var secret = ApiKeySecret.Generate(key.Kind, key.Mode);
         var result = await database.InTransactionAsync(async (connection, tx) =>
         {
-            if (key.CustomerId is not null && !await Customers.CustomerStore.ExistsInAsync(tx, key.CustomerId))
+            if (key.CustomerId is not null && !await LiveCustomerAsync(tx, key.CustomerId))
             {
                 return (Result<ApiKeyRow>)ApiError.Invalid("customer_id", $"no customer '{key.CustomerId}' exists.");
             }
@@ -206,6 +206,11 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
             row, tx);
         return row;
     }
+
+    /// <summary>Read in the key's own transaction, so a customer deleted meanwhile cannot get a key (customers sit above keys).</summary>
+    static async Task<bool> LiveCustomerAsync(DbTransaction tx, string customerId) =>
+        await tx.Connection!.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM customers WHERE id = @customerId AND deleted_at IS NULL", new { customerId }, tx) > 0;
 
     Task<ApiKeyRow?> FindAsync(DbTransaction tx, string id) =>
         tx.Connection!.QuerySingleOrDefaultAsync<ApiKeyRow?>($"SELECT * FROM api_keys WHERE id = @id{database.ForUpdate}", new { id }, tx);

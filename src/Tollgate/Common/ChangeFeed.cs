@@ -27,12 +27,12 @@ public sealed class ChangeFeed
     public event Action<ChangeKind, string?>? Published;
 
     /// <summary>
-    /// Inside a database transaction the change waits for it (<see cref="Storage.TransactionChanges"/>): sent to the
+    /// Inside a database transaction the change waits for it (<see cref="TransactionChanges"/>): sent to the
     /// other nodes in the same transaction, heard here once it commits, and never if it rolls back.
     /// </summary>
     public void Publish(ChangeKind kind, string? id = null)
     {
-        if (Storage.TransactionChanges.TryDefer(kind, id)) return;
+        if (TransactionChanges.TryDefer(kind, id)) return;
         Changed?.Invoke(kind, id);
         Published?.Invoke(kind, id);
     }

@@ -1,6 +1,6 @@
 using Tollgate.Catalog;
 using Tollgate.Entitlements.Grants;
-using Tollgate.Gateway.Access;
+using Tollgate.Entitlements.Access;
 using Tollgate.Metering.Queries;
 
 namespace Tollgate.Entitlements;

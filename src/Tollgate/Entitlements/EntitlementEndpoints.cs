@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
 using Tollgate.Catalog;
 using Tollgate.Common;
-using Tollgate.Gateway.Access;
+using Tollgate.Entitlements.Access;
 
 namespace Tollgate.Entitlements;
 

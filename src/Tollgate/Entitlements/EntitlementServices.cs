@@ -1,9 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Common;
 using Tollgate.Counters;
+using Tollgate.Entitlements.Access;
 using Tollgate.Entitlements.Grants;
-using Tollgate.Entitlements.Quotas;
-using Tollgate.Gateway.Reservations;
 
 namespace Tollgate.Entitlements;
 
@@ -12,6 +11,14 @@ public static class EntitlementServices
     public static IServiceCollection AddEntitlements(this IServiceCollection services)
     {
         services.TryAddSingleton<EntitlementLoader>();
+        services.TryAddSingleton<CustomerAccessCache>();
+        services.TryAddSingleton<Customers.ICustomerDirectory, CustomerDirectory>();
+        services.OnChange<CustomerAccessCache>(static (customers, kind, id) =>
+        {
+            // A changed customer is reloaded on its next request; changed plans or features touch everyone.
+            if (kind == ChangeKind.Customer && id is not null) customers.Invalidate(id);
+            else if (kind is ChangeKind.Customer or ChangeKind.Catalog) customers.Clear();
+        });
         services.TryAddSingleton<OverrideStore>();
         services.TryAddSingleton<EntitlementChecker>();
         services.TryAddSingleton<QuotaUsageCache>();
@@ -28,8 +35,6 @@ public static class EntitlementServices
         services.TryAddSingleton<CounterStore>();
         services.TryAddSingleton<CounterLedger>();
         services.AddHostedService(s => s.GetRequiredService<CounterLedger>());
-        services.TryAddSingleton<GatewayReservations>();
-        services.TryAddSingleton<GatewayQuotas>();
         return services;
     }
 }

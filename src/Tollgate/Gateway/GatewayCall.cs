@@ -2,6 +2,7 @@ using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Reservations;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Usage;
+using Tollgate.Metering;
 
 namespace Tollgate.Gateway;
 

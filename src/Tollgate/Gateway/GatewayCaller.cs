@@ -1,5 +1,5 @@
 using Tollgate.ApiKeys;
-using Tollgate.Gateway.Access;
+using Tollgate.Entitlements.Access;
 using Tollgate.Gateway.Protocols;
 
 namespace Tollgate.Gateway;

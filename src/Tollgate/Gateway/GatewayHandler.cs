@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Tollgate.Common;
-using Tollgate.Entitlements.Quotas;
 using Tollgate.Gateway.Reservations;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
@@ -14,6 +13,7 @@ using Tollgate.Gateway.Tokens;
 using Tollgate.Gateway.Translation;
 using Tollgate.Gateway.Usage;
 using Tollgate.Limits;
+using Tollgate.Metering;
 
 namespace Tollgate.Gateway;
 

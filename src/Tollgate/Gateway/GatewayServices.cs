@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Tollgate.Common;
-using Tollgate.Gateway.Access;
 using Tollgate.Gateway.Admin;
 using Tollgate.Gateway.Pricing;
+using Tollgate.Gateway.Reservations;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Sandbox;
 using Tollgate.Gateway.Usage;
@@ -24,7 +24,6 @@ public static class GatewayServices
         services.TryAddSingleton<RouteStore>();
         services.TryAddSingleton<RouteRefresher>();
         services.AddHostedService(s => s.GetRequiredService<RouteRefresher>());
-        services.TryAddSingleton<CustomerAccessCache>();
         services.TryAddSingleton<GatewayAuthenticator>();
         services.TryAddSingleton<SandboxHandler>();
         services.TryAddSingleton<UpstreamClients>();
@@ -38,12 +37,9 @@ public static class GatewayServices
         services.AddHostedService(s => s.GetRequiredService<UsageDrain>());
         services.TryAddSingleton<UsageJournalHealth>();
         services.AddHealthChecks().AddCheck<UsageJournalHealth>("usage_journal", tags: ["ready"]);
-        services.OnChange<CustomerAccessCache>(static (customers, kind, id) =>
-        {
-            // A changed customer is reloaded on its next request; changed plans or features touch everyone.
-            if (kind == ChangeKind.Customer && id is not null) customers.Invalidate(id);
-            else if (kind is ChangeKind.Customer or ChangeKind.Catalog) customers.Clear();
-        });
+        services.TryAddSingleton<GatewayReservations>();
+        services.TryAddSingleton<GatewayQuotas>();
+        services.TryAddSingleton<GatewayLimits>();
         services.TryAddSingleton<GatewayHandler>();
         return services;
     }

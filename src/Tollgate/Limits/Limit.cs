@@ -1,4 +1,5 @@
 using Tollgate.Catalog;
+using Tollgate.Common;
 
 namespace Tollgate.Limits;
 
@@ -61,7 +62,7 @@ public sealed record Limit
     public required DateTimeOffset UpdatedAt { get; init; }
 
     /// <summary>For spend limits, the amount in dollars, as clients read and write it.</summary>
-    public decimal? AmountUsd => Measure == LimitMeasure.Spend ? Amount / (decimal)Gateway.Pricing.Cost.NanosPerDollar : null;
+    public decimal? AmountUsd => Measure == LimitMeasure.Spend ? Amount / (decimal)Nanodollars.PerDollar : null;
 }
 
 /// <summary>

@@ -1,6 +1,5 @@
 using Tollgate.Catalog;
 using Tollgate.Common;
-using Tollgate.Gateway.Pricing;
 using Tollgate.Metering.Queries;
 
 namespace Tollgate.Limits;
@@ -39,7 +38,7 @@ public static class LimitRules
             if (request.Amount is not null) v.Add("amount", "is for counts; a spend limit takes amount_usd.");
             if (request.AmountUsd is not { } usd) v.Add("amount_usd", "is required for a spend limit: dollars, such as 50 or 0.25.");
             else if (usd <= 0 || usd > MaxAmountUsd) v.Add("amount_usd", $"must be more than 0 and at most {MaxAmountUsd:0}.");
-            else amount = (long)Math.Ceiling(usd * Cost.NanosPerDollar);
+            else amount = (long)Math.Ceiling(usd * Nanodollars.PerDollar);
         }
         else
         {
@@ -82,7 +81,11 @@ public static class LimitRules
     }
 
     /// <summary>The period a limit counts in at <paramref name="at"/>; a concurrency limit has one period that never ends.</summary>
-    public static Period PeriodOf(Limit limit, DateTimeOffset at, DateTimeOffset anchor)
+    /// <summary>
+    /// The period of <paramref name="limit"/> holding <paramref name="at"/>. An anchored limit counts from the customer's
+    /// billing anchor; a call with no customer (an operator key naming none) has none, and counts in calendar periods.
+    /// </summary>
+    public static Period PeriodOf(Limit limit, DateTimeOffset at, DateTimeOffset? anchor)
     {
         at = at.ToUniversalTime();
         return limit.Window switch

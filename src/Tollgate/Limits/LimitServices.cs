@@ -14,7 +14,6 @@ public static class LimitServices
         {
             if (kind == ChangeKind.Limit) book.Reload();
         });
-        services.TryAddSingleton<GatewayLimits>();
         return services;
     }
 }

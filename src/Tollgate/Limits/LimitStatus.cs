@@ -1,4 +1,5 @@
-using Tollgate.Gateway.Pricing;
+using Tollgate.Common;
+
 
 namespace Tollgate.Limits;
 
@@ -8,7 +9,7 @@ namespace Tollgate.Limits;
 /// </summary>
 public sealed record LimitStatus(Limit Limit, long? Used, long? Remaining, DateTimeOffset? ResetsAt)
 {
-    public decimal? UsedUsd => Limit.Measure == LimitMeasure.Spend && Used is { } u ? u / (decimal)Cost.NanosPerDollar : null;
+    public decimal? UsedUsd => Limit.Measure == LimitMeasure.Spend && Used is { } u ? u / (decimal)Nanodollars.PerDollar : null;
 
-    public decimal? RemainingUsd => Limit.Measure == LimitMeasure.Spend && Remaining is { } r ? r / (decimal)Cost.NanosPerDollar : null;
+    public decimal? RemainingUsd => Limit.Measure == LimitMeasure.Spend && Remaining is { } r ? r / (decimal)Nanodollars.PerDollar : null;
 }

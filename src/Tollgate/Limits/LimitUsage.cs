@@ -1,5 +1,5 @@
 using Dapper;
-using Tollgate.Gateway.Usage;
+using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 using Tollgate.Storage;
 
@@ -17,7 +17,7 @@ public sealed class LimitUsage(Database database)
             LimitMeasure.Tokens => "COALESCE(SUM(input_tokens + output_tokens), 0)",
             _ => "COALESCE(SUM(charge_nanos), 0)",
         };
-        var where = new List<string> { "created_at >= @Start", "created_at < @End", "status <> @rejected" };
+        var where = new List<string> { "created_at >= @Start", "created_at < @End", "status NOT IN (@rejected, @notRun)" };
         if (subject.CustomerId is not null) where.Add("customer_id = @CustomerId");
         if (subject.KeyId is not null) where.Add("key_id = @KeyId");
         if (subject.EndUser is not null) where.Add("end_user = @EndUser");
@@ -25,7 +25,7 @@ public sealed class LimitUsage(Database database)
         return await connection.ExecuteScalarAsync<long>(
             new CommandDefinition(
                 $"SELECT {what} FROM usage_records WHERE {string.Join(" AND ", where)}",
-                new { period.Start, period.End, rejected = UsageStatus.Rejected, subject.CustomerId, subject.KeyId, subject.EndUser },
+                new { period.Start, period.End, rejected = UsageStatus.Rejected, notRun = UsageStatus.NotRun, subject.CustomerId, subject.KeyId, subject.EndUser },
                 cancellationToken: ct));
     }
 }

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Options;
-using Tollgate.Alerts;
 using Tollgate.ApiKeys;
 using Tollgate.Catalog;
 using Tollgate.Common;
-using Tollgate.Gateway.Access;
+using Tollgate.Customers;
 
 namespace Tollgate.Metering;
 
@@ -13,7 +12,7 @@ namespace Tollgate.Metering;
 /// event does not hold back the others, and a resent batch is answered with the same verdicts, as duplicates.
 /// </summary>
 public sealed class EventIngestion(
-    EventLog log, EventStore store, CustomerAccessCache customers, CatalogMetrics metrics, ThresholdMonitor thresholds, ChangeFeed changes,
+    EventLog log, EventStore store, ICustomerDirectory customers, CatalogMetrics metrics, IEnumerable<IUsageObserver> observers, ChangeFeed changes,
     IOptions<MeteringOptions> options, TimeProvider time)
 {
     public async Task<BatchResult> IngestAsync(IReadOnlyList<EventInput> inputs, Caller caller, CancellationToken ct)
@@ -22,7 +21,7 @@ public sealed class EventIngestion(
         var results = new EventResult?[inputs.Count];
         var pending = new List<(int Index, UsageEvent Event, bool Repeat)>();
         var seen = new HashSet<(string, string)>();
-        var found = new Dictionary<(string, bool), CustomerAccess?>(); // a batch names few customers, often one
+        var found = new Dictionary<(string, bool), KnownCustomer?>(); // a batch names few customers, often one
         for (var i = 0; i < inputs.Count; i++)
         {
             var input = inputs[i];
@@ -56,7 +55,7 @@ public sealed class EventIngestion(
         foreach (var customerId in pending.Where(p => inserted.Contains(p.Event.Id)).Select(p => p.Event.CustomerId).Distinct())
         {
             changes.Publish(ChangeKind.Usage, customerId); // before the thresholds look, so they read what was just stored
-            thresholds.Touch(customerId, caller.Key.Id, null);
+            foreach (var observer in observers) observer.Stored(customerId, caller.Key.Id, null);
         }
         var duplicates = pending.Where(p => !inserted.Contains(p.Event.Id)).Select(p => (p.Event.CustomerId, p.Event.IdempotencyKey)).ToHashSet();
         var original = await store.FindAsync(duplicates, ct);
@@ -89,7 +88,7 @@ public sealed class EventIngestion(
 
     /// <summary>The customer the event is for: a customer key's own (naming another is refused), or the one an admin key names.</summary>
     async Task<(string? CustomerId, EventRejection? Rejection)> CustomerOfAsync(
-        EventInput input, Caller caller, Dictionary<(string, bool), CustomerAccess?> found, CancellationToken ct)
+        EventInput input, Caller caller, Dictionary<(string, bool), KnownCustomer?> found, CancellationToken ct)
     {
         var named = input.CustomerId ?? input.ExternalCustomerId;
         if (!caller.IsAdmin)
@@ -103,15 +102,15 @@ public sealed class EventIngestion(
         if (named is null) return (null, new EventRejection("invalid_event", "Name the customer: 'customer_id' (cus_…) or 'external_customer_id'."));
         var customer = await CustomerAsync(named, external: input.CustomerId is null, found, ct);
         return customer is not null
-            ? (customer!.CustomerId, null)
+            ? (customer.Value.Id, null)
             : (null, new EventRejection("customer_not_found", $"No customer has {(input.CustomerId is not null ? "id" : "external id")} '{named}'."));
     }
 
-    async ValueTask<CustomerAccess?> CustomerAsync(string name, bool external, Dictionary<(string, bool), CustomerAccess?> found, CancellationToken ct)
+    async ValueTask<KnownCustomer?> CustomerAsync(string name, bool external, Dictionary<(string, bool), KnownCustomer?> found, CancellationToken ct)
     {
         if (!found.TryGetValue((name, external), out var customer))
         {
-            found[(name, external)] = customer = external ? await customers.GetByExternalIdAsync(name, ct) : await customers.GetAsync(name, ct);
+            found[(name, external)] = customer = await customers.FindAsync(name, external, ct);
         }
 
         return customer;

@@ -65,7 +65,7 @@ public sealed class Database : IAsyncDisposable
     {
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        using var changes = Announcer is null ? null : TransactionChanges.Begin();
+        using var changes = Announcer is null ? null : Common.TransactionChanges.Begin();
         var result = await work(connection, transaction);
         await CommitAsync(transaction, changes?.Pending, ct);
         return result;
@@ -85,7 +85,7 @@ public sealed class Database : IAsyncDisposable
     {
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        using var changes = Announcer is null ? null : TransactionChanges.Begin();
+        using var changes = Announcer is null ? null : Common.TransactionChanges.Begin();
         var result = await work(connection, transaction);
         if (result.IsOk)
         {

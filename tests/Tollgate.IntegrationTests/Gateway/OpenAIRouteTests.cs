@@ -10,6 +10,7 @@ using OpenAI.Images;
 using OpenAI.Models;
 using Tollgate.Gateway.Usage;
 using Tollgate.IntegrationTests.Infrastructure;
+using Tollgate.Metering;
 
 namespace Tollgate.IntegrationTests.Gateway;
 

@@ -196,6 +196,22 @@ public abstract class LimitTests(TollgateServer server)
         (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
     }
 
+    [Fact]
+    public async Task An_anchored_limit_binds_operator_calls_that_name_no_customer_in_calendar_periods()
+    {
+        var operatorKey = await server.Admin.PostAsync("/api/v1/keys", new { name = "backend", kind = "admin" });
+        await LimitAsync(new { scope = "key", target = operatorKey.Id, measure = "requests", amount = 1, window = "month", anchored = true });
+        var operatorClient = server.Client(operatorKey.Str("secret"));
+        var body = new { model = "gpt-test", max_tokens = 5, messages = new[] { new { role = "user", content = "Hi" } } };
+
+        var first = await operatorClient.PostAsync("/v1/chat/completions", body);
+        server.Clock.Advance(TimeSpan.FromSeconds(1)); // a period anchored at "now" would start again here
+        var second = await operatorClient.PostAsync("/v1/chat/completions", body);
+
+        first.Status.ShouldBe(HttpStatusCode.OK);
+        (second.Status, ErrorCode(second)).ShouldBe((HttpStatusCode.TooManyRequests, "rate_limit_exceeded"));
+    }
+
     /// <summary>
     /// Lets a node's heartbeat age: on PostgreSQL heartbeats are judged by the database's clock, so the row itself is
     /// moved back; on SQLite (one node, one clock) the test clock moves on.

@@ -3,7 +3,7 @@ using Tollgate.ApiKeys;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
-using Tollgate.Gateway.Access;
+using Tollgate.Entitlements.Access;
 
 namespace Tollgate.Entitlements.Grants;
 

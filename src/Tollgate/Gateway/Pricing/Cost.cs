@@ -7,7 +7,7 @@ namespace Tollgate.Gateway.Pricing;
 /// </summary>
 public readonly record struct Cost(long CostNanos, long ChargeNanos, string PriceVersion, bool Priced)
 {
-    public const long NanosPerDollar = 1_000_000_000;
+    public const long NanosPerDollar = Common.Nanodollars.PerDollar;
 
     public static Cost Free(string version) => new(0, 0, version, Priced: true);
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Tollgate.Gateway.Usage;
+using Tollgate.Metering;
 
 namespace Tollgate.Gateway.Reservations;
 

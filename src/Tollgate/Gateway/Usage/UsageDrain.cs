@@ -1,6 +1,6 @@
 using System.Buffers;
-using Tollgate.Alerts;
 using Tollgate.Common;
+using Tollgate.Metering;
 using Tollgate.Storage;
 
 namespace Tollgate.Gateway.Usage;
@@ -12,7 +12,7 @@ namespace Tollgate.Gateway.Usage;
 /// forever and the journal grows on disk; nothing is dropped. A segment is deleted once all of it is in the database.
 /// </summary>
 public sealed partial class UsageDrain(
-    UsageJournal journal, UsageStore store, ThresholdMonitor thresholds, ChangeFeed changes, ILogger<UsageDrain> log) : BackgroundService
+    UsageJournal journal, UsageStore store, IEnumerable<IUsageObserver> observers, ChangeFeed changes, ILogger<UsageDrain> log) : BackgroundService
 {
     public const int BatchSize = 1000;
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
@@ -269,7 +269,8 @@ public sealed partial class UsageDrain(
 
         foreach (var record in batch)
         {
-            if (record.CustomerId is not null) thresholds.Touch(record.CustomerId, record.KeyId, record.EndUser);
+            if (record.CustomerId is null) continue;
+            foreach (var observer in observers) observer.Stored(record.CustomerId, record.KeyId, record.EndUser);
         }
     }
 

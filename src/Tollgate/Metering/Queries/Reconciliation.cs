@@ -76,7 +76,7 @@ public sealed class Reconciliation(Database database, UsageAggregator aggregator
         {
             var metric = new Metric
             {
-                Id = "", Code = "reconciliation", Name = "", Event = Gateway.Usage.GatewayEvents.Code, Aggregation = aggregation, Field = field,
+                Id = "", Code = "reconciliation", Name = "", Event = EventRules.GatewayCode, Aggregation = aggregation, Field = field,
                 Filters = new Dictionary<string, string[]>(), CreatedAt = default, UpdatedAt = default,
             };
             var rows = await aggregator.QueryAsync(new UsageQuery(metric, customerId, window, new Dictionary<string, string[]>(), [UsageQuery.CustomerDimension]), ct);

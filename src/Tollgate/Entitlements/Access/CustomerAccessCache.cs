@@ -4,7 +4,7 @@ using Tollgate.Common;
 using Tollgate.Entitlements;
 using Tollgate.Storage;
 
-namespace Tollgate.Gateway.Access;
+namespace Tollgate.Entitlements.Access;
 
 /// <summary>
 /// Customers' plans and entitlements (plan and overrides), held in memory so the gateway does not wait on the database: a customer
@@ -115,3 +115,12 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
 
 /// <summary>A customer named by its Tollgate id or by its external id: two namespaces, never mixed.</summary>
 readonly record struct CustomerKey(string Value, bool External);
+
+/// <summary>The customer directory of the features below the entitlements, served from the access cache.</summary>
+public sealed class CustomerDirectory(CustomerAccessCache cache) : Customers.ICustomerDirectory
+{
+    public async ValueTask<Customers.KnownCustomer?> FindAsync(string value, bool external, CancellationToken ct) =>
+        (external ? await cache.GetByExternalIdAsync(value, ct) : await cache.GetAsync(value, ct)) is { } access
+            ? new Customers.KnownCustomer(access.CustomerId, access.ExternalId)
+            : null;
+}

@@ -1,15 +1,14 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Tollgate.Catalog;
+using Tollgate.Entitlements;
 using Tollgate.Entitlements.Grants;
-using Tollgate.Gateway;
-using Tollgate.Gateway.Access;
+using Tollgate.Entitlements.Access;
 using Tollgate.Gateway.Protocols;
-using Tollgate.Gateway.Reservations;
 using Tollgate.Gateway.Usage;
 using Tollgate.Metering.Queries;
 
-namespace Tollgate.Entitlements.Quotas;
+namespace Tollgate.Gateway.Reservations;
 
 /// <summary>
 /// Hard quotas in the gateway: for every hard quota whose metric reads gateway events, the most the request could

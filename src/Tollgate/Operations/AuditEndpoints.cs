@@ -1,10 +1,15 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
+using Tollgate.Audit;
 using Tollgate.Common;
 
-namespace Tollgate.Audit;
+namespace Tollgate.Operations;
 
+/// <summary>
+/// <c>GET /audit-log</c>: the audit trail's read side, an operator endpoint. Kept apart from <see cref="AuditLog"/>, which
+/// every feature writes to in its own transactions (API keys among them), so the writer depends on no feature.
+/// </summary>
 public static class AuditEndpoints
 {
     public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder api)

@@ -1,8 +1,7 @@
 using Tollgate.Catalog;
-using Tollgate.Gateway;
-using Tollgate.Gateway.Reservations;
+using Tollgate.Limits;
 
-namespace Tollgate.Limits;
+namespace Tollgate.Gateway.Reservations;
 
 /// <summary>
 /// The hard rate limits, concurrency limits and budgets a gateway request falls under, each with the most the request
@@ -26,7 +25,7 @@ public sealed class GatewayLimits(LimitBook book, LimitUsage usage, TimeProvider
                 LimitMeasure.Spend => estimate.ChargeNanos,
                 _ => 1,
             };
-            var period = LimitRules.PeriodOf(limit, now, customer?.BillingAnchor ?? now);
+            var period = LimitRules.PeriodOf(limit, now, customer?.BillingAnchor);
             wanted.Add(new LimitReservation(usage, limit, subject, period, amount));
         }
     }

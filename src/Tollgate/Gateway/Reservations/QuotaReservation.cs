@@ -1,11 +1,11 @@
 using System.Globalization;
 using Tollgate.Catalog;
 using Tollgate.Counters;
+using Tollgate.Entitlements;
 using Tollgate.Gateway.Protocols;
-using Tollgate.Gateway.Reservations;
 using Tollgate.Metering.Queries;
 
-namespace Tollgate.Entitlements.Quotas;
+namespace Tollgate.Gateway.Reservations;
 
 /// <summary>
 /// A request's hold on one hard quota of its customer, counted as the quota's metric counts the request's event;

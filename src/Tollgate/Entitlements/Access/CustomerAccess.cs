@@ -1,6 +1,6 @@
 using Tollgate.Entitlements;
 
-namespace Tollgate.Gateway.Access;
+namespace Tollgate.Entitlements.Access;
 
 /// <summary>
 /// What the gateway and the entitlement checks need to know about a customer on every request: their plan and

@@ -2,10 +2,10 @@ using System.Globalization;
 using Tollgate.Counters;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
-using Tollgate.Gateway.Reservations;
+using Tollgate.Limits;
 using Tollgate.Metering.Queries;
 
-namespace Tollgate.Limits;
+namespace Tollgate.Gateway.Reservations;
 
 /// <summary>A request's hold on one hard rate limit, concurrency limit or budget.</summary>
 public sealed class LimitReservation(LimitUsage usage, Limit limit, LimitSubject subject, Period period, long amount)

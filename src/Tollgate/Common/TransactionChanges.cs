@@ -1,11 +1,8 @@
-using System.Data.Common;
-using Tollgate.Common;
-
-namespace Tollgate.Storage;
+namespace Tollgate.Common;
 
 /// <summary>
 /// Changes published while a transaction runs belong to it: <see cref="ChangeFeed.Publish"/> inside
-/// <see cref="Database.InTransactionAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, CancellationToken)"/> defers
+/// <c>Database.InTransactionAsync</c> defers
 /// them here; the database sends them to the other nodes inside the same transaction (PostgreSQL delivers a
 /// <c>pg_notify</c> exactly when its transaction commits, never before and never without it) and tells this node's
 /// caches once it has committed. A node that dies after its commit has already told the others.
@@ -40,12 +37,4 @@ public static class TransactionChanges
 
         public void Dispose() => _slot.Value = _outer;
     }
-}
-
-/// <summary>Sends a transaction's changes to other nodes inside it, and to this node's caches after its commit.</summary>
-public interface IChangeAnnouncer
-{
-    Task InTransactionAsync(DbTransaction transaction, IReadOnlyList<(ChangeKind Kind, string? Id)> changes, CancellationToken ct);
-
-    void Committed(IReadOnlyList<(ChangeKind Kind, string? Id)> changes);
 }
