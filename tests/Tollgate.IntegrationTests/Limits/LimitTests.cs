@@ -197,6 +197,26 @@ public abstract class LimitTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_request_that_never_ran_does_not_count_in_a_limits_baseline()
+    {
+        var customer = await server.CustomerAsync("free");
+        var keyId = (await server.Admin.GetAsync($"/api/v1/keys?customer_id={customer.Id}")).Data[0]!["id"]!.GetValue<string>();
+        // Stored before the limit exists (its counter starts from what is stored): a request that never reached a provider.
+        await server.Get<Tollgate.Gateway.Usage.UsageStore>().InsertAsync(
+        [
+            new Tollgate.Gateway.Usage.UsageRecord
+            {
+                Id = $"req_{Guid.NewGuid():N}", CustomerId = customer.Id, KeyId = keyId, Mode = "live", Operation = "chat.completions",
+                RequestedModel = "gpt-test", Status = Tollgate.Metering.UsageStatus.NotRun, PriceVersion = "test", CreatedAt = server.Clock.GetUtcNow(),
+            },
+        ], CancellationToken.None);
+        await LimitAsync(new { scope = "customer", target = customer.Id, measure = "requests", amount = 1, window = "day" });
+
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.OK);
+        (await ChatAsync(customer)).Status.ShouldBe(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
     public async Task An_anchored_limit_binds_operator_calls_that_name_no_customer_in_calendar_periods()
     {
         var operatorKey = await server.Admin.PostAsync("/api/v1/keys", new { name = "backend", kind = "admin" });
