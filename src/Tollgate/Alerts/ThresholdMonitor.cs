@@ -19,7 +19,7 @@ namespace Tollgate.Alerts;
 /// runs ahead of what was recorded and a quiet customer costs nothing. Quota totals come from the same cache checks
 /// use, which storing usage has emptied for the customer before it is touched here.
 /// </summary>
-public sealed class ThresholdMonitor(
+public sealed partial class ThresholdMonitor(
     CustomerAccessCache customers,
     QuotaUsageCache quotaUsage,
     GrantBalances grants,
@@ -51,7 +51,7 @@ public sealed class ThresholdMonitor(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                log.LogWarning(e, "Checking thresholds of {CustomerId} failed; will look again.", customerId);
+                LogCheckFailed(log, e, customerId);
                 foreach (var pair in touched.Keys) Touch(customerId, pair.Key, pair.EndUser);
             }
         }
@@ -150,4 +150,7 @@ public sealed class ThresholdMonitor(
         {
         }
     }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Checking thresholds of {CustomerId} failed; will look again.")]
+    static partial void LogCheckFailed(ILogger logger, Exception exception, string customerId);
 }

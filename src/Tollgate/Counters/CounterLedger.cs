@@ -12,7 +12,7 @@ namespace Tollgate.Counters;
 /// lease handed back is retired under its lock, and a request that found it just before tries a fresh one, so no
 /// reservation is ever taken from a lease nobody will settle.
 /// </summary>
-public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger<CounterLedger> log) : BackgroundService
+public sealed partial class CounterLedger(CounterStore store, TimeProvider time, ILogger<CounterLedger> log) : BackgroundService
 {
     /// <summary>A lease untouched this long goes back to the database.</summary>
     public static readonly TimeSpan IdleReturn = TimeSpan.FromSeconds(5);
@@ -65,7 +65,7 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
     public void Settle(CounterKey key, long reserved, long used)
     {
         if (_leases.TryGetValue(key, out var lease)) lease.Settle(reserved, used);
-        else if (used != reserved) log.LogWarning("A reservation on {Counter} settled after its lease was returned.", key.Counter);
+        else if (used != reserved) LogSettledAfterReturn(log, key.Counter);
     }
 
     /// <summary>
@@ -131,7 +131,7 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    log.LogWarning(e, "Returning idle counter leases failed; will retry.");
+                    LogReturnIdleFailed(log, e);
                 }
             }
         }
@@ -149,7 +149,7 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
         }
         catch (Exception e)
         {
-            log.LogWarning(e, "Returning counter leases at shutdown failed; their units stay allocated until the period ends.");
+            LogReturnAtShutdownFailed(log, e);
         }
     }
 
@@ -237,4 +237,14 @@ public sealed class CounterLedger(CounterStore store, TimeProvider time, ILogger
             }
         }
     }
+
+    [LoggerMessage(EventId = 11001, Level = LogLevel.Warning, Message = "A reservation on {Counter} settled after its lease was returned.")]
+    static partial void LogSettledAfterReturn(ILogger logger, string counter);
+
+    [LoggerMessage(EventId = 11002, Level = LogLevel.Warning, Message = "Returning idle counter leases failed; will retry.")]
+    static partial void LogReturnIdleFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 11003, Level = LogLevel.Warning,
+        Message = "Returning counter leases at shutdown failed; their units stay allocated until the period ends.")]
+    static partial void LogReturnAtShutdownFailed(ILogger logger, Exception exception);
 }

@@ -12,7 +12,7 @@ namespace Tollgate.Counters;
 /// every judgement of silence uses the database's clock, so nodes whose own clocks disagree never take each other for
 /// dead; SQLite serves one node, whose clock is the only one.
 /// </summary>
-public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLedger ledger, TimeProvider time, ILogger<NodeRegistry> log) : BackgroundService
+public sealed partial class NodeRegistry(Database database, NodeIdentity node, CounterLedger ledger, TimeProvider time, ILogger<NodeRegistry> log) : BackgroundService
 {
     bool _registered;
 
@@ -38,7 +38,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
             {
                 if (_registered)
                 {
-                    log.LogWarning("This node was taken for dead by another; its leases of counters in flight are dropped.");
+                    LogTakenForDead(log);
                     ledger.Abandon(CounterStore.HeldPerNode);
                 }
 
@@ -92,7 +92,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
             return holds.Sum(h => h.Units);
         }, ct);
         if (units is null) return false;
-        if (nodeId != node.Id) log.LogWarning("Node {Node} stopped beating; {Units} units it held of counters in flight were given back.", nodeId, units);
+        if (nodeId != node.Id) LogNodeReclaimed(log, nodeId, units.Value);
         return true;
     }
 
@@ -105,7 +105,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogWarning(e, "Writing this node's first heartbeat failed; will retry.");
+            LogFirstHeartbeatFailed(log, e);
         }
 
         await base.StartAsync(cancellationToken);
@@ -124,7 +124,7 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    log.LogWarning(e, "Writing this node's heartbeat failed; will retry.");
+                    LogHeartbeatFailed(log, e);
                 }
             }
         }
@@ -143,7 +143,25 @@ public sealed class NodeRegistry(Database database, NodeIdentity node, CounterLe
         }
         catch (Exception e)
         {
-            log.LogWarning(e, "Leaving the nodes table failed; other nodes will reclaim this one's holds after {Timeout}.", Timeout);
+            LogLeaveFailed(log, e, Timeout);
         }
     }
+
+    [LoggerMessage(EventId = 11101, Level = LogLevel.Warning,
+        Message = "This node was taken for dead by another; its leases of counters in flight are dropped.")]
+    static partial void LogTakenForDead(ILogger logger);
+
+    [LoggerMessage(EventId = 11102, Level = LogLevel.Warning,
+        Message = "Node {Node} stopped beating; {Units} units it held of counters in flight were given back.")]
+    static partial void LogNodeReclaimed(ILogger logger, string node, long units);
+
+    [LoggerMessage(EventId = 11103, Level = LogLevel.Warning, Message = "Writing this node's first heartbeat failed; will retry.")]
+    static partial void LogFirstHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 11104, Level = LogLevel.Warning, Message = "Writing this node's heartbeat failed; will retry.")]
+    static partial void LogHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 11105, Level = LogLevel.Warning,
+        Message = "Leaving the nodes table failed; other nodes will reclaim this one's holds after {Timeout}.")]
+    static partial void LogLeaveFailed(ILogger logger, Exception exception, TimeSpan timeout);
 }

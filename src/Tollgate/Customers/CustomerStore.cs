@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Dapper;
-using Tollgate.ApiKeys;
 using Tollgate.Audit;
 using Tollgate.Common;
 using Tollgate.Storage;

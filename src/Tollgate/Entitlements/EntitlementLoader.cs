@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Dapper;
 using Tollgate.Catalog;
-using Tollgate.Storage;
 
 namespace Tollgate.Entitlements;
 

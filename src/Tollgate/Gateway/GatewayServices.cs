@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Tollgate.Common;
 using Tollgate.Gateway.Admin;
 using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Reservations;
@@ -40,6 +39,11 @@ public static class GatewayServices
         services.TryAddSingleton<GatewayReservations>();
         services.TryAddSingleton<GatewayQuotas>();
         services.TryAddSingleton<GatewayLimits>();
+        services.TryAddSingleton<CallReservations>();
+        services.TryAddSingleton<CallSettlement>();
+        services.TryAddSingleton<AnswerWriter>();
+        services.TryAddSingleton<StreamForwarder>();
+        services.TryAddSingleton<UpstreamForwarder>();
         services.TryAddSingleton<GatewayHandler>();
         return services;
     }

@@ -6,7 +6,7 @@ namespace Tollgate.Limits;
 /// Every limit, in memory, indexed by what it is set on, so the gateway finds a request's limits without a query.
 /// Reloaded whenever a limit changes on any node (<see cref="ChangeFeed"/>); a failed reload keeps the last good copy.
 /// </summary>
-public sealed class LimitBook(LimitStore store, ILogger<LimitBook> log)
+public sealed partial class LimitBook(LimitStore store, ILogger<LimitBook> log)
 {
     readonly Lock _gate = new();
     Task<FrozenDictionary<(LimitScope, string), Limit[]>>? _current;
@@ -45,7 +45,7 @@ public sealed class LimitBook(LimitStore store, ILogger<LimitBook> log)
         }
         catch (Exception e) when (_lastGood is not null)
         {
-            log.LogWarning(e, "Reloading limits failed; enforcing the last loaded ones.");
+            LogReloadFailed(log, e);
             lock (_gate) _current = null;
             return _lastGood;
         }
@@ -61,4 +61,7 @@ public sealed class LimitBook(LimitStore store, ILogger<LimitBook> log)
     {
         lock (_gate) _current = LoadAsync();
     }
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Reloading limits failed; enforcing the last loaded ones.")]
+    static partial void LogReloadFailed(ILogger logger, Exception exception);
 }

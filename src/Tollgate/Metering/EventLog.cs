@@ -18,7 +18,7 @@ namespace Tollgate.Metering;
 /// events (a retry racing its original) take their locks in one order and cannot deadlock. The second to commit finds
 /// the first's rows and reports them as duplicates, never as new.
 /// </remarks>
-public sealed class EventLog(EventStore store, Database database, IOptions<MeteringOptions> options, ILogger<EventLog> log) : BackgroundService
+public sealed partial class EventLog(EventStore store, Database database, IOptions<MeteringOptions> options, ILogger<EventLog> log) : BackgroundService
 {
     public const int MaxGroup = 10_000;
 
@@ -78,7 +78,7 @@ public sealed class EventLog(EventStore store, Database database, IOptions<Meter
         }
         catch (Exception e)
         {
-            log.LogError(e, "Committing {Count} usage events failed; their senders are told to retry.", events.Count);
+            LogCommitFailed(log, e, events.Count);
             var unavailable = new UnavailableException("events_unavailable", "The usage events could not be stored; none of them counted. Retry the request.", e);
             foreach (var append in group) append.Done.TrySetException(unavailable);
         }
@@ -89,4 +89,8 @@ public sealed class EventLog(EventStore store, Database database, IOptions<Meter
         var key = string.CompareOrdinal(a.IdempotencyKey, b.IdempotencyKey); // the unique index's order
         return key != 0 ? key : string.CompareOrdinal(a.CustomerId, b.CustomerId);
     }
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Error,
+        Message = "Committing {Count} usage events failed; their senders are told to retry.")]
+    static partial void LogCommitFailed(ILogger logger, Exception exception, int count);
 }

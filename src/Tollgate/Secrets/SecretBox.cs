@@ -66,7 +66,7 @@ public sealed class SecretBox
 }
 
 /// <summary>Finds the encryption key: configured, or read from (and on first use written to) a key file only this user can read.</summary>
-static class SecretKeySource
+static partial class SecretKeySource
 {
     public static byte[] Load(SecretsOptions options, ConnectionTarget target, ILogger logger)
     {
@@ -86,12 +86,11 @@ static class SecretKeySource
 
         if (target.Kind == DatabaseKind.Postgres)
         {
-            logger.LogWarning(
-                "Created the secrets key file {Path}. Every Tollgate node sharing this database needs the same key: copy the file or set Secrets:Key.", path);
+            LogKeyFileCreatedForCluster(logger, path);
         }
         else
         {
-            logger.LogInformation("Created the secrets key file {Path}; back it up with the database.", path);
+            LogKeyFileCreated(logger, path);
         }
 
         return key;
@@ -112,4 +111,13 @@ static class SecretKeySource
 
         throw new InvalidOperationException($"{where} must hold 32 bytes in base64 (openssl rand -base64 32).");
     }
+
+    [LoggerMessage(EventId = 10001, Level = LogLevel.Warning,
+        Message = "Created the secrets key file {Path}. Every Tollgate node sharing this database needs the same key: "
+            + "copy the file or set Secrets:Key.")]
+    static partial void LogKeyFileCreatedForCluster(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 10002, Level = LogLevel.Information,
+        Message = "Created the secrets key file {Path}; back it up with the database.")]
+    static partial void LogKeyFileCreated(ILogger logger, string path);
 }

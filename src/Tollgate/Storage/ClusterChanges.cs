@@ -10,7 +10,7 @@ namespace Tollgate.Storage;
 /// changed plan or a new limit reaches every node's caches in milliseconds. When the listening connection drops, the
 /// node reconnects and, having possibly missed changes, drops every cached copy. Idle on SQLite, which has one node.
 /// </summary>
-public sealed class ClusterChanges : BackgroundService, IChangeAnnouncer
+public sealed partial class ClusterChanges : BackgroundService, IChangeAnnouncer
 {
     public const string Channel = "tollgate_changes";
     const int MaxPayload = 7000;
@@ -103,7 +103,7 @@ public sealed class ClusterChanges : BackgroundService, IChangeAnnouncer
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection)) await listen.ExecuteNonQueryAsync(ct);
                 if (missedSome)
                 {
-                    log.LogInformation("Listening to other nodes' changes again; cached copies dropped.");
+                    LogListeningAgain(log);
                     feed.ReceiveAll();
                     missedSome = false;
                 }
@@ -112,7 +112,7 @@ public sealed class ClusterChanges : BackgroundService, IChangeAnnouncer
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                log.LogWarning(e, "Lost the connection that hears other nodes' changes; reconnecting.");
+                LogListenLost(log, e);
                 missedSome = true;
                 await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
             }
@@ -158,7 +158,7 @@ public sealed class ClusterChanges : BackgroundService, IChangeAnnouncer
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                log.LogWarning(e, "Telling other nodes about {Count} changes failed; retrying.", batch.Count);
+                LogSendFailed(log, e, batch.Count);
                 foreach (var change in batch) _outgoing.Writer.TryWrite(change);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, ct);
             }
@@ -166,4 +166,15 @@ public sealed class ClusterChanges : BackgroundService, IChangeAnnouncer
             batch.Clear();
         }
     }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information,
+        Message = "Listening to other nodes' changes again; cached copies dropped.")]
+    static partial void LogListeningAgain(ILogger logger);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning,
+        Message = "Lost the connection that hears other nodes' changes; reconnecting.")]
+    static partial void LogListenLost(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Telling other nodes about {Count} changes failed; retrying.")]
+    static partial void LogSendFailed(ILogger logger, Exception exception, int count);
 }

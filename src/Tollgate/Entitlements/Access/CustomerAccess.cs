@@ -1,4 +1,3 @@
-using Tollgate.Entitlements;
 
 namespace Tollgate.Entitlements.Access;
 

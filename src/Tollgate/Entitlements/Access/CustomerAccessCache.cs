@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Dapper;
 using Tollgate.Common;
-using Tollgate.Entitlements;
 using Tollgate.Storage;
 
 namespace Tollgate.Entitlements.Access;
@@ -11,7 +10,7 @@ namespace Tollgate.Entitlements.Access;
 /// costs one query the first time, then is served from memory and refreshed in the background once it is
 /// <see cref="Freshness"/> old. Changes made through this node are seen at once (<see cref="Invalidate"/>).
 /// </summary>
-public sealed class CustomerAccessCache(Database database, EntitlementLoader loader, TimeProvider time, ILogger<CustomerAccessCache> log)
+public sealed partial class CustomerAccessCache(Database database, EntitlementLoader loader, TimeProvider time, ILogger<CustomerAccessCache> log)
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(5);
 
@@ -88,7 +87,7 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
             }
             catch (Exception e)
             {
-                log.LogWarning(e, "Refreshing customer {CustomerId} failed; serving what is cached.", id);
+                LogRefreshFailed(log, e, id);
             }
             finally
             {
@@ -111,6 +110,9 @@ public sealed class CustomerAccessCache(Database database, EntitlementLoader loa
         if (access.ExternalId is not null) _idByExternalId[access.ExternalId] = access.CustomerId;
         return access;
     }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Refreshing customer {CustomerId} failed; serving what is cached.")]
+    static partial void LogRefreshFailed(ILogger logger, Exception exception, string customerId);
 }
 
 /// <summary>A customer named by its Tollgate id or by its external id: two namespaces, never mixed.</summary>

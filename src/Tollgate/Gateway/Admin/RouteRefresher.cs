@@ -6,7 +6,7 @@ namespace Tollgate.Gateway.Admin;
 /// Keeps <see cref="RouteRegistry"/> in step with the stored providers and models: loaded before the server takes
 /// requests, reloaded by the admin endpoints before they answer, and every <see cref="Interval"/> for changes made on other nodes.
 /// </summary>
-public sealed class RouteRefresher(RouteStore store, RouteRegistry registry, TimeProvider time, ILogger<RouteRefresher> logger) : BackgroundService
+public sealed partial class RouteRefresher(RouteStore store, RouteRegistry registry, TimeProvider time, ILogger<RouteRefresher> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
@@ -50,7 +50,11 @@ public sealed class RouteRefresher(RouteStore store, RouteRegistry registry, Tim
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogWarning(e, "Could not reload the gateway's providers and models; the previous table stays in force.");
+            LogReloadFailed(logger, e);
         }
     }
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
+        Message = "Could not reload the gateway's providers and models; the previous table stays in force.")]
+    static partial void LogReloadFailed(ILogger logger, Exception exception);
 }

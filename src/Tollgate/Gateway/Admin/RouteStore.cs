@@ -12,7 +12,7 @@ namespace Tollgate.Gateway.Admin;
 /// Providers and model aliases added over the admin API. API keys are sealed with <see cref="SecretBox"/> before they
 /// reach the database and opened only to build the route table; views show their last four characters.
 /// </summary>
-public sealed class RouteStore(
+public sealed partial class RouteStore(
     Database database, SecretBox secrets, RouteRegistry registry, AuditLog audit, TimeProvider time, ILogger<RouteStore> logger)
 {
     /// <summary>Everything stored, API keys opened, ready for <see cref="RouteRegistry.Apply"/>.</summary>
@@ -23,9 +23,7 @@ public sealed class RouteStore(
         var options = providers.ToDictionary(p => p.Name, p => p.ToOptions(secrets), StringComparer.OrdinalIgnoreCase);
         foreach (var row in providers.Where(p => p.ApiKeyCiphertext is not null && options[p.Name].ApiKey is null))
         {
-            logger.LogError(
-                "The API key of gateway provider {Provider} does not decrypt with this node's secrets key; it is called without one. Set the same Secrets:Key on every node.",
-                row.Name);
+            LogApiKeyUndecryptable(logger, row.Name);
         }
 
         return (
@@ -163,4 +161,9 @@ public sealed class RouteStore(
         RouteSource.Default => ApiError.Conflict("built_in", $"The {what} '{name}' is a built-in default; put one with the same name to replace it."),
         _ => ApiError.NotFound($"gateway {what}", name),
     };
+
+    [LoggerMessage(EventId = 4211, Level = LogLevel.Error,
+        Message = "The API key of gateway provider {Provider} does not decrypt with this node's secrets key; it is called without one. "
+            + "Set the same Secrets:Key on every node.")]
+    static partial void LogApiKeyUndecryptable(ILogger logger, string provider);
 }

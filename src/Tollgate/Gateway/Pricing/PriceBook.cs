@@ -4,7 +4,7 @@ using Tollgate.Gateway.Routing;
 namespace Tollgate.Gateway.Pricing;
 
 /// <summary>Prices a served request: the model's entry in the price table, then the markup of the customer's plan.</summary>
-public sealed class PriceBook(IOptions<GatewayOptions> options, ILogger<PriceBook> log)
+public sealed partial class PriceBook(IOptions<GatewayOptions> options, ILogger<PriceBook> log)
 {
     readonly GatewayOptions _options = options.Value;
     readonly HashSet<string> _warned = new(StringComparer.OrdinalIgnoreCase);
@@ -32,7 +32,7 @@ public sealed class PriceBook(IOptions<GatewayOptions> options, ILogger<PriceBoo
         {
             lock (_warned)
             {
-                if (_warned.Add(deployment.Model)) log.LogWarning("Model {Model} has no price; its requests are recorded at zero cost. Add it under Gateway:Prices.", deployment.Model);
+                if (_warned.Add(deployment.Model)) LogUnpriced(log, deployment.Model);
             }
 
             return Cost.Unpriced(Table.Version);
@@ -41,4 +41,8 @@ public sealed class PriceBook(IOptions<GatewayOptions> options, ILogger<PriceBoo
         var cost = CostCalculator.CostNanos(price, usage);
         return new Cost(cost, CostCalculator.WithMarkup(cost, MarkupPercent(plan)), Table.Version, Priced: true);
     }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning,
+        Message = "Model {Model} has no price; its requests are recorded at zero cost. Add it under Gateway:Prices.")]
+    static partial void LogUnpriced(ILogger logger, string model);
 }

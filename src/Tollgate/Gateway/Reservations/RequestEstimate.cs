@@ -2,7 +2,6 @@ using Tollgate.Gateway.Pricing;
 using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Tokens;
-using Tollgate.Gateway.Translation;
 
 namespace Tollgate.Gateway.Reservations;
 

@@ -6,7 +6,7 @@ namespace Tollgate.Gateway.Routing;
 /// The route table in force on this node. Readers take <see cref="Current"/> without locking; <see cref="Apply"/>
 /// swaps in a table rebuilt from the configuration and the providers and models stored over the admin API.
 /// </summary>
-public sealed class RouteRegistry
+public sealed partial class RouteRegistry
 {
     readonly GatewayOptions _configuration;
     readonly ILogger<RouteRegistry> _logger;
@@ -28,7 +28,10 @@ public sealed class RouteRegistry
     {
         var layers = RouteLayers.Merge(_configuration, storedProviders, storedModels);
         var (table, errors) = layers.Build(_configuration.Outbound());
-        foreach (var error in errors) _logger.LogWarning("Gateway route left out: {Problem}", error);
+        foreach (var error in errors) LogRouteLeftOut(_logger, error);
         _current = table;
     }
+
+    [LoggerMessage(EventId = 4401, Level = LogLevel.Warning, Message = "Gateway route left out: {Problem}")]
+    static partial void LogRouteLeftOut(ILogger logger, string problem);
 }

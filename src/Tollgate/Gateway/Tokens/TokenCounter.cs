@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Tokenizers;
-using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Routing;
 
 namespace Tollgate.Gateway.Tokens;
