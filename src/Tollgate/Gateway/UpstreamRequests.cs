@@ -74,10 +74,16 @@ public static class UpstreamRequests
         return body;
     }
 
-    /// <summary>An answer is capped at what was reserved for it: the default goes upstream when the client set no cap.</summary>
+    /// <summary>
+    /// An answer is capped at what was reserved for it: the default goes upstream when the client set no cap, in the
+    /// field this provider reads, and only that one (an earlier attempt at another provider may have set the other).
+    /// </summary>
     static JsonObject WithOutputCap(JsonObject body, GatewayRequest request, UpstreamProvider provider, int defaultMaxTokens)
     {
-        if (request.MaxOutputTokens is null) body[provider.MaxTokensParameter] = defaultMaxTokens;
+        if (request.MaxOutputTokens is not null) return body;
+        body.Remove("max_tokens");
+        body.Remove("max_completion_tokens");
+        body[provider.MaxTokensParameter] = defaultMaxTokens;
         return body;
     }
 

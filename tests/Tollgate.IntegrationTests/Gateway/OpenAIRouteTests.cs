@@ -61,6 +61,19 @@ public abstract class OpenAIRouteTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_fallback_to_another_provider_is_capped_in_its_own_field_only()
+    {
+        var customer = await server.CustomerAsync("pro");
+
+        await Chat("flaky-new", customer.Key).CompleteChatAsync([new UserChatMessage("Hi")], As(customer));
+
+        var seen = server.Upstream.For(customer.EndUser);
+        seen.Count.ShouldBe(2);
+        (seen[0].Model, seen[0].Body["max_completion_tokens"]?.GetValue<int>(), seen[0].Body["max_tokens"]).ShouldBe(("fail-500", 4096, null));
+        (seen[1].Model, seen[1].Body["max_tokens"]?.GetValue<int>(), seen[1].Body["max_completion_tokens"]).ShouldBe(("fake-gpt", 4096, null));
+    }
+
+    [Fact]
     public async Task A_completion_is_answered_metered_and_priced_with_the_plan_markup()
     {
         var customer = await server.CustomerAsync("pro");
