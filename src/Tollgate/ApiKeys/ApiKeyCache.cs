@@ -13,8 +13,8 @@ public sealed class ApiKeyCache(TimeProvider time)
     /// <summary>How long a cached key is trusted without being read again, notifications or not.</summary>
     public static readonly TimeSpan RevalidateAfter = TimeSpan.FromSeconds(30);
 
-    static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(5);
-    const int MaxNegativeEntries = 100_000;
+    public static readonly TimeSpan NegativeTtl = TimeSpan.FromSeconds(5);
+    public const int MaxNegativeEntries = 100_000;
 
     readonly ConcurrentDictionary<KeyHash, (ApiKeyEntry Entry, long ReadAtTicks)> _byHash = new();
     readonly ConcurrentDictionary<string, KeyHash> _hashById = new(StringComparer.Ordinal);
@@ -84,9 +84,24 @@ public sealed class ApiKeyCache(TimeProvider time)
     public bool IsKnownUnknown(in KeyHash hash, long nowTicks) =>
         _unknownUntil.TryGetValue(hash, out var until) && until > nowTicks;
 
+    /// <summary>
+    /// Remembers an unknown hash for <see cref="NegativeTtl"/>. When the set is full, expired entries go; if it is still
+    /// full (a flood of fresh keys), the new one is not remembered, so the hashes already held (those being hammered)
+    /// keep protecting the database instead of all being forgotten at once.
+    /// </summary>
     public void MarkUnknown(in KeyHash hash, DateTimeOffset now)
     {
-        if (_unknownUntil.Count >= MaxNegativeEntries) _unknownUntil.Clear();
+        var ticks = now.UtcTicks;
+        if (_unknownUntil.Count >= MaxNegativeEntries)
+        {
+            foreach (var (known, until) in _unknownUntil)
+            {
+                if (until <= ticks) _unknownUntil.TryRemove(known, out _);
+            }
+
+            if (_unknownUntil.Count >= MaxNegativeEntries && !_unknownUntil.ContainsKey(hash)) return;
+        }
+
         _unknownUntil[hash] = (now + NegativeTtl).UtcTicks;
     }
 }
