@@ -439,3 +439,62 @@ public class TokenCounterTests
         mixed.InputTokens.ShouldBe(1000); // the llama deployment has no tokenizer: the byte estimate, the larger
     }
 }
+
+public class ResponseCacheTests
+{
+    sealed class Clock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    static ResponseCache Cache(Clock clock, int maxEntries, long maxBytes = 1L << 30) =>
+        new(Microsoft.Extensions.Options.Options.Create(new GatewayOptions { Cache = new ResponseCacheOptions { MaxEntries = maxEntries, MaxBytes = maxBytes } }), clock);
+
+    static ResponseCache.Entry Entry(Clock clock, int bytes = 10) =>
+        new(new byte[bytes], "m", "p", default, default, (clock.Now + TimeSpan.FromMinutes(5)).UtcTicks);
+
+    [Fact]
+    public void A_full_cache_keeps_taking_answers_and_the_least_recently_used_make_room()
+    {
+        var clock = new Clock();
+        var cache = Cache(clock, maxEntries: 100);
+        for (var i = 0; i < 100; i++) cache.Put($"k{i}", Entry(clock));
+        cache.Get("k0").ShouldNotBeNull(); // used again: the most recent now
+
+        cache.Put("new", Entry(clock));
+
+        cache.Get("new").ShouldNotBeNull();
+        cache.Get("k0").ShouldNotBeNull();
+        cache.Get("k1").ShouldBeNull(); // the least recently used made room, and only it
+        cache.Count.ShouldBe(100);
+    }
+
+    [Fact]
+    public void The_cache_is_bounded_by_bytes_not_only_by_entries()
+    {
+        var clock = new Clock();
+        var cache = Cache(clock, maxEntries: 1_000_000, maxBytes: 10 * 1024);
+
+        for (var i = 0; i < 20; i++) cache.Put($"big{i}", Entry(clock, bytes: 1024));
+
+        cache.Count.ShouldBeLessThanOrEqualTo(10);
+        cache.Get("big19").ShouldNotBeNull();
+        cache.Put("huge", Entry(clock, bytes: 20 * 1024));
+        cache.Get("huge").ShouldBeNull(); // larger than the whole cache
+    }
+
+    [Fact]
+    public void An_answer_is_served_until_its_time_to_live_on_the_gateways_clock()
+    {
+        var clock = new Clock();
+        var cache = Cache(clock, maxEntries: 10);
+        cache.Put("k", Entry(clock));
+
+        clock.Now += TimeSpan.FromMinutes(4);
+        cache.Get("k").ShouldNotBeNull();
+        clock.Now += TimeSpan.FromMinutes(2);
+        cache.Get("k").ShouldBeNull();
+    }
+}

@@ -124,6 +124,9 @@ public sealed class ResponseCacheOptions
 
     public int MaxEntries { get; set; } = 10_000;
 
+    /// <summary>The most the cached answers may hold in all, in bytes; the least recently used make room for new ones.</summary>
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>What a cache hit is charged, as a fraction of the original request's charge: 0 (free, the default) to 1.</summary>
     public decimal HitChargeRatio { get; set; }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Tollgate.Gateway.Pricing;
 
@@ -7,11 +6,20 @@ namespace Tollgate.Gateway;
 /// <summary>
 /// Exact-match cache of non-streamed answers, per customer (tenants never share entries), keyed by the SHA-256 of the
 /// operation, model alias and request body as sent. Opt-in per request (<c>x-tollgate-cache: true</c>) or per plan.
+/// Bounded by entries (<see cref="ResponseCacheOptions.MaxEntries"/>) and bytes (<see cref="ResponseCacheOptions.MaxBytes"/>):
+/// when full, the least recently used answers make room, one by one (an LRU), never all of them at once. Expired answers
+/// go when they are asked for or pushed out.
 /// </summary>
 public sealed class ResponseCache(IOptions<GatewayOptions> options, TimeProvider time)
 {
+    /// <summary>What an entry costs besides its body: its key, its record and the cache's bookkeeping.</summary>
+    const long EntryOverhead = 512;
+
     readonly ResponseCacheOptions _options = options.Value.Cache;
-    readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    readonly Lock _gate = new();
+    readonly Dictionary<string, LinkedListNode<(string Key, Entry Entry)>> _byKey = new(StringComparer.Ordinal);
+    readonly LinkedList<(string Key, Entry Entry)> _recency = new(); // most recently used first
+    long _bytes;
 
     public sealed record Entry(byte[] Body, string ServedModel, string Provider, TokenUsage Usage, Cost Cost, long ExpiresAtTicks);
 
@@ -33,26 +41,49 @@ public sealed class ResponseCache(IOptions<GatewayOptions> options, TimeProvider
 
     public Entry? Get(string key)
     {
-        if (!_entries.TryGetValue(key, out var entry)) return null;
-        if (entry.ExpiresAtTicks > time.GetUtcNow().UtcTicks) return entry;
-        _entries.TryRemove(key, out _);
-        return null;
-    }
-
-    public void Put(string key, Entry entry)
-    {
-        if (_entries.Count >= _options.MaxEntries)
+        lock (_gate)
         {
-            var now = time.GetUtcNow().UtcTicks;
-            foreach (var (k, e) in _entries)
+            if (!_byKey.TryGetValue(key, out var node)) return null;
+            if (node.Value.Entry.ExpiresAtTicks <= time.GetUtcNow().UtcTicks)
             {
-                if (e.ExpiresAtTicks <= now) _entries.TryRemove(k, out _);
+                Remove(node);
+                return null;
             }
 
-            if (_entries.Count >= _options.MaxEntries) return;
+            _recency.Remove(node);
+            _recency.AddFirst(node);
+            return node.Value.Entry;
         }
+    }
 
-        _entries[key] = entry;
+    public int Count
+    {
+        get
+        {
+            lock (_gate) return _byKey.Count;
+        }
+    }
+
+    /// <summary>Caches an answer; when there is no room, the least recently used answers go, one by one, until there is.</summary>
+    public void Put(string key, Entry entry)
+    {
+        var size = entry.Body.Length + EntryOverhead;
+        if (size > _options.MaxBytes) return; // larger than the whole cache
+        lock (_gate)
+        {
+            if (_byKey.TryGetValue(key, out var existing)) Remove(existing);
+            while (_recency.Last is { } oldest && (_byKey.Count >= _options.MaxEntries || _bytes + size > _options.MaxBytes)) Remove(oldest);
+            if (_options.MaxEntries <= 0) return;
+            _byKey[key] = _recency.AddFirst((key, entry));
+            _bytes += size;
+        }
+    }
+
+    void Remove(LinkedListNode<(string Key, Entry Entry)> node)
+    {
+        _recency.Remove(node);
+        _byKey.Remove(node.Value.Key);
+        _bytes -= node.Value.Entry.Body.Length + EntryOverhead;
     }
 
     /// <summary>What a hit is charged: the original charge scaled by the operator's ratio; it costs nothing upstream.</summary>
