@@ -106,6 +106,14 @@ public class UsageJournalFormatTests
             second.OpenEnd(2).ShouldBeNull();
             second.End.ShouldBe(new JournalPosition(3, 0));
             Encoding.UTF8.GetString(File.ReadAllBytes(second.PathOf(1))).ShouldContain("\"id\":\"req_1\"");
+
+            // The backlog, kept in memory, is what the files on disk hold from a position on.
+            long OnDisk(long from, long offset) => second.Segments().Where(s => s >= from).Sum(s => new FileInfo(second.PathOf(s)).Length) - offset;
+            second.BytesAfter(new JournalPosition(1, 0)).ShouldBe(OnDisk(1, 0));
+            second.BytesAfter(new JournalPosition(2, 100)).ShouldBe(OnDisk(2, 100));
+            await second.AppendAsync(Record("req_last"));
+            second.BytesAfter(new JournalPosition(3, 0)).ShouldBe(OnDisk(3, 0));
+            second.BytesAfter(new JournalPosition(3, 0)).ShouldBeGreaterThan(0);
         }
         finally
         {

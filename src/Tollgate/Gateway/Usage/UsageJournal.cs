@@ -27,6 +27,9 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
     SafeFileHandle? _file;
     long _segment;
     long _end;
+
+    /// <summary>Lengths of the segments before the one being written (from disk at start, then as each is closed), so the backlog is known without listing the folder.</summary>
+    readonly SortedDictionary<long, long> _closed = new();
     bool _dirty;
     TaskCompletionSource _nextSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
     Task _syncLoop = Task.CompletedTask;
@@ -70,7 +73,21 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
         }
 
         var segments = Segments();
-        lock (_gate) OpenSegment(segments.Count == 0 ? 1 : segments[^1] + 1);
+        lock (_gate)
+        {
+            foreach (var segment in segments)
+            {
+                try
+                {
+                    _closed[segment] = new FileInfo(PathOf(segment)).Length;
+                }
+                catch (IOException)
+                {
+                }
+            }
+
+            OpenSegment(segments.Count == 0 ? 1 : segments[^1] + 1);
+        }
         _syncLoop = SyncLoopAsync(_stopping.Token);
     }
 
@@ -145,24 +162,17 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
         lock (_gate) return segment == _segment && _file is not null ? _end : null;
     }
 
-    /// <summary>Bytes in the journal from <paramref name="from"/> on: usage not yet in the database.</summary>
+    /// <summary>Bytes in the journal from <paramref name="from"/> on: usage not yet in the database. From memory, not the disk.</summary>
     public long BytesAfter(JournalPosition from)
     {
-        long total = 0;
-        foreach (var segment in Segments())
+        lock (_gate)
         {
-            if (segment < from.Segment) continue;
-            try
-            {
-                var length = new FileInfo(PathOf(segment)).Length;
-                total += segment == from.Segment ? Math.Max(0, length - from.Offset) : length;
-            }
-            catch (IOException)
-            {
-            }
+            long total = 0;
+            foreach (var segment in _closed.Keys.Where(s => s < from.Segment).ToList()) _closed.Remove(segment); // drained, and deleted
+            foreach (var (segment, length) in _closed) total += segment == from.Segment ? Math.Max(0, length - from.Offset) : length;
+            if (_file is not null && _segment >= from.Segment) total += _segment == from.Segment ? Math.Max(0, _end - from.Offset) : _end;
+            return total;
         }
-
-        return total;
     }
 
     /// <summary>After a fault, tries a fresh segment; true when the disk takes writes again.</summary>
@@ -201,6 +211,7 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
     void OpenSegment(long segment)
     {
         var file = File.OpenHandle(PathOf(segment), FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+        if (_file is not null) _closed[_segment] = _end;
         _file?.Dispose();
         _file = file;
         _segment = segment;
