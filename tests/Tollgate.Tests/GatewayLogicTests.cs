@@ -422,7 +422,7 @@ public class TokenCounterTests
 
         var tokens = Tollgate.Gateway.Tokens.TokenCounter.Prompt(request, O200k);
 
-        tokens.ShouldBe(O200k.CountTokens("system\nBe brief.\nuser\ntext\nHello there\n") + 3 * 2 + 3);
+        tokens.ShouldBe(new[] { "system", "Be brief.", "user", "text", "Hello there" }.Sum(s => O200k.CountTokens(s)) + 3 * 2 + 3);
         Tollgate.Gateway.Tokens.TokenCounter.Prompt(request, null).ShouldBe(100); // no tokenizer: 400 bytes, four to a token
     }
 
@@ -435,8 +435,10 @@ public class TokenCounterTests
         var tokenized = Tollgate.Gateway.Reservations.RequestEstimate.For(request, [Deployment("gpt-4o")], 4096, (_, _) => default);
         var mixed = Tollgate.Gateway.Reservations.RequestEstimate.For(request, [Deployment("gpt-4o"), Deployment("llama3")], 4096, (_, _) => default);
 
-        tokenized.InputTokens.ShouldBe(O200k.CountTokens("user\nHi\n") + 3 + 3);
+        tokenized.InputTokens.ShouldBe(O200k.CountTokens("user") + O200k.CountTokens("Hi") + 3 + 3);
         mixed.InputTokens.ShouldBe(1000); // the llama deployment has no tokenizer: the byte estimate, the larger
+        Tollgate.Gateway.Reservations.RequestEstimate.For(request, [Deployment("gpt-4o")], 4096, (_, _) => default, tokenize: false)
+            .InputTokens.ShouldBe(1000); // Gateway:Tokenizers off: the byte estimate for every model
     }
 }
 

@@ -30,6 +30,13 @@ public sealed class GatewayOptions
     /// </summary>
     public int DefaultMaxTokens { get; set; } = 4096;
 
+    /// <summary>
+    /// Whether prompts (and cut streams) are counted with the model's own tokenizer where one fits (OpenAI's o200k_base and
+    /// cl100k_base). Each vocabulary, loaded the first time it is needed, costs about 60 MB; false keeps the estimate of
+    /// four bytes to a token, which reserves more than a tokenizer would.
+    /// </summary>
+    public bool Tokenizers { get; set; } = true;
+
     /// <summary>How long a stream keeps being read after its client has gone, so the provider's own usage figures are billed.</summary>
     public int DrainAfterDisconnectSeconds { get; set; } = 60;
 

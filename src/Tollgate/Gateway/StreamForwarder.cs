@@ -83,7 +83,7 @@ sealed partial class StreamForwarder(PriceBook prices, CallSettlement settlement
             ? relay.Usage
             : new TokenUsage(
                 Input: call.Estimate?.InputTokens ?? TokenEstimate.OfBytes(request.BodyBytes),
-                Output: TokenCounter.Count(TokenCounter.For(deployment), relay.Delivered.ToString()));
+                Output: TokenCounter.Count(_options.Tokenizers ? TokenCounter.For(deployment) : null, relay.Delivered.ToString()));
         call.UsageEstimated = !relay.UsageReported;
         call.Cost = prices.Price(deployment, request.Model, caller.Customer?.Plan, call.Usage);
         call.HttpStatus = 200;

@@ -14,7 +14,8 @@ sealed class CallReservations(GatewayQuotas quotas, GatewayLimits limits, Gatewa
     public async ValueTask<GatewayError?> ReserveAsync(HttpContext context, GatewayCaller caller, GatewayRequest request, IReadOnlyList<Deployment> plan, GatewayCall call)
     {
         var held = call.Held;
-        var estimate = RequestEstimate.For(request, plan, _options.DefaultMaxTokens, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens));
+        var estimate = RequestEstimate.For(
+            request, plan, _options.DefaultMaxTokens, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens), _options.Tokenizers);
         call.Estimate = estimate;
         var wanted = new List<Reservation>();
         if (caller.Customer is { } customer && await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted) is { } refused)

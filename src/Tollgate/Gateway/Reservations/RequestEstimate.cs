@@ -28,10 +28,11 @@ public sealed class RequestEstimate(Func<long> inputTokens, long outputTokens, i
 
     public long ChargeNanos => _chargeNanos ??= charge(new TokenUsage(Input: InputTokens, Output: OutputTokens, Images: Images));
 
-    public static RequestEstimate For(GatewayRequest request, IReadOnlyList<Deployment> plan, long defaultMaxTokens, Func<Deployment, TokenUsage, Cost> price)
+    public static RequestEstimate For(
+        GatewayRequest request, IReadOnlyList<Deployment> plan, long defaultMaxTokens, Func<Deployment, TokenUsage, Cost> price, bool tokenize = true)
     {
         // Each tokenizer the plan may be served by counts the prompt; the largest count is reserved.
-        Func<long> input = () => plan.Count == 0
+        Func<long> input = () => plan.Count == 0 || !tokenize
             ? TokenEstimate.OfBytes(request.BodyBytes)
             : plan.Select(TokenCounter.For).Distinct().Max(tokenizer => TokenCounter.Prompt(request, tokenizer));
         var generates = request.Operation is not (GatewayOperation.Embeddings or GatewayOperation.ImageGenerations);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Tokenizers;
 using Tollgate.Gateway.Routing;
@@ -36,38 +35,42 @@ public static class TokenCounter
         text.Length == 0 ? 0 : tokenizer?.CountTokens(text) ?? TokenEstimate.Of(text);
 
     /// <summary>
-    /// The prompt tokens of a request: with a tokenizer, the tokens of every string in its messages, system prompt,
-    /// tools and input, plus OpenAI's overhead of three per message and three to prime the answer; without one, the
-    /// byte estimate of the whole body.
+    /// The prompt tokens of a request: with a tokenizer, the tokens of each string in its messages, system prompt, tools
+    /// and input, counted one by one as OpenAI counts a message's values, plus its overhead of three per message and
+    /// three to prime the answer; without one, the byte estimate of the whole body.
     /// </summary>
     public static long Prompt(GatewayRequest request, Tokenizer? tokenizer)
     {
         if (tokenizer is null) return TokenEstimate.OfBytes(request.BodyBytes);
-        var text = new StringBuilder();
-        var overhead = 0L;
-        foreach (var field in new[] { "messages", "system", "tools", "input", "prompt" })
+        var tokens = 0L;
+        foreach (var field in Fields)
         {
             if (request.Body[field] is not { } node) continue;
-            Strings(node, text);
-            if (field == "messages" && node is JsonArray messages) overhead += 3L * messages.Count + 3;
+            tokens = checked(tokens + Strings(node, tokenizer));
+            if (field == "messages" && node is JsonArray messages) tokens = checked(tokens + 3L * messages.Count + 3);
         }
 
-        return checked(tokenizer.CountTokens(text.ToString()) + overhead);
+        return tokens;
     }
 
-    static void Strings(JsonNode node, StringBuilder text)
+    static readonly string[] Fields = ["messages", "system", "tools", "input", "prompt"];
+
+    static long Strings(JsonNode node, Tokenizer tokenizer)
     {
         switch (node)
         {
             case JsonObject o:
-                foreach (var (_, child) in o) if (child is not null) Strings(child, text);
-                break;
+                var inObject = 0L;
+                foreach (var (_, child) in o) if (child is not null) inObject += Strings(child, tokenizer);
+                return inObject;
             case JsonArray a:
-                foreach (var child in a) if (child is not null) Strings(child, text);
-                break;
+                var inArray = 0L;
+                foreach (var child in a) if (child is not null) inArray += Strings(child, tokenizer);
+                return inArray;
             case JsonValue v when v.TryGetValue<string>(out var s):
-                text.Append(s).Append('\n');
-                break;
+                return s.Length == 0 ? 0 : tokenizer.CountTokens(s);
+            default:
+                return 0;
         }
     }
 }
