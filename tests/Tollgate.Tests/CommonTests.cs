@@ -78,3 +78,28 @@ public class CommonTests
         }
     }
 }
+
+public class LruCacheTests
+{
+    [Fact]
+    public void The_least_recently_used_make_room_one_by_one_within_both_bounds()
+    {
+        var cache = new Tollgate.Common.LruCache<string, string>(maxEntries: 3, maxSize: 100, (_, v) => v.Length);
+        cache.Set("a", "1");
+        cache.Set("b", "2");
+        cache.Set("c", "3");
+        cache.TryGet("a", out _).ShouldBeTrue(); // a is the most recent now
+
+        cache.Set("d", "4"); // one too many: b, the least recently used, goes
+
+        cache.TryGet("b", out _).ShouldBeFalse();
+        (cache.TryGet("a", out var a), a).ShouldBe((true, "1"));
+        cache.Count.ShouldBe(3);
+        cache.Set("big", new string('x', 100)); // by size: all but it go
+        cache.Count.ShouldBe(1);
+        cache.Set("huge", new string('x', 101)); // larger than the whole cache: not kept, nothing lost
+        (cache.TryGet("huge", out _), cache.Count).ShouldBe((false, 1));
+        cache.TryGet("big", out _, keep: _ => false).ShouldBeFalse(); // a value its reader refuses is dropped
+        cache.Count.ShouldBe(0);
+    }
+}

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tollgate.Common;
 using Tollgate.Gateway.Pricing;
 
 namespace Tollgate.Gateway;
@@ -16,10 +17,7 @@ public sealed class ResponseCache(IOptions<GatewayOptions> options, TimeProvider
     const long EntryOverhead = 512;
 
     readonly ResponseCacheOptions _options = options.Value.Cache;
-    readonly Lock _gate = new();
-    readonly Dictionary<string, LinkedListNode<(string Key, Entry Entry)>> _byKey = new(StringComparer.Ordinal);
-    readonly LinkedList<(string Key, Entry Entry)> _recency = new(); // most recently used first
-    long _bytes;
+    readonly LruCache<string, Entry> _entries = new(options.Value.Cache.MaxEntries, options.Value.Cache.MaxBytes, static (_, entry) => entry.Body.Length + EntryOverhead);
 
     public sealed record Entry(byte[] Body, string ServedModel, string Provider, TokenUsage Usage, Cost Cost, long ExpiresAtTicks);
 
@@ -39,52 +37,13 @@ public sealed class ResponseCache(IOptions<GatewayOptions> options, TimeProvider
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData([.. prefix, .. body]));
     }
 
-    public Entry? Get(string key)
-    {
-        lock (_gate)
-        {
-            if (!_byKey.TryGetValue(key, out var node)) return null;
-            if (node.Value.Entry.ExpiresAtTicks <= time.GetUtcNow().UtcTicks)
-            {
-                Remove(node);
-                return null;
-            }
+    public Entry? Get(string key) =>
+        _entries.TryGet(key, out var entry, keep: e => e.ExpiresAtTicks > time.GetUtcNow().UtcTicks) ? entry : null;
 
-            _recency.Remove(node);
-            _recency.AddFirst(node);
-            return node.Value.Entry;
-        }
-    }
-
-    public int Count
-    {
-        get
-        {
-            lock (_gate) return _byKey.Count;
-        }
-    }
+    public int Count => _entries.Count;
 
     /// <summary>Caches an answer; when there is no room, the least recently used answers go, one by one, until there is.</summary>
-    public void Put(string key, Entry entry)
-    {
-        var size = entry.Body.Length + EntryOverhead;
-        if (size > _options.MaxBytes) return; // larger than the whole cache
-        lock (_gate)
-        {
-            if (_byKey.TryGetValue(key, out var existing)) Remove(existing);
-            while (_recency.Last is { } oldest && (_byKey.Count >= _options.MaxEntries || _bytes + size > _options.MaxBytes)) Remove(oldest);
-            if (_options.MaxEntries <= 0) return;
-            _byKey[key] = _recency.AddFirst((key, entry));
-            _bytes += size;
-        }
-    }
-
-    void Remove(LinkedListNode<(string Key, Entry Entry)> node)
-    {
-        _recency.Remove(node);
-        _byKey.Remove(node.Value.Key);
-        _bytes -= node.Value.Entry.Body.Length + EntryOverhead;
-    }
+    public void Put(string key, Entry entry) => _entries.Set(key, entry);
 
     /// <summary>What a hit is charged: the original charge scaled by the operator's ratio; it costs nothing upstream.</summary>
     public Cost HitCost(Cost original) =>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Tokenizers;
+using Tollgate.Common;
 using Tollgate.Gateway.Routing;
 
 namespace Tollgate.Gateway.Tokens;
@@ -30,9 +31,25 @@ public static class TokenCounter
         return Cl100kModels.Any(p => bare.StartsWith(p, StringComparison.OrdinalIgnoreCase)) ? Cl100k.Value : null;
     });
 
+    /// <summary>
+    /// Counts of strings seen before (a system prompt, a few-shot example, a tool's schema), each reused while it is
+    /// among the most recently counted: an app sends the same ones with every request. Bounded by entries and by 8 MB.
+    /// </summary>
+    static readonly LruCache<(Tokenizer Tokenizer, string Text), int> Counted = new(20_000, 8L * 1024 * 1024, static (key, _) => 64 + 2L * key.Text.Length);
+
+    const int LongestCounted = 16 * 1024;
+
     /// <summary>Tokens of <paramref name="text"/>: the tokenizer's count, or the byte estimate without one.</summary>
-    public static long Count(Tokenizer? tokenizer, string text) =>
-        text.Length == 0 ? 0 : tokenizer?.CountTokens(text) ?? TokenEstimate.Of(text);
+    public static long Count(Tokenizer? tokenizer, string text)
+    {
+        if (text.Length == 0) return 0;
+        if (tokenizer is null) return TokenEstimate.Of(text);
+        if (text.Length > LongestCounted) return tokenizer.CountTokens(text);
+        if (Counted.TryGet((tokenizer, text), out var known)) return known;
+        var count = tokenizer.CountTokens(text);
+        Counted.Set((tokenizer, text), count);
+        return count;
+    }
 
     /// <summary>
     /// The prompt tokens of a request: with a tokenizer, the tokens of each string in its messages, system prompt, tools
@@ -68,7 +85,7 @@ public static class TokenCounter
                 foreach (var child in a) if (child is not null) inArray += Strings(child, tokenizer);
                 return inArray;
             case JsonValue v when v.TryGetValue<string>(out var s):
-                return s.Length == 0 ? 0 : tokenizer.CountTokens(s);
+                return Count(tokenizer, s);
             default:
                 return 0;
         }
