@@ -500,3 +500,34 @@ public class ResponseCacheTests
         cache.Get("k").ShouldBeNull();
     }
 }
+
+public class SandboxImageTests
+{
+    [Fact]
+    public void A_sandbox_image_is_a_valid_png_with_correct_crcs_and_a_zlib_scanline()
+    {
+        var body = JsonNode.Parse("""{"model":"sandbox","prompt":"a cat","response_format":"b64_json"}""")!.AsObject();
+
+        var png = Convert.FromBase64String(Tollgate.Gateway.Sandbox.SandboxModel.Images(body, 0)["data"]![0]!["b64_json"]!.GetValue<string>());
+
+        png[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+        png[^4..].ShouldBe(new byte[] { 0xAE, 0x42, 0x60, 0x82 }); // the CRC every PNG's empty IEND chunk carries
+        var at = 8;
+        byte[]? idat = null;
+        while (at < png.Length)
+        {
+            var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            var typed = png.AsSpan(at + 4, 4 + length);
+            var crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(at + 8 + length));
+            crc.ShouldBe(System.IO.Hashing.Crc32.HashToUInt32(typed), Encoding.ASCII.GetString(typed[..4]));
+            if (Encoding.ASCII.GetString(typed[..4]) == "IDAT") idat = typed[4..].ToArray();
+            at += 12 + length;
+        }
+
+        using var zlib = new System.IO.Compression.ZLibStream(new MemoryStream(idat.ShouldNotBeNull()), System.IO.Compression.CompressionMode.Decompress);
+        var scanline = new byte[16];
+        var read = zlib.ReadAtLeast(scanline, 4, throwOnEndOfStream: false);
+        (read, scanline[0]).ShouldBe((4, (byte)0)); // filter byte 0, then one RGB pixel
+        scanline[1..4].ShouldBe(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("a cat#0"))[..3]);
+    }
+}

@@ -184,14 +184,17 @@ public static class SandboxModel
 
     static byte[] Pixel(byte[] rgb)
     {
-        // A 1x1 RGB PNG: signature, IHDR, IDAT (stored deflate block), IEND.
+        // A 1x1 RGB PNG: signature, IHDR, IDAT (the scanline, zlib-compressed by the platform), IEND.
         using var png = new MemoryStream();
         png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
         WriteChunk(png, "IHDR"u8, [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
-        byte[] raw = [0, rgb[0], rgb[1], rgb[2]];
-        var adler = Adler32(raw);
-        byte[] idat = [0x78, 0x01, 0x01, 4, 0, 0xFB, 0xFF, .. raw, (byte)(adler >> 24), (byte)(adler >> 16), (byte)(adler >> 8), (byte)adler];
-        WriteChunk(png, "IDAT"u8, idat);
+        using var idat = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(idat, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write([0, rgb[0], rgb[1], rgb[2]]);
+        }
+
+        WriteChunk(png, "IDAT"u8, idat.ToArray());
         WriteChunk(png, "IEND"u8, []);
         return png.ToArray();
     }
@@ -203,20 +206,8 @@ public static class SandboxModel
         png.Write(length);
         byte[] typed = [.. type, .. data];
         png.Write(typed);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, PngCrc32.Compute(typed));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, System.IO.Hashing.Crc32.HashToUInt32(typed)); // PNG's CRC-32 is zlib's
         png.Write(length);
-    }
-
-    static uint Adler32(byte[] data)
-    {
-        uint a = 1, b = 0;
-        foreach (var x in data)
-        {
-            a = (a + x) % 65521;
-            b = (b + a) % 65521;
-        }
-
-        return (b << 16) | a;
     }
 
     static string Clip(string text, int length)
