@@ -180,11 +180,7 @@ public sealed partial class UsageDrain(
         var buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            int got;
-            using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-            {
-                got = RandomAccess.Read(file, buffer.AsSpan(0, size), offset);
-            }
+            var got = RandomAccess.Read(Reader(path), buffer.AsSpan(0, size), offset);
 
             var damaged = 0;
             var read = JournalLines.Read(buffer.AsSpan(0, got), BatchSize - batch.Count, batch, ref damaged);
@@ -214,10 +210,7 @@ public sealed partial class UsageDrain(
     (int Read, bool Torn) ReadLong(string path, long offset, long length, bool sealedSegment, List<UsageRecord> batch)
     {
         var bytes = new byte[(int)Math.Min(length - offset, 256L * 1024 * 1024)];
-        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
-        {
-            RandomAccess.Read(file, bytes, offset);
-        }
+        RandomAccess.Read(Reader(path), bytes, offset);
 
         var damaged = 0;
         var read = JournalLines.Read(bytes, 1, batch, ref damaged);
@@ -225,8 +218,35 @@ public sealed partial class UsageDrain(
         return (read, read == 0 && sealedSegment);
     }
 
+    /// <summary>The segment being drained, opened once for all its batches (the drain reads one segment at a time, alone).</summary>
+    Microsoft.Win32.SafeHandles.SafeFileHandle Reader(string path)
+    {
+        if (_reader is not null && _readerPath == path) return _reader;
+        CloseReader();
+        _reader = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        _readerPath = path;
+        return _reader;
+    }
+
+    void CloseReader()
+    {
+        _reader?.Dispose();
+        _reader = null;
+        _readerPath = null;
+    }
+
+    Microsoft.Win32.SafeHandles.SafeFileHandle? _reader;
+    string? _readerPath;
+
+    public override void Dispose()
+    {
+        CloseReader();
+        base.Dispose();
+    }
+
     void TryDelete(string path)
     {
+        if (_readerPath == path) CloseReader();
         try
         {
             File.Delete(path);
