@@ -143,3 +143,41 @@ public sealed class EntitlementsOnSqlite(SqliteServer server) : EntitlementTests
 
 [Collection(PostgresCollection.Name)]
 public sealed class EntitlementsOnPostgres(PostgresServer server) : EntitlementTests(server);
+
+public abstract class CustomerAccessCacheTests(TollgateServer server)
+{
+    Tollgate.Entitlements.Access.CustomerAccessCache Cache(int max) =>
+        new(server.Get<Tollgate.Storage.Database>(), server.Get<Tollgate.Entitlements.EntitlementLoader>(), server.Clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Tollgate.Entitlements.Access.CustomerAccessCache>.Instance, max);
+
+    async Task<string[]> CustomersAsync(int count)
+    {
+        var ids = new string[count];
+        for (var i = 0; i < count; i++) ids[i] = (await server.Admin.PostAsync("/api/v1/customers", new { name = $"Cached {i}" })).Id;
+        return ids;
+    }
+
+    [Fact]
+    public async Task Past_its_bound_the_cache_lets_idle_customers_go_and_never_grows_without_end()
+    {
+        var ids = await CustomersAsync(4);
+        var cache = Cache(max: 2);
+        await cache.GetAsync(ids[0], CancellationToken.None);
+        await cache.GetAsync(ids[1], CancellationToken.None);
+
+        server.Clock.Advance(Tollgate.Entitlements.Access.CustomerAccessCache.IdleAfter + TimeSpan.FromMinutes(1));
+        await cache.GetAsync(ids[2], CancellationToken.None); // one over: the idle ones go
+
+        cache.Count.ShouldBe(1);
+        await cache.GetAsync(ids[0], CancellationToken.None);
+        await cache.GetAsync(ids[3], CancellationToken.None); // none idle now: the one read longest ago goes
+        cache.Count.ShouldBe(2);
+        (await cache.GetAsync(ids[2], CancellationToken.None)).ShouldNotBeNull(); // read again on its next use
+    }
+}
+
+[Collection(SqliteCollection.Name)]
+public sealed class CustomerAccessCacheOnSqlite(SqliteServer server) : CustomerAccessCacheTests(server);
+
+[Collection(PostgresCollection.Name)]
+public sealed class CustomerAccessCacheOnPostgres(PostgresServer server) : CustomerAccessCacheTests(server);

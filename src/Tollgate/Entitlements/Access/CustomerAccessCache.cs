@@ -8,11 +8,19 @@ namespace Tollgate.Entitlements.Access;
 /// <summary>
 /// Customers' plans and entitlements (plan and overrides), held in memory so the gateway does not wait on the database: a customer
 /// costs one query the first time, then is served from memory and refreshed in the background once it is
-/// <see cref="Freshness"/> old. Changes made through this node are seen at once (<see cref="Invalidate"/>).
+/// <see cref="Freshness"/> old. Changes made through this node are seen at once (<see cref="Invalidate"/>). Bounded by
+/// size and age: past <paramref name="maxCustomers"/>, customers not used for <see cref="IdleAfter"/> go, and if that is
+/// not enough, those read longest ago; they are read again on their next request.
 /// </summary>
-public sealed partial class CustomerAccessCache(Database database, EntitlementLoader loader, TimeProvider time, ILogger<CustomerAccessCache> log)
+public sealed partial class CustomerAccessCache(
+    Database database, EntitlementLoader loader, TimeProvider time, ILogger<CustomerAccessCache> log, int maxCustomers = 100_000)
 {
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(5);
+
+    /// <summary>A customer whose copy was not refreshed this long has not been used since (a used copy is refreshed every <see cref="Freshness"/>).</summary>
+    public static readonly TimeSpan IdleAfter = TimeSpan.FromMinutes(10);
+
+    public int Count => _byId.Count;
 
     readonly ConcurrentDictionary<string, CustomerAccess> _byId = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _idByExternalId = new(StringComparer.Ordinal);
@@ -108,7 +116,26 @@ public sealed partial class CustomerAccessCache(Database database, EntitlementLo
         var access = new CustomerAccess(customer.Id, customer.ExternalId, customer.PlanCode, entitlements, DapperSetup.ReadTimestamp(customer.CreatedAt), time.GetUtcNow().UtcTicks);
         _byId[access.CustomerId] = access;
         if (access.ExternalId is not null) _idByExternalId[access.ExternalId] = access.CustomerId;
+        if (_byId.Count > maxCustomers) MakeRoom();
         return access;
+    }
+
+    /// <summary>Drops the customers idle for <see cref="IdleAfter"/>, then, while still over the bound, those read longest ago.</summary>
+    void MakeRoom()
+    {
+        lock (_byId)
+        {
+            if (_byId.Count <= maxCustomers) return;
+            var idleBefore = time.GetUtcNow().UtcTicks - IdleAfter.Ticks;
+            var byAge = _byId.Values.OrderBy(c => c.LoadedAtTicks).ToList();
+            var over = _byId.Count - maxCustomers;
+            foreach (var customer in byAge)
+            {
+                if (customer.LoadedAtTicks >= idleBefore && over <= 0) break;
+                Invalidate(customer.CustomerId);
+                over--;
+            }
+        }
     }
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Refreshing customer {CustomerId} failed; serving what is cached.")]
