@@ -176,32 +176,25 @@ public class KeyPolicyTests
 
 public class ApiKeyCacheTests
 {
-    sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
     static KeyHash Hash(int i) => KeyHash.Of($"tg_live_{i:D43}");
 
     [Fact]
     public void A_full_set_of_unknown_keys_is_never_emptied_at_once_and_makes_room_as_entries_expire()
     {
-        var clock = new Clock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
         var cache = new ApiKeyCache(clock);
         var hammered = Hash(-1);
-        cache.MarkUnknown(hammered, clock.Now);
-        for (var i = 1; i < ApiKeyCache.MaxNegativeEntries; i++) cache.MarkUnknown(Hash(i), clock.Now);
+        cache.MarkUnknown(hammered, clock.GetUtcNow());
+        for (var i = 1; i < ApiKeyCache.MaxNegativeEntries; i++) cache.MarkUnknown(Hash(i), clock.GetUtcNow());
 
-        cache.MarkUnknown(Hash(ApiKeyCache.MaxNegativeEntries), clock.Now); // one too many: not remembered, nothing forgotten
+        cache.MarkUnknown(Hash(ApiKeyCache.MaxNegativeEntries), clock.GetUtcNow()); // one too many: not remembered, nothing forgotten
 
-        cache.IsKnownUnknown(hammered, clock.Now.UtcTicks).ShouldBeTrue();
-        cache.IsKnownUnknown(Hash(ApiKeyCache.MaxNegativeEntries), clock.Now.UtcTicks).ShouldBeFalse();
-        clock.Now += ApiKeyCache.NegativeTtl + TimeSpan.FromSeconds(1);
+        cache.IsKnownUnknown(hammered, clock.GetUtcNow().UtcTicks).ShouldBeTrue();
+        cache.IsKnownUnknown(Hash(ApiKeyCache.MaxNegativeEntries), clock.GetUtcNow().UtcTicks).ShouldBeFalse();
+        clock.Advance(ApiKeyCache.NegativeTtl + TimeSpan.FromSeconds(1));
         var late = Hash(ApiKeyCache.MaxNegativeEntries + 1);
-        cache.MarkUnknown(late, clock.Now);
-        cache.IsKnownUnknown(late, clock.Now.UtcTicks).ShouldBeTrue();
-        cache.IsKnownUnknown(hammered, clock.Now.UtcTicks).ShouldBeFalse(); // expired, and gone to make room
+        cache.MarkUnknown(late, clock.GetUtcNow());
+        cache.IsKnownUnknown(late, clock.GetUtcNow().UtcTicks).ShouldBeTrue();
+        cache.IsKnownUnknown(hammered, clock.GetUtcNow().UtcTicks).ShouldBeFalse(); // expired, and gone to make room
     }
 }

@@ -444,18 +444,13 @@ public class TokenCounterTests
 
 public class ResponseCacheTests
 {
-    sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
+    sealed class Clock() : Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
 
     static ResponseCache Cache(Clock clock, int maxEntries, long maxBytes = 1L << 30) =>
         new(Microsoft.Extensions.Options.Options.Create(new GatewayOptions { Cache = new ResponseCacheOptions { MaxEntries = maxEntries, MaxBytes = maxBytes } }), clock);
 
     static ResponseCache.Entry Entry(Clock clock, int bytes = 10) =>
-        new(new byte[bytes], "m", "p", default, default, (clock.Now + TimeSpan.FromMinutes(5)).UtcTicks);
+        new(new byte[bytes], "m", "p", default, default, (clock.GetUtcNow() + TimeSpan.FromMinutes(5)).UtcTicks);
 
     [Fact]
     public void A_full_cache_keeps_taking_answers_and_the_least_recently_used_make_room()
@@ -494,9 +489,9 @@ public class ResponseCacheTests
         var cache = Cache(clock, maxEntries: 10);
         cache.Put("k", Entry(clock));
 
-        clock.Now += TimeSpan.FromMinutes(4);
+        clock.Advance(TimeSpan.FromMinutes(4));
         cache.Get("k").ShouldNotBeNull();
-        clock.Now += TimeSpan.FromMinutes(2);
+        clock.Advance(TimeSpan.FromMinutes(2));
         cache.Get("k").ShouldBeNull();
     }
 }

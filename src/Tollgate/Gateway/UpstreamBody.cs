@@ -12,10 +12,9 @@ public static class UpstreamBody
         await using var stream = await content.ReadAsStreamAsync(ct);
         if (declared is { } length)
         {
-            // The usual case: the size is known, so the answer is read straight into an array of that size.
+            // The usual case: the size is known (HttpClient holds the body to it), so it is read straight into one array.
             var exact = new byte[length];
             await stream.ReadExactlyAsync(exact, ct);
-            if (await stream.ReadAsync(new byte[1], ct) != 0) throw new UpstreamTooLargeException(maxBytes);
             return exact;
         }
 

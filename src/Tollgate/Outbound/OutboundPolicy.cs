@@ -35,7 +35,9 @@ public sealed class OutboundPolicy(bool allowPrivate)
         var allowed = isProxy ? addresses : addresses.Where(a => Refusal(a) is null).ToArray();
         if (allowed.Length == 0)
         {
-            throw new OutboundRefusedException($"'{endpoint.Host}' resolves only to addresses Tollgate does not call: {Refusal(addresses[0])}");
+            throw new OutboundRefusedException(addresses.Length == 0
+                ? $"'{endpoint.Host}' does not resolve."
+                : $"'{endpoint.Host}' resolves only to addresses Tollgate does not call: {Refusal(addresses[0])}");
         }
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
