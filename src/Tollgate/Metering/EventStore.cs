@@ -31,10 +31,6 @@ public sealed class EventStore(Database database)
     public Task<IReadOnlySet<string>> AppendAsync(IReadOnlyList<UsageEvent> events, CancellationToken ct) =>
         database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewReturningAsync(connection, tx, "events", Conflict, Columns, events, ("id", e => e.Id), ct), ct);
 
-    /// <summary>Adds events in the caller's transaction, skipping those stored already (a retried batch of gateway events, whose ids repeat).</summary>
-    public static Task<int> InsertAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<UsageEvent> events, CancellationToken ct) =>
-        BulkInsert.InsertNewAsync(connection, tx, "events", Conflict, Columns, events, ct);
-
     /// <summary>The stored event a customer sent with this id, to tell a duplicate which event it duplicates.</summary>
     public async Task<IReadOnlyDictionary<(string Customer, string Key), string>> FindAsync(IReadOnlyCollection<(string Customer, string Key)> keys, CancellationToken ct)
     {
@@ -54,35 +50,80 @@ public sealed class EventStore(Database database)
         return found;
     }
 
+    /// <summary>
+    /// Events newest id first: those sent to the API from <c>events</c>, the gateway's from its usage records
+    /// (<see cref="GatewayEventSource"/>), merged by id, so one cursor pages through both.
+    /// </summary>
     public async Task<Page<UsageEvent>> ListAsync(EventQuery query, PageRequest page, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var parameters = new DynamicParameters(new { page.Cursor, query.CustomerId, query.Code, Take = page.Size + 1 });
-        // Bounds only when given: a null timestamp parameter has no type PostgreSQL could infer.
-        var filters = query.Filters is { Count: > 0 } f ? " AND " + UsageSql.Filters(f, database.Kind, parameters) : "";
+        var take = page.Size + 1;
+        var rows = new List<UsageEvent>(take);
+        if (query.Code != EventRules.GatewayCode)
+        {
+            var parameters = Bounds(new DynamicParameters(new { page.Cursor, query.CustomerId, query.Code, Take = take }), query, "occurred_at", out var bounds);
+            var filters = query.Filters is { Count: > 0 } f ? " AND " + UsageSql.Filters(f, database.Kind, parameters) : "";
+            rows.AddRange((await connection.QueryAsync<EventRow>(
+                $"""
+                SELECT * FROM events
+                WHERE (@Cursor IS NULL OR id < @Cursor)
+                  AND (@CustomerId IS NULL OR customer_id = @CustomerId)
+                  AND (@Code IS NULL OR code = @Code){bounds}{filters}
+                ORDER BY id DESC
+                LIMIT @Take
+                """,
+                parameters)).Select(r => r.ToEvent()));
+        }
+
+        if (query.Code is null or EventRules.GatewayCode && GatewayCursor(page.Cursor) is var (all, before) && all | before is not null)
+        {
+            var parameters = Bounds(new DynamicParameters(new { Before = before, query.CustomerId, Take = take }), query, "created_at", out var bounds);
+            var filters = query.Filters is { Count: > 0 } f ? " AND " + UsageSql.Filters(f, database.Kind, parameters, gateway: true) : "";
+            await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(
+                $"""
+                SELECT id, customer_id, key_id, created_at, {GatewayEventSource.Columns} FROM usage_records
+                WHERE {GatewayEventSource.IsEvent}
+                  AND (@Before IS NULL OR id < @Before)
+                  AND (@CustomerId IS NULL OR customer_id = @CustomerId){bounds}{filters}
+                ORDER BY id DESC
+                LIMIT @Take
+                """,
+                parameters, cancellationToken: ct));
+            while (await reader.ReadAsync(ct)) rows.Add(GatewayEventSource.Read(reader, DapperSetup.ReadTimestamp));
+        }
+
+        rows.Sort((a, b) => string.CompareOrdinal(b.Id, a.Id));
+        return Page<UsageEvent>.From(rows.Count > take ? rows[..take] : rows, page.Size, e => e.Id);
+    }
+
+    /// <summary>Adds the query's time bounds on <paramref name="column"/>, only when given: a null timestamp parameter has no type PostgreSQL could infer.</summary>
+    static DynamicParameters Bounds(DynamicParameters parameters, EventQuery query, string column, out string sql)
+    {
+        sql = "";
         if (query.From is { } from)
         {
             parameters.Add("From", from);
-            filters += " AND occurred_at >= @From";
+            sql += $" AND {column} >= @From";
         }
 
         if (query.To is { } to)
         {
             parameters.Add("To", to);
-            filters += " AND occurred_at < @To";
+            sql += $" AND {column} < @To";
         }
 
-        var rows = (await connection.QueryAsync<EventRow>(
-            $"""
-            SELECT * FROM events
-            WHERE (@Cursor IS NULL OR id < @Cursor)
-              AND (@CustomerId IS NULL OR customer_id = @CustomerId)
-              AND (@Code IS NULL OR code = @Code){filters}
-            ORDER BY id DESC
-            LIMIT @Take
-            """,
-            parameters)).ToList();
-        return Page<EventRow>.From(rows, page.Size, r => r.Id).Map(r => r.ToEvent());
+        return parameters;
+    }
+
+    /// <summary>
+    /// Which usage records come before a cursor, in the order of their event ids (<c>evt_</c> + request id): all of
+    /// them, those with a request id before one, or (neither) none.
+    /// </summary>
+    static (bool All, string? Before) GatewayCursor(string? cursor)
+    {
+        if (cursor is null) return (true, null);
+        if (cursor.StartsWith(GatewayEventSource.IdPrefix, StringComparison.Ordinal)) return (false, cursor[GatewayEventSource.IdPrefix.Length..]);
+        return (string.CompareOrdinal(cursor, GatewayEventSource.IdPrefix) > 0, null);
     }
 
     sealed class EventRow

@@ -74,10 +74,17 @@ public abstract class GatewayUsageDurabilityTests
         lost.Count.ShouldBe(0, $"every answered request has its usage record; of {answered.Count}, these have none: {string.Join(", ", lost.Take(5))}");
         records.Values.ShouldAllBe(count => count == 1);
 
-        await using var read = await db.OpenAsync();
-        var events = (await read.QueryAsync<(string Key, long Count)>(
-            "SELECT idempotency_key, COUNT(*) FROM events WHERE customer_id = @customer AND code = 'gateway' GROUP BY idempotency_key",
-            new { customer })).ToDictionary(r => r.Key, r => r.Count);
+        // The usage events as metrics and the events API read them, paged through with the production store.
+        var store = new Tollgate.Metering.EventStore(db);
+        var events = new Dictionary<string, long>();
+        for (string? cursor = null; ;)
+        {
+            var page = await store.ListAsync(new Tollgate.Metering.EventQuery(customer, "gateway", null, null), new Tollgate.Common.PageRequest(100, cursor), default);
+            foreach (var e in page.Data) events[e.IdempotencyKey] = events.GetValueOrDefault(e.IdempotencyKey) + 1;
+            if (!page.HasMore) break;
+            cursor = page.NextCursor;
+        }
+
         var unmetered = answered.Where(a => a.Value && !events.ContainsKey(a.Key)).Select(a => a.Key).ToList();
         unmetered.Count.ShouldBe(0, $"every request answered with 200 is a usage event; these are not: {string.Join(", ", unmetered.Take(5))}");
         events.Values.ShouldAllBe(count => count == 1);

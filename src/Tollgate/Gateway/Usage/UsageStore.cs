@@ -45,16 +45,12 @@ public sealed class UsageStore(Database database)
     ];
 
     /// <summary>
-    /// Writes a batch in one transaction, with the usage event of every record that has a customer, so gateway usage
-    /// is metered like any other. A record already written (same request id) is skipped, so a retried batch counts once.
+    /// Writes a batch in one transaction. A record already written (same request id) is skipped, so a retried batch
+    /// counts once. The records are the one stored form of gateway usage: metrics, events, limits and reconciliation
+    /// all read them (<see cref="GatewayEventSource"/>), nothing keeps a copy.
     /// </summary>
     public Task<int> InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken ct) =>
-        database.InTransactionAsync(async (connection, tx) =>
-        {
-            var inserted = await BulkInsert.InsertNewAsync(connection, tx, "usage_records", "id", Bulk, records, ct);
-            await EventStore.InsertAsync(connection, tx, records.Where(GatewayEvents.IsUsage).Select(GatewayEvents.From).ToList(), ct);
-            return inserted;
-        }, ct);
+        database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewAsync(connection, tx, "usage_records", "id", Bulk, records, ct), ct);
 
     public async Task<UsageRecord?> GetAsync(string id, CancellationToken ct)
     {

@@ -7,7 +7,8 @@ namespace Tollgate.Metering.Queries;
 /// <summary>
 /// Writes a usage query as one SQL statement for either database. Property names and filter values are always
 /// parameters, never SQL text. The events of the window are read once: PostgreSQL parses each one's JSON once
-/// (<c>properties::jsonb</c>), SQLite reads it with <c>json_extract</c>.
+/// (<c>properties::jsonb</c>), SQLite reads it with <c>json_extract</c>. The gateway's events are read from its usage
+/// records instead, their properties from typed columns (<see cref="GatewayEventSource"/>).
 /// </summary>
 public static class UsageSql
 {
@@ -16,8 +17,8 @@ public static class UsageSql
 
     public static (string Sql, DynamicParameters Parameters) Build(UsageQuery query, DatabaseKind kind)
     {
-        var sql = new Writer(kind, "p", new DynamicParameters());
         var metric = query.Metric;
+        var sql = new Writer(kind, "p", new DynamicParameters(), IsGateway(metric));
         sql.Parameters.Add("code", metric.EventCode);
         sql.Parameters.Add("from", query.Window.Start);
         sql.Parameters.Add("to", query.Window.End);
@@ -62,7 +63,7 @@ public static class UsageSql
     {
         if (metric.Aggregation is not (Aggregation.Count or Aggregation.Sum)) throw new ArgumentException("Only counts and sums add up over segments.", nameof(metric));
         var window = new Period(segments.Min(s => s.Start), segments.Max(s => s.End));
-        var sql = new Writer(kind, "p", new DynamicParameters());
+        var sql = new Writer(kind, "p", new DynamicParameters(), IsGateway(metric));
         sql.Parameters.Add("code", metric.EventCode);
         sql.Parameters.Add("from", window.Start);
         sql.Parameters.Add("to", window.End);
@@ -81,16 +82,25 @@ public static class UsageSql
     /// <summary>The metric's events in the query's window (of its customer, if one), as the columns asked for plus <c>occurred_at</c> and <c>id</c>.</summary>
     static string Events(UsageQuery query, DatabaseKind kind, DynamicParameters parameters, IReadOnlyList<string> columns, string where)
     {
-        var source = kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties";
         var customer = query.CustomerId is null ? "" : " AND customer_id = @customer";
         if (query.CustomerId is not null) parameters.Add("customer", query.CustomerId);
+        var source = IsGateway(query.Metric)
+            ? $"""
+              SELECT u.*, u.created_at AS occurred_at FROM usage_records u
+                  WHERE {GatewayEventSource.IsEvent} AND created_at >= @from AND created_at < @to{customer}
+              """
+            : $"""
+              SELECT id, customer_id, occurred_at, {(kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties")} AS p FROM events
+                  WHERE code = @code AND occurred_at >= @from AND occurred_at < @to{customer}
+              """;
         return $"""
             SELECT {string.Join(", ", [.. columns, "occurred_at", "id"])}
-            FROM (SELECT id, customer_id, occurred_at, {source} AS p FROM events
-                  WHERE code = @code AND occurred_at >= @from AND occurred_at < @to{customer}) e
+            FROM ({source}) e
             {(where.Length == 0 ? "" : "WHERE " + where)}
             """;
     }
+
+    static bool IsGateway(Metric metric) => metric.EventCode == EventRules.GatewayCode;
 
     /// <summary>The value of the newest event with one, per group: ties on time go to the later id.</summary>
     static string Latest(string inner, IReadOnlyList<string> keys)
@@ -107,12 +117,13 @@ public static class UsageSql
 
     /// <summary>
     /// The SQL condition that events' properties pass every filter ("" for none), reading them from the events
-    /// table's own <c>properties</c> column; its parameters are added to <paramref name="parameters"/>.
+    /// table's own <c>properties</c> column, or for <paramref name="gateway"/> from a usage record's columns; its
+    /// parameters are added to <paramref name="parameters"/>.
     /// </summary>
-    public static string Filters(IEnumerable<KeyValuePair<string, string[]>> filters, DatabaseKind kind, DynamicParameters parameters) =>
-        new Writer(kind, kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties", parameters).Filters(filters);
+    public static string Filters(IEnumerable<KeyValuePair<string, string[]>> filters, DatabaseKind kind, DynamicParameters parameters, bool gateway = false) =>
+        new Writer(kind, kind == DatabaseKind.Postgres ? "properties::jsonb" : "properties", parameters, gateway).Filters(filters);
 
-    sealed class Writer(DatabaseKind kind, string p, DynamicParameters parameters)
+    sealed class Writer(DatabaseKind kind, string p, DynamicParameters parameters, bool gateway)
     {
         int _next;
 
@@ -131,6 +142,7 @@ public static class UsageSql
         /// <summary>The property as text: strings as they are, booleans as true/false, numbers as written.</summary>
         public string Text(string property)
         {
+            if (gateway) return GatewayEventSource.Text(property);
             if (!Addressable(property)) return "CAST(NULL AS text)";
             if (kind == DatabaseKind.Postgres) return $"({p} ->> {Param(property)})";
             var path = Param(Path(property));
@@ -140,6 +152,7 @@ public static class UsageSql
         /// <summary>The property as a number when it is one; otherwise null, so it is left out.</summary>
         public string Number(string property)
         {
+            if (gateway) return GatewayEventSource.Number(property);
             if (!Addressable(property)) return "NULL";
             if (kind == DatabaseKind.Postgres)
             {
