@@ -43,7 +43,7 @@ public class EntitlementCheckBenchmark
         };
         _customer = new CustomerAccess("cus_1", null, "pro", new EntitlementSet("cus_1", "pro", features), now, now.UtcTicks);
         var catalog = new CatalogStore(database, new AuditLog(database, TimeProvider.System), new ChangeFeed(), TimeProvider.System);
-        var usage = new QuotaUsageCache(new UsageAggregator(database), Options.Create(new MeteringOptions()));
+        var usage = new QuotaUsageCache(new UsageAggregator(database), new UsageTotals(), Options.Create(new MeteringOptions()));
         _checker = new EntitlementChecker(catalog, usage, new GrantBalances(usage), TimeProvider.System);
         _checker.CheckAsync(_customer, "monthly_queries", 1, 0, CancellationToken.None).GetAwaiter().GetResult(); // fills the cache
     }

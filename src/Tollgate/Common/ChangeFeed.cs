@@ -37,6 +37,9 @@ public sealed class ChangeFeed
         Published?.Invoke(kind, id);
     }
 
+    /// <summary>A change this node's caches have taken in already (usage added to totals), for the other nodes only.</summary>
+    public void PublishToOthers(ChangeKind kind, string? id = null) => Published?.Invoke(kind, id);
+
     /// <summary>Changes another node, or this one's database transaction, has already told the other nodes of.</summary>
     public void PublishedElsewhere(ChangeKind kind, string? id) => Changed?.Invoke(kind, id);
 

@@ -56,6 +56,26 @@ public sealed class LruCache<TKey, TValue>(int maxEntries, long maxSize, Func<TK
         }
     }
 
+    public bool Remove(TKey key)
+    {
+        lock (_gate)
+        {
+            if (!_byKey.TryGetValue(key, out var node)) return false;
+            Remove(node);
+            return true;
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_gate)
+        {
+            _byKey.Clear();
+            _recency.Clear();
+            _size = 0;
+        }
+    }
+
     void Remove(LinkedListNode<(TKey Key, TValue Value, long Size)> node)
     {
         _recency.Remove(node);

@@ -5,12 +5,45 @@ using Tollgate.Storage;
 
 namespace Tollgate.Limits;
 
-/// <summary>What a subject has used of a limit's measure in a period, from the gateway's usage records.</summary>
-public sealed class LimitUsage(Database database)
+/// <summary>
+/// What a subject has used of a limit's measure in a period, from the gateway's usage records. Totals of a customer's
+/// subjects are kept in <see cref="UsageTotals"/>, which adds what this node stores, so the threshold monitor's look
+/// every second and a counter's baseline read a period once rather than again after every batch. A key's own subject
+/// is read every time: its records are not all one customer's (an operator key acts for many).
+/// </summary>
+public sealed class LimitUsage(Database database, UsageTotals totals)
 {
+    readonly record struct Key(LimitMeasure Measure, string Subject, Period Period);
+
     public async Task<long> UsedAsync(LimitMeasure measure, LimitSubject subject, Period period, CancellationToken ct)
     {
         if (measure == LimitMeasure.Concurrent) return 0;
+        if (subject.CustomerId is not { } customerId) return await ReadAsync(measure, subject, period, ct);
+
+        var key = new Key(measure, subject.Id, period);
+        if (totals.TryGet(customerId, key, out var kept)) return (long)kept;
+        var ticket = totals.Begin(customerId);
+        var used = await ReadAsync(measure, subject, period, ct);
+        totals.Keep(ticket, key, used, Adds(measure, subject, period));
+        return used;
+    }
+
+    /// <summary>What one stored gateway event adds to the subject's use, as <see cref="ReadAsync"/> counts it.</summary>
+    static UsageTotals.Adds Adds(LimitMeasure measure, LimitSubject subject, Period period) => usage =>
+    {
+        if (usage.Code != EventRules.GatewayCode || !period.Contains(usage.OccurredAt)) return 0;
+        if (subject.KeyId is not null && PropertyText.Of(usage.Properties, "key_id") != subject.KeyId) return 0;
+        if (subject.EndUser is not null && PropertyText.Of(usage.Properties, "end_user") != subject.EndUser) return 0;
+        return measure switch
+        {
+            LimitMeasure.Requests => 1,
+            LimitMeasure.Tokens => PropertyText.Number(usage.Properties, "total_tokens"),
+            _ => PropertyText.Number(usage.Properties, "charge_nanos"),
+        };
+    };
+
+    async Task<long> ReadAsync(LimitMeasure measure, LimitSubject subject, Period period, CancellationToken ct)
+    {
         var what = measure switch
         {
             LimitMeasure.Requests => "COUNT(*)",

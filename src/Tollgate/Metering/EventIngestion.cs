@@ -12,7 +12,7 @@ namespace Tollgate.Metering;
 /// event does not hold back the others, and a resent batch is answered with the same verdicts, as duplicates.
 /// </summary>
 public sealed class EventIngestion(
-    EventLog log, EventStore store, ICustomerDirectory customers, CatalogMetrics metrics, IEnumerable<IUsageObserver> observers, ChangeFeed changes,
+    EventLog log, EventStore store, ICustomerDirectory customers, CatalogMetrics metrics, IEnumerable<IUsageObserver> observers, ChangeFeed changes, UsageTotals totals,
     IOptions<MeteringOptions> options, TimeProvider time)
 {
     public async Task<BatchResult> IngestAsync(IReadOnlyList<EventInput> inputs, Caller caller, CancellationToken ct)
@@ -51,10 +51,25 @@ public sealed class EventIngestion(
             pending.Add((i, usageEvent, !seen.Add((usageEvent.CustomerId, usageEvent.IdempotencyKey))));
         }
 
-        var inserted = await log.AppendAsync(pending.Where(p => !p.Repeat).Select(p => p.Event).ToList(), ct);
+        var appending = pending.Where(p => !p.Repeat).Select(p => p.Event).ToList();
+        var storing = totals.BeginStore(appending.Select(e => e.CustomerId).Distinct());
+        IReadOnlySet<string> inserted;
+        try
+        {
+            // Waited for whatever the caller does: a commit landing after its totals were settled would be missed by them.
+            inserted = await log.AppendAsync(appending, CancellationToken.None);
+        }
+        catch
+        {
+            totals.Unknown(storing);
+            throw;
+        }
+
+        // Added to this node's totals before the thresholds look, so they read what was just stored; other nodes drop theirs.
+        totals.Stored(storing, [.. appending.Where(e => inserted.Contains(e.Id)).Select(StoredUsage.Of)]);
         foreach (var customerId in pending.Where(p => inserted.Contains(p.Event.Id)).Select(p => p.Event.CustomerId).Distinct())
         {
-            changes.Publish(ChangeKind.Usage, customerId); // before the thresholds look, so they read what was just stored
+            changes.PublishToOthers(ChangeKind.Usage, customerId);
             foreach (var observer in observers) observer.Stored(customerId, caller.Key.Id, null);
         }
         var duplicates = pending.Where(p => !inserted.Contains(p.Event.Id)).Select(p => (p.Event.CustomerId, p.Event.IdempotencyKey)).ToHashSet();

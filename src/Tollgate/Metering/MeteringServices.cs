@@ -15,6 +15,7 @@ public static class MeteringServices
         services.AddHostedService(s => s.GetRequiredService<EventLog>());
         services.TryAddSingleton<EventIngestion>();
         services.TryAddSingleton<UsageAggregator>();
+        services.TryAddSingleton<UsageTotals>();
         services.TryAddSingleton<Reconciliation>();
         return services;
     }

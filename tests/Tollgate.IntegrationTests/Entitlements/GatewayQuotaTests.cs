@@ -67,6 +67,39 @@ public abstract class GatewayQuotaTests(TollgateServer server)
         (await ChatAsync(tight, null)).Status.ShouldBe(HttpStatusCode.OK);
         (await ChatAsync(tight, null)).ShouldBe((HttpStatusCode.TooManyRequests, "quota_exceeded"));
     }
+
+    [Fact]
+    public async Task A_quota_total_is_read_once_and_then_kept_in_step_with_the_usage_this_node_stores()
+    {
+        var (customer, feature) = await CustomerUnderAsync("sum", "total_tokens", limit: 1_000_000);
+        async Task<decimal> UsedAsync() =>
+            (await server.Admin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer.Id, feature })).Body!["used"]!.GetValue<decimal>();
+
+        (await UsedAsync()).ShouldBe(0m); // read from the database, and kept
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            (await ChatAsync(customer, null)).Status.ShouldBe(HttpStatusCode.OK);
+            ids.Add((await server.LastUsageAsync(customer.Id)).Id);
+        }
+
+        var perRequest = (await server.UsageAsync(ids[0])).InputTokens + FakeUpstream.CompletionTokens;
+        (await UsedAsync()).ShouldBe(3m * perRequest); // each stored batch added to the kept total, exactly
+
+        // Changed behind Tollgate's back, the database now says more; the kept total is not read again after the
+        // next batch (before, every batch dropped it, and the threshold monitor read the whole period back each
+        // second). A catalog change, or another node's usage, would drop it.
+        await using (var connection = await server.Get<Tollgate.Storage.Database>().OpenAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE usage_records SET input_tokens = input_tokens + 1000 WHERE id = @id", new { id = ids[0] });
+        }
+
+        (await ChatAsync(customer, null)).Status.ShouldBe(HttpStatusCode.OK);
+        (await UsedAsync()).ShouldBe(4m * perRequest);
+
+        server.Get<Tollgate.Common.ChangeFeed>().Receive(Tollgate.Common.ChangeKind.Usage, customer.Id);
+        (await UsedAsync()).ShouldBe(4m * perRequest + 1000);
+    }
 }
 
 [Collection(SqliteCollection.Name)]

@@ -14,8 +14,15 @@ namespace Tollgate.Gateway.Tokens;
 /// </summary>
 public static class TokenCounter
 {
-    static readonly Lazy<Tokenizer> O200k = new(() => TiktokenTokenizer.CreateForEncoding("o200k_base"));
-    static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+    static readonly Lazy<Tokenizer> O200k = new(() => Load("o200k_base"));
+    static readonly Lazy<Tokenizer> Cl100k = new(() => Load("cl100k_base"));
+
+    static Tokenizer Load(string encoding)
+    {
+        var tokenizer = TiktokenTokenizer.CreateForEncoding(encoding);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return tokenizer;
+    }
     static readonly ConcurrentDictionary<string, Tokenizer?> ByModel = new(StringComparer.OrdinalIgnoreCase);
 
     static readonly string[] O200kModels = ["gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"];

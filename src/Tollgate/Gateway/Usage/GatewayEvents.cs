@@ -13,6 +13,12 @@ public static class GatewayEvents
 {
     public const string Code = EventRules.GatewayCode;
 
+    /// <summary>Whether the record is a usage event: it has a customer and reached a model (<see cref="GatewayEventSource.IsEvent"/>, in memory).</summary>
+    public static bool IsEvent(UsageRecord record) =>
+        record.CustomerId is not null && record.Status is not (UsageStatus.Rejected or UsageStatus.NotRun);
+
+    public static StoredUsage Stored(UsageRecord record) => new(record.CustomerId!, Code, record.CreatedAt, () => Properties(record));
+
     /// <summary>What metrics read of a gateway request: its models, status, tokens, images and cost.</summary>
     public static JsonObject Properties(UsageRecord record) => new()
     {

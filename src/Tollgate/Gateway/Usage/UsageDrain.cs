@@ -12,7 +12,7 @@ namespace Tollgate.Gateway.Usage;
 /// forever and the journal grows on disk; nothing is dropped. A segment is deleted once all of it is in the database.
 /// </summary>
 public sealed partial class UsageDrain(
-    UsageJournal journal, UsageStore store, IEnumerable<IUsageObserver> observers, ChangeFeed changes, ILogger<UsageDrain> log) : BackgroundService
+    UsageJournal journal, UsageStore store, IEnumerable<IUsageObserver> observers, ChangeFeed changes, UsageTotals totals, ILogger<UsageDrain> log) : BackgroundService
 {
     public const int BatchSize = 1000;
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
@@ -257,36 +257,49 @@ public sealed partial class UsageDrain(
         }
     }
 
-    /// <summary>Stores the batch, retrying until it is stored; a record the database refuses is set aside, never retried forever.</summary>
+    /// <summary>
+    /// Stores the batch, retrying until it is stored; a record the database refuses is set aside, never retried forever.
+    /// What was new is added to this node's usage totals; after a failed attempt, which may have committed, it is not
+    /// known exactly, so those customers' totals are dropped instead.
+    /// </summary>
     async Task WriteAsync(List<UsageRecord> batch, CancellationToken ct)
     {
-        var backoff = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
+        var customers = batch.Where(r => r.CustomerId is not null).Select(r => r.CustomerId!).Distinct().ToList();
+        var storing = totals.BeginStore(customers);
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        var certain = true;
+        try
         {
-            try
+            var backoff = TimeSpan.FromMilliseconds(100);
+            for (var attempt = 1; ; attempt++)
             {
-                await store.InsertAsync(batch, CancellationToken.None);
-                break;
-            }
-            catch (Exception e) when (DbErrors.IsRefusedData(e))
-            {
-                await WriteOneByOneAsync(batch, ct);
-                break;
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                LogRetrying(log, e, batch.Count, attempt);
-                await Task.Delay(backoff, ct);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                try
+                {
+                    inserted.UnionWith(await store.InsertAsync(batch, CancellationToken.None));
+                    break;
+                }
+                catch (Exception e) when (DbErrors.IsRefusedData(e))
+                {
+                    certain &= await WriteOneByOneAsync(batch, inserted, ct);
+                    break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    certain = false;
+                    LogRetrying(log, e, batch.Count, attempt);
+                    await Task.Delay(backoff, ct);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                }
             }
         }
-
-        // Cached totals are dropped before thresholds are looked at, so alerts read what was just stored.
-        foreach (var customerId in batch.Where(r => r.CustomerId is not null).Select(r => r.CustomerId!).Distinct())
+        finally
         {
-            changes.Publish(ChangeKind.Usage, customerId);
+            if (certain) totals.Stored(storing, [.. batch.Where(r => inserted.Contains(r.Id) && GatewayEvents.IsEvent(r)).Select(GatewayEvents.Stored)]);
+            else totals.Unknown(storing);
         }
 
+        // Other nodes drop their cached totals; the thresholds look at what was just stored.
+        foreach (var customerId in customers) changes.PublishToOthers(ChangeKind.Usage, customerId);
         foreach (var record in batch)
         {
             if (record.CustomerId is null) continue;
@@ -294,15 +307,17 @@ public sealed partial class UsageDrain(
         }
     }
 
-    async Task WriteOneByOneAsync(List<UsageRecord> batch, CancellationToken ct)
+    /// <summary>Stores the records one at a time, adding the new ones' ids; false if a failed attempt left what was stored unknown.</summary>
+    async Task<bool> WriteOneByOneAsync(List<UsageRecord> batch, HashSet<string> inserted, CancellationToken ct)
     {
+        var certain = true;
         foreach (var record in batch)
         {
             while (true)
             {
                 try
                 {
-                    await store.InsertAsync([record], CancellationToken.None);
+                    inserted.UnionWith(await store.InsertAsync([record], CancellationToken.None));
                     break;
                 }
                 catch (Exception e) when (DbErrors.IsRefusedData(e))
@@ -312,11 +327,14 @@ public sealed partial class UsageDrain(
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
+                    certain = false;
                     LogRetrying(log, e, 1, 0);
                     await Task.Delay(MaxBackoff, ct);
                 }
             }
         }
+
+        return certain;
     }
 
     void SetAside(UsageRecord record, Exception e)

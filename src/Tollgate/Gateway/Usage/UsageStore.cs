@@ -45,12 +45,12 @@ public sealed class UsageStore(Database database)
     ];
 
     /// <summary>
-    /// Writes a batch in one transaction. A record already written (same request id) is skipped, so a retried batch
-    /// counts once. The records are the one stored form of gateway usage: metrics, events, limits and reconciliation
+    /// Writes a batch in one transaction and returns the ids of the records that were new. A record already written
+    /// (same request id) is skipped, so a retried batch counts once. The records are the one stored form of gateway usage: metrics, events, limits and reconciliation
     /// all read them (<see cref="GatewayEventSource"/>), nothing keeps a copy.
     /// </summary>
-    public Task<int> InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken ct) =>
-        database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewAsync(connection, tx, "usage_records", "id", Bulk, records, ct), ct);
+    public Task<IReadOnlySet<string>> InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken ct) =>
+        database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewReturningAsync(connection, tx, "usage_records", "id", Bulk, records, ("id", r => r.Id), ct), ct);
 
     public async Task<UsageRecord?> GetAsync(string id, CancellationToken ct)
     {

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Gateway overhead benchmark, all on loopback in one run:
+#   a fast local upstream (bench/FakeUpstream), called directly;
+#   the floor: the same program as a bare .NET proxy (read, forward with HttpClient, copy back; no checks at all);
+#   Tollgate in front of it (key check, plan access, usage records on, SQLite);
+#   Tollgate with reservations on ("limited"): a customer under a hard token quota, requests- and tokens-per-minute
+#   limits, a concurrency limit and a daily budget, all set far above what the run uses, so every request reserves
+#   and settles five counters and none is refused;
+#   Portkey's open-source gateway 1.15.2 in front of the same upstream.
+# Reports added latency p50/p99 at a fixed rate (latency.py: hey rounds to 0.1 ms and adds its own scheduling),
+# maximum throughput (wrk), added time to first byte on streams (curl), and Tollgate's memory. Every target is warmed
+# up for 10 s first, so that Tollgate is measured once the JIT has optimised its hot path, as a server that has run
+# for a while. Needs wrk, python3, curl, node/npm (installed from apt if missing).
+# Usage: bench/gateway/run.sh [seconds per run, default 15] [fixed rate per second, default 500]
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$PWD
+ROOT=$(cd ../.. && pwd)
+SECS=${1:-15}
+RATE=${2:-500}
+UP=19001 TG=19002 PK=19003 FL=19004
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }; }
+need wrk wrk; need python3 python3; need curl curl; need node nodejs; need npm npm
+
+echo "== building (Release)"
+
+wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
+
+echo "== starting the upstream, Tollgate and Portkey"
+dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $UP & PIDS+=($!)
+ADMIN=tg_admin_live_$(head -c 4000 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
+TOLLGATE_ADMIN_KEY=$ADMIN env ${TGENV:-} dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll" serve --urls http://127.0.0.1:$TG \
+  --Storage:ConnectionString="Data Source=$WORK/tollgate.db" --Logging:LogLevel:Default=Warning \
+  --Gateway:AllowPrivateAddresses=true --Gateway:Providers:bench:Kind=openai --Gateway:Providers:bench:BaseUrl=http://127.0.0.1:$UP/v1 --Gateway:Providers:bench:ApiKey=sk-bench \
+  --Gateway:Models:gpt-4o-mini:Provider=bench ${TGARGS:-} >"$WORK/tollgate.log" 2>&1 & TGPID=$!; PIDS+=($TGPID)
+wait_for http://127.0.0.1:$UP/
+wait_for http://127.0.0.1:$TG/health/live
+
+# A customer with a live key, created over the admin API; its requests go through the same plan-access check.
+api() { curl -s -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' "$@"; }
+CUSTOMER=$(api -X POST http://127.0.0.1:$TG/api/v1/customers -d '{"name":"Bench"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+KEY=$(api -X POST http://127.0.0.1:$TG/api/v1/keys -d "{\"name\":\"bench\",\"customer_id\":\"$CUSTOMER\"}" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
+
+# The limited customer: on a plan with a hard quota of gateway tokens, under four limits of its own.
+api -X POST http://127.0.0.1:$TG/api/v1/catalog/apply -d '{
+  "metrics": [{"code": "bench_tokens", "name": "Tokens", "event": "gateway", "aggregation": "sum", "field": "total_tokens"}],
+  "features": [{"code": "bench_token_quota", "name": "Tokens a month", "type": "quota", "metric": "bench_tokens", "reset_period": "month"}],
+  "plans": [{"code": "bench_capped", "name": "Capped", "entitlements": [{"feature": "bench_token_quota", "limit": 1000000000000, "enforcement": "hard"}]}]}' >/dev/null
+LIMITED=$(api -X POST http://127.0.0.1:$TG/api/v1/customers -d '{"name":"Bench limited","plan":"bench_capped"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+for limit in '"measure":"requests","amount":1000000000,"window":"minute"' '"measure":"tokens","amount":1000000000000,"window":"minute"' \
+             '"measure":"concurrent","amount":100000' '"measure":"spend","amount_usd":1000000,"window":"day"'; do
+  api -X POST http://127.0.0.1:$TG/api/v1/limits -d "{\"scope\":\"customer\",\"target\":\"$LIMITED\",$limit}" | grep -q '"id":"lim_' \
+    || { echo "could not set limit $limit"; exit 1; }
+done
+LKEY=$(api -X POST http://127.0.0.1:$TG/api/v1/keys -d "{\"name\":\"bench\",\"customer_id\":\"$LIMITED\"}" | sed 's/.*"secret":"\([^"]*\)".*/\1/')
+
+BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32}'
+SBODY='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello."}],"max_tokens":32}'
+echo "$BODY" >"$WORK/body.json"
+declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [floor]=http://127.0.0.1:$FL/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [limited]=http://127.0.0.1:$TG/v1/chat/completions [portkey]=http://127.0.0.1:$PK/v1/chat/completions)
+declare -A AUTH=([upstream]=sk-bench [floor]=sk-bench [tollgate]=$KEY [limited]=$LKEY [portkey]=sk-bench)
+TARGETS="${TARGETS:-upstream tollgate limited}"
+PKH="x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
+hdrs() { [ "$1" = portkey ] && echo "$PKH" || echo ""; }
+
+echo "== warm-up"
+for t in $TARGETS; do
+  HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t1 -c8 -d10s -s post.lua "${URL[$t]}" >/dev/null
+done
+
+echo "== fixed rate: $RATE requests/s over 10 connections for ${SECS}s (latency.py, to the microsecond)"
+SPECS=()
+for t in $TARGETS; do
+  spec="$t=${URL[$t]}|${AUTH[$t]}"
+  [ $t = portkey ] && spec="$spec|x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
+  SPECS+=("$spec")
+done
+python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"
+
+for r in 2 3; do python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"; done
+echo "tollgate memory: $(awk '/VmHWM/ {printf "peak %d MB", $2/1024}' /proc/$TGPID/status)"
