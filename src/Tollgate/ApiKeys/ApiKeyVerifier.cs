@@ -7,7 +7,7 @@ namespace Tollgate.ApiKeys;
 /// </summary>
 public sealed partial class ApiKeyVerifier(ApiKeyCache cache, ApiKeyStore store, TimeProvider time, ILogger<ApiKeyVerifier> log)
 {
-    readonly System.Collections.Concurrent.ConcurrentDictionary<KeyHash, byte> _revalidating = new();
+    readonly Common.BackgroundRefresh<KeyHash> _revalidating = new();
 
     /// <summary>The in-memory path, all of it: shape, hash, lookup, judgement.</summary>
     public KeyVerification VerifyCached(ReadOnlySpan<char> secret, out KeyHash hash, out bool needsLookup)
@@ -29,28 +29,16 @@ public sealed partial class ApiKeyVerifier(ApiKeyCache cache, ApiKeyStore store,
         return new(KeyVerdict.Unknown, null);
     }
 
-    void Revalidate(KeyHash hash, string id)
-    {
-        if (!_revalidating.TryAdd(hash, 0)) return;
-        _ = Task.Run(async () =>
+    void Revalidate(KeyHash hash, string id) => _revalidating.Start(
+        hash,
+        async () =>
         {
-            try
-            {
-                var generation = cache.Generation;
-                var entry = await store.FindEntryByHashAsync(hash, CancellationToken.None);
-                if (entry is null) cache.Remove(id); // gone from the database: read (and refused) as unknown from now on
-                else cache.PutRead(hash, entry, generation);
-            }
-            catch (Exception e)
-            {
-                LogRevalidationFailed(log, e);
-            }
-            finally
-            {
-                _revalidating.TryRemove(hash, out _);
-            }
-        });
-    }
+            var generation = cache.Generation;
+            var entry = await store.FindEntryByHashAsync(hash, CancellationToken.None);
+            if (entry is null) cache.Remove(id); // gone from the database: read (and refused) as unknown from now on
+            else cache.PutRead(hash, entry, generation);
+        },
+        e => LogRevalidationFailed(log, e));
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Reading a cached API key again failed; its copy is kept until the next try")]
     static partial void LogRevalidationFailed(ILogger logger, Exception exception);

@@ -12,9 +12,13 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
     public async Task<Result<CatalogApplyResult>> ApplyAsync(CatalogDocument document, bool dryRun, Actor actor, CancellationToken ct)
     {
         if (Duplicates(document) is { } duplicate) return duplicate;
+        Task<Result<CatalogApplyResult>> Apply(System.Data.Common.DbConnection _, System.Data.Common.DbTransaction tx) => ApplyInAsync(tx, document, dryRun, actor);
+        return dryRun ? await database.RehearseAsync(Apply, ct) : await database.InTransactionAsync(changes, ChangeKind.Catalog, Apply, ct);
+    }
 
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+    /// <summary>Metrics first, then features, then plans: each refers to the ones before.</summary>
+    async Task<Result<CatalogApplyResult>> ApplyInAsync(System.Data.Common.DbTransaction tx, CatalogDocument document, bool dryRun, Actor actor)
+    {
         var applied = new List<CatalogChange>();
 
         // Metrics first: features and charges refer to them.
@@ -39,13 +43,6 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
             applied.Add(new("plan", result.Value.Plan.Code, result.Value.Change, result.Value.Version));
         }
 
-        if (dryRun) await tx.RollbackAsync(ct);
-        else
-        {
-            await CommitGuard.RunAsync(tx, ct);
-            await tx.CommitAsync(ct);
-        }
-        if (!dryRun) changes.Publish(ChangeKind.Catalog);
         return new CatalogApplyResult(dryRun, applied);
     }
 

@@ -13,12 +13,10 @@ namespace Tollgate.Catalog;
 public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed changes, TimeProvider time)
 {
     public Task<Result<Metric>> PutMetricAsync(MetricSpec spec, bool createOnly, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (_, tx) => (await PutMetricInAsync(tx, spec, createOnly, actor)).Map(r => r.Metric), ct)
-            .PublishedAs(changes, ChangeKind.Catalog);
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (_, tx) => (await PutMetricInAsync(tx, spec, createOnly, actor)).Map(r => r.Metric), ct);
 
     public Task<Result<Feature>> PutFeatureAsync(FeatureSpec spec, bool createOnly, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (_, tx) => (await PutFeatureInAsync(tx, spec, createOnly, actor)).Map(r => r.Feature), ct)
-            .PublishedAs(changes, ChangeKind.Catalog);
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (_, tx) => (await PutFeatureInAsync(tx, spec, createOnly, actor)).Map(r => r.Feature), ct);
 
     internal async Task<Result<(Metric Metric, Change Change)>> PutMetricInAsync(
         DbTransaction tx, MetricSpec spec, bool createOnly, Actor actor, string at = "")
@@ -115,7 +113,7 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
     }
 
     public Task<Result<Metric>> DeleteMetricAsync(string code, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (connection, tx) =>
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (connection, tx) =>
         {
             var metric = (await MetricsInAsync(tx)).GetValueOrDefault(code);
             if (metric is null) return ApiError.NotFound("metric", code);
@@ -126,10 +124,10 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
             await connection.ExecuteAsync("DELETE FROM metrics WHERE id = @Id", new { metric.Id }, tx);
             await audit.RecordAsync(tx, actor, "metric.deleted", "metric", metric.Id, metric, null);
             return (Result<Metric>)metric;
-        }, ct).PublishedAs(changes, ChangeKind.Catalog);
+        }, ct);
 
     public Task<Result<Feature>> DeleteFeatureAsync(string code, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (connection, tx) =>
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (connection, tx) =>
         {
             var feature = (await FeaturesInAsync(tx)).GetValueOrDefault(code);
             if (feature is null) return ApiError.NotFound("feature", code);
@@ -137,7 +135,7 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
             await connection.ExecuteAsync("DELETE FROM features WHERE id = @Id", new { feature.Id }, tx);
             await audit.RecordAsync(tx, actor, "feature.deleted", "feature", feature.Id, feature, null);
             return (Result<Feature>)feature;
-        }, ct).PublishedAs(changes, ChangeKind.Catalog);
+        }, ct);
 
     public async Task<IReadOnlyList<Metric>> ListMetricsAsync(CancellationToken ct)
     {

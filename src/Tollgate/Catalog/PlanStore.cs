@@ -12,16 +12,13 @@ namespace Tollgate.Catalog;
 /// </summary>
 public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed changes, TimeProvider time)
 {
-    public Task<Result<Plan>> CreateAsync(CreatePlanRequest request, Actor actor, CancellationToken ct) =>
-        CreateInTransactionAsync(request, actor, ct).PublishedAs(changes, ChangeKind.Catalog);
-
-    async Task<Result<Plan>> CreateInTransactionAsync(CreatePlanRequest request, Actor actor, CancellationToken ct)
+    public async Task<Result<Plan>> CreateAsync(CreatePlanRequest request, Actor actor, CancellationToken ct)
     {
         var check = new Validation().Code("code", request.Code).Text("name", request.Name, required: true).Text("description", request.Description, false, 1000);
         if (check.Failed) return check.ToError();
         try
         {
-            return await database.InTransactionAsync<Plan>(async (_, tx) =>
+            return await database.InTransactionAsync<Plan>(changes, ChangeKind.Catalog, async (_, tx) =>
             {
                 if (await FindPlanAsync(tx, request.Code!) is not null)
                 {
@@ -45,16 +42,16 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
         var check = new Validation().Text("name", request.Name, required: false).Text("description", request.Description, false, 1000);
         if (request.Name is not null && string.IsNullOrWhiteSpace(request.Name)) check.Add("name", "cannot be empty.");
         if (check.Failed) return Task.FromResult<Result<Plan>>(check.ToError());
-        return database.InTransactionAsync(async (_, tx) =>
+        return database.InTransactionAsync(changes, ChangeKind.Catalog, async (_, tx) =>
         {
             var plan = await FindPlanAsync(tx, code);
             if (plan is null) return ApiError.NotFound("plan", code);
             return await RenameInAsync(tx, plan, request.Name?.Trim() ?? plan.Name, request.Description ?? plan.Description, actor);
-        }, ct).PublishedAs(changes, ChangeKind.Catalog);
+        }, ct);
     }
 
     public Task<Result<Plan>> ArchiveAsync(string code, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (connection, tx) =>
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (connection, tx) =>
         {
             var plan = await FindPlanAsync(tx, code);
             if (plan is null) return ApiError.NotFound("plan", code);
@@ -63,18 +60,18 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
             await connection.ExecuteAsync("UPDATE plans SET archived_at = @ArchivedAt WHERE id = @Id", new { archived.ArchivedAt, archived.Id }, tx);
             await audit.RecordAsync(tx, actor, "plan.archived", "plan", plan.Id, plan, archived);
             return (Result<Plan>)archived;
-        }, ct).PublishedAs(changes, ChangeKind.Catalog);
+        }, ct);
 
     public Task<Result<PlanVersion>> AddVersionAsync(string code, PlanVersionSpec spec, bool publish, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (_, tx) =>
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (_, tx) =>
         {
             var plan = await FindPlanAsync(tx, code);
             return plan is null ? ApiError.NotFound("plan", code) : await AddVersionInAsync(tx, plan, spec, publish, actor);
-        }, ct).PublishedAs(changes, ChangeKind.Catalog);
+        }, ct);
 
     /// <summary>Replaces the content of a draft; a published version answers 409.</summary>
     public Task<Result<PlanVersion>> ReplaceDraftAsync(string code, int number, PlanVersionSpec spec, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (connection, tx) =>
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (connection, tx) =>
         {
             var (plan, version) = await FindVersionAsync(tx, code, number);
             if (plan is null || version is null) return ApiError.NotFound("plan version", $"{code}@{number}");
@@ -88,16 +85,16 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
             var updated = (await LoadVersionAsync(tx, plan, number))!;
             await audit.RecordAsync(tx, actor, "plan_version.updated", "plan_version", version.Id, version, updated);
             return (Result<PlanVersion>)updated;
-        }, ct).PublishedAs(changes, ChangeKind.Catalog);
+        }, ct);
 
     public Task<Result<PlanVersion>> PublishAsync(string code, int number, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync(async (_, tx) =>
+        database.InTransactionAsync(changes, ChangeKind.Catalog, async (_, tx) =>
         {
             var (plan, version) = await FindVersionAsync(tx, code, number);
             if (plan is null || version is null) return ApiError.NotFound("plan version", $"{code}@{number}");
             if (version.Status != PlanVersionStatus.Draft) return Published(code, number);
             return (Result<PlanVersion>)await PublishInAsync(tx, version, actor);
-        }, ct).PublishedAs(changes, ChangeKind.Catalog);
+        }, ct);
 
     public async Task<Page<Plan>> ListAsync(bool includeArchived, PageRequest page, CancellationToken ct)
     {

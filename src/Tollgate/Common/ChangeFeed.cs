@@ -53,17 +53,6 @@ public sealed class ChangeFeed
     }
 }
 
-public static class ChangeFeedExtensions
-{
-    /// <summary>Awaits a write and, when it succeeded (and so committed), publishes <paramref name="kind"/>.</summary>
-    public static async Task<Result<T>> PublishedAs<T>(this Task<Result<T>> write, ChangeFeed feed, ChangeKind kind, string? id = null)
-    {
-        var result = await write;
-        if (result.IsOk) feed.Publish(kind, id);
-        return result;
-    }
-}
-
 /// <summary>Runs a service's reaction to changes for as long as the host runs.</summary>
 public static class ChangeSubscriptions
 {

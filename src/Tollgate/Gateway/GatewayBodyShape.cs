@@ -90,7 +90,7 @@ public static class GatewayBodyShape
                 case JsonValue text when text.GetValueKind() == JsonValueKind.String:
                     break;
                 case JsonArray parts:
-                    if (Blocks(parts, $"messages[{i}].content") is { } problem) return problem;
+                    if (Blocks(parts, "messages", i) is { } problem) return problem;
                     break;
                 default:
                     return ($"'messages[{i}].content' must be a string or an array of content parts.", "messages");
@@ -105,14 +105,21 @@ public static class GatewayBodyShape
         return null;
     }
 
-    /// <summary>Content parts and system blocks: objects with a string <c>type</c>, and a string <c>text</c> when they have one.</summary>
-    static (string, string?)? Blocks(JsonArray blocks, string at)
+    /// <summary>
+    /// Content parts and system blocks: objects with a string <c>type</c>, and a string <c>text</c> when they have one.
+    /// <paramref name="param"/> is the body's field; the blocks are that field's, or the content of its message <paramref name="message"/>.
+    /// </summary>
+    static (string, string?)? Blocks(JsonArray blocks, string param, int message = -1)
     {
         for (var j = 0; j < blocks.Count; j++)
         {
-            if (blocks[j] is not JsonObject block) return ($"'{at}[{j}]' must be an object.", at.Split('[', '.')[0]);
-            if (block["type"] is { } type && KindOf(type) != Kind.String) return ($"'{at}[{j}].type' must be a string.", at.Split('[', '.')[0]);
-            if (block.TryGetPropertyValue("text", out var text) && KindOf(text) != Kind.String) return ($"'{at}[{j}].text' must be a string.", at.Split('[', '.')[0]);
+            var (field, expected) = blocks[j] is not JsonObject block ? ("", "an object")
+                : block["type"] is { } type && KindOf(type) != Kind.String ? (".type", "a string")
+                : block.TryGetPropertyValue("text", out var text) && KindOf(text) != Kind.String ? (".text", "a string")
+                : ("", null);
+            if (expected is null) continue;
+            var at = message < 0 ? $"{param}[{j}]" : $"{param}[{message}].content[{j}]";
+            return ($"'{at}{field}' must be {expected}.", param);
         }
 
         return null;

@@ -98,5 +98,30 @@ public sealed class Database : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// As <see cref="InTransactionAsync{T}(Func{DbConnection, DbTransaction, Task{Common.Result{T}}}, CancellationToken)"/>,
+    /// announcing <paramref name="change"/> with the commit: to the other nodes inside the transaction, to this one once it
+    /// committed, never if it rolls back.
+    /// </summary>
+    public Task<Common.Result<T>> InTransactionAsync<T>(
+        Common.ChangeFeed feed, Common.ChangeKind change, Func<DbConnection, DbTransaction, Task<Common.Result<T>>> work, CancellationToken ct = default) =>
+        InTransactionAsync(async (connection, transaction) =>
+        {
+            var result = await work(connection, transaction);
+            if (result.IsOk) feed.Publish(change);
+            return result;
+        }, ct);
+
+    /// <summary>Runs <paramref name="work"/> in a transaction that is always rolled back: what it would write, unwritten (a dry run).</summary>
+    public async Task<T> RehearseAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        using var changes = Common.TransactionChanges.Begin(); // whatever it announces is dropped with it
+        var result = await work(connection, transaction);
+        await transaction.RollbackAsync(ct);
+        return result;
+    }
+
     public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -39,23 +39,37 @@ public sealed class ClusterTimeAndChangeTests(PostgresServer server) : IClassFix
     /// (as if the node died right after its commit), another listener still hears it.
     /// </summary>
     [Fact]
-    public async Task A_revocation_is_announced_by_the_transaction_that_commits_it()
+    public async Task A_revocation_and_catalog_changes_are_announced_by_the_transactions_that_commit_them()
     {
         var customer = await server.CustomerAsync("free");
         var keyId = (await server.Admin.GetAsync($"/api/v1/keys?customer_id={customer.Id}")).Data[0]!["id"]!.GetValue<string>();
-        var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var payloads = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await using var listener = new NpgsqlConnection(server.ConnectionString);
         await listener.OpenAsync();
-        listener.Notification += (_, e) => { if (e.Payload.Contains(keyId, StringComparison.Ordinal)) heard.TrySetResult(e.Payload); };
+        listener.Notification += (_, e) => payloads.Enqueue(e.Payload);
         await using (var listen = new NpgsqlCommand($"LISTEN {ClusterChanges.Channel}", listener)) await listen.ExecuteNonQueryAsync();
         await server.Services.GetServices<IHostedService>().OfType<ClusterChanges>().Single().StopAsync(CancellationToken.None);
 
-        (await server.Admin.PostAsync($"/api/v1/keys/{keyId}/revoke")).Status.ShouldBe(HttpStatusCode.OK);
+        async Task<string> HeardAsync(Func<Task> change, string expected, string what)
+        {
+            payloads.Clear();
+            await change();
+            var watch = Stopwatch.StartNew();
+            while (!payloads.Any(p => p.Contains(expected, StringComparison.Ordinal)) && watch.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await listener.WaitAsync(TimeSpan.FromMilliseconds(100));
+            }
 
-        var watch = Stopwatch.StartNew();
-        while (!heard.Task.IsCompleted && watch.Elapsed < TimeSpan.FromSeconds(10)) await listener.WaitAsync(TimeSpan.FromMilliseconds(100));
-        heard.Task.IsCompleted.ShouldBeTrue("the revocation's notification never arrived");
-        (await heard.Task).ShouldContain($"Key|{keyId}");
+            return payloads.FirstOrDefault(p => p.Contains(expected, StringComparison.Ordinal)) ?? throw new ShouldAssertException($"the notification of {what} never arrived");
+        }
+
+        (await HeardAsync(async () => (await server.Admin.PostAsync($"/api/v1/keys/{keyId}/revoke")).Status.ShouldBe(HttpStatusCode.OK), $"Key|{keyId}", "a revocation"))
+            .ShouldContain($"Key|{keyId}");
+        var code = "m_" + Guid.NewGuid().ToString("N")[..8];
+        await HeardAsync(async () => (await server.Admin.PutAsync($"/api/v1/metrics/{code}", new { code, name = "Calls", @event = code, aggregation = "count" })).Status.ShouldBe(HttpStatusCode.OK),
+            "Catalog", "a metric written");
+        await HeardAsync(async () => (await server.Admin.PostAsync("/api/v1/catalog/apply", new { features = new[] { new { code = "f_" + code, name = "A switch", type = "boolean" } } })).Status.ShouldBe(HttpStatusCode.OK),
+            "Catalog", "a catalog applied");
     }
 
     /// <summary>

@@ -24,7 +24,7 @@ public sealed partial class CustomerAccessCache(
 
     readonly ConcurrentDictionary<string, CustomerAccess> _byId = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, string> _idByExternalId = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+    readonly BackgroundRefresh<string> _refreshing = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<CustomerKey, Lazy<Task<CustomerAccess?>>> _loading = new();
 
     /// <summary>The live customer with Tollgate id <paramref name="id"/>, or null. An external id never matches.</summary>
@@ -84,25 +84,13 @@ public sealed partial class CustomerAccessCache(
         _idByExternalId.Clear();
     }
 
-    void RefreshInBackground(string id)
-    {
-        if (!_refreshing.TryAdd(id, 0)) return;
-        _ = Task.Run(async () =>
+    void RefreshInBackground(string id) => _refreshing.Start(
+        id,
+        async () =>
         {
-            try
-            {
-                if (await LoadAsync(new CustomerKey(id, External: false), CancellationToken.None) is null) Invalidate(id);
-            }
-            catch (Exception e)
-            {
-                LogRefreshFailed(log, e, id);
-            }
-            finally
-            {
-                _refreshing.TryRemove(id, out _);
-            }
-        });
-    }
+            if (await LoadAsync(new CustomerKey(id, External: false), CancellationToken.None) is null) Invalidate(id);
+        },
+        e => LogRefreshFailed(log, e, id));
 
     async Task<CustomerAccess?> LoadAsync(CustomerKey key, CancellationToken ct)
     {
