@@ -89,3 +89,24 @@ public sealed class LimitRuleTests
     public void A_limit_of_nothing_reaches_no_threshold() =>
         Tollgate.Alerts.ThresholdRules.Reached([50], 10, 0).ShouldBeEmpty();
 }
+
+public class CounterSubjectTests
+{
+    [Fact]
+    public void A_counter_subject_reads_back_as_the_subject_it_was_made_from()
+    {
+        var limit = new Tollgate.Limits.Limit
+        {
+            Id = "lim_1", Scope = Tollgate.Limits.LimitScope.Key, Target = "key_1", Per = Tollgate.Limits.LimitPer.EndUser, Measure = Tollgate.Limits.LimitMeasure.Tokens,
+            Amount = 1, Window = Tollgate.Limits.LimitWindow.Day, Enforcement = Tollgate.Catalog.Enforcement.Hard, Thresholds = [], CreatedAt = default, UpdatedAt = default,
+        };
+        var made = Tollgate.Limits.LimitSubject.Of(limit, "cus_1", "key_1", "ana/b")!;
+        Tollgate.Gateway.Reservations.CounterReconciler.SubjectOf(limit, made.Id).ShouldBe(made);
+        var perCustomer = limit with { Scope = Tollgate.Limits.LimitScope.Customer, Target = "cus_1" };
+        var ofCustomer = Tollgate.Limits.LimitSubject.Of(perCustomer, "cus_1", "key_1", "ana/b")!;
+        Tollgate.Gateway.Reservations.CounterReconciler.SubjectOf(perCustomer, ofCustomer.Id).ShouldBe(ofCustomer);
+        var perKey = limit with { Per = Tollgate.Limits.LimitPer.Key };
+        Tollgate.Gateway.Reservations.CounterReconciler.SubjectOf(perKey, Tollgate.Limits.LimitSubject.Of(perKey, "cus_1", "key_1", null)!.Id).ShouldBe(new Tollgate.Limits.LimitSubject("key:key_1", null, "key_1", null));
+        Tollgate.Gateway.Reservations.CounterReconciler.SubjectOf(perKey, "customer:cus_1").ShouldBeNull();
+    }
+}

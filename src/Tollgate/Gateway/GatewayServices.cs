@@ -39,6 +39,8 @@ public static class GatewayServices
         services.TryAddSingleton<GatewayReservations>();
         services.TryAddSingleton<GatewayQuotas>();
         services.TryAddSingleton<GatewayLimits>();
+        services.TryAddSingleton<CounterReconciler>();
+        services.AddHostedService(s => s.GetRequiredService<CounterReconciler>());
         services.TryAddSingleton<CallReservations>();
         services.TryAddSingleton<CallSettlement>();
         services.TryAddSingleton<AnswerWriter>();

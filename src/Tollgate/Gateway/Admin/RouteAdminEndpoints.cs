@@ -24,8 +24,14 @@ public static class RouteAdminEndpoints
         models.MapGet("/{alias}", GetModel).WithSummary("One model alias.");
         models.MapPut("/{alias}", PutModel).WithSummary("Create or replace a model alias: one provider, or weighted deployments; fallbacks; a required feature.");
         models.MapDelete("/{alias}", DeleteModel).WithSummary("Delete a model alias no other model falls back to.");
+
+        api.MapGet("/gateway/counters", ListCounters).WithTags("Gateway admin").RequireAdmin()
+            .WithSummary("The shared counters of hard limits and quotas whose period is running, each against the usage records it counts: covered, or behind (raised once quiet).");
         return api;
     }
+
+    static async Task<Ok<Page<Reservations.CounterLine>>> ListCounters(Reservations.CounterReconciler reconciler, CancellationToken ct) =>
+        TypedResults.Ok(new Page<Reservations.CounterLine>(await reconciler.CheckAsync(ct), false, null));
 
     static async Task<Ok<Page<ProviderView>>> ListProviders(RouteStore store, CancellationToken ct) =>
         TypedResults.Ok(new Page<ProviderView>(await store.ListProvidersAsync(ct), false, null));
