@@ -82,5 +82,17 @@ for t in $TARGETS; do
 done
 python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"
 
-for r in 2 3; do python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"; done
+for r in ${ROUNDS:-2 3}; do python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"; done
+if [ -n "${COUNTERS:-}" ]; then
+  for t in tollgate limited; do
+    spec="$t=${URL[$t]}|${AUTH[$t]}"
+    if [ -n "${TRACE:-}" ]; then
+      ~/.dotnet/tools/dotnet-trace collect -p $TGPID --profile gc-verbose -o /tmp/$t.nettrace --duration 00:00:00:0$((SECS - 2)) >/tmp/$t-trace.log 2>&1 & CP=$!
+    else
+      ~/.dotnet/tools/dotnet-counters collect -p $TGPID --counters System.Runtime -o /tmp/$t-counters.csv --format csv --refresh-interval 1 --duration 00:00:0$((SECS - 2)) >/tmp/$t-counters.log 2>&1 & CP=$!
+    fi
+    python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "$spec"
+    wait $CP 2>/dev/null || true
+  done
+fi
 echo "tollgate memory: $(awk '/VmHWM/ {printf "peak %d MB", $2/1024}' /proc/$TGPID/status)"

@@ -17,7 +17,7 @@ public class UsageTotalsTests
     };
 
     static StoredUsage Usage(string customer, long tokens, string model = "gpt-4o", DateTimeOffset? at = null, string code = "gateway") =>
-        new(customer, code, at ?? Now, () => new JsonObject { ["model"] = model, ["total_tokens"] = tokens });
+        new(customer, code, at ?? Now, () => EventValues.Of(new JsonObject { ["model"] = model, ["total_tokens"] = tokens }));
 
     static UsageTotals Kept(string customer, decimal total, UsageTotals.Adds adds)
     {

@@ -23,7 +23,15 @@ public sealed partial class CounterLedger(CounterStore store, TimeProvider time,
     public static readonly TimeSpan ExpiredKeep = TimeSpan.FromDays(1);
 
     /// <summary>Reserves <paramref name="amount"/> units of a counter of <paramref name="limit"/>; false when that would pass the limit.</summary>
-    public async ValueTask<bool> TryReserveAsync(CounterKey key, long limit, long amount, Func<CancellationToken, Task<long>> baseline, CancellationToken ct)
+    public ValueTask<bool> TryReserveAsync(CounterKey key, long limit, long amount, Func<CancellationToken, Task<long>> baseline, CancellationToken ct) =>
+        TryReserveAsync(key, limit, amount, static (read, c) => read(c), baseline, ct);
+
+    /// <summary>
+    /// As the overload above, with the baseline read from <paramref name="state"/> by a static function, so a request
+    /// served from its lease allocates nothing here.
+    /// </summary>
+    public async ValueTask<bool> TryReserveAsync<TState>(
+        CounterKey key, long limit, long amount, Func<TState, CancellationToken, Task<long>> baseline, TState state, CancellationToken ct)
     {
         if (amount <= 0) return true;
         while (true)
@@ -42,7 +50,7 @@ public sealed partial class CounterLedger(CounterStore store, TimeProvider time,
                 if (taken == Take.Retired) continue;
 
                 // A lease that owes units (a request used more than it reserved) asks for its debt too.
-                var leased = await store.LeaseAsync(key, limit, amount - lease.Units, baseline, ct);
+                var leased = await store.LeaseAsync(key, limit, amount - lease.Units, c => baseline(state, c), ct);
                 lease.Add(leased.Units, leased.Allocated);
                 return lease.TryTake(amount, time.GetTimestamp()) == Take.Taken;
             }

@@ -20,11 +20,17 @@ public sealed partial class LimitBook(LimitStore store, ILogger<LimitBook> log)
     {
         var index = await Current();
         if (index.Count == 0) return [];
-        var found = new List<Limit>();
-        if (plan is not null && index.TryGetValue((LimitScope.Plan, plan), out var p)) found.AddRange(p);
-        if (customerId is not null && index.TryGetValue((LimitScope.Customer, customerId), out var c)) found.AddRange(c);
-        if (keyId is not null && index.TryGetValue((LimitScope.Key, keyId), out var k)) found.AddRange(k);
-        return found;
+        var p = plan is not null && index.TryGetValue((LimitScope.Plan, plan), out var ofPlan) ? ofPlan : [];
+        var c = customerId is not null && index.TryGetValue((LimitScope.Customer, customerId), out var ofCustomer) ? ofCustomer : [];
+        var k = keyId is not null && index.TryGetValue((LimitScope.Key, keyId), out var ofKey) ? ofKey : [];
+        // Most callers fall under limits of one scope: that scope's array is the answer, as it is.
+        return (p.Length, c.Length, k.Length) switch
+        {
+            (_, 0, 0) => p,
+            (0, _, 0) => c,
+            (0, 0, _) => k,
+            _ => [.. p, .. c, .. k],
+        };
     }
 
     Task<FrozenDictionary<(LimitScope, string), Limit[]>> Current()

@@ -32,13 +32,13 @@ public sealed class LimitUsage(Database database, UsageTotals totals)
     static UsageTotals.Adds Adds(LimitMeasure measure, LimitSubject subject, Period period) => usage =>
     {
         if (usage.Code != EventRules.GatewayCode || !period.Contains(usage.OccurredAt)) return 0;
-        if (subject.KeyId is not null && PropertyText.Of(usage.Properties, "key_id") != subject.KeyId) return 0;
-        if (subject.EndUser is not null && PropertyText.Of(usage.Properties, "end_user") != subject.EndUser) return 0;
+        if (subject.KeyId is not null && usage.Values.Text("key_id") != subject.KeyId) return 0;
+        if (subject.EndUser is not null && usage.Values.Text("end_user") != subject.EndUser) return 0;
         return measure switch
         {
             LimitMeasure.Requests => 1,
-            LimitMeasure.Tokens => PropertyText.Number(usage.Properties, "total_tokens"),
-            _ => PropertyText.Number(usage.Properties, "charge_nanos"),
+            LimitMeasure.Tokens => usage.Values.Number("total_tokens"),
+            _ => usage.Values.Number("charge_nanos"),
         };
     };
 

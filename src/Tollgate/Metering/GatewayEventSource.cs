@@ -7,7 +7,7 @@ namespace Tollgate.Metering;
 /// The gateway's usage events are not copied into <c>events</c>: they are read from the gateway's usage records, their
 /// one stored form, so the two can never disagree. Each record of a customer that reached a model (not refused, not
 /// <see cref="UsageStatus.NotRun"/>) is the event <c>evt_</c>+request id, code <c>gateway</c>, and its properties are
-/// columns of the record, typed as the table holds them (the gateway's <c>GatewayEvents.Properties</c> builds the
+/// columns of the record, typed as the table holds them (the gateway's <c>GatewayEvents.Values</c> reads the
 /// same properties in memory, for reservations; a test holds the two alike).
 /// </summary>
 public static class GatewayEventSource

@@ -7,17 +7,17 @@ namespace Tollgate.Metering;
 /// One event just stored, as totals see it: the gateway's (its record's properties) or one sent to the API, whose JSON
 /// is parsed only if a total of its customer needs to look at it.
 /// </summary>
-public sealed class StoredUsage(string customerId, string code, DateTimeOffset occurredAt, Func<JsonObject> properties)
+public sealed class StoredUsage(string customerId, string code, DateTimeOffset occurredAt, Func<EventValues> values)
 {
-    JsonObject? _properties;
+    EventValues? _values;
 
     public string CustomerId => customerId;
     public string Code => code;
     public DateTimeOffset OccurredAt => occurredAt;
-    public JsonObject Properties => _properties ??= properties();
+    public EventValues Values => _values ??= values();
 
     public static StoredUsage Of(UsageEvent stored) => new(stored.CustomerId, stored.Code, stored.OccurredAt,
-        () => JsonNode.Parse(stored.Properties.Json) as JsonObject ?? []);
+        () => EventValues.Of(JsonNode.Parse(stored.Properties.Json) as JsonObject ?? []));
 }
 
 /// <summary>
@@ -52,9 +52,15 @@ public sealed class UsageTotals
         internal List<(string Id, Customer Customer)> Customers { get; } = [];
     }
 
+    internal sealed class Kept(decimal total, Adds adds)
+    {
+        public decimal Total { get; set; } = total;
+        public Adds Adds { get; } = adds;
+    }
+
     internal sealed class Customer
     {
-        public readonly Dictionary<object, (decimal Total, Adds Adds)> Totals = [];
+        public readonly Dictionary<object, Kept> Totals = [];
         public long Generation;
         public int Writes;
     }
@@ -92,7 +98,7 @@ public sealed class UsageTotals
             if (ticket.Everyone != _everyone || !_customers.TryGet(ticket.CustomerId, out var customer) || !ReferenceEquals(customer, ticket.Customer)) return;
             if (customer.Generation != ticket.Generation || customer.Writes > 0) return;
             if (customer.Totals.Count >= MaxTotalsPerCustomer && !customer.Totals.ContainsKey(key)) customer.Totals.Clear();
-            customer.Totals[key] = (total, adds);
+            customer.Totals[key] = new Kept(total, adds);
         }
     }
 
@@ -172,31 +178,26 @@ public sealed class UsageTotals
     /// </summary>
     public static Adds OfMetric(Catalog.Metric metric, Queries.Period window) => usage =>
     {
-        if (usage.Code != metric.EventCode || !window.Contains(usage.OccurredAt) || !Queries.PropertyText.Matches(usage.Properties, metric.Filters)) return 0;
+        if (usage.Code != metric.EventCode || !window.Contains(usage.OccurredAt) || !usage.Values.Matches(metric.Filters)) return 0;
         return metric.Aggregation switch
         {
             Catalog.Aggregation.Count => 1,
-            Catalog.Aggregation.Sum when usage.Properties[metric.Field!] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number =>
-                Queries.PropertyText.Number(usage.Properties, metric.Field!),
-            Catalog.Aggregation.Sum => 0,
+            Catalog.Aggregation.Sum => usage.Values.IsNumber(metric.Field!) ? usage.Values.Number(metric.Field!) : 0,
             _ => null,
         };
     };
 
     static void Apply(Customer customer, StoredUsage usage)
     {
-        List<(object Key, decimal? Change)>? changed = null;
+        List<object>? unknown = null;
         foreach (var (key, kept) in customer.Totals)
         {
-            if (kept.Adds(usage) is not 0m and var change) (changed ??= []).Add((key, change));
+            if (kept.Adds(usage) is { } change) kept.Total += change;
+            else (unknown ??= []).Add(key);
         }
 
-        if (changed is null) return;
-        foreach (var (key, change) in changed)
-        {
-            if (change is { } by) customer.Totals[key] = (customer.Totals[key].Total + by, customer.Totals[key].Adds);
-            else customer.Totals.Remove(key);
-        }
+        if (unknown is null) return;
+        foreach (var key in unknown) customer.Totals.Remove(key);
     }
 
     Customer Current(string customerId)

@@ -17,7 +17,7 @@ sealed class CallReservations(GatewayQuotas quotas, GatewayLimits limits, Gatewa
         var estimate = RequestEstimate.For(
             request, plan, _options.DefaultMaxTokens, (deployment, tokens) => prices.Price(deployment, request.Model, caller.Customer?.Plan, tokens), _options.Tokenizers);
         call.Estimate = estimate;
-        var wanted = new List<Reservation>();
+        var wanted = new List<Reservation>(8);
         if (caller.Customer is { } customer && await quotas.AddAsync(wanted, customer, caller, request, estimate, context.RequestAborted) is { } refused)
         {
             return refused;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
+using Tollgate.Metering;
 using Tollgate.Catalog;
 using Tollgate.Entitlements;
 using Tollgate.Entitlements.Grants;
@@ -37,7 +37,7 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
     public async ValueTask<GatewayError?> AddAsync(
         List<Reservation> wanted, CustomerAccess customer, GatewayCaller caller, GatewayRequest request, RequestEstimate estimate, CancellationToken ct)
     {
-        Dictionary<string, string?>? known = null;
+        KnownValues? known = null;
         var now = time.GetUtcNow();
         foreach (var entitlement in customer.Entitlements.Features.Values)
         {
@@ -45,8 +45,8 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
             if (metric.EventCode != GatewayEvents.Code) continue;
             // A quota only grants gave, once they have all ended (while the customer's entitlements are cached), is no longer theirs.
             if (entitlement.Source == Entitlement.FromGrant && !entitlement.Grants.Any(g => g.ActiveAt(now))) continue;
-            known ??= Known(caller, request);
-            if (!MayPass(metric, known)) continue;
+            known ??= new KnownValues(caller, request);
+            if (!MayPass(metric, known.Value)) continue;
 
             var period = Periods.Of(entitlement.Feature, now);
             if (metric.Aggregation is Aggregation.Count or Aggregation.Sum)
@@ -68,7 +68,7 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
 
             var used = await usage.TotalAsync(customer.CustomerId, metric, period, ct);
             if (used + 1 <= limit) continue;
-            if (metric.Aggregation == Aggregation.UniqueCount && await CountedAlreadyAsync(customer.CustomerId, metric, period, known, ct)) continue;
+            if (metric.Aggregation == Aggregation.UniqueCount && await CountedAlreadyAsync(customer.CustomerId, metric, period, known.Value, ct)) continue;
             return GatewayError.QuotaExceeded(entitlement.Feature.Code, limit, period.End);
         }
 
@@ -76,7 +76,7 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
     }
 
     /// <summary>Whether the request's value of a unique-count metric's field adds nothing: none (not counted) or one counted this period.</summary>
-    async Task<bool> CountedAlreadyAsync(string customerId, Metric metric, Period period, Dictionary<string, string?> known, CancellationToken ct)
+    async Task<bool> CountedAlreadyAsync(string customerId, Metric metric, Period period, KnownValues known, CancellationToken ct)
     {
         if (!known.TryGetValue(metric.Field!, out var value)) return false; // known only once the request has run
         if (value is null) return true;
@@ -91,29 +91,37 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
     }
 
     /// <summary>What one event adds to a count or sum metric, rounded up to whole units; other aggregations are not additive.</summary>
-    public static long Counted(Metric metric, JsonObject properties)
+    public static long Counted(Metric metric, EventValues properties)
     {
-        if (!PropertyText.Matches(properties, metric.Filters)) return 0;
+        if (!properties.Matches(metric.Filters)) return 0;
         return metric.Aggregation switch
         {
             Aggregation.Count => 1,
-            Aggregation.Sum => PropertyText.Number(properties, metric.Field!) is { } n && n > 0 ? (long)Math.Ceiling(n) : 0,
+            Aggregation.Sum => properties.Number(metric.Field!) is { } n && n > 0 ? (long)Math.Ceiling(n) : 0,
             _ => 0,
         };
     }
 
-    /// <summary>The event properties known before the request runs.</summary>
-    static Dictionary<string, string?> Known(GatewayCaller caller, GatewayRequest request) => new()
+    /// <summary>The event properties known before the request runs; the others (status, served model) only once it has.</summary>
+    readonly struct KnownValues(GatewayCaller caller, GatewayRequest request)
     {
-        ["model"] = request.Model,
-        ["operation"] = request.OperationName,
-        ["mode"] = caller.Mode,
-        ["end_user"] = request.EndUser,
-        ["key_id"] = caller.Key.Id,
-    };
+        public bool TryGetValue(string name, out string? value)
+        {
+            value = name switch
+            {
+                "model" => request.Model,
+                "operation" => request.OperationName,
+                "mode" => caller.Mode,
+                "end_user" => request.EndUser,
+                "key_id" => caller.Key.Id,
+                _ => null,
+            };
+            return name is "model" or "operation" or "mode" or "end_user" or "key_id";
+        }
+    }
 
     /// <summary>Properties known now must pass the metric's filters; those known only afterwards (status, served model) may.</summary>
-    static bool MayPass(Metric metric, Dictionary<string, string?> known)
+    static bool MayPass(Metric metric, KnownValues known)
     {
         foreach (var (name, values) in metric.Filters)
         {

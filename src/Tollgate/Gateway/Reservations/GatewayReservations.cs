@@ -18,7 +18,7 @@ public sealed class GatewayReservations(CounterLedger ledger, TimeProvider time)
         foreach (var reservation in wanted)
         {
             if (reservation.Amount <= 0) continue;
-            if (!await ledger.TryReserveAsync(reservation.Key, reservation.Limit, reservation.Amount, reservation.BaselineAsync, ct))
+            if (!await ledger.TryReserveAsync(reservation.Key, reservation.Limit, reservation.Amount, static (r, c) => r.BaselineAsync(c), reservation, ct))
             {
                 Release(held);
                 var now = time.GetUtcNow();
@@ -45,16 +45,35 @@ public sealed class GatewayReservations(CounterLedger ledger, TimeProvider time)
         held.Clear();
     }
 
-    /// <summary>Headers telling the client how much room is left, from the tightest reservation of each kind.</summary>
+    /// <summary>Headers telling the client how much room is left, from the tightest reservation of each kind (the first, on a tie).</summary>
     public void WriteHeaders(IReadOnlyList<Reservation> held, IHeaderDictionary headers)
     {
         if (held.Count == 0) return;
         var now = time.GetUtcNow();
-        foreach (var group in held.GroupBy(r => r.HeaderGroup))
+        for (var i = 0; i < held.Count; i++)
         {
-            var tightest = group.Select(r => (Reservation: r, Remaining: ledger.Remaining(r.Key, r.Limit))).MinBy(r => r.Remaining);
-            tightest.Reservation.WriteHeaders(headers, tightest.Remaining, now);
+            var group = held[i].HeaderGroup;
+            if (GroupSeenBefore(held, i, group)) continue;
+            var (tightest, remaining) = (held[i], ledger.Remaining(held[i].Key, held[i].Limit));
+            for (var j = i + 1; j < held.Count; j++)
+            {
+                if (held[j].HeaderGroup != group) continue;
+                var left = ledger.Remaining(held[j].Key, held[j].Limit);
+                if (left < remaining) (tightest, remaining) = (held[j], left);
+            }
+
+            tightest.WriteHeaders(headers, remaining, now);
         }
+    }
+
+    static bool GroupSeenBefore(IReadOnlyList<Reservation> held, int index, string group)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (held[i].HeaderGroup == group) return true;
+        }
+
+        return false;
     }
 
     void Release(List<Reservation> held)

@@ -42,7 +42,13 @@ public sealed class LimitReservation(LimitUsage usage, Limit limit, LimitSubject
         };
     }
 
-    public override string HeaderGroup => limit.Measure.ToString();
+    public override string HeaderGroup => limit.Measure switch
+    {
+        LimitMeasure.Requests => "requests",
+        LimitMeasure.Tokens => "tokens",
+        LimitMeasure.Concurrent => "concurrent",
+        _ => "spend",
+    };
 
     public override void WriteHeaders(IHeaderDictionary headers, long remaining, DateTimeOffset now)
     {
