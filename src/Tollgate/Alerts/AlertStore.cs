@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Dapper;
 using Tollgate.Common;
@@ -16,12 +15,13 @@ public sealed class AlertStore(Database database, TimeProvider time)
     /// Thresholds this node knows are raised (it raised them, or found them raised), so that a customer past 50% is
     /// not written for again each time its usage is looked at. The table's key still decides between nodes.
     /// </summary>
-    readonly ConcurrentDictionary<(string Subject, string Counter, DateTimeOffset PeriodStart, int Threshold), byte> _raised = new();
+    /// <summary>Thresholds known to be raised already, bounded: what the least recently used make room for is looked up again.</summary>
+    readonly LruCache<(string Subject, string Counter, DateTimeOffset PeriodStart, int Threshold), byte> _raised = new(100_000, long.MaxValue, static (_, _) => 1);
 
     /// <summary>Raises those of <paramref name="crossings"/> not raised before; returns how many were new.</summary>
     public async Task<int> RaiseAsync(IReadOnlyList<ThresholdCrossing> crossings, CancellationToken ct)
     {
-        crossings = [.. crossings.Where(c => !_raised.ContainsKey(Key(c)))];
+        crossings = [.. crossings.Where(c => !_raised.TryGet(Key(c), out _))];
         if (crossings.Count == 0) return 0;
         var count = await database.InTransactionAsync(async (connection, tx) =>
         {
@@ -45,8 +45,7 @@ public sealed class AlertStore(Database database, TimeProvider time)
 
             return raised;
         }, ct);
-        if (_raised.Count >= 100_000) _raised.Clear(); // bounded: what is forgotten is looked up again
-        foreach (var c in crossings) _raised.TryAdd(Key(c), 0);
+        foreach (var c in crossings) _raised.Set(Key(c), 0);
         return count;
     }
 

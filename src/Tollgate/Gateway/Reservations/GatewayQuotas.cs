@@ -1,11 +1,11 @@
-using System.Collections.Concurrent;
-using Tollgate.Metering;
 using Tollgate.Catalog;
+using Tollgate.Common;
 using Tollgate.Entitlements;
 using Tollgate.Entitlements.Grants;
 using Tollgate.Entitlements.Access;
 using Tollgate.Gateway.Protocols;
 using Tollgate.Gateway.Usage;
+using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 
 namespace Tollgate.Gateway.Reservations;
@@ -19,7 +19,7 @@ namespace Tollgate.Gateway.Reservations;
 public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache usage, GrantBalances grants, TimeProvider time)
 {
     /// <summary>Values a unique-count quota has counted in a period: once counted, a value stays counted until the period ends.</summary>
-    readonly ConcurrentDictionary<(string Customer, string Metric, DateTimeOffset Period, DateTimeOffset Defined, string Value), byte> _counted = new();
+    readonly LruCache<(string Customer, string Metric, DateTimeOffset Period, DateTimeOffset Defined, string Value), byte> _counted = new(100_000, long.MaxValue, static (_, _) => 1);
 
     /// <summary>
     /// Goes through the customer's hard quotas over gateway events once. A count or sum is added to
@@ -81,12 +81,11 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
         if (!known.TryGetValue(metric.Field!, out var value)) return false; // known only once the request has run
         if (value is null) return true;
         var key = (customerId, metric.Id, period.Start, metric.UpdatedAt, value);
-        if (_counted.ContainsKey(key)) return true;
+        if (_counted.TryGet(key, out _)) return true;
         var same = new Dictionary<string, string[]> { [metric.Field!] = [value] };
         var events = await aggregator.TotalAsync(new UsageQuery(metric with { Aggregation = Aggregation.Count, Field = null }, customerId, period, same, []), ct);
         if (events is not > 0) return false;
-        if (_counted.Count >= 100_000) _counted.Clear(); // bounded: what is forgotten is asked again
-        _counted.TryAdd(key, 0);
+        _counted.Set(key, 0); // bounded: the least recently used make room, and are asked again
         return true;
     }
 

@@ -1,37 +1,41 @@
 #!/usr/bin/env bash
-# Gateway overhead benchmark, all on loopback in one run:
-#   a fast local upstream (bench/FakeUpstream), called directly;
-#   the floor: the same program as a bare .NET proxy (read, forward with HttpClient, copy back; no checks at all);
-#   Tollgate in front of it (key check, plan access, usage records on, SQLite);
-#   Tollgate with reservations on ("limited"): a customer under a hard token quota, requests- and tokens-per-minute
-#   limits, a concurrency limit and a daily budget, all set far above what the run uses, so every request reserves
-#   and settles five counters and none is refused;
-#   Portkey's open-source gateway 1.15.2 in front of the same upstream.
-# Reports added latency p50/p99 at a fixed rate (latency.py: hey rounds to 0.1 ms and adds its own scheduling),
-# maximum throughput (wrk), added time to first byte on streams (curl), and Tollgate's memory. Every target is warmed
-# up for 10 s first, so that Tollgate is measured once the JIT has optimised its hot path, as a server that has run
-# for a while. Needs wrk, python3, curl, node/npm (installed from apt if missing).
-# Usage: bench/gateway/run.sh [seconds per run, default 15] [fixed rate per second, default 500]
+# What reservations cost, without the floor and Portkey: the upstream alone, Tollgate, and Tollgate for a customer
+# under five reservations ("limited": a hard token quota, requests and tokens per minute, requests in flight, a daily
+# budget), set up as bench/gateway/run.sh does, each at a fixed rate (latency.py) for one round, then ROUNDS more.
+#   TARGETS="tollgate limited"  which targets (default: upstream tollgate limited)
+#   ROUNDS="2 3"                the extra rounds (default two; "" for none)
+#   TGENV="DOTNET_gcServer=0"   environment for Tollgate; TGARGS="--Alerts:Interval=01:00:00" options for it
+#   COUNTERS=1                  afterwards, one round per target under dotnet-counters (GC and allocation rates,
+#                               /tmp/<target>-counters.csv), or with TRACE=1 under dotnet-trace's gc-verbose profile
+#                               (/tmp/<target>.nettrace; read it with bench/AllocationReport)
+# Usage: bench/gateway/reservations.sh [seconds per round, default 15] [rate per second, default 500]
+# Build first: dotnet build -c Release src/Tollgate bench/FakeUpstream (this script does not, so it can run beside
+# other work without a build in between).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD
 ROOT=$(cd ../.. && pwd)
 SECS=${1:-15}
 RATE=${2:-500}
-UP=19001 TG=19002 PK=19003 FL=19004
+UP=19001 TG=19002
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$2" >/dev/null; }; }
-need wrk wrk; need python3 python3; need curl curl; need node nodejs; need npm npm
+need wrk wrk; need python3 python3; need curl curl
+if [ -n "${COUNTERS:-}" ]; then
+  for tool in dotnet-counters dotnet-trace; do
+    [ -x ~/.dotnet/tools/$tool ] || dotnet tool install -g $tool --version 10.0.750501 >/dev/null
+  done
+fi
 
 echo "== building (Release)"
 
 wait_for() { for _ in $(seq 1 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
 
-echo "== starting the upstream, Tollgate and Portkey"
+echo "== starting the upstream and Tollgate"
 dotnet "$ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll" $UP & PIDS+=($!)
 ADMIN=tg_admin_live_$(head -c 4000 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
 TOLLGATE_ADMIN_KEY=$ADMIN env ${TGENV:-} dotnet "$ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll" serve --urls http://127.0.0.1:$TG \
@@ -62,34 +66,32 @@ LKEY=$(api -X POST http://127.0.0.1:$TG/api/v1/keys -d "{\"name\":\"bench\",\"cu
 BODY='{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32}'
 SBODY='{"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"Say hello."}],"max_tokens":32}'
 echo "$BODY" >"$WORK/body.json"
-declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [floor]=http://127.0.0.1:$FL/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [limited]=http://127.0.0.1:$TG/v1/chat/completions [portkey]=http://127.0.0.1:$PK/v1/chat/completions)
-declare -A AUTH=([upstream]=sk-bench [floor]=sk-bench [tollgate]=$KEY [limited]=$LKEY [portkey]=sk-bench)
+declare -A URL=([upstream]=http://127.0.0.1:$UP/v1/chat/completions [tollgate]=http://127.0.0.1:$TG/v1/chat/completions [limited]=http://127.0.0.1:$TG/v1/chat/completions)
+declare -A AUTH=([upstream]=sk-bench [tollgate]=$KEY [limited]=$LKEY)
 TARGETS="${TARGETS:-upstream tollgate limited}"
-PKH="x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
-hdrs() { [ "$1" = portkey ] && echo "$PKH" || echo ""; }
 
 echo "== warm-up"
 for t in $TARGETS; do
-  HEADERS=$(hdrs $t) AUTH=${AUTH[$t]} wrk -t1 -c8 -d10s -s post.lua "${URL[$t]}" >/dev/null
+  HEADERS= AUTH=${AUTH[$t]} wrk -t1 -c8 -d10s -s post.lua "${URL[$t]}" >/dev/null
 done
 
 echo "== fixed rate: $RATE requests/s over 10 connections for ${SECS}s (latency.py, to the microsecond)"
 SPECS=()
 for t in $TARGETS; do
   spec="$t=${URL[$t]}|${AUTH[$t]}"
-  [ $t = portkey ] && spec="$spec|x-portkey-provider: openai|x-portkey-custom-host: http://127.0.0.1:$UP/v1"
   SPECS+=("$spec")
 done
 python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"
 
-for r in ${ROUNDS:-2 3}; do python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"; done
+for r in ${ROUNDS-2 3}; do python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "${SPECS[@]}"; done
 if [ -n "${COUNTERS:-}" ]; then
+  LENGTH=$(printf '%02d' $((SECS - 2)))
   for t in tollgate limited; do
     spec="$t=${URL[$t]}|${AUTH[$t]}"
     if [ -n "${TRACE:-}" ]; then
-      ~/.dotnet/tools/dotnet-trace collect -p $TGPID --profile gc-verbose -o /tmp/$t.nettrace --duration 00:00:00:0$((SECS - 2)) >/tmp/$t-trace.log 2>&1 & CP=$!
+      ~/.dotnet/tools/dotnet-trace collect -p $TGPID --profile gc-verbose -o /tmp/$t.nettrace --duration 00:00:00:$LENGTH >/tmp/$t-trace.log 2>&1 & CP=$!
     else
-      ~/.dotnet/tools/dotnet-counters collect -p $TGPID --counters System.Runtime -o /tmp/$t-counters.csv --format csv --refresh-interval 1 --duration 00:00:0$((SECS - 2)) >/tmp/$t-counters.log 2>&1 & CP=$!
+      ~/.dotnet/tools/dotnet-counters collect -p $TGPID --counters System.Runtime -o /tmp/$t-counters.csv --format csv --refresh-interval 1 --duration 00:00:$LENGTH >/tmp/$t-counters.log 2>&1 & CP=$!
     fi
     python3 "$HERE/latency.py" "$RATE" "$SECS" 10 "$WORK/body.json" "$spec"
     wait $CP 2>/dev/null || true
