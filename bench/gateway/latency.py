@@ -10,6 +10,7 @@ benchmark used before, prints latencies rounded to 0.1 ms and adds its own sched
 microseconds a request that hides what is being measured. Prints p50, p90 and p99 per target; any answer but a 200
 is counted and reported.
 """
+import os
 import socket
 import sys
 import threading
@@ -37,6 +38,10 @@ def read_answer(sock, pending):
     return lines[0], rest[end:]
 
 
+SLOW = float(os.environ.get("SLOW", "0"))  # report answers slower than this many ms, with when they started
+slow = []
+
+
 def run(url, key, headers, body, rate, seconds, connections):
     target = urlparse(url)
     extra = "".join(f"{h}\r\n" for h in headers)
@@ -61,6 +66,9 @@ def run(url, key, headers, body, rate, seconds, connections):
             sock.sendall(request)
             status, pending = read_answer(sock, pending)
             mine.append((time.perf_counter() - t0) * 1000)
+            if SLOW and mine[-1] > SLOW:
+                with lock:
+                    slow.append((time.time(), mine[-1]))
             if b" 200 " not in status + b" ":
                 with lock:
                     failures[0] += 1
@@ -87,6 +95,10 @@ def main():
         url, key, *headers = rest.split("|")
         p50, p90, p99, n, failed = run(url, key, headers, body, rate, seconds, connections)
         print(f"{name:9s} p50 {p50:7.3f} ms   p90 {p90:7.3f} ms   p99 {p99:7.3f} ms   ({n} requests, {failed} not 200)", flush=True)
+        if SLOW:
+            for at, ms in sorted(slow):
+                print(f"          slow: {time.strftime('%H:%M:%S', time.gmtime(at))}.{int(at % 1 * 1000):03d} {ms:8.3f} ms", flush=True)
+            slow.clear()
 
 
 if __name__ == "__main__":

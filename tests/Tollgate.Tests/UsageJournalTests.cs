@@ -122,6 +122,36 @@ public class UsageJournalFormatTests
         }
     }
 
+    /// <summary>
+    /// A closed segment is forced to the disk after the lock is let go, so appends into the next one go on meanwhile;
+    /// an append that waits for the disk (<see cref="UsageJournalOptions.FsyncBeforeAnswer"/>) still completes once its
+    /// own segment has been forced, across every roll.
+    /// </summary>
+    [Fact]
+    public async Task Appends_that_wait_for_the_disk_complete_across_segment_rolls_with_every_line_kept()
+    {
+        var directory = Directory.CreateTempSubdirectory("tollgate-journal-test-").FullName;
+        try
+        {
+            var options = Options.Create(new UsageJournalOptions { Directory = directory, SegmentBytes = 4 * 1024, FsyncBeforeAnswer = true });
+            await using var database = new Database(ConnectionTarget.Parse($"Data Source={Path.Combine(directory, "unused.db")}"));
+            await using var journal = new UsageJournal(options, database, NullLogger<UsageJournal>.Instance);
+            journal.Open();
+
+            var appends = Enumerable.Range(0, 400).Select(i => Task.Run(async () => await journal.AppendAsync(Record($"req_{i:D4}")))).ToArray();
+            await Task.WhenAll(appends).WaitAsync(TimeSpan.FromSeconds(30)); // a wait nobody completes fails here, not by hanging
+
+            journal.Segments().Count.ShouldBeGreaterThan(5);
+            var ids = journal.Segments().SelectMany(s => File.ReadAllLines(journal.PathOf(s))).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
+            ids.Order(StringComparer.Ordinal).ShouldBe(Enumerable.Range(0, 400).Select(i => $"req_{i:D4}"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_second_process_cannot_take_a_journal_in_use()
     {

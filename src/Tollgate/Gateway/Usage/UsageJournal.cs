@@ -100,6 +100,7 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
     {
         var line = UsageJournalFormat.Line(record);
         Task synced;
+        (SafeFileHandle File, TaskCompletionSource Synced)? closed = null;
         lock (_gate)
         {
             if (_file is null || Fault is not null)
@@ -122,9 +123,10 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
             _end += line.Length;
             _dirty = true;
             synced = _nextSync.Task;
-            if (_end >= _options.SegmentBytes) Roll();
+            if (_end >= _options.SegmentBytes) closed = Roll();
         }
 
+        if (closed is { } segment) Close(segment.File, segment.Synced);
         Appended?.Invoke();
         if (!_options.FsyncBeforeAnswer) return default;
         _syncWanted.Release();
@@ -195,24 +197,56 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
         }
     }
 
-    void Roll()
+    /// <summary>
+    /// Starts the next segment; returns the one it closed, to be forced to the disk outside the lock, with the sync its
+    /// appends since the last one wait for (the next sync is the new segment's).
+    /// </summary>
+    (SafeFileHandle File, TaskCompletionSource Synced)? Roll()
     {
+        var closing = _file!;
         try
         {
-            RandomAccess.FlushToDisk(_file!);
-            OpenSegment(_segment + 1);
+            OpenSegment(_segment + 1, dispose: false);
         }
         catch (IOException e)
         {
             SetFault(e);
+            return null;
+        }
+
+        var synced = _nextSync;
+        _nextSync = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _dirty = false;
+        return (closing, synced);
+    }
+
+    /// <summary>
+    /// Forces a closed segment to the disk, closes it, and completes the appends waiting for that. Appends go on
+    /// meanwhile, into the next segment: forcing 8 MB to the disk takes tens of milliseconds, which no request should
+    /// wait for (a sync running at the same time may find the handle closed, which it allows).
+    /// </summary>
+    void Close(SafeFileHandle closed, TaskCompletionSource synced)
+    {
+        try
+        {
+            RandomAccess.FlushToDisk(closed);
+        }
+        catch (IOException e)
+        {
+            lock (_gate) SetFault(e);
+        }
+        finally
+        {
+            closed.Dispose();
+            synced.TrySetResult();
         }
     }
 
-    void OpenSegment(long segment)
+    void OpenSegment(long segment, bool dispose = true)
     {
         var file = File.OpenHandle(PathOf(segment), FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
         if (_file is not null) _closed[_segment] = _end;
-        _file?.Dispose();
+        if (dispose) _file?.Dispose();
         _file = file;
         _segment = segment;
         _end = 0;
