@@ -3,10 +3,30 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 // What a process allocated, by type, from a trace taken with `dotnet-trace collect --profile gc-verbose`: the runtime
 // samples an allocation about every 100 KB (GCAllocationTick), so the shares are estimates, good to a percent or so
-// over a few seconds of load. Usage: AllocationReport <file.nettrace> [rows, default 30]
+// over a few seconds of load. With --pauses, every time the runtime suspended the process (for a collection or
+// anything else), when (UTC) and for how long, to set beside slow answers (latency.py's SLOW=ms).
+// Usage: AllocationReport <file.nettrace> [rows, default 30] | AllocationReport --pauses <file.nettrace>
+if (args is ["--pauses", var trace])
+{
+    using var pauses = new EventPipeEventSource(trace);
+    var suspended = new Dictionary<int, (DateTime At, string Reason)>();
+    var generation = -1;
+    pauses.Clr.GCStart += e => generation = e.Depth;
+    pauses.Clr.GCSuspendEEStart += e => suspended[e.ProcessID] = (e.TimeStamp.ToUniversalTime(), e.Reason.ToString());
+    pauses.Clr.GCRestartEEStop += e =>
+    {
+        if (!suspended.Remove(e.ProcessID, out var start)) return;
+        var ms = (e.TimeStamp.ToUniversalTime() - start.At).TotalMilliseconds;
+        Console.WriteLine($"{start.At:HH:mm:ss.fff}  {ms,8:F3} ms  {start.Reason}{(generation >= 0 ? $" gen{generation}" : "")}");
+        generation = -1;
+    };
+    pauses.Process();
+    return 0;
+}
+
 if (args.Length is < 1 or > 2)
 {
-    Console.Error.WriteLine("Usage: AllocationReport <file.nettrace> [rows]");
+    Console.Error.WriteLine("Usage: AllocationReport <file.nettrace> [rows] | AllocationReport --pauses <file.nettrace>");
     return 2;
 }
 

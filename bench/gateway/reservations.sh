@@ -89,7 +89,7 @@ if [ -n "${COUNTERS:-}" ]; then
   for t in tollgate limited; do
     spec="$t=${URL[$t]}|${AUTH[$t]}"
     if [ -n "${TRACE:-}" ]; then
-      ~/.dotnet/tools/dotnet-trace collect -p $TGPID --profile gc-verbose -o /tmp/$t.nettrace --duration 00:00:00:$LENGTH >/tmp/$t-trace.log 2>&1 & CP=$!
+      ~/.dotnet/tools/dotnet-trace collect -p $TGPID --profile ${TRACE_PROFILE:-gc-verbose} -o /tmp/$t.nettrace --duration 00:00:00:$LENGTH >/tmp/$t-trace.log 2>&1 & CP=$!
     else
       ~/.dotnet/tools/dotnet-counters collect -p $TGPID --counters System.Runtime -o /tmp/$t-counters.csv --format csv --refresh-interval 1 --duration 00:00:$LENGTH >/tmp/$t-counters.log 2>&1 & CP=$!
     fi

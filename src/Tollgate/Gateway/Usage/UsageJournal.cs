@@ -88,7 +88,7 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
 
             OpenSegment(segments.Count == 0 ? 1 : segments[^1] + 1);
         }
-        _syncLoop = SyncLoopAsync(_stopping.Token);
+        _syncLoop = Task.Factory.StartNew(() => SyncLoop(_stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>
@@ -258,14 +258,19 @@ public sealed partial class UsageJournal(IOptions<UsageJournalOptions> options, 
         LogFault(log, e, Directory);
     }
 
-    async Task SyncLoopAsync(CancellationToken ct)
+    /// <summary>
+    /// Forces the journal to the disk every <see cref="UsageJournalOptions.FsyncInterval"/> (or whenever an append waits
+    /// for it), on a thread of its own: an <c>fsync</c> blocks its thread for as long as the disk takes, and on the
+    /// thread pool that starved request handling on a small machine, stalling every request in flight together.
+    /// </summary>
+    void SyncLoop(CancellationToken ct)
     {
         try
         {
             while (true)
             {
-                if (_options.FsyncBeforeAnswer) await _syncWanted.WaitAsync(ct);
-                else await Task.Delay(_options.FsyncInterval, ct);
+                if (_options.FsyncBeforeAnswer) _syncWanted.Wait(ct);
+                else if (ct.WaitHandle.WaitOne(_options.FsyncInterval)) return;
                 Sync();
             }
         }
