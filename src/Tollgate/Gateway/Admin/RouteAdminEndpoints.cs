@@ -31,7 +31,7 @@ public static class RouteAdminEndpoints
     }
 
     static async Task<Ok<Page<Reservations.CounterLine>>> ListCounters(Reservations.CounterReconciler reconciler, CancellationToken ct) =>
-        TypedResults.Ok(new Page<Reservations.CounterLine>(await reconciler.CheckAsync(ct), false, null));
+        TypedResults.Ok(new Page<Reservations.CounterLine>(await reconciler.CheckAsync(repairable: false, ct), false, null));
 
     static async Task<Ok<Page<ProviderView>>> ListProviders(RouteStore store, CancellationToken ct) =>
         TypedResults.Ok(new Page<ProviderView>(await store.ListProvidersAsync(ct), false, null));

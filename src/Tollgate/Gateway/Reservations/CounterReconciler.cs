@@ -23,28 +23,37 @@ public sealed record CounterLine(string Subject, string Counter, DateTimeOffset 
 /// second). Every <see cref="Every"/> this compares the counters active now with the records, and raises one that is
 /// behind to what the records hold, once it has been quiet for <see cref="Quiet"/>: by then every live node has charged
 /// what it owed, so what is missing was owed by a dead one, and raising it counts nothing twice. A counter that moved in
-/// the meantime is left for the next pass (the raise is conditional on it). Counters of requests in flight (no period)
+/// the meantime is left for the next pass (the raise is conditional on it). A pass looks only at counters quiet now and
+/// moved within the last <see cref="Recent"/> (a dead node's counters stop moving when it dies), at most
+/// <see cref="MaxPerPass"/>, and reads the records through the cached totals, so it costs little however much usage
+/// there is. Counters of requests in flight (no period)
 /// are reclaimed from dead nodes by <see cref="Counters.NodeRegistry"/> instead.
 /// </summary>
 public sealed partial class CounterReconciler(
-    Database database, LimitStore limits, CatalogStore catalog, LimitUsage usage, GatewayQuotas quotas, TimeProvider time, ILogger<CounterReconciler> log)
+    Database database, LimitStore limits, CatalogStore catalog, LimitUsage usage, Entitlements.QuotaUsageCache quotaUsage, TimeProvider time, ILogger<CounterReconciler> log)
     : BackgroundService
 {
     public static readonly TimeSpan Every = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan Quiet = TimeSpan.FromSeconds(10);
-    const int MaxPerPass = 1000;
+    public static readonly TimeSpan Recent = TimeSpan.FromMinutes(10);
+    public const int MaxPerPass = 1000;
 
-    /// <summary>The counters of periods not yet over, most recently moved first, each against its records.</summary>
-    public async Task<IReadOnlyList<CounterLine>> CheckAsync(CancellationToken ct)
+    /// <summary>
+    /// The counters of periods not yet over, most recently moved first, each against its records; with
+    /// <paramref name="repairable"/>, only those a repair could raise (quiet, and moved within <see cref="Recent"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<CounterLine>> CheckAsync(bool repairable, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        var now = time.GetUtcNow();
         var rows = await connection.QueryAsync<(string Subject, string Counter, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, long Allocated)>(
             new CommandDefinition(
                 $"""
                 SELECT subject, counter, period_start, expires_at, allocated FROM counters
-                WHERE expires_at > @now ORDER BY updated_at DESC LIMIT {MaxPerPass}
+                WHERE expires_at > @now{(repairable ? " AND updated_at < @quietSince AND updated_at >= @recentSince" : "")}
+                ORDER BY updated_at DESC LIMIT {MaxPerPass}
                 """,
-                new { now = time.GetUtcNow() }, cancellationToken: ct));
+                new { now, quietSince = now - Quiet, recentSince = now - Recent }, cancellationToken: ct));
 
         var lines = new List<CounterLine>();
         var limitsById = new Dictionary<string, Limit?>(StringComparer.Ordinal);
@@ -67,7 +76,7 @@ public sealed partial class CounterReconciler(
     public async Task<int> RepairAsync(CancellationToken ct)
     {
         var raised = 0;
-        foreach (var line in (await CheckAsync(ct)).Where(l => l.Status == CounterLine.Behind))
+        foreach (var line in (await CheckAsync(repairable: true, ct)).Where(l => l.Status == CounterLine.Behind))
         {
             await using var connection = await database.OpenAsync(ct);
             var now = time.GetUtcNow();
@@ -101,7 +110,7 @@ public sealed partial class CounterReconciler(
         }
 
         if (metric is not { Aggregation: Aggregation.Count or Aggregation.Sum } || metric.EventCode != Usage.GatewayEvents.Code) return null;
-        return await quotas.BaselineAsync(metric, customerId, period, ct);
+        return (long)Math.Ceiling(await quotaUsage.TotalAsync(customerId, metric, period, ct));
     }
 
     /// <summary>The subject a counter's id names (<see cref="LimitSubject.Of"/> in reverse), or null for one it does not.</summary>

@@ -141,6 +141,7 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
         _ => 0,
     };
 
+    /// <summary>What the quota's metric has counted this period, read from the database: a new counter starts from it.</summary>
     internal async Task<long> BaselineAsync(Metric metric, string customerId, Period period, CancellationToken ct) =>
         (long)Math.Ceiling(await aggregator.TotalAsync(UsageQuery.Total(metric, customerId, period), ct) ?? 0);
 }
