@@ -8,7 +8,8 @@ namespace Tollgate.Limits;
 /// <summary>
 /// What a subject has used of a limit's measure in a period, from the gateway's usage records. Totals of a customer's
 /// subjects are kept in <see cref="UsageTotals"/>, which adds what this node stores, so the threshold monitor's look
-/// every second and a counter's baseline read a period once rather than again after every batch. A key's own subject
+/// every second and the counter reconciler read a period once rather than again after every batch; a new counter's
+/// baseline is read from the database (<see cref="ReadAsync"/>). A key's own subject
 /// is read every time: its records are not all one customer's (an operator key acts for many).
 /// </summary>
 public sealed class LimitUsage(Database database, UsageTotals totals)
@@ -42,8 +43,10 @@ public sealed class LimitUsage(Database database, UsageTotals totals)
         };
     };
 
-    async Task<long> ReadAsync(LimitMeasure measure, LimitSubject subject, Period period, CancellationToken ct)
+    /// <summary>The same, read from the database every time: what a new counter starts from, the truth at that moment.</summary>
+    public async Task<long> ReadAsync(LimitMeasure measure, LimitSubject subject, Period period, CancellationToken ct)
     {
+        if (measure == LimitMeasure.Concurrent) return 0;
         var what = measure switch
         {
             LimitMeasure.Requests => "COUNT(*)",

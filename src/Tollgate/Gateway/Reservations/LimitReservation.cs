@@ -14,7 +14,7 @@ public sealed class LimitReservation(LimitUsage usage, Limit limit, LimitSubject
     public override Task<long> BaselineAsync(CancellationToken ct) =>
         limit.Window is null or LimitWindow.Minute or LimitWindow.Hour
             ? Task.FromResult(0L) // short windows start with their first request; in-flight counts start empty
-            : usage.UsedAsync(limit.Measure, subject, period, ct);
+            : usage.ReadAsync(limit.Measure, subject, period, ct);
 
     public override long Counted(Settlement settled) => limit.Measure switch
     {
