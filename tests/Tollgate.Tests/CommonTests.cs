@@ -103,3 +103,22 @@ public class LruCacheTests
         cache.Count.ShouldBe(0);
     }
 }
+
+public class LogEventIdTests
+{
+    /// <summary>Operators filter and alert on event ids: two messages sharing one would be mistaken for each other.</summary>
+    [Fact]
+    public void Every_log_message_has_an_event_id_of_its_own()
+    {
+        var ids = typeof(Tollgate.Common.Periodic).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public))
+            .Select(m => (Method: m, Message: m.GetCustomAttributes(typeof(Microsoft.Extensions.Logging.LoggerMessageAttribute), false).Cast<Microsoft.Extensions.Logging.LoggerMessageAttribute>().SingleOrDefault()))
+            .Where(m => m.Message is not null)
+            .ToList();
+
+        ids.Count.ShouldBeGreaterThan(20);
+        ids.GroupBy(m => m.Message!.EventId).Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key}: {string.Join(", ", g.Select(m => $"{m.Method.DeclaringType!.Name}.{m.Method.Name}"))}")
+            .ShouldBeEmpty();
+    }
+}

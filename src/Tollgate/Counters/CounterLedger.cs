@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Tollgate.Common;
 
 namespace Tollgate.Counters;
 
@@ -120,32 +121,16 @@ public sealed partial class CounterLedger(CounterStore store, TimeProvider time,
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         var nextCleanup = time.GetUtcNow();
-        try
+        return Periodic.RunAsync(TimeSpan.FromSeconds(1), time, async ct =>
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await ReturnIdleAsync(false, stoppingToken);
-                    if (time.GetUtcNow() >= nextCleanup)
-                    {
-                        await store.DeleteExpiredAsync(time.GetUtcNow() - ExpiredKeep, stoppingToken);
-                        nextCleanup = time.GetUtcNow().AddHours(1);
-                    }
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogReturnIdleFailed(log, e);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+            await ReturnIdleAsync(false, ct);
+            if (time.GetUtcNow() < nextCleanup) return;
+            await store.DeleteExpiredAsync(time.GetUtcNow() - ExpiredKeep, ct);
+            nextCleanup = time.GetUtcNow().AddHours(1);
+        }, e => LogReturnIdleFailed(log, e), stoppingToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Dapper;
+using Tollgate.Common;
 using Tollgate.Storage;
 
 namespace Tollgate.Counters;
@@ -111,41 +112,8 @@ public sealed partial class NodeRegistry(Database database, NodeIdentity node, C
         await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await BeatAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogHeartbeatFailed(log, e);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>A node stopping cleanly has given its leases back (<see cref="CounterLedger"/>) and leaves the table.</summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        try
-        {
-            await ReclaimAsync(node.Id, onlyIfSilent: false, cancellationToken);
-        }
-        catch (Exception e)
-        {
-            LogLeaveFailed(log, e, Timeout);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(Interval, time, BeatAsync, e => LogHeartbeatFailed(log, e), stoppingToken);
 
     [LoggerMessage(EventId = 11101, Level = LogLevel.Warning,
         Message = "This node was taken for dead by another; its leases of counters in flight are dropped.")]

@@ -1,3 +1,4 @@
+using Tollgate.Common;
 using Tollgate.Gateway.Routing;
 
 namespace Tollgate.Gateway.Admin;
@@ -33,26 +34,8 @@ public sealed partial class RouteRefresher(RouteStore store, RouteRegistry regis
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            await TryReloadAsync(stoppingToken);
-        }
-    }
-
-    async Task TryReloadAsync(CancellationToken ct)
-    {
-        try
-        {
-            await ReloadAsync(ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogReloadFailed(logger, e);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(Interval, time, ReloadAsync, e => LogReloadFailed(logger, e), stoppingToken);
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
         Message = "Could not reload the gateway's providers and models; the previous table stays in force.")]

@@ -1,5 +1,6 @@
 using Dapper;
 using Tollgate.Catalog;
+using Tollgate.Common;
 using Tollgate.Limits;
 using Tollgate.Metering.Queries;
 using Tollgate.Storage;
@@ -133,32 +134,13 @@ public sealed partial class CounterReconciler(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Every, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await RepairAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogFailed(log, e);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(Every, time, RepairAsync, e => LogFailed(log, e), stoppingToken);
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 4501, Level = LogLevel.Warning,
         Message = "The counter {Counter} of {Subject} had handed out {Allocated} units, fewer than its usage records hold ({Recorded}); it was raised to them.")]
     static partial void LogRaised(ILogger logger, string counter, string subject, long allocated, long recorded);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Warning, Message = "Reconciling counters with the usage records failed; will try again.")]
+    [LoggerMessage(EventId = 4502, Level = LogLevel.Warning, Message = "Reconciling counters with the usage records failed; will try again.")]
     static partial void LogFailed(ILogger logger, Exception exception);
 }
