@@ -1,3 +1,4 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Tollgate.Benchmarks.KeyVerificationBenchmark).Assembly).Run(args);
+if (args is ["tokenizer-memory"]) Tollgate.Benchmarks.TokenizerMemory.Print();
+else BenchmarkSwitcher.FromAssembly(typeof(Tollgate.Benchmarks.KeyVerificationBenchmark).Assembly).Run(args);

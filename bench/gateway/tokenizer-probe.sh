@@ -4,6 +4,7 @@
 # Gateway:Tokenizers on and off: run it alternately, several times, on a quiet machine.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 W=$(mktemp -d); UP=$((30000 + RANDOM % 1000)); TG=$((31000 + RANDOM % 1000))
 dotnet $ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll $UP >/dev/null 2>&1 & P1=$!
 ADMIN=tg_admin_live_$(head -c 4000 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)

@@ -419,7 +419,7 @@ public class TokenCounterTests
         var body = JsonNode.Parse("""{"model":"gpt-4o","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Hello there"}]}]}""")!.AsObject();
         var request = new GatewayRequest(GatewayOperation.ChatCompletions, GatewayProtocol.OpenAI, body, "gpt-4o", false, false, null, 400);
 
-        var tokens = Tollgate.Gateway.Tokens.TokenCounter.Prompt(request, O200k);
+        var tokens = Tollgate.Gateway.Tokens.TokenCounter.Prompt(request, Tollgate.Gateway.Tokens.TokenEncoding.O200kBase);
 
         tokens.ShouldBe(new[] { "system", "Be brief.", "user", "text", "Hello there" }.Sum(s => O200k.CountTokens(s)) + 3 * 2 + 3);
         Tollgate.Gateway.Tokens.TokenCounter.Prompt(request, null).ShouldBe(100); // no tokenizer: 400 bytes, four to a token

@@ -64,7 +64,7 @@ public sealed class RequestEstimate
         return most;
     }
 
-    bool CountedBefore(Microsoft.ML.Tokenizers.Tokenizer? tokenizer, int index)
+    bool CountedBefore(TokenEncoding? tokenizer, int index)
     {
         for (var j = 0; j < index; j++)
         {
