@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # bench/gateway/tokenizer-probe.sh true|false: Tollgate alone (built in Release) under wrk -c64 for 15 s, called by a
 # customer under a token limit, so every request's prompt is counted; prints throughput and peak RSS. Compares
-# Gateway:Tokenizers on and off: run it alternately, several times, on a quiet machine.
+# Gateway:Tokenizers on and off: run it alternately, several times, on a quiet machine. TGENV="NAME=value …" sets
+# environment variables for Tollgate (runtime settings such as DOTNET_GCgen0MaxBudget).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
 W=$(mktemp -d); UP=$((30000 + RANDOM % 1000)); TG=$((31000 + RANDOM % 1000))
 dotnet $ROOT/bench/FakeUpstream/bin/Release/net10.0/FakeUpstream.dll $UP >/dev/null 2>&1 & P1=$!
 ADMIN=tg_admin_live_$(head -c 4000 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 43)
-TOLLGATE_ADMIN_KEY=$ADMIN dotnet $ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll serve --urls http://127.0.0.1:$TG \
+TOLLGATE_ADMIN_KEY=$ADMIN env ${TGENV:-} dotnet $ROOT/src/Tollgate/bin/Release/net10.0/Tollgate.dll serve --urls http://127.0.0.1:$TG \
   --Storage:ConnectionString="Data Source=$W/t.db" --Logging:LogLevel:Default=Warning --Gateway:Journal:Directory=$W/j --Gateway:Tokenizers=$1 \
   --Gateway:AllowPrivateAddresses=true --Gateway:Providers:bench:Kind=openai --Gateway:Providers:bench:BaseUrl=http://127.0.0.1:$UP/v1 --Gateway:Providers:bench:ApiKey=sk-bench \
   --Gateway:Models:gpt-4o-mini:Provider=bench >$W/log 2>&1 & TGPID=$!

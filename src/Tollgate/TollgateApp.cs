@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Alerts;
 using Tollgate.ApiKeys;
 using Tollgate.Audit;
+using Tollgate.Billing.Rating;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
@@ -76,7 +77,8 @@ public static class TollgateApp
             .MapEntitlementEndpoints()
             .MapLimitEndpoints()
             .MapGrantEndpoints()
-            .MapAlertEndpoints();
+            .MapAlertEndpoints()
+            .MapPricingEndpoints();
         return app;
     }
 }

@@ -18,14 +18,17 @@ public enum Access
     AnyKey,
 }
 
-/// <summary>The permission an endpoint declares. Every <c>/api</c> endpoint has exactly one; a test walks them all.</summary>
-public sealed record RequiredPermission(Access Access, IReadOnlyList<string> Scopes)
+/// <summary>
+/// The permission an endpoint declares. Every <c>/api</c> endpoint has exactly one; a test walks them all.
+/// <paramref name="ReadsOnly"/> marks a POST that changes nothing (a quote), which read-only admin keys may call.
+/// </summary>
+public sealed record RequiredPermission(Access Access, IReadOnlyList<string> Scopes, bool ReadsOnly = false)
 {
     /// <summary>Null when <paramref name="caller"/> may go on; otherwise the refusal.</summary>
     public ApiError? Check(Caller? caller, HttpContext http)
     {
         if (caller is null) return ApiError.Forbidden("This endpoint needs an API key.");
-        var read = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
+        var read = ReadsOnly || HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
         if (caller.IsAdmin) return AdminError(caller, read);
         switch (Access)
         {
@@ -55,6 +58,10 @@ public static class Permissions
 {
     public static TBuilder RequireAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new RequiredPermission(Access.Admin, []));
+
+    /// <summary>Admin keys, read-only ones included: for a POST that computes an answer and stores nothing.</summary>
+    public static TBuilder RequireAdminRead<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new RequiredPermission(Access.Admin, [], ReadsOnly: true));
 
     /// <summary>Another customer's records answer 404, as if they did not exist.</summary>
     public static TBuilder RequireCustomerAccess<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>

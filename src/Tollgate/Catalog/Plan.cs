@@ -28,6 +28,8 @@ public enum ChargeModel
     Volume,
     Package,
     Percentage,
+    Flat,
+    GraduatedPercentage,
 }
 
 public sealed record Plan
@@ -74,8 +76,8 @@ public sealed record EntitlementSpec(string? Feature, bool? Enabled = null, long
 public sealed record ChargeSpec(string? Metric, string? Currency, ChargeModel? Model, ChargeProperties? Properties);
 
 /// <summary>
-/// Charge parameters; which are needed depends on the model. Amounts are in minor units and may be
-/// fractional (0.2 = a fifth of a cent per unit).
+/// Charge parameters; which are needed depends on the model (docs/catalog.md, "Charges"). Amounts are in minor units
+/// and may be fractional (0.2 = a fifth of a cent per unit); a rate is a percent.
 /// </summary>
 public sealed record ChargeProperties(
     decimal? UnitAmount = null,
@@ -85,10 +87,18 @@ public sealed record ChargeProperties(
     long? FreeUnits = null,
     decimal? Rate = null,
     decimal? FixedAmount = null,
-    long? MinimumAmount = null);
+    long? MinimumAmount = null,
+    decimal? PerEventFee = null,
+    long? FreeEvents = null,
+    decimal? PerEventMinimum = null,
+    decimal? PerEventMaximum = null);
 
-/// <summary>A pricing tier up to <paramref name="UpTo"/> units (null: no end).</summary>
-public sealed record Tier(long? UpTo, decimal? UnitAmount, long? FlatAmount = null);
+/// <summary>
+/// A pricing tier up to <paramref name="UpTo"/> units (null: no end), priced per unit, or for graduated_percentage at a
+/// <paramref name="Rate"/> (a percent) of its share of the quantity; <paramref name="FlatAmount"/> is charged once when
+/// the quantity enters the tier.
+/// </summary>
+public sealed record Tier(long? UpTo, decimal? UnitAmount, long? FlatAmount = null, decimal? Rate = null);
 
 public sealed record PlanVersionSpec(
     int? TrialDays = null,
