@@ -1,0 +1,50 @@
+namespace Tollgate.Billing.Periods;
+
+/// <summary>What a proration line is for: the unused time of the price left, or the remaining time of the new one.</summary>
+public enum ProrationKind
+{
+    UnusedTime,
+    RemainingTime,
+}
+
+/// <summary>
+/// One side of a mid-period change: a credit (negative) for the unused time on the old price, or a charge for the
+/// remaining time on the new one, over <c>[From, To)</c>.
+/// </summary>
+public sealed record ProrationLine(ProrationKind Kind, string Description, DateTimeOffset From, DateTimeOffset To, long Quantity, long UnitAmount, long Amount);
+
+/// <summary>
+/// Proration to the second: a change at <c>at</c> within a period credits the old price for the seconds left and
+/// charges the new price for the same seconds, each line rounded once (<see cref="MinorUnits"/>). A $10 plan changed to
+/// $20 halfway through its period gives −$5 and +$10: $5 due, as in Stripe's example.
+/// </summary>
+public static class Proration
+{
+    public static IReadOnlyList<ProrationLine> For(
+        BillingPeriod period, DateTimeOffset at, long oldUnitAmount, long oldQuantity, long newUnitAmount, long newQuantity,
+        string oldName, string newName)
+    {
+        if (!period.Contains(at) || at == period.Start) return [];
+        var left = (decimal)(period.End - at).Ticks / TimeSpan.TicksPerSecond;
+        var whole = (decimal)period.Length.Ticks / TimeSpan.TicksPerSecond;
+        var share = decimal.Floor(left) / decimal.Floor(whole); // to the second
+        var lines = new List<ProrationLine>(2);
+        var oldAmount = checked(oldUnitAmount * oldQuantity);
+        var newAmount = checked(newUnitAmount * newQuantity);
+        if (oldAmount != 0)
+        {
+            lines.Add(new ProrationLine(ProrationKind.UnusedTime, $"Unused time on {Describe(oldName, oldQuantity)}", at, period.End, oldQuantity, oldUnitAmount,
+                -MinorUnits.Round(oldAmount * share)));
+        }
+
+        if (newAmount != 0)
+        {
+            lines.Add(new ProrationLine(ProrationKind.RemainingTime, $"Remaining time on {Describe(newName, newQuantity)}", at, period.End, newQuantity, newUnitAmount,
+                MinorUnits.Round(newAmount * share)));
+        }
+
+        return lines;
+    }
+
+    static string Describe(string name, long quantity) => quantity == 1 ? name : $"{quantity} × {name}";
+}
