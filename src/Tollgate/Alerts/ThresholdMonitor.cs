@@ -91,7 +91,7 @@ public sealed partial class ThresholdMonitor(
                     ["used"] = used,
                     ["limit"] = limit,
                     ["granted"] = granted.Granted,
-                    ["enforcement"] = CatalogStore.Snake(entitlement.Enforcement),
+                    ["enforcement"] = EnumText.Snake(entitlement.Enforcement),
                     ["period_start"] = period.Start,
                     ["period_end"] = period.End,
                 }));
@@ -116,13 +116,13 @@ public sealed partial class ThresholdMonitor(
                     {
                         ["customer_id"] = customer.CustomerId,
                         ["limit_id"] = limit.Id,
-                        ["measure"] = CatalogStore.Snake(limit.Measure),
-                        ["per"] = CatalogStore.Snake(limit.Per),
+                        ["measure"] = EnumText.Snake(limit.Measure),
+                        ["per"] = EnumText.Snake(limit.Per),
                         ["subject"] = subject.Id,
                         ["threshold"] = threshold,
                         ["used"] = used,
                         ["amount"] = limit.Amount,
-                        ["enforcement"] = CatalogStore.Snake(limit.Enforcement),
+                        ["enforcement"] = EnumText.Snake(limit.Enforcement),
                         ["period_start"] = period.Start,
                         ["period_end"] = period.End,
                     };
@@ -139,17 +139,11 @@ public sealed partial class ThresholdMonitor(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await EvaluateAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(options.Value.Interval, time, EvaluateAsync, e => LogRoundFailed(log, e), stoppingToken);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Checking thresholds failed; will look again.")]
+    static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Checking thresholds of {CustomerId} failed; will look again.")]
     static partial void LogCheckFailed(ILogger logger, Exception exception, string customerId);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Tollgate.Common;
 
 namespace Tollgate.ApiKeys;
 
@@ -27,23 +28,17 @@ public sealed partial class KeyUsageRecorder(ApiKeyStore store, TimeProvider tim
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(FlushEvery, time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken)) await FlushAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Periodic.RunAsync(FlushEvery, time, FlushAsync, e => LogRoundFailed(logger, e), stoppingToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
         await FlushAsync(CancellationToken.None);
     }
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Recording last use of keys failed; will retry")]
+    static partial void LogRoundFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Could not record last use of {Count} keys; will retry")]
     static partial void LogFlushFailed(ILogger logger, Exception exception, int count);
