@@ -46,7 +46,7 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
         };
         var row = new
         {
-            metric.Id, metric.Code, metric.Name, metric.Description, Aggregation = Snake(metric.Aggregation), metric.Field, metric.Event,
+            metric.Id, metric.Code, metric.Name, metric.Description, Aggregation = EnumText.Snake(metric.Aggregation), metric.Field, metric.Event,
             Filters = ApiJson.Serialize(metric.Filters), metric.AllowNegative, metric.CreatedAt, metric.UpdatedAt,
         };
         await tx.Connection!.ExecuteAsync(current is null
@@ -77,7 +77,7 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
         if (current is not null && ApiJson.Serialize(current.ToSpec()) == ApiJson.Serialize(spec)) return (current, Change.Unchanged);
         if (current is not null && current.Type != spec.Type && await FeatureUsedAsync(tx, current.Id))
         {
-            return ApiError.Conflict("feature_in_use", $"Feature '{spec.Code}' is granted by plans, so its type cannot change from {Snake(current.Type)}.");
+            return ApiError.Conflict("feature_in_use", $"Feature '{spec.Code}' is granted by plans, so its type cannot change from {EnumText.Snake(current.Type)}.");
         }
 
         var feature = new Feature
@@ -95,8 +95,8 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
         };
         var row = new
         {
-            feature.Id, feature.Code, feature.Name, feature.Description, Type = Snake(feature.Type), feature.Unit,
-            MetricCode = feature.Metric, ResetPeriod = feature.ResetPeriod is { } r ? Snake(r) : null, feature.CreatedAt, feature.UpdatedAt,
+            feature.Id, feature.Code, feature.Name, feature.Description, Type = EnumText.Snake(feature.Type), feature.Unit,
+            MetricCode = feature.Metric, ResetPeriod = feature.ResetPeriod is { } r ? EnumText.Snake(r) : null, feature.CreatedAt, feature.UpdatedAt,
         };
         await tx.Connection!.ExecuteAsync(current is null
             ? """
@@ -178,10 +178,6 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
     static async Task<bool> FeatureUsedAsync(DbTransaction tx, string featureId) =>
         await tx.Connection!.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM plan_entitlements WHERE feature_id = @featureId", new { featureId }, tx) > 0;
 
-    internal static string Snake<T>(T value) where T : struct, Enum => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
-
-    internal static T Parse<T>(string value) where T : struct, Enum => Enum.Parse<T>(value.Replace("_", "", StringComparison.Ordinal), ignoreCase: true);
-
     sealed record MetricRow
     {
         public string Id { get; init; } = "";
@@ -198,7 +194,7 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
 
         public Metric ToMetric() => new()
         {
-            Id = Id, Code = Code, Name = Name, Description = Description, Aggregation = Parse<Aggregation>(Aggregation), Field = Field, Event = EventCode,
+            Id = Id, Code = Code, Name = Name, Description = Description, Aggregation = EnumText.Parse<Aggregation>(Aggregation), Field = Field, Event = EventCode,
             Filters = ApiJson.Deserialize<Dictionary<string, string[]>>(Filters) ?? [], AllowNegative = AllowNegative, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }
@@ -218,8 +214,8 @@ public sealed class CatalogStore(Database database, AuditLog audit, ChangeFeed c
 
         public Feature ToFeature() => new()
         {
-            Id = Id, Code = Code, Name = Name, Description = Description, Type = Parse<FeatureType>(Type), Unit = Unit, Metric = MetricCode,
-            ResetPeriod = ResetPeriod is null ? null : Parse<ResetPeriod>(ResetPeriod), CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            Id = Id, Code = Code, Name = Name, Description = Description, Type = EnumText.Parse<FeatureType>(Type), Unit = Unit, Metric = MetricCode,
+            ResetPeriod = ResetPeriod is null ? null : EnumText.Parse<ResetPeriod>(ResetPeriod), CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }
 }

@@ -53,7 +53,7 @@ public static class ChargeRules
 
     static void OnlyFor(Validation check, string at, ChargeModel model, string property, bool present, params ChargeModel[] models)
     {
-        if (present && !models.Contains(model)) check.Add($"{at}.{property}", $"has no meaning for the {CatalogStore.Snake(model)} model.");
+        if (present && !models.Contains(model)) check.Add($"{at}.{property}", $"has no meaning for the {EnumText.Snake(model)} model.");
     }
 
     static void Tiers(Validation check, string at, IReadOnlyList<Tier>? tiers, bool percent)

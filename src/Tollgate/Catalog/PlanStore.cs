@@ -236,7 +236,7 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
         {
             await connection.ExecuteAsync(
                 "INSERT INTO plan_prices (plan_version_id, billing_interval, currency, amount_minor) VALUES (@versionId, @interval, @Currency, @Amount)",
-                new { versionId, interval = CatalogStore.Snake(price.Interval!.Value), price.Currency, price.Amount }, tx);
+                new { versionId, interval = EnumText.Snake(price.Interval!.Value), price.Currency, price.Amount }, tx);
         }
 
         foreach (var e in spec.Entitlements!)
@@ -246,7 +246,7 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
                 INSERT INTO plan_entitlements (plan_version_id, feature_id, enabled, limit_value, enforcement)
                 SELECT @versionId, id, @Enabled, @Limit, @enforcement FROM features WHERE code = @Feature
                 """,
-                new { versionId, e.Enabled, e.Limit, enforcement = e.Enforcement is { } en ? CatalogStore.Snake(en) : "hard", e.Feature }, tx);
+                new { versionId, e.Enabled, e.Limit, enforcement = e.Enforcement is { } en ? EnumText.Snake(en) : "hard", e.Feature }, tx);
         }
 
         foreach (var c in spec.Charges!)
@@ -256,7 +256,7 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
                 INSERT INTO plan_charges (plan_version_id, metric_id, currency, model, properties)
                 SELECT @versionId, id, @Currency, @model, @properties FROM metrics WHERE code = @Metric
                 """,
-                new { versionId, c.Currency, model = CatalogStore.Snake(c.Model!.Value), properties = ApiJson.Serialize(c.Properties), c.Metric }, tx);
+                new { versionId, c.Currency, model = EnumText.Snake(c.Model!.Value), properties = ApiJson.Serialize(c.Properties), c.Metric }, tx);
         }
     }
 
@@ -277,6 +277,14 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
 
     static async Task<Plan?> FindPlanAsync(DbTransaction tx, string code) =>
         (await tx.Connection!.QuerySingleOrDefaultAsync<PlanRow>($"{PlanSelect} WHERE p.code = @code", new { code }, tx))?.ToPlan();
+
+    /// <summary>A plan and its version (the current published one when <paramref name="number"/> is null), in the caller's transaction.</summary>
+    internal static async Task<(Plan? Plan, PlanVersion? Version)> VersionInAsync(DbTransaction tx, string code, int? number)
+    {
+        var plan = await FindPlanAsync(tx, code);
+        if (plan is null || (number ?? plan.CurrentVersion) is not { } n) return (plan, null);
+        return (plan, await LoadVersionAsync(tx, plan, n));
+    }
 
     static async Task<(Plan? Plan, PlanVersion? Version)> FindVersionAsync(DbTransaction tx, string code, int number)
     {
@@ -309,15 +317,15 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
             Id = row.Id,
             Plan = plan.Code,
             Version = row.Version,
-            Status = CatalogStore.Parse<PlanVersionStatus>(row.Status),
+            Status = EnumText.Parse<PlanVersionStatus>(row.Status),
             TrialDays = row.TrialDays,
-            Prices = prices.Select(p => new PriceSpec(CatalogStore.Parse<BillingInterval>(p.Interval), p.Currency, p.Amount))
+            Prices = prices.Select(p => new PriceSpec(EnumText.Parse<BillingInterval>(p.Interval), p.Currency, p.Amount))
                 .OrderBy(p => p.Interval).ThenBy(p => p.Currency, StringComparer.Ordinal).ToList(),
             Entitlements = entitlements.Select(e => e.Type == "boolean"
                 ? new EntitlementSpec(e.Feature, e.Enabled)
-                : new EntitlementSpec(e.Feature, e.Enabled, e.Limit, e.Limit is null, CatalogStore.Parse<Enforcement>(e.Enforcement)))
+                : new EntitlementSpec(e.Feature, e.Enabled, e.Limit, e.Limit is null, EnumText.Parse<Enforcement>(e.Enforcement)))
                 .OrderBy(e => e.Feature, StringComparer.Ordinal).ToList(),
-            Charges = charges.Select(c => new ChargeSpec(c.Metric, c.Currency, CatalogStore.Parse<ChargeModel>(c.Model),
+            Charges = charges.Select(c => new ChargeSpec(c.Metric, c.Currency, EnumText.Parse<ChargeModel>(c.Model),
                 ApiJson.Deserialize<ChargeProperties>(c.Properties)))
                 .OrderBy(c => c.Metric, StringComparer.Ordinal).ThenBy(c => c.Currency, StringComparer.Ordinal).ToList(),
             CreatedAt = row.CreatedAt,

@@ -57,7 +57,7 @@ public sealed class OverrideStore(Database database, AuditLog audit, ChangeFeed 
         .Select(r => new EntitlementOverride(customerId, r.Feature, r.Enabled, r.Limit, r.Unlimited, ParseEnforcement(r.Enforcement), r.Note, r.UpdatedAt))
         .ToList();
 
-    public static Enforcement? ParseEnforcement(string? text) => text is null ? null : CatalogStore.Parse<Enforcement>(text);
+    public static Enforcement? ParseEnforcement(string? text) => text is null ? null : EnumText.Parse<Enforcement>(text);
 
-    static string? Snake(Enforcement? enforcement) => enforcement is { } e ? CatalogStore.Snake(e) : null;
+    static string? Snake(Enforcement? enforcement) => enforcement is { } e ? EnumText.Snake(e) : null;
 }

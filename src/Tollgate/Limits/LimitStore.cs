@@ -41,7 +41,7 @@ public sealed class LimitStore(Database database, AuditLog audit, ChangeFeed cha
             {
                 // Its counters hold units of the old measure (requests, tokens, dollars): they cannot start counting another.
                 return ApiError.Conflict("limit_measure_changed",
-                    $"Limit '{id}' counts {CatalogStore.Snake(before.Measure)}; a limit cannot change what it counts. Delete it and create a new one.");
+                    $"Limit '{id}' counts {EnumText.Snake(before.Measure)}; a limit cannot change what it counts. Delete it and create a new one.");
             }
 
             var after = ToLimit(id, spec, before.CreatedAt, time.Now());
@@ -100,8 +100,8 @@ public sealed class LimitStore(Database database, AuditLog audit, ChangeFeed cha
 
     static object Parameters(Limit l) => new
     {
-        l.Id, scope = CatalogStore.Snake(l.Scope), l.Target, per = CatalogStore.Snake(l.Per), measure = CatalogStore.Snake(l.Measure), l.Amount,
-        window = l.Window is { } w ? CatalogStore.Snake(w) : null, l.Anchored, enforcement = CatalogStore.Snake(l.Enforcement),
+        l.Id, scope = EnumText.Snake(l.Scope), l.Target, per = EnumText.Snake(l.Per), measure = EnumText.Snake(l.Measure), l.Amount,
+        window = l.Window is { } w ? EnumText.Snake(w) : null, l.Anchored, enforcement = EnumText.Snake(l.Enforcement),
         thresholds = ApiJson.Serialize(l.Thresholds), l.Description, l.CreatedAt, l.UpdatedAt,
     };
 
@@ -123,10 +123,10 @@ public sealed class LimitStore(Database database, AuditLog audit, ChangeFeed cha
 
         public Limit ToLimit() => new()
         {
-            Id = Id, Scope = CatalogStore.Parse<LimitScope>(Scope), Target = Target, Per = CatalogStore.Parse<LimitPer>(Per),
-            Measure = CatalogStore.Parse<LimitMeasure>(Measure), Amount = Amount,
-            Window = WindowSize is null ? null : CatalogStore.Parse<LimitWindow>(WindowSize), Anchored = Anchored,
-            Enforcement = CatalogStore.Parse<Tollgate.Catalog.Enforcement>(Enforcement), Thresholds = ApiJson.Deserialize<int[]>(Thresholds) ?? [],
+            Id = Id, Scope = EnumText.Parse<LimitScope>(Scope), Target = Target, Per = EnumText.Parse<LimitPer>(Per),
+            Measure = EnumText.Parse<LimitMeasure>(Measure), Amount = Amount,
+            Window = WindowSize is null ? null : EnumText.Parse<LimitWindow>(WindowSize), Anchored = Anchored,
+            Enforcement = EnumText.Parse<Tollgate.Catalog.Enforcement>(Enforcement), Thresholds = ApiJson.Deserialize<int[]>(Thresholds) ?? [],
             Description = Description, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }

@@ -29,7 +29,7 @@ public sealed class GrantStore(Database database, AuditLog audit, ChangeFeed cha
                     INSERT INTO grants ({Columns})
                     VALUES (@Id, @CustomerId, @Feature, @kind, @Amount, @EffectiveAt, @ExpiresAt, NULL, @Reference, @Note, @CreatedAt)
                     """,
-                    new { grant.Id, grant.CustomerId, grant.Feature, kind = CatalogStore.Snake(grant.Kind), grant.Amount, grant.EffectiveAt, grant.ExpiresAt,
+                    new { grant.Id, grant.CustomerId, grant.Feature, kind = EnumText.Snake(grant.Kind), grant.Amount, grant.EffectiveAt, grant.ExpiresAt,
                         grant.Reference, grant.Note, grant.CreatedAt }, tx);
                 var action = grant.Kind == GrantKind.TopUp ? "grant.topped_up" : "grant.created";
                 await audit.RecordAsync(tx, actor, action, "grant", grant.Id, null, grant, grant.CustomerId);
