@@ -3,7 +3,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Alerts;
 using Tollgate.ApiKeys;
 using Tollgate.Audit;
+using Tollgate.Billing;
+using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Rating;
+using Tollgate.Billing.Subscriptions;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
@@ -44,6 +47,7 @@ public static class TollgateApp
         services.AddGateway(builder.Configuration);
         services.AddMetering(builder.Configuration);
         services.AddEntitlements();
+        services.AddBilling(builder.Configuration);
         services.AddLimits();
         services.AddAlerts(builder.Configuration);
         services.AddIdempotency();
@@ -78,7 +82,9 @@ public static class TollgateApp
             .MapLimitEndpoints()
             .MapGrantEndpoints()
             .MapAlertEndpoints()
-            .MapPricingEndpoints();
+            .MapPricingEndpoints()
+            .MapSubscriptionEndpoints()
+            .MapInvoiceEndpoints();
         return app;
     }
 }

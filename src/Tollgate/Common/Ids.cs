@@ -23,6 +23,8 @@ public static class Ids
     public const string Limit = "lim";
     public const string Alert = "alrt";
     public const string Grant = "grnt";
+    public const string Subscription = "sub";
+    public const string Invoice = "inv";
 
     /// <summary>Whether <paramref name="value"/> is in the namespace of Tollgate's customer ids, where external ids never are.</summary>
     public static bool IsCustomerId(string value) => value.StartsWith(Customer + "_", StringComparison.Ordinal);

@@ -49,7 +49,8 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 await connection.ExecuteAsync(
                     """
                     UPDATE customers SET external_id = @ExternalId, name = @Name, email = @Email, country = @Country,
-                                         currency = @Currency, metadata = @Metadata, plan_code = @PlanCode,
+                                         currency = @Currency, metadata = @Metadata,
+                                         plan_version = CASE WHEN plan_code = @PlanCode THEN plan_version END, plan_code = @PlanCode,
                                          updated_at = @UpdatedAt
                     WHERE id = @Id
                     """,

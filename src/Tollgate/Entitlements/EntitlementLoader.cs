@@ -5,12 +5,13 @@ using Tollgate.Catalog;
 namespace Tollgate.Entitlements;
 
 /// <summary>
-/// Reads a customer's entitlements: their plan's current published version, their overrides on top, and their grants; all on the
+/// Reads a customer's entitlements: their plan's version (the one their subscription pinned, or else the current published
+/// one), their overrides on top, and their grants; all on the
 /// caller's connection, so a burst of loads never waits on a second connection while holding one.
 /// </summary>
 public sealed class EntitlementLoader(TimeProvider time)
 {
-    public async Task<EntitlementSet> LoadAsync(DbConnection connection, string customerId, string? planCode, CancellationToken ct)
+    public async Task<EntitlementSet> LoadAsync(DbConnection connection, string customerId, string? planCode, int? planVersion, CancellationToken ct)
     {
         var features = await CatalogStore.FeaturesInAsync(connection);
         var metrics = await CatalogStore.MetricsInAsync(connection);
@@ -26,10 +27,10 @@ public sealed class EntitlementLoader(TimeProvider time)
                 JOIN plan_versions v ON v.plan_id = p.id
                 JOIN plan_entitlements e ON e.plan_version_id = v.id
                 JOIN features f ON f.id = e.feature_id
-                WHERE p.code = @plan AND p.archived_at IS NULL
-                  AND v.version = (SELECT MAX(x.version) FROM plan_versions x WHERE x.plan_id = p.id AND x.status = 'published')
+                WHERE p.code = @plan AND (@version IS NOT NULL OR p.archived_at IS NULL)
+                  AND v.version = COALESCE(@version, (SELECT MAX(x.version) FROM plan_versions x WHERE x.plan_id = p.id AND x.status = 'published'))
                 """,
-                new { plan = planCode });
+                new { plan = planCode, version = planVersion });
             foreach (var row in granted)
             {
                 if (!features.TryGetValue(row.Feature, out var feature)) continue;

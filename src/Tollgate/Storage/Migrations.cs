@@ -376,5 +376,82 @@ public static class Migrations
         new(12, "gateway events are read from usage records, not copied", """
             DELETE FROM events WHERE code = 'gateway';
             """),
+        // A customer's plan follows its subscriptions: plan_code and plan_version are set from them, in the same
+        // transaction as each change (the version pinned, so a new version of the plan does not move existing customers).
+        new(13, "subscriptions and invoices", """
+            ALTER TABLE customers ADD COLUMN plan_version integer;
+
+            CREATE TABLE subscriptions (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                plan_code text NOT NULL,
+                plan_version integer NOT NULL,
+                billing_interval text NOT NULL,
+                currency text NOT NULL,
+                quantity {bigint} NOT NULL,
+                unit_amount {bigint} NOT NULL,
+                status text NOT NULL,
+                billing_anchor {ts} NOT NULL,
+                current_period_start {ts} NOT NULL,
+                current_period_end {ts} NOT NULL,
+                trial_end {ts},
+                cancel_at_period_end {bool} NOT NULL,
+                cancel_reason text,
+                canceled_at {ts},
+                ended_at {ts},
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_subscriptions_customer ON subscriptions (customer_id, id);
+            CREATE INDEX ix_subscriptions_due ON subscriptions (current_period_end);
+
+            CREATE TABLE invoices (
+                id text PRIMARY KEY,
+                number text UNIQUE,
+                customer_id text NOT NULL REFERENCES customers (id),
+                subscription_id text REFERENCES subscriptions (id),
+                billing_key text UNIQUE,
+                status text NOT NULL,
+                billing_reason text NOT NULL,
+                currency text NOT NULL,
+                period_start {ts} NOT NULL,
+                period_end {ts} NOT NULL,
+                subtotal {bigint} NOT NULL,
+                discount {bigint} NOT NULL,
+                tax {bigint} NOT NULL,
+                taxes {json} NOT NULL,
+                total {bigint} NOT NULL,
+                credits_applied {bigint} NOT NULL,
+                amount_due {bigint} NOT NULL,
+                amount_paid {bigint} NOT NULL,
+                created_at {ts} NOT NULL,
+                finalized_at {ts},
+                paid_at {ts},
+                voided_at {ts},
+                marked_uncollectible_at {ts}
+            );
+            CREATE INDEX ix_invoices_customer ON invoices (customer_id, id);
+            CREATE INDEX ix_invoices_subscription ON invoices (subscription_id, id);
+
+            CREATE TABLE invoice_lines (
+                invoice_id text NOT NULL REFERENCES invoices (id),
+                position integer NOT NULL,
+                kind text NOT NULL,
+                description text NOT NULL,
+                metric text,
+                detail text,
+                period_start {ts} NOT NULL,
+                period_end {ts} NOT NULL,
+                quantity text NOT NULL,
+                unit_amount text,
+                amount {bigint} NOT NULL,
+                PRIMARY KEY (invoice_id, position)
+            );
+
+            CREATE TABLE invoice_numbers (
+                prefix text PRIMARY KEY,
+                next_number {bigint} NOT NULL
+            );
+            """),
     ];
 }

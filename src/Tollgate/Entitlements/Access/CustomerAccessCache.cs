@@ -95,12 +95,12 @@ public sealed partial class CustomerAccessCache(
     async Task<CustomerAccess?> LoadAsync(CustomerKey key, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var customer = await connection.QuerySingleOrDefaultAsync<(string Id, string? ExternalId, string? PlanCode, object CreatedAt)>(
-            $"SELECT id, external_id, plan_code, created_at FROM customers WHERE {(key.External ? "external_id" : "id")} = @value AND deleted_at IS NULL",
+        var customer = await connection.QuerySingleOrDefaultAsync<(string Id, string? ExternalId, string? PlanCode, long? PlanVersion, object CreatedAt)>(
+            $"SELECT id, external_id, plan_code, plan_version, created_at FROM customers WHERE {(key.External ? "external_id" : "id")} = @value AND deleted_at IS NULL",
             new { value = key.Value });
         if (customer.Id is null) return null;
 
-        var entitlements = await loader.LoadAsync(connection, customer.Id, customer.PlanCode, ct);
+        var entitlements = await loader.LoadAsync(connection, customer.Id, customer.PlanCode, (int?)customer.PlanVersion, ct);
         var access = new CustomerAccess(customer.Id, customer.ExternalId, customer.PlanCode, entitlements, DapperSetup.ReadTimestamp(customer.CreatedAt), time.GetUtcNow().UtcTicks);
         _byId[access.CustomerId] = access;
         if (access.ExternalId is not null) _idByExternalId[access.ExternalId] = access.CustomerId;

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Tollgate.Billing.Invoices;
+using Tollgate.Billing.Runs;
+using Tollgate.Billing.Subscriptions;
+
+namespace Tollgate.Billing;
+
+public static class BillingServices
+{
+    public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BillingOptions>, BillingOptionsValidation>();
+        services.TryAddSingleton<InvoiceStore>();
+        services.TryAddSingleton<SubscriptionStore>();
+        services.TryAddSingleton<InvoiceRunner>();
+        return services;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Data.Common;
+using Tollgate.Audit;
+using Tollgate.Billing.Invoices;
+using Tollgate.Billing.Periods;
+using Tollgate.Billing.Rating;
+using Tollgate.Billing.Subscriptions;
+using Tollgate.Catalog;
+using Tollgate.Common;
+using Tollgate.Metering.Queries;
+using Tollgate.Storage;
+
+namespace Tollgate.Billing.Runs;
+
+/// <summary>What an invoice run did.</summary>
+public sealed record InvoiceRunResult(DateTimeOffset RanAt, int PeriodsBilled, int InvoicesCreated, int SubscriptionsEnded, IReadOnlyList<string> InvoiceIds);
+
+/// <summary>
+/// Bills every subscription whose period has ended: its usage of the period behind (in arrears, under the charges of
+/// its pinned plan version), its price for the period ahead (in advance), one invoice, finalized; a trial that ended
+/// becomes active; a subscription set to cancel at the period's end ends. Each period of each subscription is one
+/// transaction, and the invoice's billing key is unique, so running twice, on two nodes at once, or again after a crash
+/// in the middle bills nothing twice: a period billed is a period the subscription has moved past.
+/// </summary>
+public sealed class InvoiceRunner(Database database, SubscriptionStore subscriptions, InvoiceStore invoices, UsageAggregator usage, AuditLog audit, TimeProvider time)
+{
+    const int Batch = 500;
+
+    public async Task<InvoiceRunResult> RunAsync(Actor actor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var (periods, ended) = (0, 0);
+        var created = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var due = (await subscriptions.DueAsync(now, Batch, ct)).Where(seen.Add).ToList();
+            if (due.Count == 0) break;
+            foreach (var id in due)
+            {
+                // One period at a time, until the subscription's period holds now (a clock moved a year bills twelve).
+                while (await database.InTransactionAsync((connection, tx) => BillPeriodAsync(tx, id, now, actor, ct), ct) is { } step)
+                {
+                    periods++;
+                    if (step.Invoice is { } invoice) created.Add(invoice);
+                    if (step.Ended)
+                    {
+                        ended++;
+                        break;
+                    }
+                }
+            }
+        }
+
+        return new InvoiceRunResult(now, periods, created.Count, ended, created);
+    }
+
+    sealed record Step(string? Invoice, bool Ended);
+
+    async Task<Step?> BillPeriodAsync(DbTransaction tx, string id, DateTimeOffset now, Actor actor, CancellationToken ct)
+    {
+        var subscription = await subscriptions.FindAsync(tx, id, forUpdate: true);
+        if (subscription is null || !subscription.GivesAccess || subscription.CurrentPeriodEnd > now) return null;
+
+        var behind = subscription.CurrentPeriod;
+        var trial = subscription.Status == SubscriptionStatus.Trialing;
+        var ending = subscription.CancelAtPeriodEnd;
+        var ahead = ending ? (BillingPeriod?)null
+            : trial ? BillingPeriod.Numbered(subscription.BillingAnchor, subscription.Interval, 0)
+            : BillingPeriod.At(subscription.BillingAnchor, subscription.Interval, behind.End);
+        var rated = trial ? [] : await RateUsageAsync(tx, subscription, behind, ct);
+        var reason = ending ? BillingReason.SubscriptionEnd : BillingReason.SubscriptionCycle;
+
+        var draft = SubscriptionInvoices.Draft(subscription, reason, ahead, behind, rated, [], Ids.New(Ids.Invoice, time), now);
+        string? invoiceId = null;
+        if (draft is not null && await InvoiceStore.InsertAsync(tx, draft, SubscriptionStore.BillingKey(subscription, behind.End, reason)))
+        {
+            await invoices.CreatedInAsync(tx, draft, actor);
+            invoiceId = (await invoices.FinalizeInAsync(tx, draft, actor)).Id;
+        }
+
+        var next = ending
+            ? subscription with { Status = SubscriptionStatus.Canceled, EndedAt = behind.End, UpdatedAt = now }
+            : subscription with
+            {
+                Status = trial ? SubscriptionStatus.Active : subscription.Status,
+                CurrentPeriodStart = ahead!.Value.Start,
+                CurrentPeriodEnd = ahead.Value.End,
+                UpdatedAt = now,
+            };
+        await SubscriptionStore.UpdateInAsync(tx, next);
+        var action = ending ? "subscription.canceled" : trial ? "subscription.trial_ended" : "subscription.renewed";
+        await audit.RecordAsync(tx, actor, action, "subscription", id, subscription, next, subscription.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), ending ? "subscription.canceled" : "subscription.updated", subscription.CustomerId, next, now);
+        if (ending || trial) await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
+        return new Step(invoiceId, ending);
+    }
+
+    /// <summary>Each charge of the subscription's plan version in its currency, rated on the metric's value over the period.</summary>
+    async Task<IReadOnlyList<RatedUsage>> RateUsageAsync(DbTransaction tx, Subscription subscription, BillingPeriod period, CancellationToken ct)
+    {
+        var (_, version) = await PlanStore.VersionInAsync(tx, subscription.Plan, subscription.PlanVersion);
+        var charges = version?.Charges.Where(c => c.Currency == subscription.Currency && c.Model is not null).ToList() ?? [];
+        if (charges.Count == 0) return [];
+        var metrics = await CatalogStore.MetricsInAsync(tx.Connection!, tx);
+        var rated = new List<RatedUsage>(charges.Count);
+        var window = new Period(period.Start, period.End);
+        foreach (var charge in charges)
+        {
+            if (charge.Metric is null || !metrics.TryGetValue(charge.Metric, out var metric)) continue;
+            var quantity = Math.Max(0, await TotalAsync(tx, metric, subscription.CustomerId, window, ct));
+            var events = charge.Model == ChargeModel.Percentage
+                ? (long)await TotalAsync(tx, metric with { Aggregation = Aggregation.Count, Field = null }, subscription.CustomerId, window, ct)
+                : 0;
+            rated.Add(new RatedUsage(metric.Name, ChargeRater.Rate(charge.Model!.Value, charge.Properties ?? new ChargeProperties(), new ChargeUsage(quantity, events))));
+        }
+
+        return rated;
+    }
+
+    async Task<decimal> TotalAsync(DbTransaction tx, Metric metric, string customerId, Period window, CancellationToken ct)
+    {
+        var rows = await usage.QueryAsync(tx.Connection!, tx, UsageQuery.Total(metric, customerId, window), ct);
+        return rows.IsOk && rows.Value is [{ Value: { } value }] ? value : 0;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Data.Common;
+using Dapper;
+using Tollgate.Audit;
+using Tollgate.Billing.Invoices;
+using Tollgate.Catalog;
+using Tollgate.Common;
+using Tollgate.Storage;
+
+namespace Tollgate.Billing.Subscriptions;
+
+/// <summary>
+/// Subscriptions. Each change is one transaction: the subscription, the customer's plan derived from its subscriptions
+/// (<see cref="DerivePlanAsync"/>), the invoice it makes, the audit entries and the outbox events; the customer's
+/// caches on every node hear of it with the commit.
+/// </summary>
+public sealed class SubscriptionStore(Database database, InvoiceStore invoices, AuditLog audit, ChangeFeed changes, TimeProvider time)
+{
+    const string Columns =
+        "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
+        "current_period_end, trial_end, cancel_at_period_end, cancel_reason, canceled_at, ended_at, created_at, updated_at";
+
+    public Task<Result<Subscription>> CreateAsync(CreateSubscriptionRequest request, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Subscription>(async (connection, tx) =>
+        {
+            var currency = request.CustomerId is null ? null : await connection.ExecuteScalarAsync<string?>(
+                $"SELECT currency FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id = request.CustomerId }, tx);
+            if (currency is null) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
+            var (plan, version) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, null);
+            if (plan is null || plan.ArchivedAt is not null) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
+            if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
+            if (request.Coupon is not null) return ApiError.Invalid("coupon", $"There is no coupon '{request.Coupon}'.");
+
+            var now = time.GetUtcNow();
+            var made = SubscriptionRules.ForCreate(request, version, currency, Ids.New(Ids.Subscription, time), now);
+            if (!made.IsOk) return made;
+            var subscription = made.Value;
+            await connection.ExecuteAsync(
+                $"""
+                INSERT INTO subscriptions ({Columns})
+                VALUES (@Id, @CustomerId, @Plan, @PlanVersion, @interval, @Currency, @Quantity, @UnitAmount, @status, @BillingAnchor, @CurrentPeriodStart,
+                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @CreatedAt, @UpdatedAt)
+                """,
+                Parameters(subscription), tx);
+            await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.created", subscription.CustomerId, subscription, now);
+            await DerivePlanAsync(tx, subscription.CustomerId);
+
+            if (subscription.Status == SubscriptionStatus.Active)
+            {
+                var first = SubscriptionInvoices.Draft(subscription, BillingReason.SubscriptionCreate, subscription.CurrentPeriod, null, [], [], Ids.New(Ids.Invoice, time), now);
+                if (first is not null && await InvoiceStore.InsertAsync(tx, first, BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate)))
+                {
+                    await invoices.CreatedInAsync(tx, first, actor);
+                    await invoices.FinalizeInAsync(tx, first, actor);
+                }
+            }
+
+            return subscription;
+        }, ct);
+
+    /// <summary>
+    /// Cancels now (access ends at once) or at the period's end (access and billing go on until then; the invoice run
+    /// ends it). Cancelling a subscription already canceled, or already set to end, changes nothing.
+    /// </summary>
+    public Task<Result<Subscription>> CancelAsync(string id, CancelSubscriptionRequest request, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Subscription>(async (connection, tx) =>
+        {
+            if (request.Reason is { Length: > 500 }) return ApiError.Invalid("reason", "must be at most 500 characters.");
+            var current = await FindAsync(tx, id, forUpdate: true);
+            if (current is null) return ApiError.NotFound("subscription", id);
+            if (current.Status == SubscriptionStatus.Canceled) return current;
+            var now = time.GetUtcNow();
+            var atOnce = (request.At ?? CancelTiming.PeriodEnd) == CancelTiming.Now;
+            if (!atOnce && current.CancelAtPeriodEnd) return current;
+            var canceled = atOnce
+                ? current with { Status = SubscriptionStatus.Canceled, CanceledAt = now, EndedAt = now, CancelReason = request.Reason, UpdatedAt = now }
+                : current with { CancelAtPeriodEnd = true, CanceledAt = now, CancelReason = request.Reason, UpdatedAt = now };
+            await UpdateInAsync(tx, canceled);
+            await audit.RecordAsync(tx, actor, atOnce ? "subscription.canceled" : "subscription.cancel_scheduled", "subscription", id, current, canceled, current.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), atOnce ? "subscription.canceled" : "subscription.updated", current.CustomerId, canceled, now);
+            if (atOnce) await DerivePlanAsync(tx, current.CustomerId);
+            return canceled;
+        }, ct);
+
+    public async Task<Subscription?> GetAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        return await FindAsync(tx, id, forUpdate: false);
+    }
+
+    public async Task<Page<Subscription>> ListAsync(string? customerId, SubscriptionStatus? status, PageRequest page, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<Row>(
+            $"""
+            SELECT {Columns} FROM subscriptions
+            WHERE (@Cursor IS NULL OR id < @Cursor) AND (@customerId IS NULL OR customer_id = @customerId) AND (@status IS NULL OR status = @status)
+            ORDER BY id DESC
+            LIMIT @Take
+            """,
+            new { page.Cursor, customerId, status = status is { } s ? EnumText.Snake(s) : null, Take = page.Size + 1 })).Select(r => r.ToSubscription()).ToList();
+        return Page<Subscription>.From(rows, page.Size, s => s.Id);
+    }
+
+    /// <summary>The ids of subscriptions whose period has ended by <paramref name="now"/>, oldest end first: what an invoice run bills.</summary>
+    public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<string>(
+            """
+            SELECT id FROM subscriptions
+            WHERE current_period_end <= @now AND status IN ('trialing', 'active', 'past_due')
+            ORDER BY current_period_end, id
+            LIMIT @limit
+            """, new { now, limit })];
+    }
+
+    internal async Task<Subscription?> FindAsync(DbTransaction tx, string id, bool forUpdate) =>
+        (await tx.Connection!.QuerySingleOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM subscriptions WHERE id = @id{(forUpdate ? database.ForUpdate : "")}", new { id }, tx))?.ToSubscription();
+
+    internal static Task UpdateInAsync(DbTransaction tx, Subscription s) =>
+        tx.Connection!.ExecuteAsync(
+            """
+            UPDATE subscriptions SET plan_code = @Plan, plan_version = @PlanVersion, billing_interval = @interval, currency = @Currency, quantity = @Quantity,
+                unit_amount = @UnitAmount, status = @status, billing_anchor = @BillingAnchor, current_period_start = @CurrentPeriodStart,
+                current_period_end = @CurrentPeriodEnd, trial_end = @TrialEnd, cancel_at_period_end = @CancelAtPeriodEnd, cancel_reason = @CancelReason,
+                canceled_at = @CanceledAt, ended_at = @EndedAt, updated_at = @UpdatedAt
+            WHERE id = @Id
+            """,
+            Parameters(s), tx);
+
+    /// <summary>
+    /// Sets the customer's plan (and the pinned version) from its subscriptions: the newest that gives access; none
+    /// leaves the customer on no plan. Announced to every node's caches with the commit.
+    /// </summary>
+    internal async Task DerivePlanAsync(DbTransaction tx, string customerId)
+    {
+        var connection = tx.Connection!;
+        var current = await connection.QueryFirstOrDefaultAsync<(string Plan, long Version)?>(
+            """
+            SELECT plan_code, plan_version FROM subscriptions
+            WHERE customer_id = @customerId AND status IN ('trialing', 'active', 'past_due')
+            ORDER BY id DESC
+            LIMIT 1
+            """, new { customerId }, tx);
+        await connection.ExecuteAsync(
+            "UPDATE customers SET plan_code = @plan, plan_version = @version, updated_at = @now WHERE id = @customerId",
+            new { plan = current?.Plan, version = current?.Version, now = time.GetUtcNow(), customerId }, tx);
+        changes.Publish(ChangeKind.Customer, customerId); // sent with the commit (TransactionChanges)
+    }
+
+    /// <summary>What makes an invoice of a subscription unique: its period and why it was made.</summary>
+    internal static string BillingKey(Subscription s, DateTimeOffset periodStart, BillingReason reason) =>
+        $"{s.Id}:{periodStart.UtcTicks}:{EnumText.Snake(reason)}";
+
+    static object Parameters(Subscription s) => new
+    {
+        s.Id, s.CustomerId, s.Plan, s.PlanVersion, interval = EnumText.Snake(s.Interval), s.Currency, s.Quantity, s.UnitAmount, status = EnumText.Snake(s.Status),
+        s.BillingAnchor, s.CurrentPeriodStart, s.CurrentPeriodEnd, s.TrialEnd, s.CancelAtPeriodEnd, s.CancelReason, s.CanceledAt, s.EndedAt, s.CreatedAt, s.UpdatedAt,
+    };
+
+    sealed class Row
+    {
+        public string Id { get; init; } = "";
+        public string CustomerId { get; init; } = "";
+        public string PlanCode { get; init; } = "";
+        public long PlanVersion { get; init; }
+        public string BillingInterval { get; init; } = "";
+        public string Currency { get; init; } = "";
+        public long Quantity { get; init; }
+        public long UnitAmount { get; init; }
+        public string Status { get; init; } = "";
+        public DateTimeOffset BillingAnchor { get; init; }
+        public DateTimeOffset CurrentPeriodStart { get; init; }
+        public DateTimeOffset CurrentPeriodEnd { get; init; }
+        public DateTimeOffset? TrialEnd { get; init; }
+        public bool CancelAtPeriodEnd { get; init; }
+        public string? CancelReason { get; init; }
+        public DateTimeOffset? CanceledAt { get; init; }
+        public DateTimeOffset? EndedAt { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset UpdatedAt { get; init; }
+
+        public Subscription ToSubscription() => new()
+        {
+            Id = Id, CustomerId = CustomerId, Plan = PlanCode, PlanVersion = (int)PlanVersion, Interval = EnumText.Parse<BillingInterval>(BillingInterval),
+            Currency = Currency, Quantity = Quantity, UnitAmount = UnitAmount, Status = EnumText.Parse<SubscriptionStatus>(Status), BillingAnchor = BillingAnchor,
+            CurrentPeriodStart = CurrentPeriodStart, CurrentPeriodEnd = CurrentPeriodEnd, TrialEnd = TrialEnd, CancelAtPeriodEnd = CancelAtPeriodEnd,
+            CancelReason = CancelReason, CanceledAt = CanceledAt, EndedAt = EndedAt, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+        };
+    }
+}
