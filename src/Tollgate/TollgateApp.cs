@@ -6,6 +6,7 @@ using Tollgate.Audit;
 using Tollgate.Billing;
 using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Rating;
+using Tollgate.Billing.Runs;
 using Tollgate.Billing.Subscriptions;
 using Tollgate.Catalog;
 using Tollgate.Common;
@@ -84,7 +85,8 @@ public static class TollgateApp
             .MapAlertEndpoints()
             .MapPricingEndpoints()
             .MapSubscriptionEndpoints()
-            .MapInvoiceEndpoints();
+            .MapInvoiceEndpoints()
+            .MapInvoiceRunEndpoints();
         return app;
     }
 }

@@ -399,6 +399,7 @@ public static class Migrations
                 cancel_reason text,
                 canceled_at {ts},
                 ended_at {ts},
+                pending_change {json},
                 created_at {ts} NOT NULL,
                 updated_at {ts} NOT NULL
             );
@@ -452,6 +453,33 @@ public static class Migrations
                 prefix text PRIMARY KEY,
                 next_number {bigint} NOT NULL
             );
+
+            CREATE TABLE pending_invoice_items (
+                id text PRIMARY KEY,
+                subscription_id text NOT NULL REFERENCES subscriptions (id),
+                kind text NOT NULL,
+                description text NOT NULL,
+                period_start {ts} NOT NULL,
+                period_end {ts} NOT NULL,
+                quantity {bigint} NOT NULL,
+                unit_amount {bigint} NOT NULL,
+                amount {bigint} NOT NULL,
+                invoice_id text REFERENCES invoices (id),
+                billed_at {ts},
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_pending_invoice_items_subscription ON pending_invoice_items (subscription_id, billed_at);
+
+            CREATE TABLE balance_transactions (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                currency text NOT NULL,
+                amount {bigint} NOT NULL,
+                description text NOT NULL,
+                invoice_id text REFERENCES invoices (id),
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_balance_transactions_customer ON balance_transactions (customer_id, currency);
             """),
     ];
 }

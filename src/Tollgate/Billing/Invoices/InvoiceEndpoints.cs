@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Tollgate.ApiKeys;
-using Tollgate.Billing.Runs;
 using Tollgate.Common;
 
 namespace Tollgate.Billing.Invoices;
@@ -22,8 +21,6 @@ public static class InvoiceEndpoints
         invoices.MapPost("/{id}/mark-uncollectible", (Caller caller, InvoiceStore store, string id, CancellationToken ct) => Change(store.MarkUncollectibleAsync(id, caller.Actor, ct)))
             .WithSummary("Mark an open invoice uncollectible: not expected to be paid, still payable.");
 
-        api.MapPost("/invoice-runs", Run).WithTags("Billing").RequireAdmin()
-            .WithSummary("Bill every subscription whose period has ended; safe to run again at any time, and after a crash: nothing is billed twice.");
         return api;
     }
 
@@ -40,6 +37,4 @@ public static class InvoiceEndpoints
 
     static async Task<Results<Ok<Invoice>, ProblemHttpResult>> Change(Task<Result<Invoice>> change) => (await change).ToOk();
 
-    static async Task<Ok<InvoiceRunResult>> Run(Caller caller, InvoiceRunner runner, CancellationToken ct) =>
-        TypedResults.Ok(await runner.RunAsync(caller.Actor, ct));
 }

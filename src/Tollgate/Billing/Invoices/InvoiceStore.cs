@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Tollgate.Audit;
+using Tollgate.Billing.Balances;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Storage;
@@ -58,7 +59,8 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
 
     /// <summary>
     /// Finalizes a draft in the caller's transaction: the next number of the sequence (gapless: taken in the same
-    /// transaction, so a rollback gives it back), status open, or paid at once when nothing is due.
+    /// transaction, so a rollback gives it back), the customer's credit balance applied after tax (never beyond what is
+    /// due), status open, or paid at once when nothing is left due.
     /// </summary>
     public async Task<Invoice> FinalizeInAsync(DbTransaction tx, Invoice draft, Actor actor)
     {
@@ -68,17 +70,32 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
             "INSERT INTO invoice_numbers (prefix, next_number) VALUES (@prefix, 1) ON CONFLICT (prefix) DO NOTHING", new { prefix = Prefix }, tx);
         var number = await connection.ExecuteScalarAsync<long>(
             "UPDATE invoice_numbers SET next_number = next_number + 1 WHERE prefix = @prefix RETURNING next_number - 1", new { prefix = Prefix }, tx);
-        var paid = draft.AmountDue == 0;
+        var balance = await CustomerBalance.OfAsync(tx, draft.CustomerId, draft.Currency);
+        var credits = Math.Clamp(balance, 0, Math.Max(0, draft.AmountDue));
+        if (credits > 0)
+        {
+            await CustomerBalance.RecordAsync(tx, Ids.New(CustomerBalance.TransactionPrefix, time), draft.CustomerId, draft.Currency, -credits,
+                $"Applied to invoice {Prefix}-{number:D6}", draft.Id, now);
+        }
+
+        var due = draft.AmountDue - credits;
+        var paid = due == 0;
         var finalized = draft with
         {
             Number = $"{Prefix}-{number:D6}",
             Status = paid ? InvoiceStatus.Paid : InvoiceStatus.Open,
+            CreditsApplied = draft.CreditsApplied + credits,
+            AmountDue = due,
             FinalizedAt = now,
             PaidAt = paid ? now : null,
         };
         await connection.ExecuteAsync(
-            "UPDATE invoices SET number = @Number, status = @status, finalized_at = @FinalizedAt, paid_at = @PaidAt WHERE id = @Id",
-            new { finalized.Number, status = EnumText.Snake(finalized.Status), finalized.FinalizedAt, finalized.PaidAt, finalized.Id }, tx);
+            """
+            UPDATE invoices SET number = @Number, status = @status, credits_applied = @CreditsApplied, amount_due = @AmountDue,
+                                finalized_at = @FinalizedAt, paid_at = @PaidAt
+            WHERE id = @Id
+            """,
+            new { finalized.Number, status = EnumText.Snake(finalized.Status), finalized.CreditsApplied, finalized.AmountDue, finalized.FinalizedAt, finalized.PaidAt, finalized.Id }, tx);
         await audit.RecordAsync(tx, actor, "invoice.finalized", "invoice", finalized.Id, draft, finalized, finalized.CustomerId);
         await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.finalized", finalized.CustomerId, finalized, now);
         if (paid) await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.paid", finalized.CustomerId, finalized, now);

@@ -21,7 +21,7 @@ public sealed record InvoiceRunResult(DateTimeOffset RanAt, int PeriodsBilled, i
 /// transaction, and the invoice's billing key is unique, so running twice, on two nodes at once, or again after a crash
 /// in the middle bills nothing twice: a period billed is a period the subscription has moved past.
 /// </summary>
-public sealed class InvoiceRunner(Database database, SubscriptionStore subscriptions, InvoiceStore invoices, UsageAggregator usage, AuditLog audit, TimeProvider time)
+public sealed class InvoiceRunner(Database database, SubscriptionStore subscriptions, UsageAggregator usage, AuditLog audit, TimeProvider time)
 {
     const int Batch = 500;
 
@@ -41,7 +41,7 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
                 while (await database.InTransactionAsync((connection, tx) => BillPeriodAsync(tx, id, now, actor, ct), ct) is { } step)
                 {
                     periods++;
-                    if (step.Invoice is { } invoice) created.Add(invoice);
+                    if (step.Invoice is { } invoice) created.Add(invoice.Id);
                     if (step.Ended)
                     {
                         ended++;
@@ -54,7 +54,20 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
         return new InvoiceRunResult(now, periods, created.Count, ended, created);
     }
 
-    sealed record Step(string? Invoice, bool Ended);
+    /// <summary>
+    /// The invoice the subscription's period will end with, as the run would make it at the period's end from what is
+    /// known now (usage so far, prorations waiting, a scheduled change): the run's own code, in a transaction rolled
+    /// back. Null when the subscription has no period to end (canceled).
+    /// </summary>
+    public async Task<Result<Invoice?>> UpcomingAsync(string id, CancellationToken ct)
+    {
+        var subscription = await subscriptions.GetAsync(id, ct);
+        if (subscription is null) return ApiError.NotFound("subscription", id);
+        var step = await database.RehearseAsync((connection, tx) => BillPeriodAsync(tx, id, subscription.CurrentPeriodEnd, Actor.System, ct), ct);
+        return step?.Invoice is { } invoice ? invoice with { Status = InvoiceStatus.Draft, Number = null, FinalizedAt = null, PaidAt = null } : (Invoice?)null;
+    }
+
+    sealed record Step(Invoice? Invoice, bool Ended);
 
     async Task<Step?> BillPeriodAsync(DbTransaction tx, string id, DateTimeOffset now, Actor actor, CancellationToken ct)
     {
@@ -64,23 +77,30 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
         var behind = subscription.CurrentPeriod;
         var trial = subscription.Status == SubscriptionStatus.Trialing;
         var ending = subscription.CancelAtPeriodEnd;
+        var rated = trial ? [] : await RateUsageAsync(tx, subscription, behind, ct); // under the version of the period behind
+
+        // A change scheduled for the period's end applies now, before the period ahead is priced.
+        var renewed = subscription.PendingChange is { } change && !ending
+            ? subscription with
+            {
+                Plan = change.Plan, PlanVersion = change.PlanVersion, Interval = change.Interval, Quantity = change.Quantity, UnitAmount = change.UnitAmount,
+                BillingAnchor = change.Interval == subscription.Interval ? subscription.BillingAnchor : behind.End, PendingChange = null,
+            }
+            : subscription;
         var ahead = ending ? (BillingPeriod?)null
-            : trial ? BillingPeriod.Numbered(subscription.BillingAnchor, subscription.Interval, 0)
-            : BillingPeriod.At(subscription.BillingAnchor, subscription.Interval, behind.End);
-        var rated = trial ? [] : await RateUsageAsync(tx, subscription, behind, ct);
+            : trial ? BillingPeriod.Numbered(renewed.BillingAnchor, renewed.Interval, 0)
+            : BillingPeriod.At(renewed.BillingAnchor, renewed.Interval, behind.End);
         var reason = ending ? BillingReason.SubscriptionEnd : BillingReason.SubscriptionCycle;
 
-        var draft = SubscriptionInvoices.Draft(subscription, reason, ahead, behind, rated, [], Ids.New(Ids.Invoice, time), now);
-        string? invoiceId = null;
-        if (draft is not null && await InvoiceStore.InsertAsync(tx, draft, SubscriptionStore.BillingKey(subscription, behind.End, reason)))
-        {
-            await invoices.CreatedInAsync(tx, draft, actor);
-            invoiceId = (await invoices.FinalizeInAsync(tx, draft, actor)).Id;
-        }
+        var lines = SubscriptionInvoices.Lines(renewed, ahead, behind, rated);
+        var (pending, pendingIds) = await SubscriptionStore.PendingItemsAsync(tx, id);
+        lines.AddRange(pending);
+        var (invoice, _) = await subscriptions.BillAsync(tx, renewed, reason, lines, SubscriptionStore.BillingKey(subscription, behind.End, reason), actor);
+        await SubscriptionStore.MarkBilledAsync(tx, pendingIds, invoice?.Id, now);
 
         var next = ending
             ? subscription with { Status = SubscriptionStatus.Canceled, EndedAt = behind.End, UpdatedAt = now }
-            : subscription with
+            : renewed with
             {
                 Status = trial ? SubscriptionStatus.Active : subscription.Status,
                 CurrentPeriodStart = ahead!.Value.Start,
@@ -91,8 +111,8 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
         var action = ending ? "subscription.canceled" : trial ? "subscription.trial_ended" : "subscription.renewed";
         await audit.RecordAsync(tx, actor, action, "subscription", id, subscription, next, subscription.CustomerId);
         await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), ending ? "subscription.canceled" : "subscription.updated", subscription.CustomerId, next, now);
-        if (ending || trial) await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
-        return new Step(invoiceId, ending);
+        if (ending || trial || renewed != subscription) await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
+        return new Step(invoice, ending);
     }
 
     /// <summary>Each charge of the subscription's plan version in its currency, rated on the metric's value over the period.</summary>

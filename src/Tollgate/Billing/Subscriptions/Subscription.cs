@@ -38,6 +38,9 @@ public sealed record Subscription
     public string? CancelReason { get; init; }
     public DateTimeOffset? CanceledAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>A change scheduled for the end of the period (<c>timing: period_end</c>), applied by the invoice run.</summary>
+    public ScheduledChange? PendingChange { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
@@ -49,6 +52,9 @@ public sealed record Subscription
     /// <summary>The recurring amount of a whole period: price per unit × quantity.</summary>
     public long PeriodAmount => checked(UnitAmount * Quantity);
 }
+
+/// <summary>What a subscription becomes at the end of its period: plan version, interval, quantity and their price.</summary>
+public sealed record ScheduledChange(string Plan, int PlanVersion, BillingInterval Interval, long Quantity, long UnitAmount);
 
 /// <summary><c>POST /api/v1/subscriptions</c>. Left out: the customer's currency, monthly, one unit, the plan's trial.</summary>
 public sealed record CreateSubscriptionRequest(
@@ -68,3 +74,38 @@ public enum CancelTiming
 
 /// <summary><c>POST /api/v1/subscriptions/{id}/cancel</c>: at once, or when the period ends (the default), with a reason.</summary>
 public sealed record CancelSubscriptionRequest(CancelTiming? At = null, string? Reason = null);
+
+public enum ChangeTiming
+{
+    Now,
+    PeriodEnd,
+}
+
+/// <summary>How a change made now is billed: at once on an invoice of its own, on the next invoice, or not at all.</summary>
+public enum ProrationBehavior
+{
+    InvoiceNow,
+    NextInvoice,
+    None,
+}
+
+/// <summary>
+/// <c>POST /api/v1/subscriptions/{id}/change</c>: any of plan, interval and quantity. <c>preview: true</c> answers what
+/// the change would do and writes nothing; pass its <c>proration_date</c> back to make exactly that change.
+/// </summary>
+public sealed record ChangeSubscriptionRequest(
+    string? Plan = null,
+    BillingInterval? Interval = null,
+    long? Quantity = null,
+    ChangeTiming? Timing = null,
+    ProrationBehavior? Proration = null,
+    bool? Preview = null,
+    DateTimeOffset? ProrationDate = null);
+
+/// <summary>
+/// What a change did, or would do when <see cref="Preview"/>: the subscription after it, the invoice it made (its
+/// proration billed at once), the credit it put on the customer's balance, the prorations left for the next invoice,
+/// and the instant it was prorated at (pass it as <c>proration_date</c> to make the previewed change exactly).
+/// </summary>
+public sealed record SubscriptionChange(
+    Subscription Subscription, Invoices.Invoice? Invoice, long BalanceCredited, IReadOnlyList<Invoices.InvoiceLine> PendingItems, DateTimeOffset ProrationDate, bool Preview);

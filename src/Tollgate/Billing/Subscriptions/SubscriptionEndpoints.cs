@@ -14,6 +14,8 @@ public static class SubscriptionEndpoints
             .WithSummary("Subscribe a customer to a plan's current version: with a trial (trialing, billed when it ends) or without (active, its first period invoiced at once).");
         subscriptions.MapGet("/", List).WithSummary("List subscriptions, newest first, by customer and status.");
         subscriptions.MapGet("/{id}", Get).WithSummary("Get a subscription.");
+        subscriptions.MapPost("/{id}/change", Change)
+            .WithSummary("Change plan, interval or quantity, now (prorated to the second: invoice_now, next_invoice or none) or at the period's end; preview: true answers what it would do and writes nothing.");
         subscriptions.MapPost("/{id}/cancel", Cancel)
             .WithSummary("Cancel now (access ends at once) or at the period's end (the default), with a reason.");
         return api;
@@ -31,6 +33,10 @@ public static class SubscriptionEndpoints
 
     static async Task<Results<Ok<Subscription>, ProblemHttpResult>> Get(SubscriptionStore store, string id, CancellationToken ct) =>
         await store.GetAsync(id, ct) is { } subscription ? TypedResults.Ok(subscription) : ApiError.NotFound("subscription", id).ToProblem();
+
+    static async Task<Results<Ok<SubscriptionChange>, ProblemHttpResult>> Change(
+        Caller caller, SubscriptionStore store, string id, ChangeSubscriptionRequest request, CancellationToken ct) =>
+        (await store.ChangeAsync(id, request, caller.Actor, ct)).ToOk();
 
     static async Task<Results<Ok<Subscription>, ProblemHttpResult>> Cancel(
         Caller caller, SubscriptionStore store, string id, CancelSubscriptionRequest? request, CancellationToken ct) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Periods;
 using Tollgate.Billing.Rating;
+using Tollgate.Common;
 
 namespace Tollgate.Billing.Subscriptions;
 
@@ -17,13 +18,16 @@ public static class SubscriptionInvoices
 {
     public static Invoice? Draft(
         Subscription subscription, BillingReason reason, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage,
-        IReadOnlyList<AppliedTaxRate> taxes, string id, DateTimeOffset now)
+        IReadOnlyList<AppliedTaxRate> taxes, string id, DateTimeOffset now) =>
+        FromLines(subscription, reason, Lines(subscription, ahead, behind, usage), taxes, id, now);
+
+    /// <summary>The lines of a subscription's invoice: the period ahead's price, then the usage behind, charge by charge.</summary>
+    public static List<InvoiceLine> Lines(Subscription subscription, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage)
     {
         var lines = new List<InvoiceLine>();
         if (ahead is { } next && subscription.PeriodAmount > 0)
         {
-            lines.Add(new InvoiceLine(lines.Count + 1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(next)})", next.Start, next.End,
-                subscription.Quantity, subscription.UnitAmount, subscription.PeriodAmount));
+            lines.Add(PeriodLine(subscription, next));
         }
 
         if (behind is { } last)
@@ -33,12 +37,19 @@ public static class SubscriptionInvoices
                 foreach (var line in charge.Lines.Where(l => l.Amount != 0 || l.Kind == LineKind.Minimum))
                 {
                     lines.Add(new InvoiceLine(lines.Count + 1, InvoiceLineKind.Usage, $"{metric}: {line.Description} ({Dates(last)})", last.Start, last.End,
-                        line.Quantity, line.UnitAmount, line.Amount, metric, System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(line.Kind.ToString())));
+                        line.Quantity, line.UnitAmount, line.Amount, metric, EnumText.Snake(line.Kind)));
                 }
             }
         }
 
+        return lines;
+    }
+
+    /// <summary>An invoice of the subscription made of <paramref name="lines"/>, renumbered in order; none without lines.</summary>
+    public static Invoice? FromLines(Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, IReadOnlyList<AppliedTaxRate> taxes, string id, DateTimeOffset now)
+    {
         if (lines.Count == 0) return null;
+        lines = [.. lines.Select((l, i) => l with { Position = i + 1 })];
         var totals = InvoiceMath.Total([.. lines.Select(l => l.Amount)], [], taxes, 0);
         return new Invoice
         {
@@ -62,6 +73,15 @@ public static class SubscriptionInvoices
             CreatedAt = now,
         };
     }
+
+    /// <summary>A period's price of the subscription, billed in advance.</summary>
+    public static InvoiceLine PeriodLine(Subscription subscription, BillingPeriod period) =>
+        new(1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(period)})", period.Start, period.End,
+            subscription.Quantity, subscription.UnitAmount, subscription.PeriodAmount);
+
+    /// <summary>A proration credit or charge as an invoice line (a credit is the one line an invoice may hold below zero).</summary>
+    public static InvoiceLine ProrationLine(ProrationLine line) =>
+        new(1, InvoiceLineKind.Proration, line.Description, line.From, line.To, line.Quantity, line.UnitAmount, line.Amount, Detail: EnumText.Snake(line.Kind));
 
     static string Describe(Subscription s) => s.Quantity == 1 ? $"Plan {s.Plan}" : $"Plan {s.Plan} × {s.Quantity}";
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Tollgate.Audit;
+using Tollgate.Billing.Balances;
 using Tollgate.Billing.Invoices;
 using Tollgate.Catalog;
 using Tollgate.Common;
@@ -17,7 +18,7 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
 {
     const string Columns =
         "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
-        "current_period_end, trial_end, cancel_at_period_end, cancel_reason, canceled_at, ended_at, created_at, updated_at";
+        "current_period_end, trial_end, cancel_at_period_end, cancel_reason, canceled_at, ended_at, pending_change, created_at, updated_at";
 
     public Task<Result<Subscription>> CreateAsync(CreateSubscriptionRequest request, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync<Subscription>(async (connection, tx) =>
@@ -38,7 +39,7 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
                 $"""
                 INSERT INTO subscriptions ({Columns})
                 VALUES (@Id, @CustomerId, @Plan, @PlanVersion, @interval, @Currency, @Quantity, @UnitAmount, @status, @BillingAnchor, @CurrentPeriodStart,
-                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @CreatedAt, @UpdatedAt)
+                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @CreatedAt, @UpdatedAt)
                 """,
                 Parameters(subscription), tx);
             await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
@@ -47,16 +48,114 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
 
             if (subscription.Status == SubscriptionStatus.Active)
             {
-                var first = SubscriptionInvoices.Draft(subscription, BillingReason.SubscriptionCreate, subscription.CurrentPeriod, null, [], [], Ids.New(Ids.Invoice, time), now);
-                if (first is not null && await InvoiceStore.InsertAsync(tx, first, BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate)))
-                {
-                    await invoices.CreatedInAsync(tx, first, actor);
-                    await invoices.FinalizeInAsync(tx, first, actor);
-                }
+                await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, []),
+                    BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate), actor);
             }
 
             return subscription;
         }, ct);
+
+    /// <summary>
+    /// Changes plan, interval or quantity (<see cref="SubscriptionChanges"/>), billing the proration at once, on the next
+    /// invoice, or not at all. A preview runs the very same change in a transaction that is rolled back, so what it
+    /// answers is what the change does, to the cent, given the same <c>proration_date</c>.
+    /// </summary>
+    public async Task<Result<SubscriptionChange>> ChangeAsync(string id, ChangeSubscriptionRequest request, Actor actor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var at = request.ProrationDate ?? now;
+        Task<Result<SubscriptionChange>> Work(DbConnection connection, DbTransaction tx) => ChangeInAsync(tx, id, request, at, now, actor);
+        if (request.Preview != true) return await database.InTransactionAsync(Work, ct);
+        var previewed = await database.RehearseAsync(Work, ct);
+        // The number is the sequence's next only if nothing else is finalized first, so a preview shows none.
+        return previewed.IsOk ? previewed.Value with { Preview = true, Invoice = previewed.Value.Invoice is { } i ? i with { Number = null } : null } : previewed;
+    }
+
+    async Task<Result<SubscriptionChange>> ChangeInAsync(DbTransaction tx, string id, ChangeSubscriptionRequest request, DateTimeOffset at, DateTimeOffset now, Actor actor)
+    {
+        var current = await FindAsync(tx, id, forUpdate: true);
+        if (current is null) return ApiError.NotFound("subscription", id);
+        var (plan, version) = await PlanStore.VersionInAsync(tx, request.Plan ?? current.Plan, request.Plan is null ? current.PlanVersion : null);
+        if (plan is null) return ApiError.Invalid("plan", $"There is no plan '{request.Plan}'.");
+        if (request.Plan is not null && plan.ArchivedAt is not null)
+        {
+            return new ApiError("plan_archived", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' is archived: existing subscriptions keep it, none can move to it.");
+        }
+
+        if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version.");
+        var outcome = SubscriptionChanges.Apply(current, version, request, at, now);
+        if (!outcome.IsOk) return outcome.Error;
+
+        var after = outcome.Value.After;
+        await UpdateInAsync(tx, after);
+        var scheduled = after.PendingChange is not null;
+        await audit.RecordAsync(tx, actor, scheduled ? "subscription.change_scheduled" : "subscription.changed", "subscription", id, current, after, current.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, after, now);
+        if (after.Plan != current.Plan || after.PlanVersion != current.PlanVersion) await DerivePlanAsync(tx, current.CustomerId);
+
+        var lines = outcome.Value.Lines;
+        if (outcome.Value.BillNow)
+        {
+            var (invoice, credited) = await BillAsync(tx, after, BillingReason.SubscriptionUpdate, lines, null, actor);
+            return new SubscriptionChange(after, invoice, credited, [], at, false);
+        }
+
+        foreach (var line in lines) await AddPendingItemAsync(tx, after, line, now);
+        return new SubscriptionChange(after, null, 0, lines, at, false);
+    }
+
+    /// <summary>
+    /// Bills lines of a subscription in the caller's transaction: an invoice, finalized; or, when the lines come to less
+    /// than nothing (a downgrade's credit), that credit to the customer's balance, used by its next invoices. None when
+    /// there are no lines, or when the billing key was billed already.
+    /// </summary>
+    internal async Task<(Invoice? Invoice, long Credited)> BillAsync(DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor)
+    {
+        var now = time.GetUtcNow();
+        var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, [], Ids.New(Ids.Invoice, time), now);
+        if (draft is null) return (null, 0);
+        if (draft.Subtotal < 0)
+        {
+            await CustomerBalance.RecordAsync(tx, Ids.New(CustomerBalance.TransactionPrefix, time), subscription.CustomerId, subscription.Currency, -draft.Subtotal,
+                $"Credit for unused time on subscription {subscription.Id}", null, now);
+            return (null, -draft.Subtotal);
+        }
+
+        if (!await InvoiceStore.InsertAsync(tx, draft, billingKey)) return (null, 0);
+        await invoices.CreatedInAsync(tx, draft, actor);
+        return (await invoices.FinalizeInAsync(tx, draft, actor), 0);
+    }
+
+    Task AddPendingItemAsync(DbTransaction tx, Subscription s, InvoiceLine line, DateTimeOffset now) =>
+        tx.Connection!.ExecuteAsync(
+            """
+            INSERT INTO pending_invoice_items (id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount, created_at)
+            VALUES (@id, @subscriptionId, @kind, @Description, @PeriodStart, @PeriodEnd, @quantity, @unitAmount, @Amount, @now)
+            """,
+            new
+            {
+                id = Ids.New(PendingItemPrefix, time), subscriptionId = s.Id, kind = line.Detail ?? EnumText.Snake(line.Kind), line.Description,
+                line.PeriodStart, line.PeriodEnd, quantity = (long)line.Quantity, unitAmount = (long)(line.UnitAmount ?? 0), line.Amount, now,
+            }, tx);
+
+    const string PendingItemPrefix = "ii";
+
+    /// <summary>The subscription's prorations waiting for its next invoice, as lines, and their ids.</summary>
+    internal static async Task<(List<InvoiceLine> Lines, List<string> Ids)> PendingItemsAsync(DbTransaction tx, string subscriptionId)
+    {
+        var rows = (await tx.Connection!.QueryAsync<(string Id, string Kind, string Description, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, long Quantity, long UnitAmount, long Amount)>(
+            """
+            SELECT id, kind, description, period_start, period_end, quantity, unit_amount, amount FROM pending_invoice_items
+            WHERE subscription_id = @subscriptionId AND billed_at IS NULL ORDER BY id
+            """, new { subscriptionId }, tx)).ToList();
+        return ([.. rows.Select(r => new InvoiceLine(1, InvoiceLineKind.Proration, r.Description, r.PeriodStart, r.PeriodEnd, r.Quantity, r.UnitAmount, r.Amount, Detail: r.Kind))],
+            [.. rows.Select(r => r.Id)]);
+    }
+
+    internal static Task MarkBilledAsync(DbTransaction tx, IReadOnlyList<string> items, string? invoiceId, DateTimeOffset now) =>
+        items.Count == 0 ? Task.CompletedTask : tx.Connection!.ExecuteAsync(
+            "UPDATE pending_invoice_items SET billed_at = @now, invoice_id = @invoiceId WHERE id = @id",
+            items.Select(id => new { id, invoiceId, now }), tx);
 
     /// <summary>
     /// Cancels now (access ends at once) or at the period's end (access and billing go on until then; the invoice run
@@ -126,7 +225,7 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
             UPDATE subscriptions SET plan_code = @Plan, plan_version = @PlanVersion, billing_interval = @interval, currency = @Currency, quantity = @Quantity,
                 unit_amount = @UnitAmount, status = @status, billing_anchor = @BillingAnchor, current_period_start = @CurrentPeriodStart,
                 current_period_end = @CurrentPeriodEnd, trial_end = @TrialEnd, cancel_at_period_end = @CancelAtPeriodEnd, cancel_reason = @CancelReason,
-                canceled_at = @CanceledAt, ended_at = @EndedAt, updated_at = @UpdatedAt
+                canceled_at = @CanceledAt, ended_at = @EndedAt, pending_change = @pendingChange, updated_at = @UpdatedAt
             WHERE id = @Id
             """,
             Parameters(s), tx);
@@ -159,6 +258,7 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
     {
         s.Id, s.CustomerId, s.Plan, s.PlanVersion, interval = EnumText.Snake(s.Interval), s.Currency, s.Quantity, s.UnitAmount, status = EnumText.Snake(s.Status),
         s.BillingAnchor, s.CurrentPeriodStart, s.CurrentPeriodEnd, s.TrialEnd, s.CancelAtPeriodEnd, s.CancelReason, s.CanceledAt, s.EndedAt, s.CreatedAt, s.UpdatedAt,
+        pendingChange = s.PendingChange is null ? null : ApiJson.Serialize(s.PendingChange),
     };
 
     sealed class Row
@@ -180,6 +280,7 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
         public string? CancelReason { get; init; }
         public DateTimeOffset? CanceledAt { get; init; }
         public DateTimeOffset? EndedAt { get; init; }
+        public string? PendingChange { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
@@ -189,6 +290,7 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
             Currency = Currency, Quantity = Quantity, UnitAmount = UnitAmount, Status = EnumText.Parse<SubscriptionStatus>(Status), BillingAnchor = BillingAnchor,
             CurrentPeriodStart = CurrentPeriodStart, CurrentPeriodEnd = CurrentPeriodEnd, TrialEnd = TrialEnd, CancelAtPeriodEnd = CancelAtPeriodEnd,
             CancelReason = CancelReason, CanceledAt = CanceledAt, EndedAt = EndedAt, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            PendingChange = PendingChange is null ? null : ApiJson.Deserialize<ScheduledChange>(PendingChange),
         };
     }
 }

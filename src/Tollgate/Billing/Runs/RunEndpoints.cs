@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tollgate.ApiKeys;
+using Tollgate.Billing.Invoices;
+using Tollgate.Common;
+
+namespace Tollgate.Billing.Runs;
+
+public static class RunEndpoints
+{
+    public static RouteGroupBuilder MapInvoiceRunEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/invoice-runs", Run).WithTags("Billing").RequireAdmin()
+            .WithSummary("Bill every subscription whose period has ended; safe to run again at any time, and after a crash: nothing is billed twice.");
+        api.MapGet("/subscriptions/{id}/upcoming-invoice", Upcoming).WithTags("Billing").RequireAdmin()
+            .WithSummary("The invoice the current period will end with, from what is known now: the invoice run's own arithmetic, unwritten.");
+        return api;
+    }
+
+    static async Task<Ok<InvoiceRunResult>> Run(Caller caller, InvoiceRunner runner, CancellationToken ct) =>
+        TypedResults.Ok(await runner.RunAsync(caller.Actor, ct));
+
+    static async Task<Results<Ok<Invoice>, ProblemHttpResult>> Upcoming(InvoiceRunner runner, string id, CancellationToken ct)
+    {
+        var upcoming = await runner.UpcomingAsync(id, ct);
+        if (!upcoming.IsOk) return upcoming.Error.ToProblem();
+        return upcoming.Value is { } invoice
+            ? TypedResults.Ok(invoice)
+            : new ApiError("no_upcoming_invoice", StatusCodes.Status404NotFound, $"Subscription {id} has no period left to bill.").ToProblem();
+    }
+}
