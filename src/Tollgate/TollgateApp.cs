@@ -7,6 +7,7 @@ using Tollgate.Billing;
 using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Rating;
 using Tollgate.Billing.Runs;
+using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Subscriptions;
 using Tollgate.Catalog;
 using Tollgate.Common;
@@ -86,7 +87,8 @@ public static class TollgateApp
             .MapPricingEndpoints()
             .MapSubscriptionEndpoints()
             .MapInvoiceEndpoints()
-            .MapInvoiceRunEndpoints();
+            .MapInvoiceRunEndpoints()
+            .MapTaxRateEndpoints();
         return app;
     }
 }

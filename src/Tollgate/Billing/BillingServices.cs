@@ -15,6 +15,7 @@ public static class BillingServices
         services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<InvoiceRunner>();
+        services.TryAddSingleton<Taxes.TaxRateStore>();
         return services;
     }
 }

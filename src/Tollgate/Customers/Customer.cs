@@ -13,6 +13,15 @@ public sealed record Customer
     /// <summary>ISO 3166-1 alpha-2.</summary>
     public string? Country { get; init; }
 
+    /// <summary>The region within the country (ISO 3166-2 subdivision: <c>KA</c>, <c>CA</c>), for taxes that depend on it.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>The customer's own tax id (VAT, GSTIN…): a business abroad with one is invoiced under reverse charge.</summary>
+    public string? TaxId { get; init; }
+
+    /// <summary>Exempt from tax: invoices carry none.</summary>
+    public bool TaxExempt { get; init; }
+
     /// <summary>ISO 4217: the currency this customer is billed in.</summary>
     public required string Currency { get; init; }
 

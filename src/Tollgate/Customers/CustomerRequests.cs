@@ -9,7 +9,10 @@ public sealed record CreateCustomerRequest(
     string? Country = null,
     string? Currency = null,
     Dictionary<string, string>? Metadata = null,
-    string? Plan = null);
+    string? Plan = null,
+    string? Region = null,
+    string? TaxId = null,
+    bool? TaxExempt = null);
 
 /// <summary>Absent fields stay as they are; an empty string clears an optional field or a metadata key.</summary>
 public sealed record UpdateCustomerRequest(
@@ -19,7 +22,10 @@ public sealed record UpdateCustomerRequest(
     string? Country = null,
     string? Currency = null,
     Dictionary<string, string>? Metadata = null,
-    string? Plan = null);
+    string? Plan = null,
+    string? Region = null,
+    string? TaxId = null,
+    bool? TaxExempt = null);
 
 /// <summary>Checks customer requests and produces the record to store: pure, so it is tested without a database.</summary>
 public static class CustomerRules
@@ -27,6 +33,7 @@ public static class CustomerRules
     public static Result<Customer> ForCreate(CreateCustomerRequest request, string id, DateTimeOffset now)
     {
         var check = Check(request.Name, required: true, request.ExternalId, request.Email, request.Country, request.Currency, request.Metadata);
+        CheckTax(check, request.Region, request.TaxId);
         if (check.Failed) return check.ToError();
 
         var country = Countries.Normalize(request.Country);
@@ -40,6 +47,9 @@ public static class CustomerRules
             Currency = Currencies.Normalize(request.Currency) ?? Currencies.DefaultFor(country),
             Metadata = Merge(new Dictionary<string, string>(), request.Metadata),
             Plan = Blank(request.Plan),
+            Region = Blank(request.Region)?.ToUpperInvariant(),
+            TaxId = Blank(request.TaxId),
+            TaxExempt = request.TaxExempt ?? false,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -50,6 +60,7 @@ public static class CustomerRules
         var check = Check(request.Name, required: false, request.ExternalId, request.Email, request.Country, request.Currency, request.Metadata);
         if (request.Name is not null && string.IsNullOrWhiteSpace(request.Name)) check.Add("name", "cannot be empty.");
         if (request.Currency is "") check.Add("currency", "cannot be empty.");
+        CheckTax(check, request.Region, request.TaxId);
         if (check.Failed) return check.ToError();
 
         return current with
@@ -61,8 +72,18 @@ public static class CustomerRules
             Currency = Currencies.Normalize(request.Currency) ?? current.Currency,
             Metadata = Merge(new Dictionary<string, string>(current.Metadata), request.Metadata),
             Plan = request.Plan is null ? current.Plan : Blank(request.Plan),
+            Region = request.Region is null ? current.Region : Blank(request.Region)?.ToUpperInvariant(),
+            TaxId = request.TaxId is null ? current.TaxId : Blank(request.TaxId),
+            TaxExempt = request.TaxExempt ?? current.TaxExempt,
             UpdatedAt = now,
         };
+    }
+
+    static void CheckTax(Validation check, string? region, string? taxId)
+    {
+        if (!string.IsNullOrEmpty(region) && (region.Length > 3 || !region.All(char.IsAsciiLetterOrDigit)))
+            check.Add("region", "must be a region code of 1 to 3 letters or digits (ISO 3166-2, without the country: 'KA', 'CA').");
+        check.Text("tax_id", taxId, required: false, 40);
     }
 
     static Validation Check(

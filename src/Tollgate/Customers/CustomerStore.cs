@@ -20,8 +20,8 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 if (await UnknownPlanAsync(tx, customer.Value.Plan)) return UnknownPlan(customer.Value.Plan!);
                 await connection.ExecuteAsync(
                     """
-                    INSERT INTO customers (id, external_id, name, email, country, currency, metadata, plan_code, created_at, updated_at)
-                    VALUES (@Id, @ExternalId, @Name, @Email, @Country, @Currency, @Metadata, @PlanCode, @CreatedAt, @UpdatedAt)
+                    INSERT INTO customers (id, external_id, name, email, country, region, tax_id, tax_exempt, currency, metadata, plan_code, created_at, updated_at)
+                    VALUES (@Id, @ExternalId, @Name, @Email, @Country, @Region, @TaxId, @TaxExempt, @Currency, @Metadata, @PlanCode, @CreatedAt, @UpdatedAt)
                     """,
                     Row.From(customer.Value), tx);
                 await audit.RecordAsync(tx, actor, "customer.created", "customer", customer.Value.Id, null, customer.Value, customer.Value.Id);
@@ -49,6 +49,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 await connection.ExecuteAsync(
                     """
                     UPDATE customers SET external_id = @ExternalId, name = @Name, email = @Email, country = @Country,
+                                         region = @Region, tax_id = @TaxId, tax_exempt = @TaxExempt,
                                          currency = @Currency, metadata = @Metadata,
                                          plan_version = CASE WHEN plan_code = @PlanCode THEN plan_version END, plan_code = @PlanCode,
                                          updated_at = @UpdatedAt
@@ -143,6 +144,9 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
         public string Name { get; init; } = "";
         public string? Email { get; init; }
         public string? Country { get; init; }
+        public string? Region { get; init; }
+        public string? TaxId { get; init; }
+        public bool TaxExempt { get; init; }
         public string Currency { get; init; } = "";
         public string Metadata { get; init; } = "{}";
         public string? PlanCode { get; init; }
@@ -156,6 +160,9 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
             Name = c.Name,
             Email = c.Email,
             Country = c.Country,
+            Region = c.Region,
+            TaxId = c.TaxId,
+            TaxExempt = c.TaxExempt,
             Currency = c.Currency,
             Metadata = ApiJson.Serialize(c.Metadata),
             PlanCode = c.Plan,
@@ -170,6 +177,9 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
             Name = Name,
             Email = Email,
             Country = Country,
+            Region = Region,
+            TaxId = TaxId,
+            TaxExempt = TaxExempt,
             Currency = Currency,
             Metadata = ApiJson.Deserialize<Dictionary<string, string>>(Metadata) ?? [],
             Plan = PlanCode,

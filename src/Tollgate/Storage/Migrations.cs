@@ -380,6 +380,20 @@ public static class Migrations
         // transaction as each change (the version pinned, so a new version of the plan does not move existing customers).
         new(13, "subscriptions and invoices", """
             ALTER TABLE customers ADD COLUMN plan_version integer;
+            ALTER TABLE customers ADD COLUMN region text;
+            ALTER TABLE customers ADD COLUMN tax_id text;
+            ALTER TABLE customers ADD COLUMN tax_exempt {bool} NOT NULL DEFAULT FALSE;
+
+            CREATE TABLE tax_rates (
+                id text PRIMARY KEY,
+                code text NOT NULL,
+                country text NOT NULL,
+                region text,
+                percentage text NOT NULL,
+                inclusive {bool} NOT NULL,
+                created_at {ts} NOT NULL,
+                archived_at {ts}
+            );
 
             CREATE TABLE subscriptions (
                 id text PRIMARY KEY,
@@ -421,6 +435,7 @@ public static class Migrations
                 discount {bigint} NOT NULL,
                 tax {bigint} NOT NULL,
                 taxes {json} NOT NULL,
+                tax_note text,
                 total {bigint} NOT NULL,
                 credits_applied {bigint} NOT NULL,
                 amount_due {bigint} NOT NULL,

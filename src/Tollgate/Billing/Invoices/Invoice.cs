@@ -59,6 +59,9 @@ public sealed record Invoice
     public required long Discount { get; init; }
     public required long Tax { get; init; }
     public required IReadOnlyList<TaxLine> Taxes { get; init; }
+
+    /// <summary>Why the invoice carries no tax, when it says: exempt, or reverse charge.</summary>
+    public string? TaxNote { get; init; }
     public required long Total { get; init; }
     public required long CreditsApplied { get; init; }
     public required long AmountDue { get; init; }

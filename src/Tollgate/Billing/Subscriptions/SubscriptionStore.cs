@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Tollgate.Audit;
 using Tollgate.Billing.Balances;
+using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Invoices;
 using Tollgate.Catalog;
 using Tollgate.Common;
@@ -14,7 +15,8 @@ namespace Tollgate.Billing.Subscriptions;
 /// (<see cref="DerivePlanAsync"/>), the invoice it makes, the audit entries and the outbox events; the customer's
 /// caches on every node hear of it with the commit.
 /// </summary>
-public sealed class SubscriptionStore(Database database, InvoiceStore invoices, AuditLog audit, ChangeFeed changes, TimeProvider time)
+public sealed class SubscriptionStore(
+    Database database, InvoiceStore invoices, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, TimeProvider time)
 {
     const string Columns =
         "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
@@ -112,8 +114,10 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
     internal async Task<(Invoice? Invoice, long Credited)> BillAsync(DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor)
     {
         var now = time.GetUtcNow();
-        var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, [], Ids.New(Ids.Invoice, time), now);
+        var taxes = await TaxesAsync(tx, subscription.CustomerId);
+        var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now);
         if (draft is null) return (null, 0);
+        draft = draft with { TaxNote = taxes.Note };
         if (draft.Subtotal < 0)
         {
             await CustomerBalance.RecordAsync(tx, Ids.New(CustomerBalance.TransactionPrefix, time), subscription.CustomerId, subscription.Currency, -draft.Subtotal,
@@ -124,6 +128,14 @@ public sealed class SubscriptionStore(Database database, InvoiceStore invoices, 
         if (!await InvoiceStore.InsertAsync(tx, draft, billingKey)) return (null, 0);
         await invoices.CreatedInAsync(tx, draft, actor);
         return (await invoices.FinalizeInAsync(tx, draft, actor), 0);
+    }
+
+    /// <summary>The tax rates of the customer's invoices now: by its country and region, exemption and tax id.</summary>
+    async Task<TaxDecision> TaxesAsync(DbTransaction tx, string customerId)
+    {
+        var subject = await tx.Connection!.QuerySingleAsync<(string? Country, string? Region, bool TaxExempt, string? TaxId)>(
+            "SELECT country, region, tax_exempt, tax_id FROM customers WHERE id = @customerId", new { customerId }, tx);
+        return TaxRules.For(new TaxSubject(subject.Country, subject.Region, subject.TaxExempt, subject.TaxId), await TaxRateStore.ActiveInAsync(tx), options.Value.Country);
     }
 
     Task AddPendingItemAsync(DbTransaction tx, Subscription s, InvoiceLine line, DateTimeOffset now) =>
