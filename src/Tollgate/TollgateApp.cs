@@ -6,6 +6,7 @@ using Tollgate.Audit;
 using Tollgate.Billing;
 using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Rating;
+using Tollgate.Billing.Coupons;
 using Tollgate.Billing.Runs;
 using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Subscriptions;
@@ -88,7 +89,8 @@ public static class TollgateApp
             .MapSubscriptionEndpoints()
             .MapInvoiceEndpoints()
             .MapInvoiceRunEndpoints()
-            .MapTaxRateEndpoints();
+            .MapTaxRateEndpoints()
+            .MapCouponEndpoints();
         return app;
     }
 }

@@ -16,6 +16,7 @@ public static class BillingServices
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<InvoiceRunner>();
         services.TryAddSingleton<Taxes.TaxRateStore>();
+        services.TryAddSingleton<Coupons.CouponStore>();
         return services;
     }
 }

@@ -384,6 +384,21 @@ public static class Migrations
             ALTER TABLE customers ADD COLUMN tax_id text;
             ALTER TABLE customers ADD COLUMN tax_exempt {bool} NOT NULL DEFAULT FALSE;
 
+            CREATE TABLE coupons (
+                id text PRIMARY KEY,
+                code text NOT NULL UNIQUE,
+                percent_off text,
+                amount_off {bigint},
+                currency text,
+                duration text NOT NULL,
+                duration_in_months integer,
+                max_redemptions {bigint},
+                times_redeemed {bigint} NOT NULL,
+                redeem_by {ts},
+                created_at {ts} NOT NULL,
+                archived_at {ts}
+            );
+
             CREATE TABLE tax_rates (
                 id text PRIMARY KEY,
                 code text NOT NULL,
@@ -414,6 +429,7 @@ public static class Migrations
                 canceled_at {ts},
                 ended_at {ts},
                 pending_change {json},
+                discount {json},
                 created_at {ts} NOT NULL,
                 updated_at {ts} NOT NULL
             );
@@ -436,6 +452,7 @@ public static class Migrations
                 tax {bigint} NOT NULL,
                 taxes {json} NOT NULL,
                 tax_note text,
+                discount_code text,
                 total {bigint} NOT NULL,
                 credits_applied {bigint} NOT NULL,
                 amount_due {bigint} NOT NULL,

@@ -62,6 +62,9 @@ public sealed record Invoice
 
     /// <summary>Why the invoice carries no tax, when it says: exempt, or reverse charge.</summary>
     public string? TaxNote { get; init; }
+
+    /// <summary>The coupon whose discount the invoice carries.</summary>
+    public string? DiscountCode { get; init; }
     public required long Total { get; init; }
     public required long CreditsApplied { get; init; }
     public required long AmountDue { get; init; }

@@ -19,7 +19,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
     string Prefix => billing.Value.InvoicePrefix;
 
     const string Columns =
-        "id, number, customer_id, subscription_id, status, billing_reason, currency, period_start, period_end, subtotal, discount, tax, taxes, tax_note, " +
+        "id, number, customer_id, subscription_id, status, billing_reason, currency, period_start, period_end, subtotal, discount, tax, taxes, tax_note, discount_code, " +
         "total, credits_applied, amount_due, amount_paid, created_at, finalized_at, paid_at, voided_at, marked_uncollectible_at";
 
     /// <summary>Inserts a draft with its lines; false when an invoice with the same billing key exists already.</summary>
@@ -29,14 +29,14 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
         var inserted = await connection.ExecuteAsync(
             $"""
             INSERT INTO invoices ({Columns}, billing_key)
-            VALUES (@Id, NULL, @CustomerId, @SubscriptionId, @status, @reason, @Currency, @PeriodStart, @PeriodEnd, @Subtotal, @Discount, @Tax, @taxes, @TaxNote,
+            VALUES (@Id, NULL, @CustomerId, @SubscriptionId, @status, @reason, @Currency, @PeriodStart, @PeriodEnd, @Subtotal, @Discount, @Tax, @taxes, @TaxNote, @DiscountCode,
                     @Total, @CreditsApplied, @AmountDue, @AmountPaid, @CreatedAt, NULL, NULL, NULL, NULL, @billingKey)
             ON CONFLICT (billing_key) DO NOTHING
             """,
             new
             {
                 invoice.Id, invoice.CustomerId, invoice.SubscriptionId, status = EnumText.Snake(invoice.Status), reason = EnumText.Snake(invoice.BillingReason),
-                invoice.Currency, invoice.PeriodStart, invoice.PeriodEnd, invoice.Subtotal, invoice.Discount, invoice.Tax, taxes = ApiJson.Serialize(invoice.Taxes), invoice.TaxNote,
+                invoice.Currency, invoice.PeriodStart, invoice.PeriodEnd, invoice.Subtotal, invoice.Discount, invoice.Tax, taxes = ApiJson.Serialize(invoice.Taxes), invoice.TaxNote, invoice.DiscountCode,
                 invoice.Total, invoice.CreditsApplied, invoice.AmountDue, invoice.AmountPaid, invoice.CreatedAt, billingKey,
             }, tx);
         if (inserted == 0) return false;
@@ -218,6 +218,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
         public long Tax { get; init; }
         public string Taxes { get; init; } = "[]";
         public string? TaxNote { get; init; }
+        public string? DiscountCode { get; init; }
         public long Total { get; init; }
         public long CreditsApplied { get; init; }
         public long AmountDue { get; init; }
@@ -232,7 +233,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
         {
             Id = Id, Number = Number, CustomerId = CustomerId, SubscriptionId = SubscriptionId, Status = EnumText.Parse<InvoiceStatus>(Status),
             BillingReason = EnumText.Parse<BillingReason>(BillingReason), Currency = Currency, PeriodStart = PeriodStart, PeriodEnd = PeriodEnd,
-            Lines = lines, Subtotal = Subtotal, Discount = Discount, Tax = Tax, Taxes = ApiJson.Deserialize<List<TaxLine>>(Taxes) ?? [], TaxNote = TaxNote, Total = Total,
+            Lines = lines, Subtotal = Subtotal, Discount = Discount, Tax = Tax, Taxes = ApiJson.Deserialize<List<TaxLine>>(Taxes) ?? [], TaxNote = TaxNote, DiscountCode = DiscountCode, Total = Total,
             CreditsApplied = CreditsApplied, AmountDue = AmountDue, AmountPaid = AmountPaid, CreatedAt = CreatedAt, FinalizedAt = FinalizedAt,
             PaidAt = PaidAt, VoidedAt = VoidedAt, MarkedUncollectibleAt = MarkedUncollectibleAt,
         };

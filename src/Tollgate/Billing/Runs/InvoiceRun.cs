@@ -95,12 +95,12 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
         var lines = SubscriptionInvoices.Lines(renewed, ahead, behind, rated);
         var (pending, pendingIds) = await SubscriptionStore.PendingItemsAsync(tx, id);
         lines.AddRange(pending);
-        var (invoice, _) = await subscriptions.BillAsync(tx, renewed, reason, lines, SubscriptionStore.BillingKey(subscription, behind.End, reason), actor);
+        var (invoice, _, billed) = await subscriptions.BillAsync(tx, renewed, reason, lines, SubscriptionStore.BillingKey(subscription, behind.End, reason), actor);
         await SubscriptionStore.MarkBilledAsync(tx, pendingIds, invoice?.Id, now);
 
         var next = ending
-            ? subscription with { Status = SubscriptionStatus.Canceled, EndedAt = behind.End, UpdatedAt = now }
-            : renewed with
+            ? billed with { Status = SubscriptionStatus.Canceled, EndedAt = behind.End, UpdatedAt = now }
+            : billed with
             {
                 Status = trial ? SubscriptionStatus.Active : subscription.Status,
                 CurrentPeriodStart = ahead!.Value.Start,

@@ -41,6 +41,9 @@ public sealed record Subscription
 
     /// <summary>A change scheduled for the end of the period (<c>timing: period_end</c>), applied by the invoice run.</summary>
     public ScheduledChange? PendingChange { get; init; }
+
+    /// <summary>The coupon redeemed with the subscription, its terms as they were then.</summary>
+    public Coupons.AppliedCoupon? Discount { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 

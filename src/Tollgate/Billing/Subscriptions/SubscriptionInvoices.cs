@@ -46,11 +46,13 @@ public static class SubscriptionInvoices
     }
 
     /// <summary>An invoice of the subscription made of <paramref name="lines"/>, renumbered in order; none without lines.</summary>
-    public static Invoice? FromLines(Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, IReadOnlyList<AppliedTaxRate> taxes, string id, DateTimeOffset now)
+    public static Invoice? FromLines(
+        Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, IReadOnlyList<AppliedTaxRate> taxes, string id, DateTimeOffset now,
+        InvoiceDiscount? discount = null)
     {
         if (lines.Count == 0) return null;
         lines = [.. lines.Select((l, i) => l with { Position = i + 1 })];
-        var totals = InvoiceMath.Total([.. lines.Select(l => l.Amount)], [], taxes, 0);
+        var totals = InvoiceMath.Total([.. lines.Select(l => l.Amount)], discount is null ? [] : [discount], taxes, 0);
         return new Invoice
         {
             Id = id,
@@ -66,6 +68,7 @@ public static class SubscriptionInvoices
             Discount = totals.Discount,
             Tax = totals.Tax,
             Taxes = totals.Taxes,
+            DiscountCode = totals.Discount > 0 ? discount?.Code : null,
             Total = totals.Total,
             CreditsApplied = totals.CreditsApplied,
             AmountDue = totals.AmountDue,

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Dapper;
 using Tollgate.Audit;
 using Tollgate.Billing.Balances;
+using Tollgate.Billing.Coupons;
 using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Invoices;
 using Tollgate.Catalog;
@@ -16,11 +17,11 @@ namespace Tollgate.Billing.Subscriptions;
 /// caches on every node hear of it with the commit.
 /// </summary>
 public sealed class SubscriptionStore(
-    Database database, InvoiceStore invoices, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, TimeProvider time)
+    Database database, InvoiceStore invoices, CouponStore coupons, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, TimeProvider time)
 {
     const string Columns =
         "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
-        "current_period_end, trial_end, cancel_at_period_end, cancel_reason, canceled_at, ended_at, pending_change, created_at, updated_at";
+        "current_period_end, trial_end, cancel_at_period_end, cancel_reason, canceled_at, ended_at, pending_change, discount, created_at, updated_at";
 
     public Task<Result<Subscription>> CreateAsync(CreateSubscriptionRequest request, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync<Subscription>(async (connection, tx) =>
@@ -31,17 +32,22 @@ public sealed class SubscriptionStore(
             var (plan, version) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, null);
             if (plan is null || plan.ArchivedAt is not null) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
             if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
-            if (request.Coupon is not null) return ApiError.Invalid("coupon", $"There is no coupon '{request.Coupon}'.");
-
             var now = time.GetUtcNow();
             var made = SubscriptionRules.ForCreate(request, version, currency, Ids.New(Ids.Subscription, time), now);
             if (!made.IsOk) return made;
             var subscription = made.Value;
+            if (request.Coupon is not null)
+            {
+                var redeemed = await coupons.RedeemInAsync(tx, request.Coupon, subscription.Currency, now);
+                if (!redeemed.IsOk) return redeemed.Error;
+                subscription = subscription with { Discount = redeemed.Value };
+            }
+
             await connection.ExecuteAsync(
                 $"""
                 INSERT INTO subscriptions ({Columns})
                 VALUES (@Id, @CustomerId, @Plan, @PlanVersion, @interval, @Currency, @Quantity, @UnitAmount, @status, @BillingAnchor, @CurrentPeriodStart,
-                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @CreatedAt, @UpdatedAt)
+                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @discount, @CreatedAt, @UpdatedAt)
                 """,
                 Parameters(subscription), tx);
             await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
@@ -50,8 +56,9 @@ public sealed class SubscriptionStore(
 
             if (subscription.Status == SubscriptionStatus.Active)
             {
-                await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, []),
+                var billed = await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, []),
                     BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate), actor);
+                if (billed.After != subscription) await UpdateInAsync(tx, subscription = billed.After);
             }
 
             return subscription;
@@ -98,8 +105,9 @@ public sealed class SubscriptionStore(
         var lines = outcome.Value.Lines;
         if (outcome.Value.BillNow)
         {
-            var (invoice, credited) = await BillAsync(tx, after, BillingReason.SubscriptionUpdate, lines, null, actor);
-            return new SubscriptionChange(after, invoice, credited, [], at, false);
+            var (invoice, credited, billed) = await BillAsync(tx, after, BillingReason.SubscriptionUpdate, lines, null, actor);
+            if (billed != after) await UpdateInAsync(tx, billed);
+            return new SubscriptionChange(billed, invoice, credited, [], at, false);
         }
 
         foreach (var line in lines) await AddPendingItemAsync(tx, after, line, now);
@@ -109,25 +117,29 @@ public sealed class SubscriptionStore(
     /// <summary>
     /// Bills lines of a subscription in the caller's transaction: an invoice, finalized; or, when the lines come to less
     /// than nothing (a downgrade's credit), that credit to the customer's balance, used by its next invoices. None when
-    /// there are no lines, or when the billing key was billed already.
+    /// there are no lines, or when the billing key was billed already. The subscription's coupon applies before tax while
+    /// it lasts; a <c>once</c> coupon is spent by the first invoice it discounts (the subscription answered holds that).
     /// </summary>
-    internal async Task<(Invoice? Invoice, long Credited)> BillAsync(DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor)
+    internal async Task<(Invoice? Invoice, long Credited, Subscription After)> BillAsync(
+        DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor)
     {
         var now = time.GetUtcNow();
         var taxes = await TaxesAsync(tx, subscription.CustomerId);
-        var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now);
-        if (draft is null) return (null, 0);
+        var coupon = subscription.Discount is { } held && held.AppliesAt(now) ? held : null;
+        var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now, coupon?.ToDiscount());
+        if (draft is null) return (null, 0, subscription);
         draft = draft with { TaxNote = taxes.Note };
         if (draft.Subtotal < 0)
         {
             await CustomerBalance.RecordAsync(tx, Ids.New(CustomerBalance.TransactionPrefix, time), subscription.CustomerId, subscription.Currency, -draft.Subtotal,
                 $"Credit for unused time on subscription {subscription.Id}", null, now);
-            return (null, -draft.Subtotal);
+            return (null, -draft.Subtotal, subscription);
         }
 
-        if (!await InvoiceStore.InsertAsync(tx, draft, billingKey)) return (null, 0);
+        if (!await InvoiceStore.InsertAsync(tx, draft, billingKey)) return (null, 0, subscription);
         await invoices.CreatedInAsync(tx, draft, actor);
-        return (await invoices.FinalizeInAsync(tx, draft, actor), 0);
+        var spent = coupon is { Duration: CouponDuration.Once } && draft.Discount > 0 ? subscription with { Discount = coupon with { Used = true } } : subscription;
+        return (await invoices.FinalizeInAsync(tx, draft, actor), 0, spent);
     }
 
     /// <summary>The tax rates of the customer's invoices now: by its country and region, exemption and tax id.</summary>
@@ -237,7 +249,7 @@ public sealed class SubscriptionStore(
             UPDATE subscriptions SET plan_code = @Plan, plan_version = @PlanVersion, billing_interval = @interval, currency = @Currency, quantity = @Quantity,
                 unit_amount = @UnitAmount, status = @status, billing_anchor = @BillingAnchor, current_period_start = @CurrentPeriodStart,
                 current_period_end = @CurrentPeriodEnd, trial_end = @TrialEnd, cancel_at_period_end = @CancelAtPeriodEnd, cancel_reason = @CancelReason,
-                canceled_at = @CanceledAt, ended_at = @EndedAt, pending_change = @pendingChange, updated_at = @UpdatedAt
+                canceled_at = @CanceledAt, ended_at = @EndedAt, pending_change = @pendingChange, discount = @discount, updated_at = @UpdatedAt
             WHERE id = @Id
             """,
             Parameters(s), tx);
@@ -271,6 +283,7 @@ public sealed class SubscriptionStore(
         s.Id, s.CustomerId, s.Plan, s.PlanVersion, interval = EnumText.Snake(s.Interval), s.Currency, s.Quantity, s.UnitAmount, status = EnumText.Snake(s.Status),
         s.BillingAnchor, s.CurrentPeriodStart, s.CurrentPeriodEnd, s.TrialEnd, s.CancelAtPeriodEnd, s.CancelReason, s.CanceledAt, s.EndedAt, s.CreatedAt, s.UpdatedAt,
         pendingChange = s.PendingChange is null ? null : ApiJson.Serialize(s.PendingChange),
+        discount = s.Discount is null ? null : ApiJson.Serialize(s.Discount),
     };
 
     sealed class Row
@@ -293,6 +306,7 @@ public sealed class SubscriptionStore(
         public DateTimeOffset? CanceledAt { get; init; }
         public DateTimeOffset? EndedAt { get; init; }
         public string? PendingChange { get; init; }
+        public string? Discount { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
@@ -303,6 +317,7 @@ public sealed class SubscriptionStore(
             CurrentPeriodStart = CurrentPeriodStart, CurrentPeriodEnd = CurrentPeriodEnd, TrialEnd = TrialEnd, CancelAtPeriodEnd = CancelAtPeriodEnd,
             CancelReason = CancelReason, CanceledAt = CanceledAt, EndedAt = EndedAt, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
             PendingChange = PendingChange is null ? null : ApiJson.Deserialize<ScheduledChange>(PendingChange),
+            Discount = Discount is null ? null : ApiJson.Deserialize<AppliedCoupon>(Discount),
         };
     }
 }
