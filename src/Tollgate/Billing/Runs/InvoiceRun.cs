@@ -11,48 +11,122 @@ using Tollgate.Storage;
 
 namespace Tollgate.Billing.Runs;
 
-/// <summary>What an invoice run did.</summary>
-public sealed record InvoiceRunResult(DateTimeOffset RanAt, int PeriodsBilled, int InvoicesCreated, int SubscriptionsEnded, IReadOnlyList<string> InvoiceIds);
+/// <summary>
+/// What an invoice run did: periods billed, invoices made (the first 1,000 ids listed), subscriptions ended, and the
+/// subscriptions it could not bill, each with why (the next run tries them again).
+/// </summary>
+public sealed record InvoiceRunResult(
+    DateTimeOffset RanAt, int PeriodsBilled, int InvoicesCreated, int SubscriptionsEnded, IReadOnlyList<string> InvoiceIds, IReadOnlyList<InvoiceRunFailure> Failed);
+
+public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 
 /// <summary>
 /// Bills every subscription whose period has ended: its usage of the period behind (in arrears, under the charges of
 /// its pinned plan version), its price for the period ahead (in advance), one invoice, finalized; a trial that ended
-/// becomes active; a subscription set to cancel at the period's end ends. Each period of each subscription is one
-/// transaction, and the invoice's billing key is unique, so running twice, on two nodes at once, or again after a crash
-/// in the middle bills nothing twice: a period billed is a period the subscription has moved past.
+/// becomes active; a subscription set to cancel at the period's end ends. Subscriptions are billed a hundred to a
+/// transaction, each with its period's invoice and its move to the next period in that same transaction, and the
+/// invoice's billing key is unique: running twice, on two nodes at once, or again after a crash in the middle bills
+/// nothing twice, because a period billed is a period the subscription has moved past. A batch that fails is billed
+/// again one subscription at a time, so one bad subscription holds up no other.
 /// </summary>
-public sealed class InvoiceRunner(Database database, SubscriptionStore subscriptions, UsageAggregator usage, AuditLog audit, TimeProvider time)
+public sealed partial class InvoiceRunner(
+    Database database, SubscriptionStore subscriptions, UsageAggregator usage, AuditLog audit, TimeProvider time, ILogger<InvoiceRunner> log)
 {
-    const int Batch = 500;
+    const int Page = 1_000;
+    const int PerTransaction = 100;
+    const int ListedInvoices = 1_000;
 
     public async Task<InvoiceRunResult> RunAsync(Actor actor, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var (periods, ended) = (0, 0);
-        var created = new List<string>();
+        var run = new RunState(now);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            var due = (await subscriptions.DueAsync(now, Batch, ct)).Where(seen.Add).ToList();
+            var due = (await subscriptions.DueAsync(now, Page, ct)).Where(seen.Add).ToList();
             if (due.Count == 0) break;
-            foreach (var id in due)
+            foreach (var batch in due.Chunk(PerTransaction))
             {
-                // One period at a time, until the subscription's period holds now (a clock moved a year bills twelve).
-                while (await database.InTransactionAsync((connection, tx) => BillPeriodAsync(tx, id, now, actor, ct), ct) is { } step)
+                try
                 {
-                    periods++;
-                    if (step.Invoice is { } invoice) created.Add(invoice.Id);
-                    if (step.Ended)
+                    var steps = await database.InTransactionAsync(async (connection, tx) =>
                     {
-                        ended++;
-                        break;
-                    }
+                        var done = new List<Step>();
+                        foreach (var id in batch) await CatchUpAsync(tx, id, run, actor, done, ct);
+                        return done;
+                    }, ct);
+                    run.Count(steps);
+                }
+                catch (Exception e) when (e is not OperationCanceledException && batch.Length > 1)
+                {
+                    LogBatchFailed(log, e, batch.Length);
+                    foreach (var id in batch) await AloneAsync(id, run, actor, ct);
                 }
             }
         }
 
-        return new InvoiceRunResult(now, periods, created.Count, ended, created);
+        return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures);
     }
+
+    async Task AloneAsync(string id, RunState run, Actor actor, CancellationToken ct)
+    {
+        try
+        {
+            run.Count(await database.InTransactionAsync(async (connection, tx) =>
+            {
+                var done = new List<Step>();
+                await CatchUpAsync(tx, id, run, actor, done, ct);
+                return done;
+            }, ct));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSubscriptionFailed(log, e, id);
+            run.Failures.Add(new InvoiceRunFailure(id, e.Message));
+        }
+    }
+
+    /// <summary>One period at a time, until the subscription's period holds now (a clock moved a year bills twelve).</summary>
+    async Task CatchUpAsync(DbTransaction tx, string id, RunState run, Actor actor, List<Step> done, CancellationToken ct)
+    {
+        while (await BillPeriodAsync(tx, id, run.Now, actor, run, ct) is { } step)
+        {
+            done.Add(step);
+            if (step.Ended) break;
+        }
+    }
+
+    /// <summary>
+    /// What one run reads once and keeps: published plan versions (they never change), metrics and tax rates as they
+    /// stood when it started, each customer's tax decision; and what it has done so far.
+    /// </summary>
+    sealed class RunState(DateTimeOffset now)
+    {
+        public DateTimeOffset Now { get; } = now;
+        public Dictionary<(string, int), PlanVersion?> Versions { get; } = [];
+        public Dictionary<string, Metric>? Metrics { get; set; }
+        public Dictionary<string, Taxes.TaxDecision> Taxes { get; } = new(StringComparer.Ordinal);
+        public int Periods { get; private set; }
+        public int Ended { get; private set; }
+        public List<string> Invoices { get; } = [];
+        public List<InvoiceRunFailure> Failures { get; } = [];
+
+        public void Count(List<Step> steps)
+        {
+            foreach (var step in steps)
+            {
+                Periods++;
+                if (step.Invoice is { } invoice) Invoices.Add(invoice.Id);
+                if (step.Ended) Ended++;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 12001, Level = LogLevel.Warning, Message = "Billing a batch of {Count} subscriptions failed; billing them one at a time.")]
+    static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 12002, Level = LogLevel.Error, Message = "Billing subscription {SubscriptionId} failed; the next invoice run tries again.")]
+    static partial void LogSubscriptionFailed(ILogger logger, Exception exception, string subscriptionId);
 
     /// <summary>
     /// The invoice the subscription's period will end with, as the run would make it at the period's end from what is
@@ -63,13 +137,13 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
     {
         var subscription = await subscriptions.GetAsync(id, ct);
         if (subscription is null) return ApiError.NotFound("subscription", id);
-        var step = await database.RehearseAsync((connection, tx) => BillPeriodAsync(tx, id, subscription.CurrentPeriodEnd, Actor.System, ct), ct);
+        var step = await database.RehearseAsync((connection, tx) => BillPeriodAsync(tx, id, subscription.CurrentPeriodEnd, Actor.System, null, ct), ct);
         return step?.Invoice is { } invoice ? invoice with { Status = InvoiceStatus.Draft, Number = null, FinalizedAt = null, PaidAt = null } : (Invoice?)null;
     }
 
     sealed record Step(Invoice? Invoice, bool Ended);
 
-    async Task<Step?> BillPeriodAsync(DbTransaction tx, string id, DateTimeOffset now, Actor actor, CancellationToken ct)
+    async Task<Step?> BillPeriodAsync(DbTransaction tx, string id, DateTimeOffset now, Actor actor, RunState? run, CancellationToken ct)
     {
         var subscription = await subscriptions.FindAsync(tx, id, forUpdate: true);
         if (subscription is null || !subscription.GivesAccess || subscription.CurrentPeriodEnd > now) return null;
@@ -77,7 +151,7 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
         var behind = subscription.CurrentPeriod;
         var trial = subscription.Status == SubscriptionStatus.Trialing;
         var ending = subscription.CancelAtPeriodEnd;
-        var rated = trial ? [] : await RateUsageAsync(tx, subscription, behind, ct); // under the version of the period behind
+        var rated = trial ? [] : await RateUsageAsync(tx, subscription, behind, run, ct); // under the version of the period behind
 
         // A change scheduled for the period's end applies now, before the period ahead is priced.
         var renewed = subscription.PendingChange is { } change && !ending
@@ -95,7 +169,8 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
         var lines = SubscriptionInvoices.Lines(renewed, ahead, behind, rated);
         var (pending, pendingIds) = await SubscriptionStore.PendingItemsAsync(tx, id);
         lines.AddRange(pending);
-        var (invoice, _, billed) = await subscriptions.BillAsync(tx, renewed, reason, lines, SubscriptionStore.BillingKey(subscription, behind.End, reason), actor);
+        var taxes = run is null ? null : await TaxesAsync(tx, subscription.CustomerId, run);
+        var (invoice, _, billed) = await subscriptions.BillAsync(tx, renewed, reason, lines, SubscriptionStore.BillingKey(subscription, behind.End, reason), actor, taxes);
         await SubscriptionStore.MarkBilledAsync(tx, pendingIds, invoice?.Id, now);
 
         var next = ending
@@ -116,12 +191,19 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
     }
 
     /// <summary>Each charge of the subscription's plan version in its currency, rated on the metric's value over the period.</summary>
-    async Task<IReadOnlyList<RatedUsage>> RateUsageAsync(DbTransaction tx, Subscription subscription, BillingPeriod period, CancellationToken ct)
+    async Task<IReadOnlyList<RatedUsage>> RateUsageAsync(DbTransaction tx, Subscription subscription, BillingPeriod period, RunState? run, CancellationToken ct)
     {
-        var (_, version) = await PlanStore.VersionInAsync(tx, subscription.Plan, subscription.PlanVersion);
+        var key = (subscription.Plan, subscription.PlanVersion);
+        if (run is null || !run.Versions.TryGetValue(key, out var version))
+        {
+            version = (await PlanStore.VersionInAsync(tx, subscription.Plan, subscription.PlanVersion)).Version;
+            if (run is not null && version?.Status != PlanVersionStatus.Draft) run.Versions[key] = version;
+        }
+
         var charges = version?.Charges.Where(c => c.Currency == subscription.Currency && c.Model is not null).ToList() ?? [];
         if (charges.Count == 0) return [];
-        var metrics = await CatalogStore.MetricsInAsync(tx.Connection!, tx);
+        var metrics = run?.Metrics ?? await CatalogStore.MetricsInAsync(tx.Connection!, tx);
+        if (run is not null) run.Metrics = metrics;
         var rated = new List<RatedUsage>(charges.Count);
         var window = new Period(period.Start, period.End);
         foreach (var charge in charges)
@@ -135,6 +217,12 @@ public sealed class InvoiceRunner(Database database, SubscriptionStore subscript
         }
 
         return rated;
+    }
+
+    async Task<Taxes.TaxDecision> TaxesAsync(DbTransaction tx, string customerId, RunState run)
+    {
+        if (!run.Taxes.TryGetValue(customerId, out var decision)) run.Taxes[customerId] = decision = await subscriptions.TaxesAsync(tx, customerId);
+        return decision;
     }
 
     async Task<decimal> TotalAsync(DbTransaction tx, Metric metric, string customerId, Period window, CancellationToken ct)

@@ -121,10 +121,10 @@ public sealed class SubscriptionStore(
     /// it lasts; a <c>once</c> coupon is spent by the first invoice it discounts (the subscription answered holds that).
     /// </summary>
     internal async Task<(Invoice? Invoice, long Credited, Subscription After)> BillAsync(
-        DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor)
+        DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor, TaxDecision? known = null)
     {
         var now = time.GetUtcNow();
-        var taxes = await TaxesAsync(tx, subscription.CustomerId);
+        var taxes = known ?? await TaxesAsync(tx, subscription.CustomerId);
         var coupon = subscription.Discount is { } held && held.AppliesAt(now) ? held : null;
         var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now, coupon?.ToDiscount());
         if (draft is null) return (null, 0, subscription);
@@ -143,7 +143,7 @@ public sealed class SubscriptionStore(
     }
 
     /// <summary>The tax rates of the customer's invoices now: by its country and region, exemption and tax id.</summary>
-    async Task<TaxDecision> TaxesAsync(DbTransaction tx, string customerId)
+    internal async Task<TaxDecision> TaxesAsync(DbTransaction tx, string customerId)
     {
         var subject = await tx.Connection!.QuerySingleAsync<(string? Country, string? Region, bool TaxExempt, string? TaxId)>(
             "SELECT country, region, tax_exempt, tax_id FROM customers WHERE id = @customerId", new { customerId }, tx);
