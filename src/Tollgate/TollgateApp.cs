@@ -7,6 +7,7 @@ using Tollgate.Billing;
 using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Rating;
 using Tollgate.Billing.Coupons;
+using Tollgate.Billing.CreditNotes;
 using Tollgate.Billing.Runs;
 using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Subscriptions;
@@ -90,7 +91,8 @@ public static class TollgateApp
             .MapInvoiceEndpoints()
             .MapInvoiceRunEndpoints()
             .MapTaxRateEndpoints()
-            .MapCouponEndpoints();
+            .MapCouponEndpoints()
+            .MapCreditNoteEndpoints();
         return app;
     }
 }

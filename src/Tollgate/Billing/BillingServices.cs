@@ -17,6 +17,7 @@ public static class BillingServices
         services.TryAddSingleton<InvoiceRunner>();
         services.TryAddSingleton<Taxes.TaxRateStore>();
         services.TryAddSingleton<Coupons.CouponStore>();
+        services.TryAddSingleton<CreditNotes.CreditNoteStore>();
         return services;
     }
 }

@@ -486,6 +486,29 @@ public static class Migrations
                 next_number {bigint} NOT NULL
             );
 
+            CREATE TABLE credit_notes (
+                id text PRIMARY KEY,
+                number text NOT NULL UNIQUE,
+                invoice_id text NOT NULL REFERENCES invoices (id),
+                customer_id text NOT NULL REFERENCES customers (id),
+                currency text NOT NULL,
+                reason text,
+                subtotal {bigint} NOT NULL,
+                tax {bigint} NOT NULL,
+                total {bigint} NOT NULL,
+                applied_to_invoice {bigint} NOT NULL,
+                credited_to_balance {bigint} NOT NULL,
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_credit_notes_invoice ON credit_notes (invoice_id);
+
+            CREATE TABLE credit_note_lines (
+                credit_note_id text NOT NULL REFERENCES credit_notes (id),
+                invoice_line integer NOT NULL,
+                amount {bigint} NOT NULL,
+                PRIMARY KEY (credit_note_id, invoice_line)
+            );
+
             CREATE TABLE pending_invoice_items (
                 id text PRIMARY KEY,
                 subscription_id text NOT NULL REFERENCES subscriptions (id),

@@ -66,10 +66,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
     {
         var now = time.GetUtcNow();
         var connection = tx.Connection!;
-        await connection.ExecuteAsync(
-            "INSERT INTO invoice_numbers (prefix, next_number) VALUES (@prefix, 1) ON CONFLICT (prefix) DO NOTHING", new { prefix = Prefix }, tx);
-        var number = await connection.ExecuteScalarAsync<long>(
-            "UPDATE invoice_numbers SET next_number = next_number + 1 WHERE prefix = @prefix RETURNING next_number - 1", new { prefix = Prefix }, tx);
+        var number = await NextNumberAsync(tx, Prefix);
         var balance = await CustomerBalance.OfAsync(tx, draft.CustomerId, draft.Currency);
         var credits = Math.Clamp(balance, 0, Math.Max(0, draft.AmountDue));
         if (credits > 0)
@@ -101,6 +98,17 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
         if (paid) await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.paid", finalized.CustomerId, finalized, now);
         return finalized;
     }
+
+    /// <summary>The next number of a gapless sequence, taken in the caller's transaction (a rollback gives it back).</summary>
+    internal static async Task<long> NextNumberAsync(DbTransaction tx, string prefix)
+    {
+        await tx.Connection!.ExecuteAsync("INSERT INTO invoice_numbers (prefix, next_number) VALUES (@prefix, 1) ON CONFLICT (prefix) DO NOTHING", new { prefix }, tx);
+        return await tx.Connection!.ExecuteScalarAsync<long>(
+            "UPDATE invoice_numbers SET next_number = next_number + 1 WHERE prefix = @prefix RETURNING next_number - 1", new { prefix }, tx);
+    }
+
+    /// <summary>The prefix of invoice numbers; credit notes take theirs from <c>{prefix}CN</c>.</summary>
+    internal string NumberPrefix => Prefix;
 
     /// <summary>Records a new draft's creation: its audit entry and its <c>invoice.created</c> event.</summary>
     public async Task CreatedInAsync(DbTransaction tx, Invoice invoice, Actor actor)
@@ -190,7 +198,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
         return Page<Invoice>.From(invoices, page.Size, i => i.Id);
     }
 
-    async Task<Invoice?> FindAsync(DbTransaction tx, string id, bool forUpdate)
+    internal async Task<Invoice?> FindAsync(DbTransaction tx, string id, bool forUpdate)
     {
         var row = await tx.Connection!.QuerySingleOrDefaultAsync<Row>(
             $"SELECT {Columns} FROM invoices WHERE id = @id{(forUpdate ? database.ForUpdate : "")}", new { id }, tx);
