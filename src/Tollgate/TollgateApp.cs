@@ -8,6 +8,7 @@ using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Rating;
 using Tollgate.Billing.Coupons;
 using Tollgate.Billing.CreditNotes;
+using Tollgate.Billing.Wallets;
 using Tollgate.Billing.Runs;
 using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Subscriptions;
@@ -92,7 +93,8 @@ public static class TollgateApp
             .MapInvoiceRunEndpoints()
             .MapTaxRateEndpoints()
             .MapCouponEndpoints()
-            .MapCreditNoteEndpoints();
+            .MapCreditNoteEndpoints()
+            .MapWalletEndpoints();
         return app;
     }
 }

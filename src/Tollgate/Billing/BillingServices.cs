@@ -18,6 +18,7 @@ public static class BillingServices
         services.TryAddSingleton<Taxes.TaxRateStore>();
         services.TryAddSingleton<Coupons.CouponStore>();
         services.TryAddSingleton<CreditNotes.CreditNoteStore>();
+        services.TryAddSingleton<Wallets.WalletStore>();
         return services;
     }
 }

@@ -509,6 +509,28 @@ public static class Migrations
                 PRIMARY KEY (credit_note_id, invoice_line)
             );
 
+            CREATE TABLE wallets (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                currency text NOT NULL,
+                name text,
+                priority integer NOT NULL,
+                expires_at {ts},
+                low_balance_threshold {bigint},
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_wallets_customer ON wallets (customer_id, currency);
+
+            CREATE TABLE wallet_transactions (
+                id text PRIMARY KEY,
+                wallet_id text NOT NULL REFERENCES wallets (id),
+                kind text NOT NULL,
+                amount {bigint} NOT NULL,
+                invoice_id text REFERENCES invoices (id),
+                created_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_wallet_transactions_wallet ON wallet_transactions (wallet_id, created_at);
+
             CREATE TABLE pending_invoice_items (
                 id text PRIMARY KEY,
                 subscription_id text NOT NULL REFERENCES subscriptions (id),

@@ -14,7 +14,7 @@ namespace Tollgate.Billing.Invoices;
 /// subscription's invoice carries a billing key (subscription, period, reason), unique, so whatever runs twice (an
 /// invoice run retried, two nodes at once, a run after a crash) bills a period once.
 /// </summary>
-public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Extensions.Options.IOptions<BillingOptions> billing, TimeProvider time)
+public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.WalletStore wallets, Microsoft.Extensions.Options.IOptions<BillingOptions> billing, TimeProvider time)
 {
     string Prefix => billing.Value.InvoicePrefix;
 
@@ -59,8 +59,8 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
 
     /// <summary>
     /// Finalizes a draft in the caller's transaction: the next number of the sequence (gapless: taken in the same
-    /// transaction, so a rollback gives it back), the customer's credit balance applied after tax (never beyond what is
-    /// due), status open, or paid at once when nothing is left due.
+    /// transaction, so a rollback gives it back), after tax the customer's credit balance and then its wallets (never
+    /// beyond what is due), status open, or paid at once when nothing is left due.
     /// </summary>
     public async Task<Invoice> FinalizeInAsync(DbTransaction tx, Invoice draft, Actor actor)
     {
@@ -75,6 +75,8 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Microsoft.Ex
                 $"Applied to invoice {Prefix}-{number:D6}", draft.Id, now);
         }
 
+        var fromWallets = await wallets.ApplyInAsync(tx, draft.CustomerId, draft.Currency, draft.AmountDue - credits, draft.Id);
+        credits += fromWallets;
         var due = draft.AmountDue - credits;
         var paid = due == 0;
         var finalized = draft with

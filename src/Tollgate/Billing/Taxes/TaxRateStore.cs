@@ -39,7 +39,7 @@ public sealed class TaxRateStore(Database database, AuditLog audit, TimeProvider
             await connection.ExecuteAsync(
                 "INSERT INTO tax_rates (id, code, country, region, percentage, inclusive, created_at) VALUES (@Id, @Code, @Country, @Region, @percentage, @Inclusive, @CreatedAt)",
                 new { rate.Id, rate.Code, rate.Country, rate.Region, percentage = rate.Percentage.ToString(CultureInfo.InvariantCulture), rate.Inclusive, rate.CreatedAt }, tx);
-            await audit.RecordAsync(tx, actor, "tax_rate.created", "tax_rate", rate.Id, null, rate, null);
+            await audit.RecordAsync(tx, actor, "tax_rate.created", "tax_rate", rate.Id!, null, rate, null);
             return rate;
         }, ct);
     }

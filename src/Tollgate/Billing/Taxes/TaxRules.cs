@@ -3,7 +3,7 @@ using Tollgate.Billing.Invoices;
 namespace Tollgate.Billing.Taxes;
 
 /// <summary>A tax rate the operator set: it applies to customers of its country, and of its region when it names one.</summary>
-public sealed record TaxRate(string Code, string Country, string? Region, decimal Percentage, bool Inclusive, string Id = "", DateTimeOffset CreatedAt = default);
+public sealed record TaxRate(string Code, string Country, string? Region, decimal Percentage, bool Inclusive, string? Id = null, DateTimeOffset? CreatedAt = null);
 
 /// <summary>Where a customer is and what it says of itself for tax.</summary>
 public sealed record TaxSubject(string? Country, string? Region, bool Exempt = false, string? TaxId = null);
