@@ -8,6 +8,7 @@ using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Rating;
 using Tollgate.Billing.Coupons;
 using Tollgate.Billing.CreditNotes;
+using Tollgate.Billing.Dunning;
 using Tollgate.Billing.Wallets;
 using Tollgate.Billing.Runs;
 using Tollgate.Billing.Taxes;
@@ -94,7 +95,8 @@ public static class TollgateApp
             .MapTaxRateEndpoints()
             .MapCouponEndpoints()
             .MapCreditNoteEndpoints()
-            .MapWalletEndpoints();
+            .MapWalletEndpoints()
+            .MapDunningEndpoints();
         return app;
     }
 }

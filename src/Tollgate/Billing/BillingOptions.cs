@@ -17,6 +17,15 @@ public sealed partial class BillingOptions
     /// </summary>
     public string? Country { get; set; }
 
+    /// <summary>Dunning: days between a failed payment and each retry (default 3, 5 and 7 days apart).</summary>
+    public int[] RetryDays { get; set; } = [3, 5, 7];
+
+    /// <summary>
+    /// Days of access after the last retry, before dunning gives up: the subscription is canceled and the invoice marked
+    /// uncollectible.
+    /// </summary>
+    public int GraceDays { get; set; }
+
     [GeneratedRegex("^[A-Z0-9]{1,12}$")]
     internal static partial Regex PrefixShape();
 }
@@ -28,6 +37,8 @@ sealed class BillingOptionsValidation : IValidateOptions<BillingOptions>
         var errors = new List<string>();
         if (!BillingOptions.PrefixShape().IsMatch(options.InvoicePrefix)) errors.Add("Billing:InvoicePrefix must be 1 to 12 upper-case letters or digits.");
         if (options.Country is not null && Common.Countries.Normalize(options.Country) is null) errors.Add("Billing:Country must be an ISO 3166-1 alpha-2 code.");
+        if (options.RetryDays.Length > 10 || options.RetryDays.Any(d => d is < 1 or > 60)) errors.Add("Billing:RetryDays must hold at most 10 numbers of days from 1 to 60.");
+        if (options.GraceDays is < 0 or > 90) errors.Add("Billing:GraceDays must be between 0 and 90.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -19,6 +19,7 @@ public static class BillingServices
         services.TryAddSingleton<Coupons.CouponStore>();
         services.TryAddSingleton<CreditNotes.CreditNoteStore>();
         services.TryAddSingleton<Wallets.WalletStore>();
+        services.TryAddSingleton<Dunning.DunningService>();
         return services;
     }
 }

@@ -457,6 +457,8 @@ public static class Migrations
                 credits_applied {bigint} NOT NULL,
                 amount_due {bigint} NOT NULL,
                 amount_paid {bigint} NOT NULL,
+                payment_attempts integer NOT NULL DEFAULT 0,
+                next_payment_attempt {ts},
                 created_at {ts} NOT NULL,
                 finalized_at {ts},
                 paid_at {ts},

@@ -69,6 +69,10 @@ public sealed record Invoice
     public required long CreditsApplied { get; init; }
     public required long AmountDue { get; init; }
     public required long AmountPaid { get; init; }
+
+    /// <summary>Failed payments so far; dunning retries at <see cref="NextPaymentAttempt"/>.</summary>
+    public int PaymentAttempts { get; init; }
+    public DateTimeOffset? NextPaymentAttempt { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? FinalizedAt { get; init; }
     public DateTimeOffset? PaidAt { get; init; }

@@ -14,8 +14,6 @@ public static class InvoiceEndpoints
         invoices.MapGet("/{id}", Get).WithSummary("Get an invoice with its lines and totals, all amounts in minor units.");
         invoices.MapPost("/{id}/finalize", (Caller caller, InvoiceStore store, string id, CancellationToken ct) => Change(store.FinalizeAsync(id, caller.Actor, ct)))
             .WithSummary("Finalize a draft: it gets the next invoice number and is open for payment (paid at once when nothing is due).");
-        invoices.MapPost("/{id}/pay", (Caller caller, InvoiceStore store, string id, CancellationToken ct) => Change(store.PayAsync(id, caller.Actor, ct)))
-            .WithSummary("Mark an open or uncollectible invoice paid in full, out of band.");
         invoices.MapPost("/{id}/void", (Caller caller, InvoiceStore store, string id, CancellationToken ct) => Change(store.VoidAsync(id, caller.Actor, ct)))
             .WithSummary("Void an open or uncollectible invoice: nothing is owed on it; its number stays used.");
         invoices.MapPost("/{id}/mark-uncollectible", (Caller caller, InvoiceStore store, string id, CancellationToken ct) => Change(store.MarkUncollectibleAsync(id, caller.Actor, ct)))

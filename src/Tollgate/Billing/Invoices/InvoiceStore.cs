@@ -20,7 +20,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
 
     const string Columns =
         "id, number, customer_id, subscription_id, status, billing_reason, currency, period_start, period_end, subtotal, discount, tax, taxes, tax_note, discount_code, " +
-        "total, credits_applied, amount_due, amount_paid, created_at, finalized_at, paid_at, voided_at, marked_uncollectible_at";
+        "total, credits_applied, amount_due, amount_paid, payment_attempts, next_payment_attempt, created_at, finalized_at, paid_at, voided_at, marked_uncollectible_at";
 
     /// <summary>Inserts a draft with its lines; false when an invoice with the same billing key exists already.</summary>
     public static async Task<bool> InsertAsync(DbTransaction tx, Invoice invoice, string? billingKey)
@@ -30,7 +30,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
             $"""
             INSERT INTO invoices ({Columns}, billing_key)
             VALUES (@Id, NULL, @CustomerId, @SubscriptionId, @status, @reason, @Currency, @PeriodStart, @PeriodEnd, @Subtotal, @Discount, @Tax, @taxes, @TaxNote, @DiscountCode,
-                    @Total, @CreditsApplied, @AmountDue, @AmountPaid, @CreatedAt, NULL, NULL, NULL, NULL, @billingKey)
+                    @Total, @CreditsApplied, @AmountDue, @AmountPaid, 0, NULL, @CreatedAt, NULL, NULL, NULL, NULL, @billingKey)
             ON CONFLICT (billing_key) DO NOTHING
             """,
             new
@@ -122,17 +122,16 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
     public Task<Result<Invoice>> FinalizeAsync(string id, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, [InvoiceStatus.Draft], "finalize", (tx, invoice) => FinalizeInAsync(tx, invoice, actor), ct);
 
-    /// <summary>Marks an open (or uncollectible) invoice paid in full, out of band; payments come with the payments issue.</summary>
-    public Task<Result<Invoice>> PayAsync(string id, Actor actor, CancellationToken ct) =>
-        TransitionAsync(id, [InvoiceStatus.Open, InvoiceStatus.Uncollectible], "pay", async (tx, invoice) =>
-        {
-            var now = time.GetUtcNow();
-            var paid = invoice with { Status = InvoiceStatus.Paid, PaidAt = now, AmountPaid = invoice.AmountDue };
-            await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'paid', paid_at = @now, amount_paid = @AmountDue WHERE id = @Id",
-                new { now, invoice.AmountDue, invoice.Id }, tx);
-            await RecordAsync(tx, actor, "invoice.paid", invoice, paid, now);
-            return paid;
-        }, ct);
+    /// <summary>Marks an invoice paid in full, in the caller's transaction (the caller checked it may be); dunning ends.</summary>
+    internal async Task<Invoice> PayInAsync(DbTransaction tx, Invoice invoice, Actor actor)
+    {
+        var now = time.GetUtcNow();
+        var paid = invoice with { Status = InvoiceStatus.Paid, PaidAt = now, AmountPaid = invoice.AmountDue, NextPaymentAttempt = null };
+        await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'paid', paid_at = @now, amount_paid = @AmountDue, next_payment_attempt = NULL WHERE id = @Id",
+            new { now, invoice.AmountDue, invoice.Id }, tx);
+        await RecordAsync(tx, actor, "invoice.paid", invoice, paid, now);
+        return paid;
+    }
 
     public Task<Result<Invoice>> VoidAsync(string id, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, [InvoiceStatus.Open, InvoiceStatus.Uncollectible], "void", async (tx, invoice) =>
@@ -145,15 +144,17 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         }, ct);
 
     public Task<Result<Invoice>> MarkUncollectibleAsync(string id, Actor actor, CancellationToken ct) =>
-        TransitionAsync(id, [InvoiceStatus.Open], "mark as uncollectible", async (tx, invoice) =>
-        {
-            var now = time.GetUtcNow();
-            var marked = invoice with { Status = InvoiceStatus.Uncollectible, MarkedUncollectibleAt = now };
-            await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'uncollectible', marked_uncollectible_at = @now WHERE id = @Id",
-                new { now, invoice.Id }, tx);
-            await RecordAsync(tx, actor, "invoice.marked_uncollectible", invoice, marked, now);
-            return marked;
-        }, ct);
+        TransitionAsync(id, [InvoiceStatus.Open], "mark as uncollectible", (tx, invoice) => MarkUncollectibleInAsync(tx, invoice, actor), ct);
+
+    internal async Task<Invoice> MarkUncollectibleInAsync(DbTransaction tx, Invoice invoice, Actor actor)
+    {
+        var now = time.GetUtcNow();
+        var marked = invoice with { Status = InvoiceStatus.Uncollectible, MarkedUncollectibleAt = now };
+        await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'uncollectible', marked_uncollectible_at = @now WHERE id = @Id",
+            new { now, invoice.Id }, tx);
+        await RecordAsync(tx, actor, "invoice.marked_uncollectible", invoice, marked, now);
+        return marked;
+    }
 
     async Task RecordAsync(DbTransaction tx, Actor actor, string action, Invoice before, Invoice after, DateTimeOffset now)
     {
@@ -233,6 +234,8 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         public long CreditsApplied { get; init; }
         public long AmountDue { get; init; }
         public long AmountPaid { get; init; }
+        public long PaymentAttempts { get; init; }
+        public DateTimeOffset? NextPaymentAttempt { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset? FinalizedAt { get; init; }
         public DateTimeOffset? PaidAt { get; init; }
@@ -244,7 +247,8 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
             Id = Id, Number = Number, CustomerId = CustomerId, SubscriptionId = SubscriptionId, Status = EnumText.Parse<InvoiceStatus>(Status),
             BillingReason = EnumText.Parse<BillingReason>(BillingReason), Currency = Currency, PeriodStart = PeriodStart, PeriodEnd = PeriodEnd,
             Lines = lines, Subtotal = Subtotal, Discount = Discount, Tax = Tax, Taxes = ApiJson.Deserialize<List<TaxLine>>(Taxes) ?? [], TaxNote = TaxNote, DiscountCode = DiscountCode, Total = Total,
-            CreditsApplied = CreditsApplied, AmountDue = AmountDue, AmountPaid = AmountPaid, CreatedAt = CreatedAt, FinalizedAt = FinalizedAt,
+            CreditsApplied = CreditsApplied, AmountDue = AmountDue, AmountPaid = AmountPaid,
+            PaymentAttempts = (int)PaymentAttempts, NextPaymentAttempt = NextPaymentAttempt, CreatedAt = CreatedAt, FinalizedAt = FinalizedAt,
             PaidAt = PaidAt, VoidedAt = VoidedAt, MarkedUncollectibleAt = MarkedUncollectibleAt,
         };
     }

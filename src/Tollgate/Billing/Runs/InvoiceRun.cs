@@ -16,7 +16,8 @@ namespace Tollgate.Billing.Runs;
 /// subscriptions it could not bill, each with why (the next run tries them again).
 /// </summary>
 public sealed record InvoiceRunResult(
-    DateTimeOffset RanAt, int PeriodsBilled, int InvoicesCreated, int SubscriptionsEnded, IReadOnlyList<string> InvoiceIds, IReadOnlyList<InvoiceRunFailure> Failed);
+    DateTimeOffset RanAt, int PeriodsBilled, int InvoicesCreated, int SubscriptionsEnded, IReadOnlyList<string> InvoiceIds, IReadOnlyList<InvoiceRunFailure> Failed,
+    int DunningSteps);
 
 public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 
@@ -27,10 +28,10 @@ public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 /// transaction, each with its period's invoice and its move to the next period in that same transaction, and the
 /// invoice's billing key is unique: running twice, on two nodes at once, or again after a crash in the middle bills
 /// nothing twice, because a period billed is a period the subscription has moved past. A batch that fails is billed
-/// again one subscription at a time, so one bad subscription holds up no other.
+/// again one subscription at a time, so one bad subscription holds up no other. Then it takes the dunning steps due.
 /// </summary>
 public sealed partial class InvoiceRunner(
-    Database database, SubscriptionStore subscriptions, UsageAggregator usage, AuditLog audit, TimeProvider time, ILogger<InvoiceRunner> log)
+    Database database, SubscriptionStore subscriptions, Dunning.DunningService dunning, UsageAggregator usage, AuditLog audit, TimeProvider time, ILogger<InvoiceRunner> log)
 {
     const int Page = 1_000;
     const int PerTransaction = 100;
@@ -65,7 +66,8 @@ public sealed partial class InvoiceRunner(
             }
         }
 
-        return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures);
+        var dunningSteps = await dunning.RunAsync(actor, ct);
+        return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures, dunningSteps);
     }
 
     async Task AloneAsync(string id, RunState run, Actor actor, CancellationToken ct)

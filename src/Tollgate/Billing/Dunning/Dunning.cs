@@ -1,0 +1,123 @@
+using System.Data.Common;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Tollgate.Audit;
+using Tollgate.Billing.Invoices;
+using Tollgate.Billing.Subscriptions;
+using Tollgate.Common;
+using Tollgate.Storage;
+
+namespace Tollgate.Billing.Dunning;
+
+/// <summary>
+/// What happens when an invoice is not paid (docs/billing.md, "Dunning"). A failed payment makes the subscription
+/// <c>past_due</c>, with access, and schedules the retries (<c>Billing:RetryDays</c>, default 3, 5 and 7 days apart); at
+/// each one Tollgate raises <c>invoice.payment_retry</c> for whatever charges the customer; after the last one and
+/// <c>Billing:GraceDays</c>, dunning gives up: the invoice is uncollectible and the subscription canceled. A payment at
+/// any point ends dunning and makes a past-due subscription active again. Each step is one transaction with its event.
+/// </summary>
+public sealed class DunningService(Database database, InvoiceStore invoices, SubscriptionStore subscriptions, AuditLog audit, IOptions<BillingOptions> options, TimeProvider time)
+{
+    int Retries => options.Value.RetryDays.Length;
+
+    public Task<Result<Invoice>> PaymentFailedAsync(string id, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Invoice>(async (connection, tx) =>
+        {
+            var invoice = await invoices.FindAsync(tx, id, forUpdate: true);
+            if (invoice is null) return ApiError.NotFound("invoice", id);
+            if (invoice.Status != InvoiceStatus.Open) return State(invoice, "fail a payment of");
+            var now = time.GetUtcNow();
+            var failed = invoice.PaymentAttempts == 0
+                ? invoice with { PaymentAttempts = 1, NextPaymentAttempt = Retries > 0 ? now.AddDays(options.Value.RetryDays[0]) : now.AddDays(options.Value.GraceDays) }
+                : invoice; // a retry reported failed: the schedule goes on as it was
+            await SaveAttemptsAsync(tx, failed);
+            await audit.RecordAsync(tx, actor, "invoice.payment_failed", "invoice", id, invoice, failed, invoice.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.payment_failed", invoice.CustomerId, failed, now);
+            await SubscriptionAsync(tx, invoice, SubscriptionStatus.PastDue, actor);
+            return failed;
+        }, ct);
+
+    /// <summary>Marks an open or uncollectible invoice paid in full, out of band; a past-due subscription with nothing else overdue is active again.</summary>
+    public Task<Result<Invoice>> PayAsync(string id, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Invoice>(async (connection, tx) =>
+        {
+            var invoice = await invoices.FindAsync(tx, id, forUpdate: true);
+            if (invoice is null) return ApiError.NotFound("invoice", id);
+            if (invoice.Status is not (InvoiceStatus.Open or InvoiceStatus.Uncollectible)) return State(invoice, "pay");
+            var paid = await invoices.PayInAsync(tx, invoice, actor);
+            var overdue = invoice.SubscriptionId is null ? 0 : await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM invoices WHERE subscription_id = @SubscriptionId AND id <> @Id AND status = 'open' AND payment_attempts > 0", invoice, tx);
+            if (overdue == 0) await SubscriptionAsync(tx, invoice, SubscriptionStatus.Active, actor);
+            return paid;
+        }, ct);
+
+    /// <summary>Takes every dunning step that is due: a retry, or giving up. Returns how many steps it took.</summary>
+    public async Task<int> RunAsync(Actor actor, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        List<string> due;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            due = [.. await connection.QueryAsync<string>(
+                "SELECT id FROM invoices WHERE status = 'open' AND next_payment_attempt <= @now ORDER BY next_payment_attempt, id LIMIT 10000", new { now })];
+        }
+
+        var steps = 0;
+        foreach (var id in due)
+        {
+            if (await database.InTransactionAsync((connection, tx) => StepAsync(tx, id, now, actor), ct)) steps++;
+        }
+
+        return steps;
+    }
+
+    async Task<bool> StepAsync(DbTransaction tx, string id, DateTimeOffset now, Actor actor)
+    {
+        var invoice = await invoices.FindAsync(tx, id, forUpdate: true);
+        if (invoice is not { Status: InvoiceStatus.Open, NextPaymentAttempt: { } next } || next > now) return false;
+        if (invoice.PaymentAttempts <= Retries)
+        {
+            // Retry number PaymentAttempts is due; after the last one comes the grace period.
+            var attempt = invoice.PaymentAttempts;
+            var after = invoice with
+            {
+                PaymentAttempts = attempt + 1,
+                NextPaymentAttempt = attempt < Retries ? now.AddDays(options.Value.RetryDays[attempt]) : now.AddDays(options.Value.GraceDays),
+            };
+            await SaveAttemptsAsync(tx, after);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.payment_retry", invoice.CustomerId, new { invoice_id = id, retry = attempt, of = Retries }, now);
+            return true;
+        }
+
+        var uncollectible = await invoices.MarkUncollectibleInAsync(tx, invoice with { NextPaymentAttempt = null }, actor);
+        await SaveAttemptsAsync(tx, uncollectible);
+        if (invoice.SubscriptionId is { } subscriptionId && await subscriptions.FindAsync(tx, subscriptionId, forUpdate: true) is { GivesAccess: true } subscription)
+        {
+            var canceled = subscription with { Status = SubscriptionStatus.Canceled, CanceledAt = now, EndedAt = now, CancelReason = "payment_failed", UpdatedAt = now };
+            await SubscriptionStore.UpdateInAsync(tx, canceled);
+            await audit.RecordAsync(tx, actor, "subscription.canceled", "subscription", subscriptionId, subscription, canceled, subscription.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.canceled", subscription.CustomerId, canceled, now);
+            await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
+        }
+
+        return true;
+    }
+
+    async Task SubscriptionAsync(DbTransaction tx, Invoice invoice, SubscriptionStatus status, Actor actor)
+    {
+        if (invoice.SubscriptionId is not { } id || await subscriptions.FindAsync(tx, id, forUpdate: true) is not { } subscription) return;
+        var from = status == SubscriptionStatus.PastDue ? SubscriptionStatus.Active : SubscriptionStatus.PastDue;
+        if (subscription.Status != from) return;
+        var now = time.GetUtcNow();
+        var changed = subscription with { Status = status, UpdatedAt = now };
+        await SubscriptionStore.UpdateInAsync(tx, changed);
+        await audit.RecordAsync(tx, actor, status == SubscriptionStatus.PastDue ? "subscription.past_due" : "subscription.recovered", "subscription", id, subscription, changed, subscription.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", subscription.CustomerId, changed, now);
+    }
+
+    static Task SaveAttemptsAsync(DbTransaction tx, Invoice invoice) =>
+        tx.Connection!.ExecuteAsync("UPDATE invoices SET payment_attempts = @PaymentAttempts, next_payment_attempt = @NextPaymentAttempt WHERE id = @Id", invoice, tx);
+
+    static ApiError State(Invoice invoice, string verb) =>
+        ApiError.Conflict("invoice_state", $"Invoice {invoice.Id} is {EnumText.Snake(invoice.Status)}; only an open invoice can {verb}.");
+}
