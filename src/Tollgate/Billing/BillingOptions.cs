@@ -17,6 +17,9 @@ public sealed partial class BillingOptions
     /// </summary>
     public string? Country { get; set; }
 
+    /// <summary>How often every node runs the invoice run by itself (safe on several nodes at once); zero turns it off.</summary>
+    public TimeSpan RunEvery { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Dunning: days between a failed payment and each retry (default 3, 5 and 7 days apart).</summary>
     public int[] RetryDays { get; set; } = [3, 5, 7];
 
@@ -39,6 +42,8 @@ sealed class BillingOptionsValidation : IValidateOptions<BillingOptions>
         if (options.Country is not null && Common.Countries.Normalize(options.Country) is null) errors.Add("Billing:Country must be an ISO 3166-1 alpha-2 code.");
         if (options.RetryDays.Length > 10 || options.RetryDays.Any(d => d is < 1 or > 60)) errors.Add("Billing:RetryDays must hold at most 10 numbers of days from 1 to 60.");
         if (options.GraceDays is < 0 or > 90) errors.Add("Billing:GraceDays must be between 0 and 90.");
+        if (options.RunEvery != TimeSpan.Zero && (options.RunEvery < TimeSpan.FromMinutes(1) || options.RunEvery > TimeSpan.FromDays(1)))
+            errors.Add("Billing:RunEvery must be 00:00:00 (off) or from one minute to one day.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -20,6 +20,7 @@ public static class BillingServices
         services.TryAddSingleton<CreditNotes.CreditNoteStore>();
         services.TryAddSingleton<Wallets.WalletStore>();
         services.TryAddSingleton<Dunning.DunningService>();
+        services.AddHostedService<BillingScheduler>();
         return services;
     }
 }

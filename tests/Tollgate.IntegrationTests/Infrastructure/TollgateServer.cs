@@ -48,7 +48,9 @@ public abstract class TollgateServer : IAsyncLifetime
         Upstream = await FakeUpstream.StartAsync();
         _app = TollgateApp.Build(
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
-             $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress), .. Settings],
+             $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress),
+             "--Billing:RunEvery=00:00:00", // tests run invoice runs themselves, when they mean to
+             .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
         await Get<AdminKeyBootstrap>().RunAsync(CancellationToken.None);
