@@ -200,6 +200,37 @@ public abstract class SubscriptionTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_percentage_charge_with_per_event_bounds_is_billed_event_by_event()
+    {
+        var (metric, plan) = (Code("pay"), Code("psp"));
+        var applied = await server.Admin.PostAsync("/api/v1/catalog/apply", new
+        {
+            metrics = new[] { new { code = metric, name = "Payments", aggregation = "sum", field = "amount" } },
+            plans = new[]
+            {
+                new
+                {
+                    code = plan, name = "Processing", prices = Array.Empty<object>(),
+                    charges = new[] { new { metric, currency = "USD", model = "percentage", properties = new { rate = 1, per_event_fee = 10, per_event_minimum = 50, per_event_maximum = 500 } } },
+                },
+            },
+        });
+        applied.Status.ShouldBe(HttpStatusCode.OK, applied.Body?.ToJsonString());
+        var customer = (await server.Admin.PostAsync("/api/v1/customers", new { name = "Merchant" })).Body!["id"]!.GetValue<string>();
+        var id = (await SubscribeAsync(customer, plan))["id"]!.GetValue<string>();
+        foreach (var amount in new[] { 1_000, 20_000, 100_000 })
+        {
+            (await server.Admin.PostAsync("/api/v1/events", new { id = $"evt-{Guid.NewGuid():N}", code = metric, customer_id = customer, properties = new { amount } })).Status.ShouldBe(HttpStatusCode.OK);
+        }
+
+        server.Clock.Advance(TimeSpan.FromDays(31));
+        await RunAsync();
+
+        // 1% + 10 each, within 50 and 500: 1,000 → 50, 20,000 → 210, 100,000 → 500; as one event of 121,000 it would be 500.
+        (await InvoicesAsync(id)).ShouldHaveSingleItem()!["total"]!.GetValue<long>().ShouldBe(760);
+    }
+
+    [Fact]
     public async Task Invoice_numbers_are_gapless_and_unique_when_many_subscriptions_start_at_once()
     {
         var (plan, _, _) = await PlanAndCustomerAsync();

@@ -31,7 +31,8 @@ public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 /// again one subscription at a time, so one bad subscription holds up no other. Then it takes the dunning steps due.
 /// </summary>
 public sealed partial class InvoiceRunner(
-    Database database, SubscriptionStore subscriptions, Dunning.DunningService dunning, UsageAggregator usage, AuditLog audit, TimeProvider time, ILogger<InvoiceRunner> log)
+    Database database, SubscriptionStore subscriptions, Dunning.DunningService dunning, UsageAggregator usage, Metering.EventStore events, AuditLog audit,
+    TimeProvider time, ILogger<InvoiceRunner> log)
 {
     const int Page = 1_000;
     const int PerTransaction = 100;
@@ -212,10 +213,14 @@ public sealed partial class InvoiceRunner(
         {
             if (charge.Metric is null || !metrics.TryGetValue(charge.Metric, out var metric)) continue;
             var quantity = Math.Max(0, await TotalAsync(tx, metric, subscription.CustomerId, window, ct));
-            var events = charge.Model == ChargeModel.Percentage
+            var properties = charge.Properties ?? new ChargeProperties();
+            var count = charge.Model == ChargeModel.Percentage
                 ? (long)await TotalAsync(tx, metric with { Aggregation = Aggregation.Count, Field = null }, subscription.CustomerId, window, ct)
                 : 0;
-            rated.Add(new RatedUsage(metric.Name, ChargeRater.Rate(charge.Model!.Value, charge.Properties ?? new ChargeProperties(), new ChargeUsage(quantity, events))));
+            var values = charge.Model == ChargeModel.Percentage && (properties.PerEventMinimum is not null || properties.PerEventMaximum is not null)
+                ? await EventValuesAsync(metric, subscription.CustomerId, window, ct)
+                : null;
+            rated.Add(new RatedUsage(metric.Name, ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values))));
         }
 
         return rated;
@@ -225,6 +230,32 @@ public sealed partial class InvoiceRunner(
     {
         if (!run.Taxes.TryGetValue(customerId, out var decision)) run.Taxes[customerId] = decision = await subscriptions.TaxesAsync(tx, customerId);
         return decision;
+    }
+
+    /// <summary>Most events a percentage charge with per-event bounds reads one by one in a period; more fails the subscription's billing, reported.</summary>
+    const int MostEventsRatedOneByOne = 100_000;
+
+    /// <summary>Each event's value of the metric's field over the period, oldest first: per-event bounds charge every event on its own.</summary>
+    async Task<IReadOnlyList<decimal>> EventValuesAsync(Metric metric, string customerId, Period window, CancellationToken ct)
+    {
+        var values = new List<decimal>();
+        var query = new Metering.EventQuery(customerId, metric.EventCode, window.Start, window.End, metric.Filters.Count == 0 ? null : metric.Filters);
+        for (string? cursor = null; ;)
+        {
+            var page = await events.ListAsync(query, new PageRequest(PageRequest.MaxLimit, cursor), ct);
+            foreach (var e in page.Data)
+            {
+                var value = metric.Field is { } field ? Metering.EventValues.Of(System.Text.Json.Nodes.JsonNode.Parse(e.Properties.Json)!.AsObject()).Number(field) : 1;
+                if (value is { } v && v > 0) values.Add(v);
+            }
+
+            if (values.Count > MostEventsRatedOneByOne) throw new InvalidOperationException($"More than {MostEventsRatedOneByOne} events of '{metric.Code}' to rate one by one in a period.");
+            if (!page.HasMore) break;
+            cursor = page.NextCursor;
+        }
+
+        values.Reverse(); // the store lists newest first
+        return values;
     }
 
     async Task<decimal> TotalAsync(DbTransaction tx, Metric metric, string customerId, Period window, CancellationToken ct)
