@@ -424,6 +424,7 @@ public static class Migrations
                 current_period_start {ts} NOT NULL,
                 current_period_end {ts} NOT NULL,
                 trial_end {ts},
+                trial_will_end_sent {bool} NOT NULL DEFAULT FALSE,
                 cancel_at_period_end {bool} NOT NULL,
                 cancel_reason text,
                 canceled_at {ts},

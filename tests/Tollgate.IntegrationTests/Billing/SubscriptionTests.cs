@@ -92,8 +92,16 @@ public abstract class SubscriptionTests(TollgateServer server)
 
         await RunAsync();
         (await InvoicesAsync(id)).ShouldBeEmpty();
+        server.Clock.Advance(TimeSpan.FromDays(12)); // two days before the trial ends: told once, however often the run runs
+        await RunAsync();
+        await RunAsync();
+        await using (var connection = await server.Get<Tollgate.Storage.Database>().OpenAsync())
+        {
+            (await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM outbox WHERE type = 'subscription.trial_will_end' AND customer_id = @customer", new { customer }))
+                .ShouldBe(1);
+        }
 
-        server.Clock.Advance(TimeSpan.FromDays(14));
+        server.Clock.Advance(TimeSpan.FromDays(2));
         await RunAsync();
 
         var after = (await server.Admin.GetAsync($"/api/v1/subscriptions/{id}")).Body!;

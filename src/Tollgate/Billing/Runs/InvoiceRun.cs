@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Dapper;
 using Tollgate.Audit;
 using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Periods;
@@ -67,8 +68,32 @@ public sealed partial class InvoiceRunner(
             }
         }
 
+        await TrialsEndingAsync(now, ct);
         var dunningSteps = await dunning.RunAsync(actor, ct);
         return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures, dunningSteps);
+    }
+
+    /// <summary>How long before a trial ends <c>subscription.trial_will_end</c> is raised, once per subscription.</summary>
+    static readonly TimeSpan TrialWarning = TimeSpan.FromDays(3);
+
+    async Task TrialsEndingAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        await database.InTransactionAsync(async (connection, tx) =>
+        {
+            var ending = (await connection.QueryAsync<(string Id, string CustomerId, DateTimeOffset TrialEnd)>(
+                $"""
+                SELECT id, customer_id, trial_end FROM subscriptions
+                WHERE status = 'trialing' AND trial_will_end_sent = FALSE AND trial_end <= @soon AND trial_end > @now
+                ORDER BY trial_end LIMIT 10000{database.ForUpdate}
+                """, new { soon = now + TrialWarning, now }, tx)).ToList();
+            foreach (var (id, customerId, trialEnd) in ending)
+            {
+                await connection.ExecuteAsync("UPDATE subscriptions SET trial_will_end_sent = TRUE WHERE id = @id", new { id }, tx);
+                await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.trial_will_end", customerId, new { subscription_id = id, trial_end = trialEnd }, now);
+            }
+
+            return ending.Count;
+        }, ct);
     }
 
     async Task AloneAsync(string id, RunState run, Actor actor, CancellationToken ct)
