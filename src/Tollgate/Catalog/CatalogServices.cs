@@ -10,10 +10,11 @@ public static class CatalogServices
         services.TryAddSingleton<CatalogStore>();
         services.TryAddSingleton<PlanStore>();
         services.TryAddSingleton<CatalogApplier>();
+        services.TryAddSingleton<CatalogSnapshot>();
         services.TryAddSingleton<CatalogMetrics>();
-        services.OnChange<CatalogMetrics>((metrics, kind, _) =>
+        services.OnChange<CatalogSnapshot>((snapshot, kind, _) =>
         {
-            if (kind == ChangeKind.Catalog) metrics.Forget();
+            if (kind == ChangeKind.Catalog) snapshot.Forget();
         });
         return services;
     }

@@ -6,15 +6,16 @@ namespace Tollgate.Entitlements;
 
 /// <summary>
 /// Reads a customer's entitlements: their plan's version (the one their subscription pinned, or else the current published
-/// one), their overrides on top, and their grants; all on the
-/// caller's connection, so a burst of loads never waits on a second connection while holding one.
+/// one), their overrides on top, and their grants, with the features and metrics of the node's catalog snapshot
+/// (<see cref="CatalogSnapshot"/>, not re-read for every load); all on the caller's connection, so a burst of loads never
+/// waits on a second connection while holding one.
 /// </summary>
-public sealed class EntitlementLoader(TimeProvider time)
+public sealed class EntitlementLoader(CatalogSnapshot catalog, TimeProvider time)
 {
     public async Task<EntitlementSet> LoadAsync(DbConnection connection, string customerId, string? planCode, int? planVersion, CancellationToken ct)
     {
-        var features = await CatalogStore.FeaturesInAsync(connection);
-        var metrics = await CatalogStore.MetricsInAsync(connection);
+        var view = await catalog.GetAsync(connection, ct);
+        var (features, metrics) = (view.Features, view.Metrics);
         Metric? MetricOf(Feature f) => f.Metric is { } code ? metrics.GetValueOrDefault(code) : null;
 
         var result = new Dictionary<string, Entitlement>(StringComparer.Ordinal);
