@@ -16,7 +16,9 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
 
     public Task<Result<Coupon>> CreateAsync(CreateCouponRequest request, Actor actor, CancellationToken ct)
     {
-        var check = new Validation().Code("code", request.Code?.ToLowerInvariant());
+        var check = new Validation().Text("code", request.Code, required: true, 64);
+        if (request.Code is { Length: > 0 } given && !given.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            check.Add("code", "may hold only letters, digits, '-' and '_'.");
         if ((request.PercentOff is null) == (request.AmountOff is null)) check.Add("percent_off", "give percent_off or amount_off, one of them.");
         if (request.PercentOff is { } percent && (percent is <= 0 or > 100 || decimal.Round(percent, 2) != percent)) check.Add("percent_off", "must be more than 0 and at most 100, with at most two decimals.");
         if (request.AmountOff is { } amount) check.Range("amount_off", amount, 1, CatalogRules.MaxAmount);
@@ -39,7 +41,7 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
 
         var coupon = new Coupon
         {
-            Id = Ids.New(Prefix, time), Code = request.Code!.ToLowerInvariant(), PercentOff = request.PercentOff, AmountOff = request.AmountOff,
+            Id = Ids.New(Prefix, time), Code = request.Code!, PercentOff = request.PercentOff, AmountOff = request.AmountOff,
             Currency = request.AmountOff is null ? null : currency, Duration = request.Duration!.Value, DurationInMonths = request.DurationInMonths,
             MaxRedemptions = request.MaxRedemptions, TimesRedeemed = 0, RedeemBy = request.RedeemBy, CreatedAt = time.GetUtcNow(),
         };
@@ -61,7 +63,7 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
     public Task<Result<Coupon>> ArchiveAsync(string code, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync<Coupon>(async (connection, tx) =>
         {
-            var coupon = await FindAsync(tx, code.ToLowerInvariant());
+            var coupon = await FindAsync(tx, code);
             if (coupon is null) return ApiError.NotFound("coupon", code);
             if (coupon.ArchivedAt is not null) return coupon;
             var archived = coupon with { ArchivedAt = time.GetUtcNow() };
@@ -74,7 +76,7 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        return await FindAsync(tx, code.ToLowerInvariant());
+        return await FindAsync(tx, code);
     }
 
     public async Task<IReadOnlyList<Coupon>> ListAsync(CancellationToken ct)
@@ -89,7 +91,7 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
     /// </summary>
     public async Task<Result<AppliedCoupon>> RedeemInAsync(DbTransaction tx, string code, string currency, DateTimeOffset now)
     {
-        var coupon = await FindAsync(tx, code.ToLowerInvariant(), forUpdate: true);
+        var coupon = await FindAsync(tx, code, forUpdate: true);
         if (coupon is null || coupon.ArchivedAt is not null) return ApiError.Invalid("coupon", $"There is no coupon '{code}'.");
         if (coupon.RedeemBy is { } by && now >= by) return new ApiError("coupon_expired", StatusCodes.Status400BadRequest, $"Coupon '{coupon.Code}' could be redeemed until {by:u}.");
         if (coupon.MaxRedemptions is { } max && coupon.TimesRedeemed >= max)
@@ -109,8 +111,10 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
         return new AppliedCoupon(coupon.Code, coupon.PercentOff, coupon.AmountOff, coupon.Duration, endsAt, Used: false);
     }
 
+    /// <summary>Codes are kept as written (<c>LAUNCH20</c>) and found whatever their case, so two cannot differ by case alone.</summary>
     async Task<Coupon?> FindAsync(DbTransaction tx, string code, bool forUpdate = false) =>
-        (await tx.Connection!.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM coupons WHERE code = @code{(forUpdate ? database.ForUpdate : "")}", new { code }, tx))?.ToCoupon();
+        (await tx.Connection!.QuerySingleOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM coupons WHERE LOWER(code) = LOWER(@code){(forUpdate ? database.ForUpdate : "")}", new { code }, tx))?.ToCoupon();
 
     sealed class Row
     {

@@ -16,11 +16,6 @@ public sealed record RatedUsage(string Metric, RatedCharge Charge);
 /// </summary>
 public static class SubscriptionInvoices
 {
-    public static Invoice? Draft(
-        Subscription subscription, BillingReason reason, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage,
-        IReadOnlyList<AppliedTaxRate> taxes, string id, DateTimeOffset now) =>
-        FromLines(subscription, reason, Lines(subscription, ahead, behind, usage), taxes, id, now);
-
     /// <summary>The lines of a subscription's invoice: the period ahead's price, then the usage behind, charge by charge.</summary>
     public static List<InvoiceLine> Lines(Subscription subscription, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage)
     {
