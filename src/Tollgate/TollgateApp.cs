@@ -13,6 +13,7 @@ using Tollgate.Billing.Wallets;
 using Tollgate.Billing.Runs;
 using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Subscriptions;
+using Tollgate.Billing.TestClocks;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
@@ -96,7 +97,8 @@ public static class TollgateApp
             .MapCouponEndpoints()
             .MapCreditNoteEndpoints()
             .MapWalletEndpoints()
-            .MapDunningEndpoints();
+            .MapDunningEndpoints()
+            .MapTestClockEndpoints();
         return app;
     }
 }

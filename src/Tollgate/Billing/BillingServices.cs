@@ -12,6 +12,7 @@ public static class BillingServices
     {
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BillingOptions>, BillingOptionsValidation>();
+        services.TryAddSingleton<Clocks.BillingClock>();
         services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<InvoiceRunner>();
@@ -20,6 +21,7 @@ public static class BillingServices
         services.TryAddSingleton<CreditNotes.CreditNoteStore>();
         services.TryAddSingleton<Wallets.WalletStore>();
         services.TryAddSingleton<Dunning.DunningService>();
+        services.TryAddSingleton<TestClocks.TestClockService>();
         services.AddHostedService<BillingScheduler>();
         return services;
     }

@@ -22,6 +22,12 @@ public sealed record Customer
     /// <summary>Exempt from tax: invoices carry none.</summary>
     public bool TaxExempt { get; init; }
 
+    /// <summary>
+    /// The test clock this customer lives on, set at creation and never after: its billing runs at the clock's time,
+    /// when the clock is advanced, and never by the scheduled invoice run. A customer on a clock is a test customer.
+    /// </summary>
+    public string? TestClockId { get; init; }
+
     /// <summary>ISO 4217: the currency this customer is billed in.</summary>
     public required string Currency { get; init; }
 

@@ -12,7 +12,8 @@ public sealed record CreateCustomerRequest(
     string? Plan = null,
     string? Region = null,
     string? TaxId = null,
-    bool? TaxExempt = null);
+    bool? TaxExempt = null,
+    string? TestClockId = null);
 
 /// <summary>Absent fields stay as they are; an empty string clears an optional field or a metadata key.</summary>
 public sealed record UpdateCustomerRequest(
@@ -50,6 +51,7 @@ public static class CustomerRules
             Region = Blank(request.Region)?.ToUpperInvariant(),
             TaxId = Blank(request.TaxId),
             TaxExempt = request.TaxExempt ?? false,
+            TestClockId = Blank(request.TestClockId),
             CreatedAt = now,
             UpdatedAt = now,
         };

@@ -18,10 +18,16 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
             {
                 if (await ExternalIdTakenAsync(tx, customer.Value.ExternalId, null)) return ExternalIdTaken(customer.Value.ExternalId!);
                 if (await UnknownPlanAsync(tx, customer.Value.Plan)) return UnknownPlan(customer.Value.Plan!);
+                if (customer.Value.TestClockId is { } clock && await connection.ExecuteScalarAsync<long>(
+                        "SELECT COUNT(*) FROM test_clocks WHERE id = @clock", new { clock }, tx) == 0)
+                {
+                    return ApiError.Invalid("test_clock_id", $"There is no test clock '{clock}'.");
+                }
+
                 await connection.ExecuteAsync(
                     """
-                    INSERT INTO customers (id, external_id, name, email, country, region, tax_id, tax_exempt, currency, metadata, plan_code, created_at, updated_at)
-                    VALUES (@Id, @ExternalId, @Name, @Email, @Country, @Region, @TaxId, @TaxExempt, @Currency, @Metadata, @PlanCode, @CreatedAt, @UpdatedAt)
+                    INSERT INTO customers (id, external_id, name, email, country, region, tax_id, tax_exempt, currency, metadata, plan_code, test_clock_id, created_at, updated_at)
+                    VALUES (@Id, @ExternalId, @Name, @Email, @Country, @Region, @TaxId, @TaxExempt, @Currency, @Metadata, @PlanCode, @TestClockId, @CreatedAt, @UpdatedAt)
                     """,
                     Row.From(customer.Value), tx);
                 await audit.RecordAsync(tx, actor, "customer.created", "customer", customer.Value.Id, null, customer.Value, customer.Value.Id);
@@ -150,6 +156,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
         public string Currency { get; init; } = "";
         public string Metadata { get; init; } = "{}";
         public string? PlanCode { get; init; }
+        public string? TestClockId { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
@@ -166,6 +173,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
             Currency = c.Currency,
             Metadata = ApiJson.Serialize(c.Metadata),
             PlanCode = c.Plan,
+            TestClockId = c.TestClockId,
             CreatedAt = c.CreatedAt,
             UpdatedAt = c.UpdatedAt,
         };
@@ -183,6 +191,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
             Currency = Currency,
             Metadata = ApiJson.Deserialize<Dictionary<string, string>>(Metadata) ?? [],
             Plan = PlanCode,
+            TestClockId = TestClockId,
             CreatedAt = CreatedAt,
             UpdatedAt = UpdatedAt,
         };

@@ -11,6 +11,9 @@ public static class EventRules
     /// <summary>Gateway events are keyed by request id; a sent event with such an id could block a request's own event.</summary>
     public const string GatewayIdPrefix = "req_";
 
+    public const string TooOld = "event_too_old";
+    public const string InFuture = "event_in_future";
+
     /// <summary>Null when the event may be stored; otherwise why not, with a stable code.</summary>
     public static EventRejection? Check(EventInput input, DateTimeOffset now, MeteringOptions options)
     {
@@ -38,12 +41,12 @@ public static class EventRules
         {
             if (at < now.AddDays(-options.LateEventDays))
             {
-                return new("event_too_old", $"The event is older than {options.LateEventDays} days (Metering:LateEventDays); its period is closed.");
+                return new(TooOld, $"The event is older than {options.LateEventDays} days (Metering:LateEventDays); its period is closed.");
             }
 
             if (at > now.AddSeconds(options.FutureToleranceSeconds))
             {
-                return new("event_in_future", $"The event is stamped more than {options.FutureToleranceSeconds} s after the server's clock ({now:O}).");
+                return new(InFuture, $"The event is stamped more than {options.FutureToleranceSeconds} s after the server's clock ({now:O}).");
             }
         }
 

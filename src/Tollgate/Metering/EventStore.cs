@@ -31,6 +31,17 @@ public sealed class EventStore(Database database)
     public Task<IReadOnlySet<string>> AppendAsync(IReadOnlyList<UsageEvent> events, CancellationToken ct) =>
         database.InTransactionAsync((connection, tx) => BulkInsert.InsertNewReturningAsync(connection, tx, "events", Conflict, Columns, events, ("id", e => e.Id), ct), ct);
 
+    /// <summary>
+    /// The time of the customer's test clock (billing's table, read here only on the rare path of an event outside the
+    /// server's window), or null when it has none.
+    /// </summary>
+    public async Task<DateTimeOffset?> TestClockTimeAsync(string customerId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QuerySingleOrDefaultAsync<(string Id, DateTimeOffset FrozenTime)?>(
+            "SELECT c.id, c.frozen_time FROM customers u JOIN test_clocks c ON c.id = u.test_clock_id WHERE u.id = @customerId", new { customerId }))?.FrozenTime;
+    }
+
     /// <summary>The stored event a customer sent with this id, to tell a duplicate which event it duplicates.</summary>
     public async Task<IReadOnlyDictionary<(string Customer, string Key), string>> FindAsync(IReadOnlyCollection<(string Customer, string Key)> keys, CancellationToken ct)
     {

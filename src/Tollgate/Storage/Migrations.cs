@@ -561,5 +561,22 @@ public static class Migrations
             );
             CREATE INDEX ix_balance_transactions_customer ON balance_transactions (customer_id, currency);
             """),
+        new(14, "test clocks and paused subscriptions", """
+            CREATE TABLE test_clocks (
+                id text PRIMARY KEY,
+                name text,
+                frozen_time {ts} NOT NULL,
+                status text NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            ALTER TABLE customers ADD COLUMN test_clock_id text REFERENCES test_clocks (id);
+            ALTER TABLE subscriptions ADD COLUMN test_clock_id text;
+            ALTER TABLE subscriptions ADD COLUMN pause_at_period_end {bool} NOT NULL DEFAULT FALSE;
+            ALTER TABLE subscriptions ADD COLUMN paused_at {ts};
+            ALTER TABLE invoices ADD COLUMN test_clock_id text;
+            CREATE INDEX ix_subscriptions_test_clock ON subscriptions (test_clock_id, current_period_end);
+            CREATE INDEX ix_invoices_dunning ON invoices (next_payment_attempt);
+            """),
     ];
 }

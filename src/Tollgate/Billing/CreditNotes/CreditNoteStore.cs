@@ -13,7 +13,7 @@ namespace Tollgate.Billing.CreditNotes;
 /// what is left), the amount it takes off what the invoice has due, the rest credited to the customer's balance, its
 /// number from a gapless sequence of its own, its audit entry and its <c>credit_note.created</c> event.
 /// </summary>
-public sealed class CreditNoteStore(Database database, InvoiceStore invoices, AuditLog audit, TimeProvider time)
+public sealed class CreditNoteStore(Database database, InvoiceStore invoices, AuditLog audit, Clocks.BillingClock clock, TimeProvider time)
 {
     public const string IdPrefix = "cn";
 
@@ -32,7 +32,8 @@ public sealed class CreditNoteStore(Database database, InvoiceStore invoices, Au
             var credit = CreditNoteRules.Credit(invoice, request, byLine, creditedTax, creditedTotal);
             if (!credit.IsOk) return credit.Error;
 
-            var now = time.GetUtcNow();
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
+            var now = clock.Now;
             var (lines, subtotal, tax) = credit.Value;
             var total = subtotal + tax;
             var open = invoice.Status is InvoiceStatus.Open or InvoiceStatus.Uncollectible;

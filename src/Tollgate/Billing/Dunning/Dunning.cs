@@ -16,7 +16,7 @@ namespace Tollgate.Billing.Dunning;
 /// <c>Billing:GraceDays</c>, dunning gives up: the invoice is uncollectible and the subscription canceled. A payment at
 /// any point ends dunning and makes a past-due subscription active again. Each step is one transaction with its event.
 /// </summary>
-public sealed class DunningService(Database database, InvoiceStore invoices, SubscriptionStore subscriptions, AuditLog audit, IOptions<BillingOptions> options, TimeProvider time)
+public sealed class DunningService(Database database, InvoiceStore invoices, SubscriptionStore subscriptions, AuditLog audit, IOptions<BillingOptions> options, Clocks.BillingClock clock, TimeProvider time)
 {
     int Retries => options.Value.RetryDays.Length;
 
@@ -25,8 +25,9 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
         {
             var invoice = await invoices.FindAsync(tx, id, forUpdate: true);
             if (invoice is null) return ApiError.NotFound("invoice", id);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
             if (invoice.Status != InvoiceStatus.Open) return State(invoice, "fail a payment of");
-            var now = time.GetUtcNow();
+            var now = clock.Now;
             var failed = invoice.PaymentAttempts == 0
                 ? invoice with { PaymentAttempts = 1, NextPaymentAttempt = Retries > 0 ? now.AddDays(options.Value.RetryDays[0]) : now.AddDays(options.Value.GraceDays) }
                 : invoice; // a retry reported failed: the schedule goes on as it was
@@ -43,6 +44,7 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
         {
             var invoice = await invoices.FindAsync(tx, id, forUpdate: true);
             if (invoice is null) return ApiError.NotFound("invoice", id);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
             if (invoice.Status is not (InvoiceStatus.Open or InvoiceStatus.Uncollectible)) return State(invoice, "pay");
             var paid = await invoices.PayInAsync(tx, invoice, actor);
             var overdue = invoice.SubscriptionId is null ? 0 : await connection.ExecuteScalarAsync<long>(
@@ -52,14 +54,17 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
         }, ct);
 
     /// <summary>Takes every dunning step that is due: a retry, or giving up. Returns how many steps it took.</summary>
-    public async Task<int> RunAsync(Actor actor, CancellationToken ct)
+    /// <remarks>Of the customers on <paramref name="testClock"/>, or with none, of the customers on no test clock.</remarks>
+    public async Task<int> RunAsync(Actor actor, string? testClock, DateTimeOffset now, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
         List<string> due;
         await using (var connection = await database.OpenAsync(ct))
         {
             due = [.. await connection.QueryAsync<string>(
-                "SELECT id FROM invoices WHERE status = 'open' AND next_payment_attempt <= @now ORDER BY next_payment_attempt, id LIMIT 10000", new { now })];
+                $"""
+                SELECT id FROM invoices WHERE status = 'open' AND next_payment_attempt <= @now AND {SubscriptionStore.OnClock(testClock)}
+                ORDER BY next_payment_attempt, id LIMIT 10000
+                """, new { now, testClock })];
         }
 
         var steps = 0;
@@ -108,7 +113,7 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
         if (invoice.SubscriptionId is not { } id || await subscriptions.FindAsync(tx, id, forUpdate: true) is not { } subscription) return;
         var from = status == SubscriptionStatus.PastDue ? SubscriptionStatus.Active : SubscriptionStatus.PastDue;
         if (subscription.Status != from) return;
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         var changed = subscription with { Status = status, UpdatedAt = now };
         await SubscriptionStore.UpdateInAsync(tx, changed);
         await audit.RecordAsync(tx, actor, status == SubscriptionStatus.PastDue ? "subscription.past_due" : "subscription.recovered", "subscription", id, subscription, changed, subscription.CustomerId);

@@ -14,7 +14,7 @@ namespace Tollgate.Billing.Invoices;
 /// subscription's invoice carries a billing key (subscription, period, reason), unique, so whatever runs twice (an
 /// invoice run retried, two nodes at once, a run after a crash) bills a period once.
 /// </summary>
-public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.WalletStore wallets, Microsoft.Extensions.Options.IOptions<BillingOptions> billing, TimeProvider time)
+public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.WalletStore wallets, Microsoft.Extensions.Options.IOptions<BillingOptions> billing, Clocks.BillingClock clock, TimeProvider time)
 {
     string Prefix => billing.Value.InvoicePrefix;
 
@@ -28,9 +28,10 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         var connection = tx.Connection!;
         var inserted = await connection.ExecuteAsync(
             $"""
-            INSERT INTO invoices ({Columns}, billing_key)
+            INSERT INTO invoices ({Columns}, billing_key, test_clock_id)
             VALUES (@Id, NULL, @CustomerId, @SubscriptionId, @status, @reason, @Currency, @PeriodStart, @PeriodEnd, @Subtotal, @Discount, @Tax, @taxes, @TaxNote, @DiscountCode,
-                    @Total, @CreditsApplied, @AmountDue, @AmountPaid, 0, NULL, @CreatedAt, NULL, NULL, NULL, NULL, @billingKey)
+                    @Total, @CreditsApplied, @AmountDue, @AmountPaid, 0, NULL, @CreatedAt, NULL, NULL, NULL, NULL, @billingKey,
+                    (SELECT test_clock_id FROM customers WHERE id = @CustomerId))
             ON CONFLICT (billing_key) DO NOTHING
             """,
             new
@@ -64,7 +65,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
     /// </summary>
     public async Task<Invoice> FinalizeInAsync(DbTransaction tx, Invoice draft, Actor actor)
     {
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         var connection = tx.Connection!;
         var number = await NextNumberAsync(tx, Prefix);
         var balance = await CustomerBalance.OfAsync(tx, draft.CustomerId, draft.Currency);
@@ -125,7 +126,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
     /// <summary>Marks an invoice paid in full, in the caller's transaction (the caller checked it may be); dunning ends.</summary>
     internal async Task<Invoice> PayInAsync(DbTransaction tx, Invoice invoice, Actor actor)
     {
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         var paid = invoice with { Status = InvoiceStatus.Paid, PaidAt = now, AmountPaid = invoice.AmountDue, NextPaymentAttempt = null };
         await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'paid', paid_at = @now, amount_paid = @AmountDue, next_payment_attempt = NULL WHERE id = @Id",
             new { now, invoice.AmountDue, invoice.Id }, tx);
@@ -136,7 +137,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
     public Task<Result<Invoice>> VoidAsync(string id, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, [InvoiceStatus.Open, InvoiceStatus.Uncollectible], "void", async (tx, invoice) =>
         {
-            var now = time.GetUtcNow();
+            var now = clock.Now;
             var voided = invoice with { Status = InvoiceStatus.Void, VoidedAt = now };
             await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'void', voided_at = @now WHERE id = @Id", new { now, invoice.Id }, tx);
             await RecordAsync(tx, actor, "invoice.voided", invoice, voided, now);
@@ -148,7 +149,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
 
     internal async Task<Invoice> MarkUncollectibleInAsync(DbTransaction tx, Invoice invoice, Actor actor)
     {
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         var marked = invoice with { Status = InvoiceStatus.Uncollectible, MarkedUncollectibleAt = now };
         await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'uncollectible', marked_uncollectible_at = @now WHERE id = @Id",
             new { now, invoice.Id }, tx);
@@ -168,6 +169,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         {
             var invoice = await FindAsync(tx, id, forUpdate: true);
             if (invoice is null) return ApiError.NotFound("invoice", id);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
             if (!from.Contains(invoice.Status))
             {
                 return ApiError.Conflict("invoice_state", $"Invoice {id} is {EnumText.Snake(invoice.Status)}; only {string.Join(" or ", from.Select(EnumText.Snake))} invoices can {verb}.");

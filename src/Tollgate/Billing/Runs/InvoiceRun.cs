@@ -39,14 +39,21 @@ public sealed partial class InvoiceRunner(
     const int PerTransaction = 100;
     const int ListedInvoices = 1_000;
 
-    public async Task<InvoiceRunResult> RunAsync(Actor actor, CancellationToken ct)
+    /// <summary>Bills what is due now for every customer on no test clock (those are billed by their clock's advance).</summary>
+    public Task<InvoiceRunResult> RunAsync(Actor actor, CancellationToken ct) => RunAsync(actor, null, time.GetUtcNow(), ct);
+
+    /// <summary>
+    /// Bills what is due by <paramref name="now"/>: for the customers of <paramref name="testClock"/>, at its time, or,
+    /// without one, for every customer on no test clock.
+    /// </summary>
+    public async Task<InvoiceRunResult> RunAsync(Actor actor, string? testClock, DateTimeOffset now, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
+        Clocks.BillingClock.Enter(testClock is null ? null : now);
         var run = new RunState(now);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
-            var due = (await subscriptions.DueAsync(now, Page, ct)).Where(seen.Add).ToList();
+            var due = (await subscriptions.DueAsync(now, testClock, Page, ct)).Where(seen.Add).ToList();
             if (due.Count == 0) break;
             foreach (var batch in due.Chunk(PerTransaction))
             {
@@ -68,24 +75,24 @@ public sealed partial class InvoiceRunner(
             }
         }
 
-        await TrialsEndingAsync(now, ct);
-        var dunningSteps = await dunning.RunAsync(actor, ct);
+        await TrialsEndingAsync(now, testClock, ct);
+        var dunningSteps = await dunning.RunAsync(actor, testClock, now, ct);
         return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures, dunningSteps);
     }
 
     /// <summary>How long before a trial ends <c>subscription.trial_will_end</c> is raised, once per subscription.</summary>
-    static readonly TimeSpan TrialWarning = TimeSpan.FromDays(3);
+    internal static readonly TimeSpan TrialWarning = TimeSpan.FromDays(3);
 
-    async Task TrialsEndingAsync(DateTimeOffset now, CancellationToken ct)
+    async Task TrialsEndingAsync(DateTimeOffset now, string? testClock, CancellationToken ct)
     {
         await database.InTransactionAsync(async (connection, tx) =>
         {
             var ending = (await connection.QueryAsync<(string Id, string CustomerId, DateTimeOffset TrialEnd)>(
                 $"""
                 SELECT id, customer_id, trial_end FROM subscriptions
-                WHERE status = 'trialing' AND trial_will_end_sent = FALSE AND trial_end <= @soon AND trial_end > @now
+                WHERE status = 'trialing' AND trial_will_end_sent = FALSE AND trial_end <= @soon AND trial_end > @now AND {SubscriptionStore.OnClock(testClock)}
                 ORDER BY trial_end LIMIT 10000{database.ForUpdate}
-                """, new { soon = now + TrialWarning, now }, tx)).ToList();
+                """, new { soon = now + TrialWarning, now, testClock }, tx)).ToList();
             foreach (var (id, customerId, trialEnd) in ending)
             {
                 await connection.ExecuteAsync("UPDATE subscriptions SET trial_will_end_sent = TRUE WHERE id = @id", new { id }, tx);
@@ -165,7 +172,11 @@ public sealed partial class InvoiceRunner(
     {
         var subscription = await subscriptions.GetAsync(id, ct);
         if (subscription is null) return ApiError.NotFound("subscription", id);
-        var step = await database.RehearseAsync((connection, tx) => BillPeriodAsync(tx, id, subscription.CurrentPeriodEnd, Actor.System, null, ct), ct);
+        var step = await database.RehearseAsync(async (connection, tx) =>
+        {
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, subscription.CustomerId));
+            return await BillPeriodAsync(tx, id, subscription.CurrentPeriodEnd, Actor.System, null, ct);
+        }, ct);
         return step?.Invoice is { } invoice ? invoice with { Status = InvoiceStatus.Draft, Number = null, FinalizedAt = null, PaidAt = null } : (Invoice?)null;
     }
 

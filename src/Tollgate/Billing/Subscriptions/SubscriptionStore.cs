@@ -17,7 +17,7 @@ namespace Tollgate.Billing.Subscriptions;
 /// caches on every node hear of it with the commit.
 /// </summary>
 public sealed class SubscriptionStore(
-    Database database, InvoiceStore invoices, CouponStore coupons, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, TimeProvider time)
+    Database database, InvoiceStore invoices, CouponStore coupons, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, Clocks.BillingClock clock, TimeProvider time)
 {
     const string Columns =
         "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
@@ -32,7 +32,8 @@ public sealed class SubscriptionStore(
             var (plan, version) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, null);
             if (plan is null || plan.ArchivedAt is not null) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
             if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
-            var now = time.GetUtcNow();
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, request.CustomerId!));
+            var now = clock.Now;
             var made = SubscriptionRules.ForCreate(request, version, currency, Ids.New(Ids.Subscription, time), now);
             if (!made.IsOk) return made;
             var subscription = made.Value;
@@ -45,9 +46,10 @@ public sealed class SubscriptionStore(
 
             await connection.ExecuteAsync(
                 $"""
-                INSERT INTO subscriptions ({Columns})
+                INSERT INTO subscriptions ({Columns}, test_clock_id)
                 VALUES (@Id, @CustomerId, @Plan, @PlanVersion, @interval, @Currency, @Quantity, @UnitAmount, @status, @BillingAnchor, @CurrentPeriodStart,
-                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @discount, @CreatedAt, @UpdatedAt)
+                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @discount, @CreatedAt, @UpdatedAt,
+                        (SELECT test_clock_id FROM customers WHERE id = @CustomerId))
                 """,
                 Parameters(subscription), tx);
             await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
@@ -71,19 +73,20 @@ public sealed class SubscriptionStore(
     /// </summary>
     public async Task<Result<SubscriptionChange>> ChangeAsync(string id, ChangeSubscriptionRequest request, Actor actor, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var at = request.ProrationDate ?? now;
-        Task<Result<SubscriptionChange>> Work(DbConnection connection, DbTransaction tx) => ChangeInAsync(tx, id, request, at, now, actor);
+        Task<Result<SubscriptionChange>> Work(DbConnection connection, DbTransaction tx) => ChangeInAsync(tx, id, request, actor);
         if (request.Preview != true) return await database.InTransactionAsync(Work, ct);
         var previewed = await database.RehearseAsync(Work, ct);
         // The number is the sequence's next only if nothing else is finalized first, so a preview shows none.
         return previewed.IsOk ? previewed.Value with { Preview = true, Invoice = previewed.Value.Invoice is { } i ? i with { Number = null } : null } : previewed;
     }
 
-    async Task<Result<SubscriptionChange>> ChangeInAsync(DbTransaction tx, string id, ChangeSubscriptionRequest request, DateTimeOffset at, DateTimeOffset now, Actor actor)
+    async Task<Result<SubscriptionChange>> ChangeInAsync(DbTransaction tx, string id, ChangeSubscriptionRequest request, Actor actor)
     {
         var current = await FindAsync(tx, id, forUpdate: true);
         if (current is null) return ApiError.NotFound("subscription", id);
+        Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
+        var now = clock.Now;
+        var at = request.ProrationDate ?? now;
         var (plan, version) = await PlanStore.VersionInAsync(tx, request.Plan ?? current.Plan, request.Plan is null ? current.PlanVersion : null);
         if (plan is null) return ApiError.Invalid("plan", $"There is no plan '{request.Plan}'.");
         if (request.Plan is not null && plan.ArchivedAt is not null)
@@ -123,7 +126,7 @@ public sealed class SubscriptionStore(
     internal async Task<(Invoice? Invoice, long Credited, Subscription After)> BillAsync(
         DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor, TaxDecision? known = null)
     {
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         var taxes = known ?? await TaxesAsync(tx, subscription.CustomerId);
         var coupon = subscription.Discount is { } held && held.AppliesAt(now) ? held : null;
         var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now, coupon?.ToDiscount());
@@ -192,7 +195,8 @@ public sealed class SubscriptionStore(
             var current = await FindAsync(tx, id, forUpdate: true);
             if (current is null) return ApiError.NotFound("subscription", id);
             if (current.Status == SubscriptionStatus.Canceled) return current;
-            var now = time.GetUtcNow();
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
+            var now = clock.Now;
             var atOnce = (request.At ?? CancelTiming.PeriodEnd) == CancelTiming.Now;
             if (!atOnce && current.CancelAtPeriodEnd) return current;
             var canceled = atOnce
@@ -226,18 +230,24 @@ public sealed class SubscriptionStore(
         return Page<Subscription>.From(rows, page.Size, s => s.Id);
     }
 
-    /// <summary>The ids of subscriptions whose period has ended by <paramref name="now"/>, oldest end first: what an invoice run bills.</summary>
-    public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct)
+    /// <summary>
+    /// The ids of subscriptions whose period has ended by <paramref name="now"/>, oldest end first: what an invoice run
+    /// bills, of the customers on <paramref name="testClock"/>, or with none, of the customers on no test clock.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, string? testClock, int limit, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return [.. await connection.QueryAsync<string>(
-            """
+            $"""
             SELECT id FROM subscriptions
-            WHERE current_period_end <= @now AND status IN ('trialing', 'active', 'past_due')
+            WHERE current_period_end <= @now AND status IN ('trialing', 'active', 'past_due') AND {OnClock(testClock)}
             ORDER BY current_period_end, id
             LIMIT @limit
-            """, new { now, limit })];
+            """, new { now, testClock, limit })];
     }
+
+    /// <summary>The condition on a table's <c>test_clock_id</c> that keeps the rows of one test clock, or of none.</summary>
+    internal static string OnClock(string? testClock) => testClock is null ? "test_clock_id IS NULL" : "test_clock_id = @testClock";
 
     internal async Task<Subscription?> FindAsync(DbTransaction tx, string id, bool forUpdate) =>
         (await tx.Connection!.QuerySingleOrDefaultAsync<Row>(
@@ -270,7 +280,7 @@ public sealed class SubscriptionStore(
             """, new { customerId }, tx);
         await connection.ExecuteAsync(
             "UPDATE customers SET plan_code = @plan, plan_version = @version, updated_at = @now WHERE id = @customerId",
-            new { plan = current?.Plan, version = current?.Version, now = time.GetUtcNow(), customerId }, tx);
+            new { plan = current?.Plan, version = current?.Version, now = clock.Now, customerId }, tx);
         changes.Publish(ChangeKind.Customer, customerId); // sent with the commit (TransactionChanges)
     }
 

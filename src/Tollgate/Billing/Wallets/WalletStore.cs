@@ -8,7 +8,7 @@ using Tollgate.Storage;
 namespace Tollgate.Billing.Wallets;
 
 /// <summary>Wallets and their history; their use by invoices happens in the invoice's own transaction (<see cref="ApplyInAsync"/>).</summary>
-public sealed class WalletStore(Database database, AuditLog audit, TimeProvider time)
+public sealed class WalletStore(Database database, AuditLog audit, Clocks.BillingClock clock, TimeProvider time)
 {
     public const string Prefix = "wlt";
     const string TransactionPrefix = "wtx";
@@ -23,13 +23,14 @@ public sealed class WalletStore(Database database, AuditLog audit, TimeProvider 
         if (request.Priority is { } priority) check.Range("priority", priority, 1, 1000);
         if (request.LowBalanceThreshold is { } threshold) check.Range("low_balance_threshold", threshold, 0, CatalogRules.MaxAmount);
         check.Text("name", request.Name, required: false, 100);
-        var now = time.GetUtcNow();
-        if (request.ExpiresAt is { } expires && expires <= now) check.Add("expires_at", "must be in the future.");
         if (check.Failed) return Task.FromResult<Result<Wallet>>(check.ToError());
 
         return database.InTransactionAsync<Wallet>(async (connection, tx) =>
         {
             if (!await Customers.CustomerStore.ExistsInAsync(tx, customerId)) return ApiError.NotFound("customer", customerId);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, customerId));
+            var now = clock.Now;
+            if (request.ExpiresAt is { } expires && expires <= now) return ApiError.Invalid("expires_at", "must be in the future.");
             var id = Ids.New(Prefix, time);
             await connection.ExecuteAsync(
                 """
@@ -52,10 +53,11 @@ public sealed class WalletStore(Database database, AuditLog audit, TimeProvider 
 
         return database.InTransactionAsync<Wallet>(async (connection, tx) =>
         {
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, customerId));
             var before = (await ListInAsync(tx, customerId)).FirstOrDefault(w => w.Id == walletId);
             if (before is null) return ApiError.NotFound("wallet", walletId);
             if (before.Expired) return new ApiError("wallet_expired", StatusCodes.Status409Conflict, $"Wallet {walletId} expired; create a new one.");
-            await RecordAsync(tx, walletId, request.Paid == true ? WalletTransactionKind.Purchased : WalletTransactionKind.Granted, amount, null, time.GetUtcNow());
+            await RecordAsync(tx, walletId, request.Paid == true ? WalletTransactionKind.Purchased : WalletTransactionKind.Granted, amount, null, clock.Now);
             var after = (await ListInAsync(tx, customerId)).Single(w => w.Id == walletId);
             await audit.RecordAsync(tx, actor, "wallet.topped_up", "wallet", walletId, before, after, customerId);
             return after;
@@ -77,7 +79,7 @@ public sealed class WalletStore(Database database, AuditLog audit, TimeProvider 
     public async Task<long> ApplyInAsync(DbTransaction tx, string customerId, string currency, long due, string invoiceId)
     {
         if (due <= 0) return 0;
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         var wallets = (await ListInAsync(tx, customerId, forUpdate: true))
             .Where(w => w.Currency == currency && !w.Expired && w.Balance > 0)
             .OrderBy(w => w.Priority).ThenBy(w => w.ExpiresAt ?? DateTimeOffset.MaxValue).ThenBy(w => w.Id, StringComparer.Ordinal);
@@ -115,7 +117,7 @@ public sealed class WalletStore(Database database, AuditLog audit, TimeProvider 
             SELECT t.id, t.wallet_id, t.kind, t.amount, t.invoice_id, t.created_at FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id
             WHERE w.customer_id = @customerId ORDER BY t.id
             """, new { customerId }, tx)).ToLookup(t => t.WalletId);
-        var now = time.GetUtcNow();
+        var now = clock.Now;
         return [.. wallets.Select(w =>
         {
             var transactions = history[w.Id].Select(t => new WalletTransaction(t.Id, EnumText.Parse<WalletTransactionKind>(t.Kind), t.Amount, t.InvoiceId, t.CreatedAt)).ToList();
