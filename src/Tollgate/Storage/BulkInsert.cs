@@ -42,6 +42,10 @@ public sealed class BulkColumn<T>
         new(name, NpgsqlDbType.TimestampTz, rows => Map(rows, r => value(r).UtcDateTime),
             r => value(r).UtcDateTime.ToString(DapperSetup.SqliteTimestampFormat, CultureInfo.InvariantCulture));
 
+    public static BulkColumn<T> NullableTimestamp(string name, Func<T, DateTimeOffset?> value) =>
+        new(name, NpgsqlDbType.TimestampTz, rows => Map(rows, r => value(r)?.UtcDateTime),
+            r => value(r)?.UtcDateTime.ToString(DapperSetup.SqliteTimestampFormat, CultureInfo.InvariantCulture));
+
     static TValue[] Map<TValue>(IReadOnlyList<T> rows, Func<T, TValue> value)
     {
         var array = new TValue[rows.Count];

@@ -48,6 +48,12 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Locks the selected rows until commit on PostgreSQL; SQLite's write transactions are already exclusive.</summary>
     public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
 
+    /// <summary>
+    /// "Is one of the list parameter <paramref name="parameter"/>", as each database takes a list: one array for
+    /// PostgreSQL (<c>= ANY(@p)</c>), expanded by Dapper for SQLite (<c>IN @p</c>). Pass the list as an array.
+    /// </summary>
+    public string AnyOf(string parameter) => Kind == DatabaseKind.Postgres ? $"= ANY(@{parameter})" : $"IN @{parameter}";
+
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {
         if (_postgres is not null)

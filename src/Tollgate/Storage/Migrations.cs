@@ -574,6 +574,7 @@ public static class Migrations
             ALTER TABLE subscriptions ADD COLUMN test_clock_id text;
             ALTER TABLE subscriptions ADD COLUMN pause_at_period_end {bool} NOT NULL DEFAULT FALSE;
             ALTER TABLE subscriptions ADD COLUMN paused_at {ts};
+            ALTER TABLE subscriptions ADD COLUMN resumes_at {ts};
             ALTER TABLE invoices ADD COLUMN test_clock_id text;
             CREATE INDEX ix_subscriptions_test_clock ON subscriptions (test_clock_id, current_period_end);
             CREATE INDEX ix_invoices_dunning ON invoices (next_payment_attempt);

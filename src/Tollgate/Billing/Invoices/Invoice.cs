@@ -16,6 +16,7 @@ public enum BillingReason
     SubscriptionCycle,
     SubscriptionUpdate,
     SubscriptionEnd,
+    SubscriptionResume,
 }
 
 public enum InvoiceLineKind
@@ -78,4 +79,7 @@ public sealed record Invoice
     public DateTimeOffset? PaidAt { get; init; }
     public DateTimeOffset? VoidedAt { get; init; }
     public DateTimeOffset? MarkedUncollectibleAt { get; init; }
+
+    /// <summary>The test clock of the invoice's customer, if it has one: dunning then follows that clock.</summary>
+    public string? TestClockId { get; init; }
 }

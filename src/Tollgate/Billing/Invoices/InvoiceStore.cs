@@ -20,42 +20,159 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
 
     const string Columns =
         "id, number, customer_id, subscription_id, status, billing_reason, currency, period_start, period_end, subtotal, discount, tax, taxes, tax_note, discount_code, " +
-        "total, credits_applied, amount_due, amount_paid, payment_attempts, next_payment_attempt, created_at, finalized_at, paid_at, voided_at, marked_uncollectible_at";
+        "total, credits_applied, amount_due, amount_paid, payment_attempts, next_payment_attempt, created_at, finalized_at, paid_at, voided_at, marked_uncollectible_at, " +
+        "test_clock_id";
 
     /// <summary>Inserts a draft with its lines; false when an invoice with the same billing key exists already.</summary>
-    public static async Task<bool> InsertAsync(DbTransaction tx, Invoice invoice, string? billingKey)
+    public static async Task<bool> InsertAsync(DbTransaction tx, Invoice invoice, string? billingKey) =>
+        (await InsertManyAsync(tx, [(invoice, billingKey)])).Count == 1;
+
+    /// <summary>Inserts invoices as they are (drafts, or finalized already) with their lines; answers the ids of those whose billing key was new.</summary>
+    static async Task<IReadOnlySet<string>> InsertManyAsync(DbTransaction tx, IReadOnlyList<(Invoice Invoice, string? BillingKey)> invoices)
     {
         var connection = tx.Connection!;
-        var inserted = await connection.ExecuteAsync(
-            $"""
-            INSERT INTO invoices ({Columns}, billing_key, test_clock_id)
-            VALUES (@Id, NULL, @CustomerId, @SubscriptionId, @status, @reason, @Currency, @PeriodStart, @PeriodEnd, @Subtotal, @Discount, @Tax, @taxes, @TaxNote, @DiscountCode,
-                    @Total, @CreditsApplied, @AmountDue, @AmountPaid, 0, NULL, @CreatedAt, NULL, NULL, NULL, NULL, @billingKey,
-                    (SELECT test_clock_id FROM customers WHERE id = @CustomerId))
-            ON CONFLICT (billing_key) DO NOTHING
-            """,
-            new
-            {
-                invoice.Id, invoice.CustomerId, invoice.SubscriptionId, status = EnumText.Snake(invoice.Status), reason = EnumText.Snake(invoice.BillingReason),
-                invoice.Currency, invoice.PeriodStart, invoice.PeriodEnd, invoice.Subtotal, invoice.Discount, invoice.Tax, taxes = ApiJson.Serialize(invoice.Taxes), invoice.TaxNote, invoice.DiscountCode,
-                invoice.Total, invoice.CreditsApplied, invoice.AmountDue, invoice.AmountPaid, invoice.CreatedAt, billingKey,
-            }, tx);
-        if (inserted == 0) return false;
-        foreach (var line in invoice.Lines)
+        var inserted = await BulkInsert.InsertNewReturningAsync(connection, tx, "invoices", "billing_key", InvoiceColumns, invoices, ("id", i => i.Invoice.Id), CancellationToken.None);
+        var lines = invoices.Where(i => inserted.Contains(i.Invoice.Id)).SelectMany(i => i.Invoice.Lines.Select(l => (i.Invoice.Id, Line: l))).ToList();
+        await BulkInsert.InsertNewAsync(connection, tx, "invoice_lines", "invoice_id, position", LineColumns, lines, CancellationToken.None);
+        return inserted;
+    }
+
+    static readonly IReadOnlyList<BulkColumn<(Invoice Invoice, string? BillingKey)>> InvoiceColumns =
+    [
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("id", i => i.Invoice.Id),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("number", i => i.Invoice.Number),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("customer_id", i => i.Invoice.CustomerId),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("subscription_id", i => i.Invoice.SubscriptionId),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("status", i => EnumText.Snake(i.Invoice.Status)),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("billing_reason", i => EnumText.Snake(i.Invoice.BillingReason)),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("currency", i => i.Invoice.Currency),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Timestamp("period_start", i => i.Invoice.PeriodStart),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Timestamp("period_end", i => i.Invoice.PeriodEnd),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("subtotal", i => i.Invoice.Subtotal),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("discount", i => i.Invoice.Discount),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("tax", i => i.Invoice.Tax),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("taxes", i => ApiJson.Serialize(i.Invoice.Taxes)),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("tax_note", i => i.Invoice.TaxNote),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("discount_code", i => i.Invoice.DiscountCode),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("total", i => i.Invoice.Total),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("credits_applied", i => i.Invoice.CreditsApplied),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("amount_due", i => i.Invoice.AmountDue),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("amount_paid", i => i.Invoice.AmountPaid),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Long("payment_attempts", i => i.Invoice.PaymentAttempts),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.NullableTimestamp("next_payment_attempt", i => i.Invoice.NextPaymentAttempt),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Timestamp("created_at", i => i.Invoice.CreatedAt),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.NullableTimestamp("finalized_at", i => i.Invoice.FinalizedAt),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.NullableTimestamp("paid_at", i => i.Invoice.PaidAt),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("billing_key", i => i.BillingKey),
+        BulkColumn<(Invoice Invoice, string? BillingKey)>.Text("test_clock_id", i => i.Invoice.TestClockId),
+    ];
+
+    static readonly IReadOnlyList<BulkColumn<(string InvoiceId, InvoiceLine Line)>> LineColumns =
+    [
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Text("invoice_id", l => l.InvoiceId),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Int("position", l => l.Line.Position),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Text("kind", l => EnumText.Snake(l.Line.Kind)),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Text("description", l => l.Line.Description),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Text("metric", l => l.Line.Metric),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Text("detail", l => l.Line.Detail),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Timestamp("period_start", l => l.Line.PeriodStart),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Timestamp("period_end", l => l.Line.PeriodEnd),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Text("quantity", l => l.Line.Quantity.ToString(CultureInfo.InvariantCulture)),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Text("unit_amount", l => l.Line.UnitAmount?.ToString(CultureInfo.InvariantCulture)),
+        BulkColumn<(string InvoiceId, InvoiceLine Line)>.Long("amount", l => l.Line.Amount),
+    ];
+
+    /// <summary>
+    /// Issues drafts in the caller's transaction, finalized as <see cref="FinalizeInAsync"/> finalizes one: each with
+    /// the next number, the customer's credit balance, then its wallets, applied after tax. The many customers with no
+    /// wallet in the invoice's currency are issued a batch at a time: balances read in one query, a block of numbers
+    /// taken at once, the invoices written finalized, their events and audit entries in one statement each. A draft
+    /// whose billing key was billed already is skipped. Answers the invoices issued, by id. An invoice issued in a batch
+    /// never existed as a draft outside its transaction: its audit entry is one <c>invoice.finalized</c> from nothing.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, Invoice>> IssueManyAsync(DbTransaction tx, IReadOnlyList<(Invoice Draft, string? BillingKey)> drafts, Actor actor)
+    {
+        var issued = new Dictionary<string, Invoice>(StringComparer.Ordinal);
+        if (drafts.Count == 0) return issued;
+        var connection = tx.Connection!;
+        var keys = drafts.Select(d => d.BillingKey).OfType<string>().ToArray();
+        var billed = keys.Length == 0 ? [] : (await connection.QueryAsync<string>(
+            $"SELECT billing_key FROM invoices WHERE billing_key {database.AnyOf("keys")}", new { keys }, tx)).ToHashSet(StringComparer.Ordinal);
+        var customers = drafts.Select(d => d.Draft.CustomerId).Distinct().ToArray();
+        var walleted = (await connection.QueryAsync<(string CustomerId, string Currency)>(
+            $"SELECT DISTINCT customer_id, currency FROM wallets WHERE customer_id {database.AnyOf("customers")}", new { customers }, tx)).ToHashSet();
+        var fresh = drafts.Where(d => d.BillingKey is null || !billed.Contains(d.BillingKey)).ToList();
+        var batched = fresh.Where(d => !walleted.Contains((d.Draft.CustomerId, d.Draft.Currency))).ToList();
+        if (batched.Count > 0) await IssueBatchAsync(tx, batched, actor, issued);
+
+        foreach (var (draft, key) in fresh.Where(d => walleted.Contains((d.Draft.CustomerId, d.Draft.Currency))))
         {
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO invoice_lines (invoice_id, position, kind, description, metric, detail, period_start, period_end, quantity, unit_amount, amount)
-                VALUES (@invoiceId, @Position, @kind, @Description, @Metric, @Detail, @PeriodStart, @PeriodEnd, @quantity, @unitAmount, @Amount)
-                """,
-                new
-                {
-                    invoiceId = invoice.Id, line.Position, kind = EnumText.Snake(line.Kind), line.Description, line.Metric, line.Detail, line.PeriodStart, line.PeriodEnd,
-                    quantity = line.Quantity.ToString(CultureInfo.InvariantCulture), unitAmount = line.UnitAmount?.ToString(CultureInfo.InvariantCulture), line.Amount,
-                }, tx);
+            if (!await InsertAsync(tx, draft, key)) continue;
+            await CreatedInAsync(tx, draft, actor);
+            issued[draft.Id] = await FinalizeInAsync(tx, draft, actor);
         }
 
-        return true;
+        return issued;
+    }
+
+    async Task IssueBatchAsync(DbTransaction tx, List<(Invoice Draft, string? BillingKey)> batch, Actor actor, Dictionary<string, Invoice> issued)
+    {
+        var now = clock.Now;
+        var balances = (await tx.Connection!.QueryAsync<(string CustomerId, string Currency, long Balance)>(
+            $"""
+            SELECT customer_id, currency, SUM(amount) FROM balance_transactions WHERE customer_id {database.AnyOf("customers")}
+            GROUP BY customer_id, currency
+            """, new { customers = batch.Select(d => d.Draft.CustomerId).Distinct().ToArray() }, tx)).ToDictionary(b => (b.CustomerId, b.Currency), b => b.Balance);
+        var first = await NextNumbersAsync(tx, Prefix, batch.Count);
+        var finalized = new List<(Invoice Invoice, string? BillingKey)>(batch.Count);
+        var uses = new List<CustomerBalance.Entry>();
+        foreach (var (draft, key) in batch)
+        {
+            var number = $"{Prefix}-{first + finalized.Count:D6}";
+            var balance = balances.GetValueOrDefault((draft.CustomerId, draft.Currency));
+            var credits = Math.Clamp(balance, 0, Math.Max(0, draft.AmountDue));
+            if (credits > 0)
+            {
+                balances[(draft.CustomerId, draft.Currency)] = balance - credits;
+                uses.Add(new CustomerBalance.Entry(Ids.New(CustomerBalance.TransactionPrefix, time), draft.CustomerId, draft.Currency, -credits, $"Applied to invoice {number}", draft.Id, now));
+            }
+
+            finalized.Add((Finalized(draft, number, credits, now), key));
+        }
+
+        var inserted = await InsertManyAsync(tx, finalized);
+        if (inserted.Count != finalized.Count) throw new InvalidOperationException("An invoice's billing key was taken while its subscription was locked.");
+        await CustomerBalance.RecordManyAsync(tx, uses);
+        var changes = new List<AuditChange>(finalized.Count);
+        var messages = new List<OutboxMessage>(finalized.Count * 3);
+        foreach (var ((invoice, _), (draft, _)) in finalized.Zip(batch))
+        {
+            // Created finalized: one entry, from nothing to the invoice issued (its events still say created, then finalized).
+            changes.Add(new AuditChange("invoice.finalized", "invoice", invoice.Id, null, invoice, invoice.CustomerId));
+            messages.Add(new OutboxMessage(Ids.New(Outbox.MessagePrefix, time), "invoice.created", draft.CustomerId, draft, draft.CreatedAt));
+            messages.Add(new OutboxMessage(Ids.New(Outbox.MessagePrefix, time), "invoice.finalized", invoice.CustomerId, invoice, now));
+            if (invoice.Status == InvoiceStatus.Paid) messages.Add(new OutboxMessage(Ids.New(Outbox.MessagePrefix, time), "invoice.paid", invoice.CustomerId, invoice, now));
+            issued[invoice.Id] = invoice;
+        }
+
+        await audit.RecordManyAsync(tx, actor, changes);
+        await Outbox.WriteManyAsync(tx, messages);
+    }
+
+    /// <summary>A draft finalized: its number, the credits applied after tax, and open, or paid when nothing is left due.</summary>
+    static Invoice Finalized(Invoice draft, string number, long credits, DateTimeOffset now)
+    {
+        var due = draft.AmountDue - credits;
+        var paid = due == 0;
+        return draft with
+        {
+            Number = number,
+            Status = paid ? InvoiceStatus.Paid : InvoiceStatus.Open,
+            CreditsApplied = draft.CreditsApplied + credits,
+            AmountDue = due,
+            FinalizedAt = now,
+            PaidAt = paid ? now : null,
+        };
     }
 
     /// <summary>
@@ -77,18 +194,8 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         }
 
         var fromWallets = await wallets.ApplyInAsync(tx, draft.CustomerId, draft.Currency, draft.AmountDue - credits, draft.Id);
-        credits += fromWallets;
-        var due = draft.AmountDue - credits;
-        var paid = due == 0;
-        var finalized = draft with
-        {
-            Number = $"{Prefix}-{number:D6}",
-            Status = paid ? InvoiceStatus.Paid : InvoiceStatus.Open,
-            CreditsApplied = draft.CreditsApplied + credits,
-            AmountDue = due,
-            FinalizedAt = now,
-            PaidAt = paid ? now : null,
-        };
+        var finalized = Finalized(draft, $"{Prefix}-{number:D6}", credits + fromWallets, now);
+        var paid = finalized.Status == InvoiceStatus.Paid;
         await connection.ExecuteAsync(
             """
             UPDATE invoices SET number = @Number, status = @status, credits_applied = @CreditsApplied, amount_due = @AmountDue,
@@ -103,11 +210,14 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
     }
 
     /// <summary>The next number of a gapless sequence, taken in the caller's transaction (a rollback gives it back).</summary>
-    internal static async Task<long> NextNumberAsync(DbTransaction tx, string prefix)
+    internal static Task<long> NextNumberAsync(DbTransaction tx, string prefix) => NextNumbersAsync(tx, prefix, 1);
+
+    /// <summary>The first of the next <paramref name="count"/> numbers of a gapless sequence, all taken in the caller's transaction.</summary>
+    static async Task<long> NextNumbersAsync(DbTransaction tx, string prefix, int count)
     {
         await tx.Connection!.ExecuteAsync("INSERT INTO invoice_numbers (prefix, next_number) VALUES (@prefix, 1) ON CONFLICT (prefix) DO NOTHING", new { prefix }, tx);
         return await tx.Connection!.ExecuteScalarAsync<long>(
-            "UPDATE invoice_numbers SET next_number = next_number + 1 WHERE prefix = @prefix RETURNING next_number - 1", new { prefix }, tx);
+            "UPDATE invoice_numbers SET next_number = next_number + @count WHERE prefix = @prefix RETURNING next_number - @count", new { prefix, count }, tx);
     }
 
     /// <summary>The prefix of invoice numbers; credit notes take theirs from <c>{prefix}CN</c>.</summary>
@@ -243,6 +353,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         public DateTimeOffset? PaidAt { get; init; }
         public DateTimeOffset? VoidedAt { get; init; }
         public DateTimeOffset? MarkedUncollectibleAt { get; init; }
+        public string? TestClockId { get; init; }
 
         public Invoice ToInvoice(IReadOnlyList<InvoiceLine> lines) => new()
         {
@@ -251,7 +362,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
             Lines = lines, Subtotal = Subtotal, Discount = Discount, Tax = Tax, Taxes = ApiJson.Deserialize<List<TaxLine>>(Taxes) ?? [], TaxNote = TaxNote, DiscountCode = DiscountCode, Total = Total,
             CreditsApplied = CreditsApplied, AmountDue = AmountDue, AmountPaid = AmountPaid,
             PaymentAttempts = (int)PaymentAttempts, NextPaymentAttempt = NextPaymentAttempt, CreatedAt = CreatedAt, FinalizedAt = FinalizedAt,
-            PaidAt = PaidAt, VoidedAt = VoidedAt, MarkedUncollectibleAt = MarkedUncollectibleAt,
+            PaidAt = PaidAt, VoidedAt = VoidedAt, MarkedUncollectibleAt = MarkedUncollectibleAt, TestClockId = TestClockId,
         };
     }
 

@@ -32,11 +32,11 @@ public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 /// again one subscription at a time, so one bad subscription holds up no other. Then it takes the dunning steps due.
 /// </summary>
 public sealed partial class InvoiceRunner(
-    Database database, SubscriptionStore subscriptions, Dunning.DunningService dunning, UsageAggregator usage, Metering.EventStore events, AuditLog audit,
-    TimeProvider time, ILogger<InvoiceRunner> log)
+    Database database, SubscriptionStore subscriptions, InvoiceStore invoices, Dunning.DunningService dunning, UsageAggregator usage, Metering.EventStore events, AuditLog audit,
+    Clocks.BillingClock clock, TimeProvider time, ILogger<InvoiceRunner> log)
 {
-    const int Page = 1_000;
-    const int PerTransaction = 100;
+    const int Page = 2_000;
+    const int PerTransaction = 500;
     const int ListedInvoices = 1_000;
 
     /// <summary>Bills what is due now for every customer on no test clock (those are billed by their clock's advance).</summary>
@@ -55,30 +55,74 @@ public sealed partial class InvoiceRunner(
         {
             var due = (await subscriptions.DueAsync(now, testClock, Page, ct)).Where(seen.Add).ToList();
             if (due.Count == 0) break;
-            foreach (var batch in due.Chunk(PerTransaction))
+            // PostgreSQL bills two batches at once, so one's reads overlap the other's writes; SQLite has one writer.
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = database.Kind == DatabaseKind.Postgres ? 2 : 1, CancellationToken = ct };
+            await Parallel.ForEachAsync(due.Chunk(PerTransaction), parallel, async (batch, ct) =>
             {
                 try
                 {
-                    var steps = await database.InTransactionAsync(async (connection, tx) =>
-                    {
-                        var done = new List<Step>();
-                        foreach (var id in batch) await CatchUpAsync(tx, id, run, actor, done, ct);
-                        return done;
-                    }, ct);
-                    run.Count(steps);
+                    run.Count(await database.InTransactionAsync((connection, tx) => CatchUpAsync(tx, batch, run, actor, ct), ct));
                 }
                 catch (Exception e) when (e is not OperationCanceledException && batch.Length > 1)
                 {
                     LogBatchFailed(log, e, batch.Length);
                     foreach (var id in batch) await AloneAsync(id, run, actor, ct);
                 }
-            }
+            });
         }
 
+        await ResumeDueAsync(now, testClock, run, actor, ct);
         await TrialsEndingAsync(now, testClock, ct);
         var dunningSteps = await dunning.RunAsync(actor, testClock, now, ct);
         return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures, dunningSteps);
     }
+
+    /// <summary>Resumes the paused subscriptions whose <c>resumes_at</c> has come, each at that instant, in a transaction of its own.</summary>
+    async Task ResumeDueAsync(DateTimeOffset now, string? testClock, RunState run, Actor actor, CancellationToken ct)
+    {
+        foreach (var id in await subscriptions.ResumingAsync(now, testClock, ct))
+        {
+            try
+            {
+                await database.InTransactionAsync(async (connection, tx) =>
+                {
+                    if (await subscriptions.FindAsync(tx, id, forUpdate: true) is not { Status: SubscriptionStatus.Paused, ResumesAt: { } at } paused || at > now) return false;
+                    await subscriptions.ResumeInAsync(tx, paused, at, actor);
+                    return true;
+                }, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSubscriptionFailed(log, e, id);
+                run.Failed(new InvoiceRunFailure(id, e.Message));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pauses an active subscription now: its period is cut here and billed as the invoice run bills a period's end
+    /// (the usage so far, in arrears, and a credit for the unused time of the price paid in advance), and it pauses.
+    /// </summary>
+    public Task<Result<Subscription>> PauseNowAsync(string id, PauseSubscriptionRequest request, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Subscription>(async (connection, tx) =>
+        {
+            var current = await subscriptions.FindAsync(tx, id, forUpdate: true);
+            if (current is null) return ApiError.NotFound("subscription", id);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
+            var now = clock.Now;
+            if (SubscriptionStore.PauseRefused(current, request, now) is { } refused) return refused;
+            if (now <= current.CurrentPeriodStart) now = current.CurrentPeriodStart.AddSeconds(1); // a period of at least a second
+
+            foreach (var unused in Proration.For(current.CurrentPeriod, now, current.UnitAmount, current.Quantity, 0, 0, $"Plan {current.Plan}", ""))
+            {
+                await subscriptions.AddPendingItemAsync(tx, current, SubscriptionInvoices.ProrationLine(unused), now);
+            }
+
+            var cut = current with { CurrentPeriodEnd = now, PauseAtPeriodEnd = true, ResumesAt = request.ResumesAt, UpdatedAt = now };
+            await SubscriptionStore.UpdateInAsync(tx, cut);
+            var steps = await BillPeriodsAsync(tx, [cut], new RunState(now), actor, ct);
+            return steps[0].After;
+        }, ct);
 
     /// <summary>How long before a trial ends <c>subscription.trial_will_end</c> is raised, once per subscription.</summary>
     internal static readonly TimeSpan TrialWarning = TimeSpan.FromDays(3);
@@ -107,40 +151,44 @@ public sealed partial class InvoiceRunner(
     {
         try
         {
-            run.Count(await database.InTransactionAsync(async (connection, tx) =>
-            {
-                var done = new List<Step>();
-                await CatchUpAsync(tx, id, run, actor, done, ct);
-                return done;
-            }, ct));
+            run.Count(await database.InTransactionAsync((connection, tx) => CatchUpAsync(tx, [id], run, actor, ct), ct));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogSubscriptionFailed(log, e, id);
-            run.Failures.Add(new InvoiceRunFailure(id, e.Message));
-        }
-    }
-
-    /// <summary>One period at a time, until the subscription's period holds now (a clock moved a year bills twelve).</summary>
-    async Task CatchUpAsync(DbTransaction tx, string id, RunState run, Actor actor, List<Step> done, CancellationToken ct)
-    {
-        while (await BillPeriodAsync(tx, id, run.Now, actor, run, ct) is { } step)
-        {
-            done.Add(step);
-            if (step.Ended) break;
+            run.Failed(new InvoiceRunFailure(id, e.Message));
         }
     }
 
     /// <summary>
+    /// One period of each subscription at a time, until each one's period holds now (a clock moved a year bills twelve):
+    /// each round bills the period of every subscription still behind, together.
+    /// </summary>
+    async Task<List<Step>> CatchUpAsync(DbTransaction tx, IReadOnlyCollection<string> ids, RunState run, Actor actor, CancellationToken ct)
+    {
+        var done = new List<Step>();
+        for (var behind = ids; behind.Count > 0;)
+        {
+            var due = (await subscriptions.FindManyAsync(tx, behind)).Where(s => s.GivesAccess && s.CurrentPeriodEnd <= run.Now).ToList();
+            if (due.Count == 0) break;
+            var steps = await BillPeriodsAsync(tx, due, run, actor, ct);
+            done.AddRange(steps);
+            behind = [.. steps.Where(s => !s.Ended && s.After.CurrentPeriodEnd <= run.Now).Select(s => s.After.Id)];
+        }
+
+        return done;
+    }
+
+    /// <summary>
     /// What one run reads once and keeps: published plan versions (they never change), metrics and tax rates as they
-    /// stood when it started, each customer's tax decision; and what it has done so far.
+    /// stood when it started; and what it has done so far (its batches run two at a time on PostgreSQL).
     /// </summary>
     sealed class RunState(DateTimeOffset now)
     {
         public DateTimeOffset Now { get; } = now;
-        public Dictionary<(string, int), PlanVersion?> Versions { get; } = [];
+        public System.Collections.Concurrent.ConcurrentDictionary<(string, int), PlanVersion?> Versions { get; } = [];
         public Dictionary<string, Metric>? Metrics { get; set; }
-        public Dictionary<string, Taxes.TaxDecision> Taxes { get; } = new(StringComparer.Ordinal);
+        public IReadOnlyList<Taxes.TaxRate>? TaxRates { get; set; }
         public int Periods { get; private set; }
         public int Ended { get; private set; }
         public List<string> Invoices { get; } = [];
@@ -148,12 +196,20 @@ public sealed partial class InvoiceRunner(
 
         public void Count(List<Step> steps)
         {
-            foreach (var step in steps)
+            lock (Invoices)
             {
-                Periods++;
-                if (step.Invoice is { } invoice) Invoices.Add(invoice.Id);
-                if (step.Ended) Ended++;
+                foreach (var step in steps)
+                {
+                    Periods++;
+                    if (step.Invoice is { } invoice) Invoices.Add(invoice.Id);
+                    if (step.Ended) Ended++;
+                }
             }
+        }
+
+        public void Failed(InvoiceRunFailure failure)
+        {
+            lock (Invoices) Failures.Add(failure);
         }
     }
 
@@ -172,100 +228,164 @@ public sealed partial class InvoiceRunner(
     {
         var subscription = await subscriptions.GetAsync(id, ct);
         if (subscription is null) return ApiError.NotFound("subscription", id);
-        var step = await database.RehearseAsync(async (connection, tx) =>
+        var steps = await database.RehearseAsync(async (connection, tx) =>
         {
             Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, subscription.CustomerId));
-            return await BillPeriodAsync(tx, id, subscription.CurrentPeriodEnd, Actor.System, null, ct);
+            return subscription.GivesAccess ? await BillPeriodsAsync(tx, [subscription], new RunState(subscription.CurrentPeriodEnd), Actor.System, ct) : [];
         }, ct);
-        return step?.Invoice is { } invoice ? invoice with { Status = InvoiceStatus.Draft, Number = null, FinalizedAt = null, PaidAt = null } : (Invoice?)null;
+        return steps is [{ Invoice: { } invoice }] ? invoice with { Status = InvoiceStatus.Draft, Number = null, FinalizedAt = null, PaidAt = null } : (Invoice?)null;
     }
 
-    sealed record Step(Invoice? Invoice, bool Ended);
+    sealed record Step(Invoice? Invoice, bool Ended, Subscription After);
 
-    async Task<Step?> BillPeriodAsync(DbTransaction tx, string id, DateTimeOffset now, Actor actor, RunState? run, CancellationToken ct)
+    /// <summary>
+    /// Bills the period that has ended of each of <paramref name="due"/>, together: its usage (in arrears, under the
+    /// charges of the version of the period behind), the price of the period ahead (in advance) after a change
+    /// scheduled for the period's end, and prorations waiting; one invoice each, finalized. Reads are one query per
+    /// kind for the whole batch (usage one per metric and period), and so are the writes.
+    /// </summary>
+    async Task<List<Step>> BillPeriodsAsync(DbTransaction tx, IReadOnlyList<Subscription> due, RunState run, Actor actor, CancellationToken ct)
     {
-        var subscription = await subscriptions.FindAsync(tx, id, forUpdate: true);
-        if (subscription is null || !subscription.GivesAccess || subscription.CurrentPeriodEnd > now) return null;
+        var now = run.Now;
+        var rated = await RateUsageAsync(tx, [.. due.Where(s => s.Status != SubscriptionStatus.Trialing)], run, ct);
+        var pending = await subscriptions.PendingItemsAsync(tx, [.. due.Select(s => s.Id)]);
+        run.TaxRates ??= await Taxes.TaxRateStore.ActiveInAsync(tx);
+        var subjects = await subscriptions.TaxSubjectsAsync(tx, [.. due.Select(s => s.CustomerId).Distinct()]);
 
-        var behind = subscription.CurrentPeriod;
-        var trial = subscription.Status == SubscriptionStatus.Trialing;
-        var ending = subscription.CancelAtPeriodEnd;
-        var rated = trial ? [] : await RateUsageAsync(tx, subscription, behind, run, ct); // under the version of the period behind
-
-        // A change scheduled for the period's end applies now, before the period ahead is priced.
-        var renewed = subscription.PendingChange is { } change && !ending
-            ? subscription with
-            {
-                Plan = change.Plan, PlanVersion = change.PlanVersion, Interval = change.Interval, Quantity = change.Quantity, UnitAmount = change.UnitAmount,
-                BillingAnchor = change.Interval == subscription.Interval ? subscription.BillingAnchor : behind.End, PendingChange = null,
-            }
-            : subscription;
-        var ahead = ending ? (BillingPeriod?)null
-            : trial ? BillingPeriod.Numbered(renewed.BillingAnchor, renewed.Interval, 0)
-            : BillingPeriod.At(renewed.BillingAnchor, renewed.Interval, behind.End);
-        var reason = ending ? BillingReason.SubscriptionEnd : BillingReason.SubscriptionCycle;
-
-        var lines = SubscriptionInvoices.Lines(renewed, ahead, behind, rated);
-        var (pending, pendingIds) = await SubscriptionStore.PendingItemsAsync(tx, id);
-        lines.AddRange(pending);
-        var taxes = run is null ? null : await TaxesAsync(tx, subscription.CustomerId, run);
-        var (invoice, _, billed) = await subscriptions.BillAsync(tx, renewed, reason, lines, SubscriptionStore.BillingKey(subscription, behind.End, reason), actor, taxes);
-        await SubscriptionStore.MarkBilledAsync(tx, pendingIds, invoice?.Id, now);
-
-        var next = ending
-            ? billed with { Status = SubscriptionStatus.Canceled, EndedAt = behind.End, UpdatedAt = now }
-            : billed with
-            {
-                Status = trial ? SubscriptionStatus.Active : subscription.Status,
-                CurrentPeriodStart = ahead!.Value.Start,
-                CurrentPeriodEnd = ahead.Value.End,
-                UpdatedAt = now,
-            };
-        await SubscriptionStore.UpdateInAsync(tx, next);
-        var action = ending ? "subscription.canceled" : trial ? "subscription.trial_ended" : "subscription.renewed";
-        await audit.RecordAsync(tx, actor, action, "subscription", id, subscription, next, subscription.CustomerId);
-        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), ending ? "subscription.canceled" : "subscription.updated", subscription.CustomerId, next, now);
-        if (ending || trial || renewed != subscription) await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
-        return new Step(invoice, ending);
-    }
-
-    /// <summary>Each charge of the subscription's plan version in its currency, rated on the metric's value over the period.</summary>
-    async Task<IReadOnlyList<RatedUsage>> RateUsageAsync(DbTransaction tx, Subscription subscription, BillingPeriod period, RunState? run, CancellationToken ct)
-    {
-        var key = (subscription.Plan, subscription.PlanVersion);
-        if (run is null || !run.Versions.TryGetValue(key, out var version))
+        var periods = new List<(Subscription Before, Subscription Renewed, Subscription Spent, BillingPeriod Behind, BillingPeriod? Ahead, Invoice? Draft)>(due.Count);
+        var drafts = new List<(Invoice, string?)>();
+        var credits = new List<Balances.CustomerBalance.Entry>();
+        foreach (var subscription in due)
         {
-            version = (await PlanStore.VersionInAsync(tx, subscription.Plan, subscription.PlanVersion)).Version;
-            if (run is not null && version?.Status != PlanVersionStatus.Draft) run.Versions[key] = version;
+            var behind = subscription.CurrentPeriod;
+            var trial = subscription.Status == SubscriptionStatus.Trialing;
+            var ending = subscription.CancelAtPeriodEnd;
+            var pausing = !ending && subscription.PauseAtPeriodEnd;
+            // A change scheduled for the period's end applies now, before the period ahead is priced.
+            var renewed = subscription.PendingChange is { } change && !ending
+                ? subscription with
+                {
+                    Plan = change.Plan, PlanVersion = change.PlanVersion, Interval = change.Interval, Quantity = change.Quantity, UnitAmount = change.UnitAmount,
+                    BillingAnchor = change.Interval == subscription.Interval ? subscription.BillingAnchor : behind.End, PendingChange = null,
+                }
+                : subscription;
+            var ahead = ending || pausing ? (BillingPeriod?)null
+                : trial ? BillingPeriod.Numbered(renewed.BillingAnchor, renewed.Interval, 0)
+                : BillingPeriod.At(renewed.BillingAnchor, renewed.Interval, behind.End);
+            var reason = ending ? BillingReason.SubscriptionEnd : BillingReason.SubscriptionCycle;
+
+            var lines = SubscriptionInvoices.Lines(renewed, ahead, behind, rated.GetValueOrDefault(subscription.Id) ?? []);
+            lines.AddRange(pending[subscription.Id].Select(p => p.Line));
+            var (draft, credit, spent) = subscriptions.Draft(renewed, reason, lines, subscriptions.Taxes(subjects[subscription.CustomerId], run.TaxRates), now);
+            if (credit > 0) credits.Add(subscriptions.CreditEntry(renewed, credit, now));
+            if (draft is not null) drafts.Add((draft, SubscriptionStore.BillingKey(subscription, behind.End, reason)));
+            periods.Add((subscription, renewed, spent, behind, ahead, draft));
         }
 
-        var charges = version?.Charges.Where(c => c.Currency == subscription.Currency && c.Model is not null).ToList() ?? [];
-        if (charges.Count == 0) return [];
-        var metrics = run?.Metrics ?? await CatalogStore.MetricsInAsync(tx.Connection!, tx);
-        if (run is not null) run.Metrics = metrics;
-        var rated = new List<RatedUsage>(charges.Count);
-        var window = new Period(period.Start, period.End);
-        foreach (var charge in charges)
+        var issued = await invoices.IssueManyAsync(tx, drafts, actor);
+        await Balances.CustomerBalance.RecordManyAsync(tx, credits);
+
+        var steps = new List<Step>(periods.Count);
+        var items = new List<(string, string?)>();
+        var changes = new List<AuditChange>(periods.Count);
+        var messages = new List<OutboxMessage>(periods.Count);
+        var derive = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (subscription, renewed, spent, behind, ahead, draft) in periods)
         {
-            if (charge.Metric is null || !metrics.TryGetValue(charge.Metric, out var metric)) continue;
-            var quantity = Math.Max(0, await TotalAsync(tx, metric, subscription.CustomerId, window, ct));
+            var invoice = draft is not null && issued.TryGetValue(draft.Id, out var made) ? made : null;
+            var billed = invoice is null ? renewed : spent; // a once coupon is spent only by an invoice it discounted
+            var trial = subscription.Status == SubscriptionStatus.Trialing;
+            var ending = subscription.CancelAtPeriodEnd;
+            var next = ending ? billed with { Status = SubscriptionStatus.Canceled, EndedAt = behind.End, UpdatedAt = now }
+                : ahead is null ? billed with { Status = SubscriptionStatus.Paused, PausedAt = behind.End, PauseAtPeriodEnd = false, UpdatedAt = now }
+                : billed with
+                {
+                    Status = trial ? SubscriptionStatus.Active : subscription.Status,
+                    CurrentPeriodStart = ahead!.Value.Start,
+                    CurrentPeriodEnd = ahead.Value.End,
+                    UpdatedAt = now,
+                };
+            items.AddRange(pending[subscription.Id].Select(p => (p.Id, invoice?.Id)));
+            var pausing = !ending && ahead is null;
+            var action = ending ? "subscription.canceled" : pausing ? "subscription.paused" : trial ? "subscription.trial_ended" : "subscription.renewed";
+            changes.Add(new AuditChange(action, "subscription", subscription.Id, subscription, next, subscription.CustomerId));
+            var type = ending ? "subscription.canceled" : pausing ? "subscription.paused" : "subscription.updated";
+            messages.Add(new OutboxMessage(Ids.New(Outbox.MessagePrefix, time), type, subscription.CustomerId, next, now));
+            if (ending || pausing || trial || renewed != subscription) derive.Add(subscription.CustomerId);
+            steps.Add(new Step(invoice, ending, next));
+        }
+
+        await SubscriptionStore.MarkBilledAsync(tx, items, now);
+        await SubscriptionStore.UpdateManyAsync(tx, [.. steps.Select(s => s.After)]);
+        await audit.RecordManyAsync(tx, actor, changes);
+        await Outbox.WriteManyAsync(tx, messages);
+        foreach (var customerId in derive) await subscriptions.DerivePlanAsync(tx, customerId);
+        return steps;
+    }
+
+    /// <summary>
+    /// Each charge of each subscription's plan version in its currency, rated on the metric's value over the period
+    /// behind: one query per metric and period for all the batch's customers.
+    /// </summary>
+    async Task<Dictionary<string, List<RatedUsage>>> RateUsageAsync(DbTransaction tx, IReadOnlyList<Subscription> billed, RunState run, CancellationToken ct)
+    {
+        var rated = new Dictionary<string, List<RatedUsage>>(StringComparer.Ordinal);
+        if (billed.Count == 0) return rated;
+        run.Metrics ??= await CatalogStore.MetricsInAsync(tx.Connection!, tx);
+        var work = new List<(Subscription Subscription, ChargeSpec Charge, Metric Metric)>();
+        foreach (var subscription in billed)
+        {
+            var key = (subscription.Plan, subscription.PlanVersion);
+            if (!run.Versions.TryGetValue(key, out var version))
+            {
+                version = (await PlanStore.VersionInAsync(tx, subscription.Plan, subscription.PlanVersion)).Version;
+                if (version?.Status != PlanVersionStatus.Draft) run.Versions[key] = version;
+            }
+
+            foreach (var charge in version?.Charges ?? [])
+            {
+                if (charge.Currency != subscription.Currency || charge.Model is null || charge.Metric is null || !run.Metrics.TryGetValue(charge.Metric, out var metric)) continue;
+                work.Add((subscription, charge, metric));
+            }
+        }
+
+        var totals = new Dictionary<(string Metric, bool Count, string Customer, DateTimeOffset Start), decimal>();
+        foreach (var group in work.GroupBy(w => (w.Metric.Code, w.Subscription.CurrentPeriodStart, w.Subscription.CurrentPeriodEnd)))
+        {
+            var metric = group.First().Metric;
+            var window = new Period(group.Key.CurrentPeriodStart, group.Key.CurrentPeriodEnd);
+            var customers = group.Select(w => w.Subscription.CustomerId).Distinct(StringComparer.Ordinal).ToList();
+            await TotalsAsync(tx, metric, false, window, customers, totals, ct);
+            if (group.Any(w => w.Charge.Model == ChargeModel.Percentage)) await TotalsAsync(tx, metric with { Aggregation = Aggregation.Count, Field = null }, true, window, customers, totals, ct);
+        }
+
+        foreach (var (subscription, charge, metric) in work)
+        {
+            var start = subscription.CurrentPeriodStart;
+            var quantity = Math.Max(0, totals.GetValueOrDefault((metric.Code, false, subscription.CustomerId, start)));
             var properties = charge.Properties ?? new ChargeProperties();
-            var count = charge.Model == ChargeModel.Percentage
-                ? (long)await TotalAsync(tx, metric with { Aggregation = Aggregation.Count, Field = null }, subscription.CustomerId, window, ct)
-                : 0;
+            var count = charge.Model == ChargeModel.Percentage ? (long)totals.GetValueOrDefault((metric.Code, true, subscription.CustomerId, start)) : 0;
             var values = charge.Model == ChargeModel.Percentage && (properties.PerEventMinimum is not null || properties.PerEventMaximum is not null)
-                ? await EventValuesAsync(metric, subscription.CustomerId, window, ct)
+                ? await EventValuesAsync(metric, subscription.CustomerId, new Period(start, subscription.CurrentPeriodEnd), ct)
                 : null;
-            rated.Add(new RatedUsage(metric.Name, ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values))));
+            if (!rated.TryGetValue(subscription.Id, out var list)) rated[subscription.Id] = list = [];
+            list.Add(new RatedUsage(metric.Name, ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values))));
         }
 
         return rated;
     }
 
-    async Task<Taxes.TaxDecision> TaxesAsync(DbTransaction tx, string customerId, RunState run)
+    /// <summary>The metric's value over the window for each of the customers, in one query (a customer with no events has none).</summary>
+    async Task TotalsAsync(
+        DbTransaction tx, Metric metric, bool count, Period window, IReadOnlyList<string> customers, Dictionary<(string, bool, string, DateTimeOffset), decimal> totals, CancellationToken ct)
     {
-        if (!run.Taxes.TryGetValue(customerId, out var decision)) run.Taxes[customerId] = decision = await subscriptions.TaxesAsync(tx, customerId);
-        return decision;
+        var query = new UsageQuery(metric, null, window, new Dictionary<string, string[]>(), [UsageQuery.CustomerDimension], Customers: customers);
+        var rows = await usage.QueryAsync(tx.Connection!, tx, query, ct);
+        if (!rows.IsOk) throw new InvalidOperationException(rows.Error.Message);
+        foreach (var row in rows.Value)
+        {
+            if (row is { Group: [{ } customer], Value: { } value }) totals[(metric.Code, count, customer, window.Start)] = value;
+        }
     }
 
     /// <summary>Most events a percentage charge with per-event bounds reads one by one in a period; more fails the subscription's billing, reported.</summary>
@@ -292,11 +412,5 @@ public sealed partial class InvoiceRunner(
 
         values.Reverse(); // the store lists newest first
         return values;
-    }
-
-    async Task<decimal> TotalAsync(DbTransaction tx, Metric metric, string customerId, Period window, CancellationToken ct)
-    {
-        var rows = await usage.QueryAsync(tx.Connection!, tx, UsageQuery.Total(metric, customerId, window), ct);
-        return rows.IsOk && rows.Value is [{ Value: { } value }] ? value : 0;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
 using Tollgate.Billing.Invoices;
+using Tollgate.Billing.Subscriptions;
 using Tollgate.Common;
 
 namespace Tollgate.Billing.Runs;
@@ -11,6 +12,8 @@ public static class RunEndpoints
     {
         api.MapPost("/invoice-runs", Run).WithTags("Billing").RequireAdmin()
             .WithSummary("Bill every subscription whose period has ended; safe to run again at any time, and after a crash: nothing is billed twice.");
+        api.MapPost("/subscriptions/{id}/pause", Pause).WithTags("Billing").RequireAdmin()
+            .WithSummary("Pause at the period's end (the default: its usage billed, then no access and no billing) or now (the period cut and billed, unused time credited); resumes_at resumes it by itself.");
         api.MapGet("/subscriptions/{id}/upcoming-invoice", Upcoming).WithTags("Billing").RequireAdmin()
             .WithSummary("The invoice the current period will end with, from what is known now: the invoice run's own arithmetic, unwritten.");
         return api;
@@ -18,6 +21,13 @@ public static class RunEndpoints
 
     static async Task<Ok<InvoiceRunResult>> Run(Caller caller, InvoiceRunner runner, CancellationToken ct) =>
         TypedResults.Ok(await runner.RunAsync(caller.Actor, ct));
+
+    static async Task<Results<Ok<Subscription>, ProblemHttpResult>> Pause(
+        Caller caller, InvoiceRunner runner, SubscriptionStore store, string id, PauseSubscriptionRequest? request, CancellationToken ct)
+    {
+        request ??= new PauseSubscriptionRequest();
+        return (request.At == PauseTiming.Now ? await runner.PauseNowAsync(id, request, caller.Actor, ct) : await store.SchedulePauseAsync(id, request, caller.Actor, ct)).ToOk();
+    }
 
     static async Task<Results<Ok<Invoice>, ProblemHttpResult>> Upcoming(InvoiceRunner runner, string id, CancellationToken ct)
     {

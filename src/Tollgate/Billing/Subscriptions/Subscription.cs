@@ -47,6 +47,18 @@ public sealed record Subscription
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>Set to pause when the period ends: the invoice run bills the period's usage, then pauses it instead of renewing.</summary>
+    public bool PauseAtPeriodEnd { get; init; }
+
+    /// <summary>When it was paused; a paused subscription gives no access and is not billed.</summary>
+    public DateTimeOffset? PausedAt { get; init; }
+
+    /// <summary>When a paused subscription resumes by itself (the invoice run resumes it), if set.</summary>
+    public DateTimeOffset? ResumesAt { get; init; }
+
+    /// <summary>The test clock of the subscription's customer, if it has one: the subscription lives at that clock's time.</summary>
+    public string? TestClockId { get; init; }
+
     /// <summary>Whether the subscription gives its plan's access now: trialing, active, or past due while dunning goes on.</summary>
     public bool GivesAccess => Status is SubscriptionStatus.Trialing or SubscriptionStatus.Active or SubscriptionStatus.PastDue;
 
@@ -77,6 +89,19 @@ public enum CancelTiming
 
 /// <summary><c>POST /api/v1/subscriptions/{id}/cancel</c>: at once, or when the period ends (the default), with a reason.</summary>
 public sealed record CancelSubscriptionRequest(CancelTiming? At = null, string? Reason = null);
+
+public enum PauseTiming
+{
+    Now,
+    PeriodEnd,
+}
+
+/// <summary>
+/// <c>POST /api/v1/subscriptions/{id}/pause</c>: at the period's end (the default: its usage is billed, then it
+/// pauses) or now (the period is cut here: its usage so far billed, the unused time credited); resumes by itself at
+/// <c>resumes_at</c> if given.
+/// </summary>
+public sealed record PauseSubscriptionRequest(PauseTiming? At = null, DateTimeOffset? ResumesAt = null);
 
 public enum ChangeTiming
 {

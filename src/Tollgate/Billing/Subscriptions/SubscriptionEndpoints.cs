@@ -16,6 +16,8 @@ public static class SubscriptionEndpoints
         subscriptions.MapGet("/{id}", Get).WithSummary("Get a subscription.");
         subscriptions.MapPost("/{id}/change", Change)
             .WithSummary("Change plan, interval or quantity, now (prorated to the second: invoice_now, next_invoice or none) or at the period's end; preview: true answers what it would do and writes nothing.");
+        subscriptions.MapPost("/{id}/resume", Resume)
+            .WithSummary("Resume a paused subscription now (a new period from now, invoiced at once), or call off a pause set for the period's end.");
         subscriptions.MapPost("/{id}/cancel", Cancel)
             .WithSummary("Cancel now (access ends at once) or at the period's end (the default), with a reason.");
         return api;
@@ -37,6 +39,9 @@ public static class SubscriptionEndpoints
     static async Task<Results<Ok<SubscriptionChange>, ProblemHttpResult>> Change(
         Caller caller, SubscriptionStore store, string id, ChangeSubscriptionRequest request, CancellationToken ct) =>
         (await store.ChangeAsync(id, request, caller.Actor, ct)).ToOk();
+
+    static async Task<Results<Ok<Subscription>, ProblemHttpResult>> Resume(Caller caller, SubscriptionStore store, string id, CancellationToken ct) =>
+        (await store.ResumeAsync(id, caller.Actor, ct)).ToOk();
 
     static async Task<Results<Ok<Subscription>, ProblemHttpResult>> Cancel(
         Caller caller, SubscriptionStore store, string id, CancelSubscriptionRequest? request, CancellationToken ct) =>

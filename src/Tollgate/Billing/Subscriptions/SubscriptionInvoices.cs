@@ -69,6 +69,7 @@ public static class SubscriptionInvoices
             AmountDue = totals.AmountDue,
             AmountPaid = 0,
             CreatedAt = now,
+            TestClockId = subscription.TestClockId,
         };
     }
 

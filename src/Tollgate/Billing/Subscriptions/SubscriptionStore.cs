@@ -5,6 +5,7 @@ using Tollgate.Billing.Balances;
 using Tollgate.Billing.Coupons;
 using Tollgate.Billing.Taxes;
 using Tollgate.Billing.Invoices;
+using Tollgate.Billing.Periods;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Storage;
@@ -23,12 +24,15 @@ public sealed class SubscriptionStore(
         "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
         "current_period_end, trial_end, cancel_at_period_end, cancel_reason, canceled_at, ended_at, pending_change, discount, created_at, updated_at";
 
+    /// <summary>What a read of a subscription selects: its columns and its customer's test clock.</summary>
+    const string Selected = Columns + ", test_clock_id, pause_at_period_end, paused_at, resumes_at";
+
     public Task<Result<Subscription>> CreateAsync(CreateSubscriptionRequest request, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync<Subscription>(async (connection, tx) =>
         {
-            var currency = request.CustomerId is null ? null : await connection.ExecuteScalarAsync<string?>(
-                $"SELECT currency FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id = request.CustomerId }, tx);
-            if (currency is null) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
+            var customer = request.CustomerId is null ? null : await connection.QuerySingleOrDefaultAsync<(string Currency, string? TestClockId)?>(
+                $"SELECT currency, test_clock_id FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id = request.CustomerId }, tx);
+            if (customer is not ({ } currency, var testClock)) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
             var (plan, version) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, null);
             if (plan is null || plan.ArchivedAt is not null) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
             if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
@@ -36,7 +40,7 @@ public sealed class SubscriptionStore(
             var now = clock.Now;
             var made = SubscriptionRules.ForCreate(request, version, currency, Ids.New(Ids.Subscription, time), now);
             if (!made.IsOk) return made;
-            var subscription = made.Value;
+            var subscription = made.Value with { TestClockId = testClock };
             if (request.Coupon is not null)
             {
                 var redeemed = await coupons.RedeemInAsync(tx, request.Coupon, subscription.Currency, now);
@@ -49,7 +53,7 @@ public sealed class SubscriptionStore(
                 INSERT INTO subscriptions ({Columns}, test_clock_id)
                 VALUES (@Id, @CustomerId, @Plan, @PlanVersion, @interval, @Currency, @Quantity, @UnitAmount, @status, @BillingAnchor, @CurrentPeriodStart,
                         @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @discount, @CreatedAt, @UpdatedAt,
-                        (SELECT test_clock_id FROM customers WHERE id = @CustomerId))
+                        @TestClockId)
                 """,
                 Parameters(subscription), tx);
             await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
@@ -127,33 +131,44 @@ public sealed class SubscriptionStore(
         DbTransaction tx, Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, string? billingKey, Actor actor, TaxDecision? known = null)
     {
         var now = clock.Now;
-        var taxes = known ?? await TaxesAsync(tx, subscription.CustomerId);
+        var (draft, credit, spent) = Draft(subscription, reason, lines, known ?? await TaxesAsync(tx, subscription.CustomerId), now);
+        if (credit > 0) await CustomerBalance.RecordManyAsync(tx, [CreditEntry(subscription, credit, now)]);
+        if (draft is null) return (null, credit, subscription);
+        return (await invoices.IssueManyAsync(tx, [(draft, billingKey)], actor)).TryGetValue(draft.Id, out var invoice) ? (invoice, 0, spent) : (null, 0, subscription);
+    }
+
+    /// <summary>
+    /// The invoice a subscription's lines make, as a draft, purely: none without lines; when they come to less than
+    /// nothing, no invoice but that credit for the customer's balance. The coupon applies before tax while it lasts;
+    /// a <c>once</c> coupon is spent by the first invoice it discounts (the subscription answered holds that).
+    /// </summary>
+    internal (Invoice? Draft, long Credit, Subscription After) Draft(Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, TaxDecision taxes, DateTimeOffset now)
+    {
         var coupon = subscription.Discount is { } held && held.AppliesAt(now) ? held : null;
         var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now, coupon?.ToDiscount());
         if (draft is null) return (null, 0, subscription);
-        draft = draft with { TaxNote = taxes.Note };
-        if (draft.Subtotal < 0)
-        {
-            await CustomerBalance.RecordAsync(tx, Ids.New(CustomerBalance.TransactionPrefix, time), subscription.CustomerId, subscription.Currency, -draft.Subtotal,
-                $"Credit for unused time on subscription {subscription.Id}", null, now);
-            return (null, -draft.Subtotal, subscription);
-        }
-
-        if (!await InvoiceStore.InsertAsync(tx, draft, billingKey)) return (null, 0, subscription);
-        await invoices.CreatedInAsync(tx, draft, actor);
+        if (draft.Subtotal < 0) return (null, -draft.Subtotal, subscription);
         var spent = coupon is { Duration: CouponDuration.Once } && draft.Discount > 0 ? subscription with { Discount = coupon with { Used = true } } : subscription;
-        return (await invoices.FinalizeInAsync(tx, draft, actor), 0, spent);
+        return (draft with { TaxNote = taxes.Note }, 0, spent);
     }
+
+    /// <summary>A downgrade's unused time, credited to the customer's balance for its next invoices.</summary>
+    internal CustomerBalance.Entry CreditEntry(Subscription subscription, long credit, DateTimeOffset now) =>
+        new(Ids.New(CustomerBalance.TransactionPrefix, time), subscription.CustomerId, subscription.Currency, credit, $"Credit for unused time on subscription {subscription.Id}", null, now);
 
     /// <summary>The tax rates of the customer's invoices now: by its country and region, exemption and tax id.</summary>
-    internal async Task<TaxDecision> TaxesAsync(DbTransaction tx, string customerId)
-    {
-        var subject = await tx.Connection!.QuerySingleAsync<(string? Country, string? Region, bool TaxExempt, string? TaxId)>(
-            "SELECT country, region, tax_exempt, tax_id FROM customers WHERE id = @customerId", new { customerId }, tx);
-        return TaxRules.For(new TaxSubject(subject.Country, subject.Region, subject.TaxExempt, subject.TaxId), await TaxRateStore.ActiveInAsync(tx), options.Value.Country);
-    }
+    internal async Task<TaxDecision> TaxesAsync(DbTransaction tx, string customerId) =>
+        Taxes((await TaxSubjectsAsync(tx, [customerId]))[customerId], await TaxRateStore.ActiveInAsync(tx));
 
-    Task AddPendingItemAsync(DbTransaction tx, Subscription s, InvoiceLine line, DateTimeOffset now) =>
+    /// <summary>What decides the taxes of each of the customers, in one query.</summary>
+    internal async Task<IReadOnlyDictionary<string, TaxSubject>> TaxSubjectsAsync(DbTransaction tx, IReadOnlyCollection<string> customers) =>
+        (await tx.Connection!.QueryAsync<(string Id, string? Country, string? Region, bool TaxExempt, string? TaxId)>(
+            $"SELECT id, country, region, tax_exempt, tax_id FROM customers WHERE id {database.AnyOf("customers")}", new { customers = customers.ToArray() }, tx))
+        .ToDictionary(c => c.Id, c => new TaxSubject(c.Country, c.Region, c.TaxExempt, c.TaxId), StringComparer.Ordinal);
+
+    internal TaxDecision Taxes(TaxSubject subject, IReadOnlyList<TaxRate> rates) => TaxRules.For(subject, rates, options.Value.Country);
+
+    internal Task AddPendingItemAsync(DbTransaction tx, Subscription s, InvoiceLine line, DateTimeOffset now) =>
         tx.Connection!.ExecuteAsync(
             """
             INSERT INTO pending_invoice_items (id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount, created_at)
@@ -167,22 +182,19 @@ public sealed class SubscriptionStore(
 
     const string PendingItemPrefix = "ii";
 
-    /// <summary>The subscription's prorations waiting for its next invoice, as lines, and their ids.</summary>
-    internal static async Task<(List<InvoiceLine> Lines, List<string> Ids)> PendingItemsAsync(DbTransaction tx, string subscriptionId)
-    {
-        var rows = (await tx.Connection!.QueryAsync<(string Id, string Kind, string Description, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, long Quantity, long UnitAmount, long Amount)>(
-            """
-            SELECT id, kind, description, period_start, period_end, quantity, unit_amount, amount FROM pending_invoice_items
-            WHERE subscription_id = @subscriptionId AND billed_at IS NULL ORDER BY id
-            """, new { subscriptionId }, tx)).ToList();
-        return ([.. rows.Select(r => new InvoiceLine(1, InvoiceLineKind.Proration, r.Description, r.PeriodStart, r.PeriodEnd, r.Quantity, r.UnitAmount, r.Amount, Detail: r.Kind))],
-            [.. rows.Select(r => r.Id)]);
-    }
+    /// <summary>Each subscription's prorations waiting for its next invoice, as lines, with their ids: one query for all.</summary>
+    internal async Task<ILookup<string, (InvoiceLine Line, string Id)>> PendingItemsAsync(DbTransaction tx, IReadOnlyCollection<string> subscriptions) =>
+        (await tx.Connection!.QueryAsync<(string Id, string SubscriptionId, string Kind, string Description, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, long Quantity, long UnitAmount, long Amount)>(
+            $"""
+            SELECT id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount FROM pending_invoice_items
+            WHERE subscription_id {database.AnyOf("subscriptions")} AND billed_at IS NULL ORDER BY id
+            """, new { subscriptions = subscriptions.ToArray() }, tx))
+        .ToLookup(r => r.SubscriptionId, r => (new InvoiceLine(1, InvoiceLineKind.Proration, r.Description, r.PeriodStart, r.PeriodEnd, r.Quantity, r.UnitAmount, r.Amount, Detail: r.Kind), r.Id));
 
-    internal static Task MarkBilledAsync(DbTransaction tx, IReadOnlyList<string> items, string? invoiceId, DateTimeOffset now) =>
+    internal static Task MarkBilledAsync(DbTransaction tx, IReadOnlyList<(string Item, string? InvoiceId)> items, DateTimeOffset now) =>
         items.Count == 0 ? Task.CompletedTask : tx.Connection!.ExecuteAsync(
-            "UPDATE pending_invoice_items SET billed_at = @now, invoice_id = @invoiceId WHERE id = @id",
-            items.Select(id => new { id, invoiceId, now }), tx);
+            "UPDATE pending_invoice_items SET billed_at = @now, invoice_id = @InvoiceId WHERE id = @Item",
+            items.Select(i => new { i.Item, i.InvoiceId, now }), tx);
 
     /// <summary>
     /// Cancels now (access ends at once) or at the period's end (access and billing go on until then; the invoice run
@@ -209,6 +221,87 @@ public sealed class SubscriptionStore(
             return canceled;
         }, ct);
 
+    /// <summary>
+    /// Sets an active subscription to pause when its period ends (the invoice run bills the period's usage, then pauses
+    /// it), to resume by itself at <c>resumes_at</c> if given. Pausing now is the invoice run's (it bills the cut period).
+    /// </summary>
+    public Task<Result<Subscription>> SchedulePauseAsync(string id, PauseSubscriptionRequest request, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Subscription>(async (connection, tx) =>
+        {
+            var current = await FindAsync(tx, id, forUpdate: true);
+            if (current is null) return ApiError.NotFound("subscription", id);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
+            if (PauseRefused(current, request, current.CurrentPeriodEnd) is { } refused) return refused;
+            var scheduled = current with { PauseAtPeriodEnd = true, ResumesAt = request.ResumesAt, UpdatedAt = clock.Now };
+            await UpdateInAsync(tx, scheduled);
+            await audit.RecordAsync(tx, actor, "subscription.pause_scheduled", "subscription", id, current, scheduled, current.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, scheduled, clock.Now);
+            return scheduled;
+        }, ct);
+
+    /// <summary>Why a subscription cannot be paused as asked (only an active one, not ending, can; it resumes after it pauses), or null.</summary>
+    internal static ApiError? PauseRefused(Subscription current, PauseSubscriptionRequest request, DateTimeOffset pausesAt)
+    {
+        if (current.Status != SubscriptionStatus.Active || current.CancelAtPeriodEnd || current.PauseAtPeriodEnd)
+        {
+            var state = current.CancelAtPeriodEnd ? "set to cancel" : current.PauseAtPeriodEnd ? "set to pause already" : EnumText.Snake(current.Status);
+            return ApiError.Conflict("subscription_state", $"Subscription {current.Id} is {state}; only an active subscription can be paused.");
+        }
+
+        return request.ResumesAt is { } resumes && resumes <= pausesAt ? ApiError.Invalid("resumes_at", "must be after the subscription pauses.") : null;
+    }
+
+    /// <summary>
+    /// Resumes a paused subscription now: a new period from now, its price invoiced at once, access again. A pause only
+    /// scheduled is called off instead.
+    /// </summary>
+    public Task<Result<Subscription>> ResumeAsync(string id, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Subscription>(async (connection, tx) =>
+        {
+            var current = await FindAsync(tx, id, forUpdate: true);
+            if (current is null) return ApiError.NotFound("subscription", id);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
+            if (current.Status == SubscriptionStatus.Paused) return await ResumeInAsync(tx, current, clock.Now, actor);
+            if (!current.PauseAtPeriodEnd || !current.GivesAccess)
+            {
+                return ApiError.Conflict("subscription_state", $"Subscription {id} is {EnumText.Snake(current.Status)}; only a paused subscription can resume.");
+            }
+
+            var kept = current with { PauseAtPeriodEnd = false, ResumesAt = null, UpdatedAt = clock.Now };
+            await UpdateInAsync(tx, kept);
+            await audit.RecordAsync(tx, actor, "subscription.pause_called_off", "subscription", id, current, kept, current.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, kept, clock.Now);
+            return kept;
+        }, ct);
+
+    /// <summary>Resumes a paused subscription at <paramref name="at"/>, in the caller's transaction: a new period from then, billed in advance.</summary>
+    internal async Task<Subscription> ResumeInAsync(DbTransaction tx, Subscription paused, DateTimeOffset at, Actor actor)
+    {
+        var period = BillingPeriod.Numbered(at, paused.Interval, 0);
+        var resumed = paused with
+        {
+            Status = SubscriptionStatus.Active, BillingAnchor = at, CurrentPeriodStart = period.Start, CurrentPeriodEnd = period.End,
+            PausedAt = null, ResumesAt = null, UpdatedAt = clock.Now,
+        };
+        var billed = await BillAsync(tx, resumed, BillingReason.SubscriptionResume, SubscriptionInvoices.Lines(resumed, period, null, []),
+            BillingKey(resumed, period.Start, BillingReason.SubscriptionResume), actor);
+        resumed = billed.After;
+        await UpdateInAsync(tx, resumed);
+        await audit.RecordAsync(tx, actor, "subscription.resumed", "subscription", resumed.Id, paused, resumed, resumed.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.resumed", resumed.CustomerId, resumed, clock.Now);
+        await DerivePlanAsync(tx, resumed.CustomerId);
+        return resumed;
+    }
+
+    /// <summary>The paused subscriptions due to resume by <paramref name="now"/>, of the customers on <paramref name="testClock"/> or on none.</summary>
+    internal async Task<IReadOnlyList<string>> ResumingAsync(DateTimeOffset now, string? testClock, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<string>(
+            $"SELECT id FROM subscriptions WHERE status = 'paused' AND resumes_at <= @now AND {OnClock(testClock)} ORDER BY resumes_at, id LIMIT 10000",
+            new { now, testClock })];
+    }
+
     public async Task<Subscription?> GetAsync(string id, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -221,7 +314,7 @@ public sealed class SubscriptionStore(
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<Row>(
             $"""
-            SELECT {Columns} FROM subscriptions
+            SELECT {Selected} FROM subscriptions
             WHERE (@Cursor IS NULL OR id < @Cursor) AND (@customerId IS NULL OR customer_id = @customerId) AND (@status IS NULL OR status = @status)
             ORDER BY id DESC
             LIMIT @Take
@@ -251,18 +344,45 @@ public sealed class SubscriptionStore(
 
     internal async Task<Subscription?> FindAsync(DbTransaction tx, string id, bool forUpdate) =>
         (await tx.Connection!.QuerySingleOrDefaultAsync<Row>(
-            $"SELECT {Columns} FROM subscriptions WHERE id = @id{(forUpdate ? database.ForUpdate : "")}", new { id }, tx))?.ToSubscription();
+            $"SELECT {Selected} FROM subscriptions WHERE id = @id{(forUpdate ? database.ForUpdate : "")}", new { id }, tx))?.ToSubscription();
 
-    internal static Task UpdateInAsync(DbTransaction tx, Subscription s) =>
-        tx.Connection!.ExecuteAsync(
-            """
-            UPDATE subscriptions SET plan_code = @Plan, plan_version = @PlanVersion, billing_interval = @interval, currency = @Currency, quantity = @Quantity,
-                unit_amount = @UnitAmount, status = @status, billing_anchor = @BillingAnchor, current_period_start = @CurrentPeriodStart,
-                current_period_end = @CurrentPeriodEnd, trial_end = @TrialEnd, cancel_at_period_end = @CancelAtPeriodEnd, cancel_reason = @CancelReason,
-                canceled_at = @CanceledAt, ended_at = @EndedAt, pending_change = @pendingChange, discount = @discount, updated_at = @UpdatedAt
-            WHERE id = @Id
-            """,
-            Parameters(s), tx);
+    /// <summary>Many subscriptions in one query, locked for the caller's transaction on PostgreSQL.</summary>
+    internal async Task<IReadOnlyList<Subscription>> FindManyAsync(DbTransaction tx, IReadOnlyCollection<string> ids) =>
+        [.. (await tx.Connection!.QueryAsync<Row>(
+            $"SELECT {Selected} FROM subscriptions WHERE id {database.AnyOf("ids")} ORDER BY id{database.ForUpdate}", new { ids = ids.ToArray() }, tx)).Select(r => r.ToSubscription())];
+
+    internal static Task UpdateInAsync(DbTransaction tx, Subscription s) => UpdateManyAsync(tx, [s]);
+
+    /// <summary>Saves many subscriptions' changed state in one statement's worth of work.</summary>
+    internal static Task UpdateManyAsync(DbTransaction tx, IReadOnlyList<Subscription> subscriptions) =>
+        BulkUpdate.UpdateAsync(tx.Connection!, tx, "subscriptions", Saved, subscriptions, CancellationToken.None);
+
+    /// <summary>The key, then what a change of a subscription may set.</summary>
+    static readonly IReadOnlyList<BulkColumn<Subscription>> Saved =
+    [
+        BulkColumn<Subscription>.Text("id", s => s.Id),
+        BulkColumn<Subscription>.Text("plan_code", s => s.Plan),
+        BulkColumn<Subscription>.Int("plan_version", s => s.PlanVersion),
+        BulkColumn<Subscription>.Text("billing_interval", s => EnumText.Snake(s.Interval)),
+        BulkColumn<Subscription>.Text("currency", s => s.Currency),
+        BulkColumn<Subscription>.Long("quantity", s => s.Quantity),
+        BulkColumn<Subscription>.Long("unit_amount", s => s.UnitAmount),
+        BulkColumn<Subscription>.Text("status", s => EnumText.Snake(s.Status)),
+        BulkColumn<Subscription>.Timestamp("billing_anchor", s => s.BillingAnchor),
+        BulkColumn<Subscription>.Timestamp("current_period_start", s => s.CurrentPeriodStart),
+        BulkColumn<Subscription>.Timestamp("current_period_end", s => s.CurrentPeriodEnd),
+        BulkColumn<Subscription>.NullableTimestamp("trial_end", s => s.TrialEnd),
+        BulkColumn<Subscription>.Bool("cancel_at_period_end", s => s.CancelAtPeriodEnd),
+        BulkColumn<Subscription>.Text("cancel_reason", s => s.CancelReason),
+        BulkColumn<Subscription>.NullableTimestamp("canceled_at", s => s.CanceledAt),
+        BulkColumn<Subscription>.NullableTimestamp("ended_at", s => s.EndedAt),
+        BulkColumn<Subscription>.Text("pending_change", s => s.PendingChange is null ? null : ApiJson.Serialize(s.PendingChange)),
+        BulkColumn<Subscription>.Text("discount", s => s.Discount is null ? null : ApiJson.Serialize(s.Discount)),
+        BulkColumn<Subscription>.Timestamp("updated_at", s => s.UpdatedAt),
+        BulkColumn<Subscription>.Bool("pause_at_period_end", s => s.PauseAtPeriodEnd),
+        BulkColumn<Subscription>.NullableTimestamp("paused_at", s => s.PausedAt),
+        BulkColumn<Subscription>.NullableTimestamp("resumes_at", s => s.ResumesAt),
+    ];
 
     /// <summary>
     /// Sets the customer's plan (and the pinned version) from its subscriptions: the newest that gives access; none
@@ -291,7 +411,7 @@ public sealed class SubscriptionStore(
     static object Parameters(Subscription s) => new
     {
         s.Id, s.CustomerId, s.Plan, s.PlanVersion, interval = EnumText.Snake(s.Interval), s.Currency, s.Quantity, s.UnitAmount, status = EnumText.Snake(s.Status),
-        s.BillingAnchor, s.CurrentPeriodStart, s.CurrentPeriodEnd, s.TrialEnd, s.CancelAtPeriodEnd, s.CancelReason, s.CanceledAt, s.EndedAt, s.CreatedAt, s.UpdatedAt,
+        s.BillingAnchor, s.CurrentPeriodStart, s.CurrentPeriodEnd, s.TrialEnd, s.CancelAtPeriodEnd, s.CancelReason, s.CanceledAt, s.EndedAt, s.CreatedAt, s.UpdatedAt, s.TestClockId,
         pendingChange = s.PendingChange is null ? null : ApiJson.Serialize(s.PendingChange),
         discount = s.Discount is null ? null : ApiJson.Serialize(s.Discount),
     };
@@ -319,13 +439,18 @@ public sealed class SubscriptionStore(
         public string? Discount { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
+        public string? TestClockId { get; init; }
+        public bool PauseAtPeriodEnd { get; init; }
+        public DateTimeOffset? PausedAt { get; init; }
+        public DateTimeOffset? ResumesAt { get; init; }
 
         public Subscription ToSubscription() => new()
         {
             Id = Id, CustomerId = CustomerId, Plan = PlanCode, PlanVersion = (int)PlanVersion, Interval = EnumText.Parse<BillingInterval>(BillingInterval),
             Currency = Currency, Quantity = Quantity, UnitAmount = UnitAmount, Status = EnumText.Parse<SubscriptionStatus>(Status), BillingAnchor = BillingAnchor,
             CurrentPeriodStart = CurrentPeriodStart, CurrentPeriodEnd = CurrentPeriodEnd, TrialEnd = TrialEnd, CancelAtPeriodEnd = CancelAtPeriodEnd,
-            CancelReason = CancelReason, CanceledAt = CanceledAt, EndedAt = EndedAt, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            CancelReason = CancelReason, CanceledAt = CanceledAt, EndedAt = EndedAt, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, TestClockId = TestClockId,
+            PauseAtPeriodEnd = PauseAtPeriodEnd, PausedAt = PausedAt, ResumesAt = ResumesAt,
             PendingChange = PendingChange is null ? null : ApiJson.Deserialize<ScheduledChange>(PendingChange),
             Discount = Discount is null ? null : ApiJson.Deserialize<AppliedCoupon>(Discount),
         };

@@ -132,8 +132,10 @@ public sealed class TestClockService(Database database, InvoiceRunner runner, Au
                 WHERE test_clock_id = @id AND status = 'trialing' AND trial_will_end_sent = FALSE AND trial_end > @after
                 """, new { id, after }),
         };
+        var resuming = await connection.QuerySingleOrDefaultAsync<Due>(
+            "SELECT MIN(resumes_at) AS at FROM subscriptions WHERE test_clock_id = @id AND status = 'paused' AND resumes_at > @after", new { id, after });
         var warning = candidates[2]?.At is { } trialEnd ? trialEnd - InvoiceRunner.TrialWarning : (DateTimeOffset?)null;
-        return new[] { candidates[0]?.At, candidates[1]?.At, warning > after ? warning : null }.Where(t => t is not null).Min();
+        return new[] { candidates[0]?.At, candidates[1]?.At, warning > after ? warning : null, resuming?.At }.Where(t => t is not null).Min();
     }
 
     Task SaveAsync(DbTransaction tx, string id, DateTimeOffset frozenTime, TestClockStatus status) =>

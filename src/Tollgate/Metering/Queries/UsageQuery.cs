@@ -10,7 +10,7 @@ public enum UsageInterval
 }
 
 /// <summary>
-/// A metric over a window: for one customer or all, with extra property filters on top of the metric's own, grouped
+/// A metric over a window: for one customer, some (<see cref="Customers"/>) or all, with extra property filters on top of the metric's own, grouped
 /// by properties (or <c>customer_id</c>) and optionally by hour, day or month.
 /// </summary>
 public sealed record UsageQuery(
@@ -19,7 +19,8 @@ public sealed record UsageQuery(
     Period Window,
     IReadOnlyDictionary<string, string[]> Filters,
     IReadOnlyList<string> GroupBy,
-    UsageInterval? Interval = null)
+    UsageInterval? Interval = null,
+    IReadOnlyList<string>? Customers = null)
 {
     /// <summary>Groups by the customer rather than by an event property.</summary>
     public const string CustomerDimension = "customer_id";

@@ -84,6 +84,11 @@ public static class UsageSql
     {
         var customer = query.CustomerId is null ? "" : " AND customer_id = @customer";
         if (query.CustomerId is not null) parameters.Add("customer", query.CustomerId);
+        if (query.Customers is { } some)
+        {
+            customer += kind == DatabaseKind.Postgres ? " AND customer_id = ANY(@customers)" : " AND customer_id IN @customers";
+            parameters.Add("customers", some.ToArray());
+        }
         var source = IsGateway(query.Metric)
             ? $"""
               SELECT u.*, u.created_at AS occurred_at FROM usage_records u
