@@ -15,6 +15,7 @@ public static class BillingServices
         services.TryAddSingleton<Clocks.BillingClock>();
         services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<SubscriptionStore>();
+        services.TryAddSingleton<UsageRater>();
         services.TryAddSingleton<InvoiceRunner>();
         services.TryAddSingleton<Taxes.TaxRateStore>();
         services.TryAddSingleton<Coupons.CouponStore>();

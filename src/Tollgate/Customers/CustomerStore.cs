@@ -52,6 +52,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 if (!updated.IsOk) return updated;
                 if (await ExternalIdTakenAsync(tx, updated.Value.ExternalId, id)) return ExternalIdTaken(updated.Value.ExternalId!);
                 if (updated.Value.Plan != current.Plan && await UnknownPlanAsync(tx, updated.Value.Plan)) return UnknownPlan(updated.Value.Plan!);
+                if (updated.Value.Plan != current.Plan) await CustomerPlans.RecordAsync(tx, id, updated.Value.Plan, null, updated.Value.UpdatedAt);
                 await connection.ExecuteAsync(
                     """
                     UPDATE customers SET external_id = @ExternalId, name = @Name, email = @Email, country = @Country,

@@ -31,6 +31,7 @@ public sealed class EntitlementChecker(CatalogStore catalog, QuotaUsageCache usa
         if (feature.Type != FeatureType.Quota || entitlement is null) return EntitlementRules.Decide(feature, entitlement, current, quantity, null);
         var now = time.GetUtcNow();
         var period = Periods.Of(feature, now);
+        entitlement = entitlement.Over(period);
         var used = entitlement.Metric is { } metric
             ? await usage.TotalAsync(customerId, metric, period, ct)
             : 0;

@@ -21,23 +21,14 @@ public sealed class EntitlementLoader(CatalogSnapshot catalog, TimeProvider time
         var result = new Dictionary<string, Entitlement>(StringComparer.Ordinal);
         if (planCode is not null)
         {
-            var granted = await connection.QueryAsync<(string Feature, bool Enabled, long? Limit, string Enforcement)>(
-                """
-                SELECT f.code, e.enabled, e.limit_value, e.enforcement
-                FROM plans p
-                JOIN plan_versions v ON v.plan_id = p.id
-                JOIN plan_entitlements e ON e.plan_version_id = v.id
-                JOIN features f ON f.id = e.feature_id
-                WHERE p.code = @plan AND (@version IS NOT NULL OR p.archived_at IS NULL)
-                  AND v.version = COALESCE(@version, (SELECT MAX(x.version) FROM plan_versions x WHERE x.plan_id = p.id AND x.status = 'published'))
-                """,
-                new { plan = planCode, version = planVersion });
-            foreach (var row in granted)
+            foreach (var row in await PlanLimitsAsync(connection, planCode, planVersion))
             {
                 if (!features.TryGetValue(row.Feature, out var feature)) continue;
                 result[row.Feature] = new Entitlement(feature, MetricOf(feature), row.Enabled, feature.Type == FeatureType.Boolean ? null : row.Limit,
                     OverrideStore.ParseEnforcement(row.Enforcement) ?? Enforcement.Hard, Entitlement.FromPlan);
             }
+
+            await AddEarlierPlansAsync(connection, customerId, planCode, result);
         }
 
         foreach (var change in await OverrideStore.ListAsync(connection, customerId))
@@ -63,4 +54,54 @@ public sealed class EntitlementLoader(CatalogSnapshot catalog, TimeProvider time
 
         return new EntitlementSet(customerId, planCode, result);
     }
+
+    /// <summary>
+    /// Gives each quota of the plan the limits the customer's earlier plans had of it over the history kept
+    /// (<see cref="Customers.CustomerPlans"/>), for <see cref="Entitlement.Over"/>. A time with no plan counts as the plan
+    /// that came after it.
+    /// </summary>
+    async Task AddEarlierPlansAsync(DbConnection connection, string customerId, string planCode, Dictionary<string, Entitlement> result)
+    {
+        if (!result.Values.Any(e => e.Feature.Type == FeatureType.Quota)) return;
+        var history = await Customers.CustomerPlans.SinceAsync(connection, customerId, time.GetUtcNow() - Customers.CustomerPlans.Kept);
+        var spans = new List<Customers.PlanSpan>();
+        DateTimeOffset? gap = null;
+        foreach (var span in history)
+        {
+            if (span.Plan is null) { gap ??= span.Since; continue; }
+            spans.Add(span with { Since = gap ?? span.Since });
+            gap = null;
+        }
+
+        if (spans.Count < 2 || gap is not null || spans[^1].Plan != planCode) return;
+        var earlier = new List<(DateTimeOffset Since, Dictionary<string, (bool Enabled, long? Limit)> Limits)>();
+        foreach (var span in spans[..^1])
+        {
+            var limits = (await PlanLimitsAsync(connection, span.Plan!, span.Version)).ToDictionary(r => r.Feature, r => (r.Enabled, r.Limit), StringComparer.Ordinal);
+            earlier.Add((span.Since, limits));
+        }
+
+        foreach (var (code, entitlement) in result.Where(e => e.Value is { Feature.Type: FeatureType.Quota, Source: Entitlement.FromPlan }).ToList())
+        {
+            result[code] = entitlement with
+            {
+                PlanSince = spans[^1].Since,
+                EarlierPlans = [.. earlier.Select(e => new LimitSpan(e.Since, e.Limits.TryGetValue(code, out var l) && l.Enabled ? l.Limit : 0))],
+            };
+        }
+    }
+
+    /// <summary>The entitlements of a plan's version (null: its current published one).</summary>
+    static Task<IEnumerable<(string Feature, bool Enabled, long? Limit, string Enforcement)>> PlanLimitsAsync(DbConnection connection, string planCode, int? planVersion) =>
+        connection.QueryAsync<(string Feature, bool Enabled, long? Limit, string Enforcement)>(
+            """
+            SELECT f.code, e.enabled, e.limit_value, e.enforcement
+            FROM plans p
+            JOIN plan_versions v ON v.plan_id = p.id
+            JOIN plan_entitlements e ON e.plan_version_id = v.id
+            JOIN features f ON f.id = e.feature_id
+            WHERE p.code = @plan AND (@version IS NOT NULL OR p.archived_at IS NULL)
+              AND v.version = COALESCE(@version, (SELECT MAX(x.version) FROM plan_versions x WHERE x.plan_id = p.id AND x.status = 'published'))
+            """,
+            new { plan = planCode, version = planVersion });
 }

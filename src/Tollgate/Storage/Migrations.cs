@@ -579,5 +579,18 @@ public static class Migrations
             CREATE INDEX ix_subscriptions_test_clock ON subscriptions (test_clock_id, current_period_end);
             CREATE INDEX ix_invoices_dunning ON invoices (next_payment_attempt);
             """),
+        // A customer's plans over time, so that a quota of a period the plan changed in is each plan's share of it, and
+        // the instant a plan change made now split a subscription's period: the usage before it is billed under the old plan.
+        new(15, "plan history and split usage periods", """
+            CREATE TABLE customer_plans (
+                customer_id text NOT NULL REFERENCES customers (id),
+                since {ts} NOT NULL,
+                plan_code text,
+                plan_version integer,
+                PRIMARY KEY (customer_id, since)
+            );
+            ALTER TABLE subscriptions ADD COLUMN usage_from {ts};
+            ALTER TABLE pending_invoice_items ADD COLUMN line text;
+            """),
     ];
 }

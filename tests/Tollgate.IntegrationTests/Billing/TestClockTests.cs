@@ -107,13 +107,14 @@ public abstract class TestClockTests(TollgateServer server)
         Summary(upgrade.Body["invoice"]!).ShouldBe(("subscription_update", 1000L, 1000L, "open"));
         await PayAsync(upgrade.Body["invoice"]!);
 
-        // 1,200 calls on Pro: 200 beyond its 1,000, on the renewal with Pro's next month.
+        // 1,200 calls on Pro, which was taken for the half of the month left, so includes half its 1,000: 700 beyond, on
+        // the renewal with Pro's next month (upgrading late cannot farm a whole month's included calls).
         await AdvanceAsync(clock, At(2027, 5, 1));
         await CallsAsync(customer.Id, metric, 1200, At(2027, 5, 1));
         await AdvanceAsync(clock, At(2027, 5, 20));
         var fourth = (await InvoicesAsync(subscription))[3];
-        Lines(fourth).ShouldBe([("usage", 200L), ("subscription", 3000L)], ignoreOrder: true);
-        Summary(fourth).ShouldBe(("subscription_cycle", 3200L, 3200L, "open"));
+        Lines(fourth).ShouldBe([("usage", 700L), ("subscription", 3000L)], ignoreOrder: true);
+        Summary(fourth).ShouldBe(("subscription_cycle", 3700L, 3700L, "open"));
         await PayAsync(fourth);
 
         // A downgrade to Basic when the month ends: June is billed as Basic.
@@ -152,7 +153,7 @@ public abstract class TestClockTests(TollgateServer server)
         var canceled = await server.Admin.GetAsync($"/api/v1/subscriptions/{subscription}");
         (canceled.Str("status"), canceled.Str("cancel_reason"), canceled.Str("ended_at")).ShouldBe(("canceled", "too_expensive", "2027-08-15T00:00:00+00:00"));
         (await server.Admin.GetAsync($"/api/v1/customers/{customer.Id}")).Body!["plan"].ShouldBeNull();
-        year.Sum(i => i["total"]!.GetValue<long>()).ShouldBe(1000 + 1150 + 1000 + 3200 + 1000 + 1000 + 200);
+        year.Sum(i => i["total"]!.GetValue<long>()).ShouldBe(1000 + 1150 + 1000 + 3700 + 1000 + 1000 + 200);
     }
 
     [Fact]

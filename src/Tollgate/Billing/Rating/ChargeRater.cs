@@ -12,6 +12,26 @@ namespace Tollgate.Billing.Rating;
 /// </summary>
 public static class ChargeRater
 {
+    /// <summary>
+    /// A charge's properties for usage over <paramref name="part"/> of a period <paramref name="whole"/> long (a plan
+    /// changed in the middle of it): its included amounts (free units and events, fixed amount, minimum commitment) cut
+    /// to that share, units and minimums rounded down, so that a plan taken late in a period includes only what is left
+    /// of it. Tiers stay as written. Unchanged for the whole period.
+    /// </summary>
+    public static ChargeProperties ForShare(ChargeProperties properties, TimeSpan part, TimeSpan whole)
+    {
+        if (part >= whole || whole <= TimeSpan.Zero) return properties;
+        var share = part <= TimeSpan.Zero ? 0m : (decimal)part.Ticks / whole.Ticks;
+        static long? Floor(long? value, decimal share) => value is { } v ? (long)decimal.Floor(v * share) : null;
+        return properties with
+        {
+            FreeUnits = Floor(properties.FreeUnits, share),
+            FreeEvents = Floor(properties.FreeEvents, share),
+            MinimumAmount = Floor(properties.MinimumAmount, share),
+            FixedAmount = properties.FixedAmount * share,
+        };
+    }
+
     public static RatedCharge Rate(ChargeModel model, ChargeProperties properties, ChargeUsage usage)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(usage.Quantity);

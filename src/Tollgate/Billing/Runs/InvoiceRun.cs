@@ -32,7 +32,7 @@ public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 /// again one subscription at a time, so one bad subscription holds up no other. Then it takes the dunning steps due.
 /// </summary>
 public sealed partial class InvoiceRunner(
-    Database database, SubscriptionStore subscriptions, InvoiceStore invoices, Dunning.DunningService dunning, UsageAggregator usage, Metering.EventStore events, AuditLog audit,
+    Database database, SubscriptionStore subscriptions, InvoiceStore invoices, Dunning.DunningService dunning, UsageRater rater, AuditLog audit,
     Clocks.BillingClock clock, TimeProvider time, ILogger<InvoiceRunner> log)
 {
     const int Page = 2_000;
@@ -186,8 +186,7 @@ public sealed partial class InvoiceRunner(
     sealed class RunState(DateTimeOffset now)
     {
         public DateTimeOffset Now { get; } = now;
-        public System.Collections.Concurrent.ConcurrentDictionary<(string, int), PlanVersion?> Versions { get; } = [];
-        public Dictionary<string, Metric>? Metrics { get; set; }
+        public RatingCache Rating { get; } = new();
         public IReadOnlyList<Taxes.TaxRate>? TaxRates { get; set; }
         public int Periods { get; private set; }
         public int Ended { get; private set; }
@@ -247,7 +246,7 @@ public sealed partial class InvoiceRunner(
     async Task<List<Step>> BillPeriodsAsync(DbTransaction tx, IReadOnlyList<Subscription> due, RunState run, Actor actor, CancellationToken ct)
     {
         var now = run.Now;
-        var rated = await RateUsageAsync(tx, [.. due.Where(s => s.Status != SubscriptionStatus.Trialing)], run, ct);
+        var rated = await rater.RateAsync(tx, [.. due.Where(s => s.Status != SubscriptionStatus.Trialing).Select(s => new UsageToRate(s, s.UsageWindow))], run.Rating, ct);
         var pending = await subscriptions.PendingItemsAsync(tx, [.. due.Select(s => s.Id)]);
         run.TaxRates ??= await Taxes.TaxRateStore.ActiveInAsync(tx);
         var subjects = await subscriptions.TaxSubjectsAsync(tx, [.. due.Select(s => s.CustomerId).Distinct()]);
@@ -274,7 +273,7 @@ public sealed partial class InvoiceRunner(
                 : BillingPeriod.At(renewed.BillingAnchor, renewed.Interval, behind.End);
             var reason = ending ? BillingReason.SubscriptionEnd : BillingReason.SubscriptionCycle;
 
-            var lines = SubscriptionInvoices.Lines(renewed, ahead, behind, rated.GetValueOrDefault(subscription.Id) ?? []);
+            var lines = SubscriptionInvoices.Lines(renewed, ahead, subscription.UsageWindow, rated.GetValueOrDefault(subscription.Id) ?? []);
             lines.AddRange(pending[subscription.Id].Select(p => p.Line));
             var (draft, credit, spent) = subscriptions.Draft(renewed, reason, lines, subscriptions.Taxes(subjects[subscription.CustomerId], run.TaxRates), now);
             if (credit > 0) credits.Add(subscriptions.CreditEntry(renewed, credit, now));
@@ -303,6 +302,7 @@ public sealed partial class InvoiceRunner(
                     Status = trial ? SubscriptionStatus.Active : subscription.Status,
                     CurrentPeriodStart = ahead!.Value.Start,
                     CurrentPeriodEnd = ahead.Value.End,
+                    UsageFrom = null,
                     UpdatedAt = now,
                 };
             items.AddRange(pending[subscription.Id].Select(p => (p.Id, invoice?.Id)));
@@ -321,96 +321,5 @@ public sealed partial class InvoiceRunner(
         await Outbox.WriteManyAsync(tx, messages);
         foreach (var customerId in derive) await subscriptions.DerivePlanAsync(tx, customerId);
         return steps;
-    }
-
-    /// <summary>
-    /// Each charge of each subscription's plan version in its currency, rated on the metric's value over the period
-    /// behind: one query per metric and period for all the batch's customers.
-    /// </summary>
-    async Task<Dictionary<string, List<RatedUsage>>> RateUsageAsync(DbTransaction tx, IReadOnlyList<Subscription> billed, RunState run, CancellationToken ct)
-    {
-        var rated = new Dictionary<string, List<RatedUsage>>(StringComparer.Ordinal);
-        if (billed.Count == 0) return rated;
-        run.Metrics ??= await CatalogStore.MetricsInAsync(tx.Connection!, tx);
-        var work = new List<(Subscription Subscription, ChargeSpec Charge, Metric Metric)>();
-        foreach (var subscription in billed)
-        {
-            var key = (subscription.Plan, subscription.PlanVersion);
-            if (!run.Versions.TryGetValue(key, out var version))
-            {
-                version = (await PlanStore.VersionInAsync(tx, subscription.Plan, subscription.PlanVersion)).Version;
-                if (version?.Status != PlanVersionStatus.Draft) run.Versions[key] = version;
-            }
-
-            foreach (var charge in version?.Charges ?? [])
-            {
-                if (charge.Currency != subscription.Currency || charge.Model is null || charge.Metric is null || !run.Metrics.TryGetValue(charge.Metric, out var metric)) continue;
-                work.Add((subscription, charge, metric));
-            }
-        }
-
-        var totals = new Dictionary<(string Metric, bool Count, string Customer, DateTimeOffset Start), decimal>();
-        foreach (var group in work.GroupBy(w => (w.Metric.Code, w.Subscription.CurrentPeriodStart, w.Subscription.CurrentPeriodEnd)))
-        {
-            var metric = group.First().Metric;
-            var window = new Period(group.Key.CurrentPeriodStart, group.Key.CurrentPeriodEnd);
-            var customers = group.Select(w => w.Subscription.CustomerId).Distinct(StringComparer.Ordinal).ToList();
-            await TotalsAsync(tx, metric, false, window, customers, totals, ct);
-            if (group.Any(w => w.Charge.Model == ChargeModel.Percentage)) await TotalsAsync(tx, metric with { Aggregation = Aggregation.Count, Field = null }, true, window, customers, totals, ct);
-        }
-
-        foreach (var (subscription, charge, metric) in work)
-        {
-            var start = subscription.CurrentPeriodStart;
-            var quantity = Math.Max(0, totals.GetValueOrDefault((metric.Code, false, subscription.CustomerId, start)));
-            var properties = charge.Properties ?? new ChargeProperties();
-            var count = charge.Model == ChargeModel.Percentage ? (long)totals.GetValueOrDefault((metric.Code, true, subscription.CustomerId, start)) : 0;
-            var values = charge.Model == ChargeModel.Percentage && (properties.PerEventMinimum is not null || properties.PerEventMaximum is not null)
-                ? await EventValuesAsync(metric, subscription.CustomerId, new Period(start, subscription.CurrentPeriodEnd), ct)
-                : null;
-            if (!rated.TryGetValue(subscription.Id, out var list)) rated[subscription.Id] = list = [];
-            list.Add(new RatedUsage(metric.Name, ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values))));
-        }
-
-        return rated;
-    }
-
-    /// <summary>The metric's value over the window for each of the customers, in one query (a customer with no events has none).</summary>
-    async Task TotalsAsync(
-        DbTransaction tx, Metric metric, bool count, Period window, IReadOnlyList<string> customers, Dictionary<(string, bool, string, DateTimeOffset), decimal> totals, CancellationToken ct)
-    {
-        var query = new UsageQuery(metric, null, window, new Dictionary<string, string[]>(), [UsageQuery.CustomerDimension], Customers: customers);
-        var rows = await usage.QueryAsync(tx.Connection!, tx, query, ct);
-        if (!rows.IsOk) throw new InvalidOperationException(rows.Error.Message);
-        foreach (var row in rows.Value)
-        {
-            if (row is { Group: [{ } customer], Value: { } value }) totals[(metric.Code, count, customer, window.Start)] = value;
-        }
-    }
-
-    /// <summary>Most events a percentage charge with per-event bounds reads one by one in a period; more fails the subscription's billing, reported.</summary>
-    const int MostEventsRatedOneByOne = 100_000;
-
-    /// <summary>Each event's value of the metric's field over the period, oldest first: per-event bounds charge every event on its own.</summary>
-    async Task<IReadOnlyList<decimal>> EventValuesAsync(Metric metric, string customerId, Period window, CancellationToken ct)
-    {
-        var values = new List<decimal>();
-        var query = new Metering.EventQuery(customerId, metric.EventCode, window.Start, window.End, metric.Filters.Count == 0 ? null : metric.Filters);
-        for (string? cursor = null; ;)
-        {
-            var page = await events.ListAsync(query, new PageRequest(PageRequest.MaxLimit, cursor), ct);
-            foreach (var e in page.Data)
-            {
-                var value = metric.Field is { } field ? Metering.EventValues.Of(System.Text.Json.Nodes.JsonNode.Parse(e.Properties.Json)!.AsObject()).Number(field) : 1;
-                if (value is { } v && v > 0) values.Add(v);
-            }
-
-            if (values.Count > MostEventsRatedOneByOne) throw new InvalidOperationException($"More than {MostEventsRatedOneByOne} events of '{metric.Code}' to rate one by one in a period.");
-            if (!page.HasMore) break;
-            cursor = page.NextCursor;
-        }
-
-        values.Reverse(); // the store lists newest first
-        return values;
     }
 }

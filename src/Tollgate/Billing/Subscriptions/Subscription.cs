@@ -59,6 +59,16 @@ public sealed record Subscription
     /// <summary>The test clock of the subscription's customer, if it has one: the subscription lives at that clock's time.</summary>
     public string? TestClockId { get; init; }
 
+    /// <summary>
+    /// Where the usage billed at the period's end starts, when a plan change made now split the period: the usage before
+    /// it was rated under the old plan at the change, and the charges' included amounts are prorated to each part.
+    /// Null: the period's start.
+    /// </summary>
+    public DateTimeOffset? UsageFrom { get; init; }
+
+    /// <summary>The window of usage the period's end bills: from <see cref="UsageFrom"/>, or the period's start, to its end.</summary>
+    public BillingPeriod UsageWindow => new(UsageFrom ?? CurrentPeriodStart, CurrentPeriodEnd);
+
     /// <summary>Whether the subscription gives its plan's access now: trialing, active, or past due while dunning goes on.</summary>
     public bool GivesAccess => Status is SubscriptionStatus.Trialing or SubscriptionStatus.Active or SubscriptionStatus.PastDue;
 

@@ -18,14 +18,14 @@ namespace Tollgate.Billing.Subscriptions;
 /// caches on every node hear of it with the commit.
 /// </summary>
 public sealed class SubscriptionStore(
-    Database database, InvoiceStore invoices, CouponStore coupons, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, Clocks.BillingClock clock, TimeProvider time)
+    Database database, InvoiceStore invoices, CouponStore coupons, UsageRater rater, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, Clocks.BillingClock clock, TimeProvider time)
 {
     const string Columns =
         "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
         "current_period_end, trial_end, cancel_at_period_end, cancel_reason, canceled_at, ended_at, pending_change, discount, created_at, updated_at";
 
     /// <summary>What a read of a subscription selects: its columns and its customer's test clock.</summary>
-    const string Selected = Columns + ", test_clock_id, pause_at_period_end, paused_at, resumes_at";
+    const string Selected = Columns + ", test_clock_id, pause_at_period_end, paused_at, resumes_at, usage_from";
 
     public Task<Result<Subscription>> CreateAsync(CreateSubscriptionRequest request, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync<Subscription>(async (connection, tx) =>
@@ -103,13 +103,27 @@ public sealed class SubscriptionStore(
         if (!outcome.IsOk) return outcome.Error;
 
         var after = outcome.Value.After;
+        var lines = outcome.Value.Lines.ToList();
+        if (SplitsUsage(current, after))
+        {
+            // The usage so far is the old plan's, billed under its charges with its share of what they include; the new
+            // plan's charges take the rest of the period, with the rest of theirs (a new interval starts a new period).
+            var window = new BillingPeriod(current.UsageWindow.Start, at);
+            if (window.Length > TimeSpan.Zero)
+            {
+                var rated = await rater.RateAsync(tx, [new UsageToRate(current, window)], new RatingCache(), CancellationToken.None);
+                lines.InsertRange(0, SubscriptionInvoices.Lines(current, null, window, rated.GetValueOrDefault(current.Id) ?? []));
+            }
+
+            if (after.Interval == current.Interval) after = after with { UsageFrom = at };
+        }
+
         await UpdateInAsync(tx, after);
         var scheduled = after.PendingChange is not null;
         await audit.RecordAsync(tx, actor, scheduled ? "subscription.change_scheduled" : "subscription.changed", "subscription", id, current, after, current.CustomerId);
         await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, after, now);
         if (after.Plan != current.Plan || after.PlanVersion != current.PlanVersion) await DerivePlanAsync(tx, current.CustomerId);
 
-        var lines = outcome.Value.Lines;
         if (outcome.Value.BillNow)
         {
             var (invoice, credited, billed) = await BillAsync(tx, after, BillingReason.SubscriptionUpdate, lines, null, actor);
@@ -120,6 +134,11 @@ public sealed class SubscriptionStore(
         foreach (var line in lines) await AddPendingItemAsync(tx, after, line, now);
         return new SubscriptionChange(after, null, 0, lines, at, false);
     }
+
+    /// <summary>Whether a change splits the period's usage: made now, outside a trial, to another plan, version or interval.</summary>
+    static bool SplitsUsage(Subscription current, Subscription after) =>
+        current.Status != SubscriptionStatus.Trialing && after.PendingChange is null
+        && (after.Plan != current.Plan || after.PlanVersion != current.PlanVersion || after.Interval != current.Interval);
 
     /// <summary>
     /// Bills lines of a subscription in the caller's transaction: an invoice, finalized; or, when the lines come to less
@@ -171,25 +190,30 @@ public sealed class SubscriptionStore(
     internal Task AddPendingItemAsync(DbTransaction tx, Subscription s, InvoiceLine line, DateTimeOffset now) =>
         tx.Connection!.ExecuteAsync(
             """
-            INSERT INTO pending_invoice_items (id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount, created_at)
-            VALUES (@id, @subscriptionId, @kind, @Description, @PeriodStart, @PeriodEnd, @quantity, @unitAmount, @Amount, @now)
+            INSERT INTO pending_invoice_items (id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount, line, created_at)
+            VALUES (@id, @subscriptionId, @kind, @Description, @PeriodStart, @PeriodEnd, @quantity, @unitAmount, @Amount, @json, @now)
             """,
             new
             {
                 id = Ids.New(PendingItemPrefix, time), subscriptionId = s.Id, kind = line.Detail ?? EnumText.Snake(line.Kind), line.Description,
-                line.PeriodStart, line.PeriodEnd, quantity = (long)line.Quantity, unitAmount = (long)(line.UnitAmount ?? 0), line.Amount, now,
+                line.PeriodStart, line.PeriodEnd, quantity = (long)decimal.Truncate(line.Quantity), unitAmount = (long)decimal.Truncate(line.UnitAmount ?? 0), line.Amount,
+                json = ApiJson.Serialize(line), now,
             }, tx);
 
     const string PendingItemPrefix = "ii";
 
-    /// <summary>Each subscription's prorations waiting for its next invoice, as lines, with their ids: one query for all.</summary>
+    /// <summary>
+    /// Each subscription's lines waiting for its next invoice (prorations, and the usage before a plan change), with
+    /// their ids: one query for all. Items written before lines were kept whole are prorations.
+    /// </summary>
     internal async Task<ILookup<string, (InvoiceLine Line, string Id)>> PendingItemsAsync(DbTransaction tx, IReadOnlyCollection<string> subscriptions) =>
-        (await tx.Connection!.QueryAsync<(string Id, string SubscriptionId, string Kind, string Description, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, long Quantity, long UnitAmount, long Amount)>(
+        (await tx.Connection!.QueryAsync<(string Id, string SubscriptionId, string Kind, string Description, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, long Quantity, long UnitAmount, long Amount, string? Line)>(
             $"""
-            SELECT id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount FROM pending_invoice_items
+            SELECT id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount, line FROM pending_invoice_items
             WHERE subscription_id {database.AnyOf("subscriptions")} AND billed_at IS NULL ORDER BY id
             """, new { subscriptions = subscriptions.ToArray() }, tx))
-        .ToLookup(r => r.SubscriptionId, r => (new InvoiceLine(1, InvoiceLineKind.Proration, r.Description, r.PeriodStart, r.PeriodEnd, r.Quantity, r.UnitAmount, r.Amount, Detail: r.Kind), r.Id));
+        .ToLookup(r => r.SubscriptionId, r => (r.Line is { } json ? ApiJson.Deserialize<InvoiceLine>(json)!
+            : new InvoiceLine(1, InvoiceLineKind.Proration, r.Description, r.PeriodStart, r.PeriodEnd, r.Quantity, r.UnitAmount, r.Amount, Detail: r.Kind), r.Id));
 
     internal static Task MarkBilledAsync(DbTransaction tx, IReadOnlyList<(string Item, string? InvoiceId)> items, DateTimeOffset now) =>
         items.Count == 0 ? Task.CompletedTask : tx.Connection!.ExecuteAsync(
@@ -382,6 +406,7 @@ public sealed class SubscriptionStore(
         BulkColumn<Subscription>.Bool("pause_at_period_end", s => s.PauseAtPeriodEnd),
         BulkColumn<Subscription>.NullableTimestamp("paused_at", s => s.PausedAt),
         BulkColumn<Subscription>.NullableTimestamp("resumes_at", s => s.ResumesAt),
+        BulkColumn<Subscription>.NullableTimestamp("usage_from", s => s.UsageFrom),
     ];
 
     /// <summary>
@@ -398,9 +423,11 @@ public sealed class SubscriptionStore(
             ORDER BY id DESC
             LIMIT 1
             """, new { customerId }, tx);
+        var now = clock.Now;
+        if (!await Customers.CustomerPlans.RecordAsync(tx, customerId, current?.Plan, (int?)current?.Version, now)) return;
         await connection.ExecuteAsync(
             "UPDATE customers SET plan_code = @plan, plan_version = @version, updated_at = @now WHERE id = @customerId",
-            new { plan = current?.Plan, version = current?.Version, now = clock.Now, customerId }, tx);
+            new { plan = current?.Plan, version = current?.Version, now, customerId }, tx);
         changes.Publish(ChangeKind.Customer, customerId); // sent with the commit (TransactionChanges)
     }
 
@@ -443,6 +470,7 @@ public sealed class SubscriptionStore(
         public bool PauseAtPeriodEnd { get; init; }
         public DateTimeOffset? PausedAt { get; init; }
         public DateTimeOffset? ResumesAt { get; init; }
+        public DateTimeOffset? UsageFrom { get; init; }
 
         public Subscription ToSubscription() => new()
         {
@@ -450,7 +478,7 @@ public sealed class SubscriptionStore(
             Currency = Currency, Quantity = Quantity, UnitAmount = UnitAmount, Status = EnumText.Parse<SubscriptionStatus>(Status), BillingAnchor = BillingAnchor,
             CurrentPeriodStart = CurrentPeriodStart, CurrentPeriodEnd = CurrentPeriodEnd, TrialEnd = TrialEnd, CancelAtPeriodEnd = CancelAtPeriodEnd,
             CancelReason = CancelReason, CanceledAt = CanceledAt, EndedAt = EndedAt, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt, TestClockId = TestClockId,
-            PauseAtPeriodEnd = PauseAtPeriodEnd, PausedAt = PausedAt, ResumesAt = ResumesAt,
+            PauseAtPeriodEnd = PauseAtPeriodEnd, PausedAt = PausedAt, ResumesAt = ResumesAt, UsageFrom = UsageFrom,
             PendingChange = PendingChange is null ? null : ApiJson.Deserialize<ScheduledChange>(PendingChange),
             Discount = Discount is null ? null : ApiJson.Deserialize<AppliedCoupon>(Discount),
         };

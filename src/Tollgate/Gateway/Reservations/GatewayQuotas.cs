@@ -49,16 +49,17 @@ public sealed class GatewayQuotas(UsageAggregator aggregator, QuotaUsageCache us
             if (!MayPass(metric, known.Value)) continue;
 
             var period = Periods.Of(entitlement.Feature, now);
+            var quota = entitlement.Over(period);
             if (metric.Aggregation is Aggregation.Count or Aggregation.Sum)
             {
                 var amount = metric.Aggregation == Aggregation.Count ? 1 : Worst(metric.Field, estimate);
                 if (amount == 0) continue;
-                var raised = entitlement.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
+                var raised = quota.EffectiveLimit!.Value + (await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct)).Raise;
                 wanted.Add(new QuotaReservation(this, customer.CustomerId, entitlement, metric, period, raised, amount));
                 continue;
             }
 
-            var limit = entitlement.EffectiveLimit!.Value;
+            var limit = quota.EffectiveLimit!.Value;
             if (metric.Aggregation == Aggregation.Max)
             {
                 var most = Worst(metric.Field, estimate);
