@@ -29,6 +29,12 @@ public sealed partial class BillingOptions
     /// </summary>
     public int GraceDays { get; set; }
 
+    /// <summary>
+    /// The plan a customer falls back to when dunning gives up on its subscription (a free plan: no prices, or a price of
+    /// 0 in the customer's currency): a new subscription on it, active at once. Unset, the customer is left with no plan.
+    /// </summary>
+    public string? FallbackPlan { get; set; }
+
     [GeneratedRegex("^[A-Z0-9]{1,12}$")]
     internal static partial Regex PrefixShape();
 }

@@ -88,6 +88,7 @@ public static class CatalogRules
             Currency(check, $"{field}.currency", p.Currency);
             if (p.Amount is null) check.Add($"{field}.amount", "is required, in minor units (2900 for 29.00).");
             else check.Range($"{field}.amount", p.Amount.Value, 0, MaxAmount);
+            if (p.MinimumAmount is { } minimum) check.Range($"{field}.minimum_amount", minimum, 0, MaxAmount);
             if (prices.Take(i).Any(o => o.Interval == p.Interval && Same(o.Currency, p.Currency)))
             {
                 check.Add(field, "repeats an interval and currency of an earlier price.");

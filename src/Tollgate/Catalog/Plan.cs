@@ -63,8 +63,12 @@ public sealed record PlanVersion
     public PlanVersionSpec ToSpec() => new(TrialDays, [.. Prices], [.. Entitlements], [.. Charges]);
 }
 
-/// <summary>A recurring price: <paramref name="Amount"/> in minor units of <paramref name="Currency"/> (2900 USD = $29.00).</summary>
-public sealed record PriceSpec(BillingInterval? Interval, string? Currency, long? Amount);
+/// <summary>
+/// A recurring price: <paramref name="Amount"/> in minor units of <paramref name="Currency"/> (2900 USD = $29.00).
+/// <paramref name="MinimumAmount"/> is a minimum commitment per subscription and period: when the period's recurring
+/// price and usage come to less, its last invoice trues them up to it.
+/// </summary>
+public sealed record PriceSpec(BillingInterval? Interval, string? Currency, long? Amount, long? MinimumAmount = null);
 
 /// <summary>
 /// What a plan grants of one feature: on or off for booleans; a limit (or unlimited) for limits and quotas,

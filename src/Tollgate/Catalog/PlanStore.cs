@@ -235,8 +235,8 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
         foreach (var price in spec.Prices!)
         {
             await connection.ExecuteAsync(
-                "INSERT INTO plan_prices (plan_version_id, billing_interval, currency, amount_minor) VALUES (@versionId, @interval, @Currency, @Amount)",
-                new { versionId, interval = EnumText.Snake(price.Interval!.Value), price.Currency, price.Amount }, tx);
+                "INSERT INTO plan_prices (plan_version_id, billing_interval, currency, amount_minor, minimum_amount) VALUES (@versionId, @interval, @Currency, @Amount, @MinimumAmount)",
+                new { versionId, interval = EnumText.Snake(price.Interval!.Value), price.Currency, price.Amount, price.MinimumAmount }, tx);
         }
 
         foreach (var e in spec.Entitlements!)
@@ -299,8 +299,8 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
             "SELECT * FROM plan_versions WHERE plan_id = @Id AND version = @number", new { plan.Id, number }, tx);
         if (row is null) return null;
 
-        var prices = await connection.QueryAsync<(string Interval, string Currency, long Amount)>(
-            "SELECT billing_interval, currency, amount_minor FROM plan_prices WHERE plan_version_id = @Id ORDER BY billing_interval, currency", new { row.Id }, tx);
+        var prices = await connection.QueryAsync<(string Interval, string Currency, long Amount, long? Minimum)>(
+            "SELECT billing_interval, currency, amount_minor, minimum_amount FROM plan_prices WHERE plan_version_id = @Id ORDER BY billing_interval, currency", new { row.Id }, tx);
         var entitlements = await connection.QueryAsync<(string Feature, bool Enabled, long? Limit, string Enforcement, string Type)>(
             """
             SELECT f.code, e.enabled, e.limit_value, e.enforcement, f.type FROM plan_entitlements e JOIN features f ON f.id = e.feature_id
@@ -319,7 +319,7 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
             Version = row.Version,
             Status = EnumText.Parse<PlanVersionStatus>(row.Status),
             TrialDays = row.TrialDays,
-            Prices = prices.Select(p => new PriceSpec(EnumText.Parse<BillingInterval>(p.Interval), p.Currency, p.Amount))
+            Prices = prices.Select(p => new PriceSpec(EnumText.Parse<BillingInterval>(p.Interval), p.Currency, p.Amount, p.Minimum))
                 .OrderBy(p => p.Interval).ThenBy(p => p.Currency, StringComparer.Ordinal).ToList(),
             Entitlements = entitlements.Select(e => e.Type == "boolean"
                 ? new EntitlementSpec(e.Feature, e.Enabled)

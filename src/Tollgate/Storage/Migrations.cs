@@ -591,6 +591,7 @@ public static class Migrations
             );
             ALTER TABLE subscriptions ADD COLUMN usage_from {ts};
             ALTER TABLE pending_invoice_items ADD COLUMN line text;
+            ALTER TABLE plan_prices ADD COLUMN minimum_amount {bigint};
             """),
     ];
 }

@@ -61,6 +61,31 @@ public abstract class DunningTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task When_dunning_gives_up_the_customer_falls_back_to_the_free_plan_and_is_not_billed_for_it()
+    {
+        // Billing:FallbackPlan is fallback_free on the test servers: the plan exists only during this test.
+        var created = await server.Admin.PostAsync("/api/v1/plans", new { code = "fallback_free", name = "Free", version = new { prices = Array.Empty<object>() }, publish = true });
+        created.Status.ShouldBe(HttpStatusCode.Created, created.Body?.ToJsonString());
+        try
+        {
+            var (customer, _, subscription, invoice) = await SubscribedAsync();
+            await server.Admin.PostAsync($"/api/v1/invoices/{invoice}/payment-failed");
+            foreach (var days in new[] { 3, 5, 7, 0 }) await DaysAsync(days);
+
+            (await StatusAsync(subscription)).ShouldBe("canceled");
+            (await server.Admin.GetAsync($"/api/v1/customers/{customer}")).Str("plan").ShouldBe("fallback_free");
+            var all = (await server.Admin.GetAsync($"/api/v1/subscriptions?customer_id={customer}")).Data;
+            var fallback = all.Single(s => s!["id"]!.GetValue<string>() != subscription)!;
+            (fallback["plan"]!.GetValue<string>(), fallback["status"]!.GetValue<string>(), fallback["unit_amount"]!.GetValue<long>()).ShouldBe(("fallback_free", "active", 0L));
+            (await server.Admin.GetAsync($"/api/v1/invoices?subscription_id={fallback["id"]!.GetValue<string>()}")).Data.ShouldBeEmpty();
+        }
+        finally
+        {
+            (await server.Admin.PostAsync("/api/v1/plans/fallback_free/archive")).Status.ShouldBe(HttpStatusCode.OK);
+        }
+    }
+
+    [Fact]
     public async Task Only_an_open_invoice_can_fail_or_be_paid()
     {
         var (_, _, _, invoice) = await SubscribedAsync();

@@ -13,7 +13,8 @@ namespace Tollgate.Billing.Dunning;
 /// What happens when an invoice is not paid (docs/billing.md, "Dunning"). A failed payment makes the subscription
 /// <c>past_due</c>, with access, and schedules the retries (<c>Billing:RetryDays</c>, default 3, 5 and 7 days apart); at
 /// each one Tollgate raises <c>invoice.payment_retry</c> for whatever charges the customer; after the last one and
-/// <c>Billing:GraceDays</c>, dunning gives up: the invoice is uncollectible and the subscription canceled. A payment at
+/// <c>Billing:GraceDays</c>, dunning gives up: the invoice is uncollectible and the subscription canceled, and the customer
+/// moved to <c>Billing:FallbackPlan</c> when one is set and free. A payment at
 /// any point ends dunning and makes a past-due subscription active again. Each step is one transaction with its event.
 /// </summary>
 public sealed class DunningService(Database database, InvoiceStore invoices, SubscriptionStore subscriptions, AuditLog audit, IOptions<BillingOptions> options, Clocks.BillingClock clock, TimeProvider time)
@@ -102,6 +103,11 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
             await SubscriptionStore.UpdateInAsync(tx, canceled);
             await audit.RecordAsync(tx, actor, "subscription.canceled", "subscription", subscriptionId, subscription, canceled, subscription.CustomerId);
             await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.canceled", subscription.CustomerId, canceled, now);
+            if (options.Value.FallbackPlan is { } fallback && fallback != subscription.Plan)
+            {
+                await subscriptions.FallBackInAsync(tx, canceled, fallback, actor);
+            }
+
             await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
         }
 

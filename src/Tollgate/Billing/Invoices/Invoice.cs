@@ -29,6 +29,9 @@ public enum InvoiceLineKind
 
     /// <summary>A mid-period change's credit or charge.</summary>
     Proration,
+
+    /// <summary>The true-up to a subscription's minimum commitment for a period, billed in arrears.</summary>
+    Commitment,
 }
 
 /// <summary>

@@ -275,6 +275,12 @@ public sealed partial class InvoiceRunner(
 
             var lines = SubscriptionInvoices.Lines(renewed, ahead, subscription.UsageWindow, rated.GetValueOrDefault(subscription.Id) ?? []);
             lines.AddRange(pending[subscription.Id].Select(p => p.Line));
+            if (!trial && run.Rating.Versions.TryGetValue((subscription.Plan, subscription.PlanVersion), out var version) && version is not null
+                && SubscriptionInvoices.CommitmentLine(subscription, SubscriptionRules.MinimumOf(version, subscription.Interval, subscription.Currency), behind, lines) is { } trueUp)
+            {
+                lines.Add(trueUp);
+            }
+
             var (draft, credit, spent) = subscriptions.Draft(renewed, reason, lines, subscriptions.Taxes(subjects[subscription.CustomerId], run.TaxRates), now);
             if (credit > 0) credits.Add(subscriptions.CreditEntry(renewed, credit, now));
             if (draft is not null) drafts.Add((draft, SubscriptionStore.BillingKey(subscription, behind.End, reason)));

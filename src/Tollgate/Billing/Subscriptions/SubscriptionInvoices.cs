@@ -40,6 +40,20 @@ public static class SubscriptionInvoices
         return lines;
     }
 
+    /// <summary>
+    /// The true-up to a minimum commitment for the period behind: what the period's recurring price and its usage (the
+    /// usage lines among <paramref name="lines"/>) fall short of <paramref name="minimum"/>; none when they reach it, or
+    /// when the period was cut short (paused now).
+    /// </summary>
+    public static InvoiceLine? CommitmentLine(Subscription subscription, long? minimum, BillingPeriod behind, IReadOnlyList<InvoiceLine> lines)
+    {
+        if (minimum is not > 0 || BillingPeriod.At(subscription.BillingAnchor, subscription.Interval, behind.Start) != behind) return null;
+        var spent = checked(subscription.PeriodAmount + lines.Where(l => l.Kind == InvoiceLineKind.Usage).Sum(l => l.Amount));
+        return spent >= minimum ? null
+            : new InvoiceLine(1, InvoiceLineKind.Commitment, $"Minimum commitment of {minimum.Value.ToString(CultureInfo.InvariantCulture)} ({Dates(behind)})",
+                behind.Start, behind.End, 1, minimum.Value, minimum.Value - spent);
+    }
+
     /// <summary>An invoice of the subscription made of <paramref name="lines"/>, renumbered in order; none without lines.</summary>
     public static Invoice? FromLines(
         Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, IReadOnlyList<AppliedTaxRate> taxes, string id, DateTimeOffset now,

@@ -67,6 +67,10 @@ public static class SubscriptionRules
         return version.Prices.FirstOrDefault(p => p.Interval == interval && p.Currency == currency)?.Amount;
     }
 
+    /// <summary>The minimum commitment per period of the version's price for the interval and currency, if it has one.</summary>
+    public static long? MinimumOf(PlanVersion version, BillingInterval interval, string currency) =>
+        version.Prices.FirstOrDefault(p => p.Interval == interval && p.Currency == currency)?.MinimumAmount;
+
     static string Describe(PlanVersion version) =>
         string.Join(", ", version.Prices.Select(p => $"{Named(p.Interval ?? BillingInterval.Month)} in {p.Currency}"));
 

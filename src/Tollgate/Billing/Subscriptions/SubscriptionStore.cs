@@ -28,7 +28,26 @@ public sealed class SubscriptionStore(
     const string Selected = Columns + ", test_clock_id, pause_at_period_end, paused_at, resumes_at, usage_from";
 
     public Task<Result<Subscription>> CreateAsync(CreateSubscriptionRequest request, Actor actor, CancellationToken ct) =>
-        database.InTransactionAsync<Subscription>(async (connection, tx) =>
+        database.InTransactionAsync((connection, tx) => CreateInAsync(tx, request, actor), ct);
+
+    /// <summary>
+    /// Moves a customer whose subscription dunning gave up on to <paramref name="plan"/>, a free plan: a new subscription,
+    /// active from now, in the same currency and interval. Nothing when the plan is unknown, archived, or not free in
+    /// that currency (a fallback must never bill a customer who could not pay).
+    /// </summary>
+    internal async Task<Subscription?> FallBackInAsync(DbTransaction tx, Subscription ended, string plan, Actor actor)
+    {
+        var (found, version) = await PlanStore.VersionInAsync(tx, plan, null);
+        if (found is not { ArchivedAt: null } || version is null) return null;
+        var interval = SubscriptionRules.PriceOf(version, ended.Interval, ended.Currency) is 0 ? ended.Interval : BillingInterval.Month;
+        if (SubscriptionRules.PriceOf(version, interval, ended.Currency) is not 0) return null;
+        var made = await CreateInAsync(tx, new CreateSubscriptionRequest(ended.CustomerId, plan, interval, ended.Currency, 1, 0), actor);
+        return made.IsOk ? made.Value : null;
+    }
+
+    async Task<Result<Subscription>> CreateInAsync(DbTransaction tx, CreateSubscriptionRequest request, Actor actor)
+    {
+        var connection = tx.Connection!;
         {
             var customer = request.CustomerId is null ? null : await connection.QuerySingleOrDefaultAsync<(string Currency, string? TestClockId)?>(
                 $"SELECT currency, test_clock_id FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id = request.CustomerId }, tx);
@@ -68,7 +87,8 @@ public sealed class SubscriptionStore(
             }
 
             return subscription;
-        }, ct);
+        }
+    }
 
     /// <summary>
     /// Changes plan, interval or quantity (<see cref="SubscriptionChanges"/>), billing the proration at once, on the next
