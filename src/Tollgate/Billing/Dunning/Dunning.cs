@@ -117,13 +117,18 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
     async Task SubscriptionAsync(DbTransaction tx, Invoice invoice, SubscriptionStatus status, Actor actor)
     {
         if (invoice.SubscriptionId is not { } id || await subscriptions.FindAsync(tx, id, forUpdate: true) is not { } subscription) return;
-        var from = status == SubscriptionStatus.PastDue ? SubscriptionStatus.Active : SubscriptionStatus.PastDue;
-        if (subscription.Status != from) return;
+        // Past due from active; active from past due, or from incomplete when its first invoice is paid.
+        var moves = status == SubscriptionStatus.PastDue
+            ? subscription.Status == SubscriptionStatus.Active
+            : subscription.Status is SubscriptionStatus.PastDue or SubscriptionStatus.Incomplete;
+        if (!moves) return;
         var now = clock.Now;
         var changed = subscription with { Status = status, UpdatedAt = now };
         await SubscriptionStore.UpdateInAsync(tx, changed);
-        await audit.RecordAsync(tx, actor, status == SubscriptionStatus.PastDue ? "subscription.past_due" : "subscription.recovered", "subscription", id, subscription, changed, subscription.CustomerId);
+        var action = status == SubscriptionStatus.PastDue ? "subscription.past_due" : subscription.Status == SubscriptionStatus.Incomplete ? "subscription.activated" : "subscription.recovered";
+        await audit.RecordAsync(tx, actor, action, "subscription", id, subscription, changed, subscription.CustomerId);
         await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", subscription.CustomerId, changed, now);
+        if (subscription.Status == SubscriptionStatus.Incomplete) await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
     }
 
     static Task SaveAttemptsAsync(DbTransaction tx, Invoice invoice) =>

@@ -245,14 +245,17 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
     }
 
     public Task<Result<Invoice>> VoidAsync(string id, Actor actor, CancellationToken ct) =>
-        TransitionAsync(id, [InvoiceStatus.Open, InvoiceStatus.Uncollectible], "void", async (tx, invoice) =>
-        {
-            var now = clock.Now;
-            var voided = invoice with { Status = InvoiceStatus.Void, VoidedAt = now };
-            await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'void', voided_at = @now WHERE id = @Id", new { now, invoice.Id }, tx);
-            await RecordAsync(tx, actor, "invoice.voided", invoice, voided, now);
-            return voided;
-        }, ct);
+        TransitionAsync(id, [InvoiceStatus.Open, InvoiceStatus.Uncollectible], "void", (tx, invoice) => VoidInAsync(tx, invoice, actor), ct);
+
+    /// <summary>Voids an invoice in the caller's transaction (the caller checked it may be); dunning ends.</summary>
+    internal async Task<Invoice> VoidInAsync(DbTransaction tx, Invoice invoice, Actor actor)
+    {
+        var now = clock.Now;
+        var voided = invoice with { Status = InvoiceStatus.Void, VoidedAt = now, NextPaymentAttempt = null };
+        await tx.Connection!.ExecuteAsync("UPDATE invoices SET status = 'void', voided_at = @now, next_payment_attempt = NULL WHERE id = @Id", new { now, invoice.Id }, tx);
+        await RecordAsync(tx, actor, "invoice.voided", invoice, voided, now);
+        return voided;
+    }
 
     public Task<Result<Invoice>> MarkUncollectibleAsync(string id, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, [InvoiceStatus.Open], "mark as uncollectible", (tx, invoice) => MarkUncollectibleInAsync(tx, invoice, actor), ct);

@@ -72,6 +72,7 @@ public sealed partial class InvoiceRunner(
         }
 
         await ResumeDueAsync(now, testClock, run, actor, ct);
+        await ExpireIncompleteAsync(now, testClock, run, actor, ct);
         await TrialsEndingAsync(now, testClock, ct);
         var dunningSteps = await dunning.RunAsync(actor, testClock, now, ct);
         return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures, dunningSteps);
@@ -88,6 +89,43 @@ public sealed partial class InvoiceRunner(
                 {
                     if (await subscriptions.FindAsync(tx, id, forUpdate: true) is not { Status: SubscriptionStatus.Paused, ResumesAt: { } at } paused || at > now) return false;
                     await subscriptions.ResumeInAsync(tx, paused, at, actor);
+                    return true;
+                }, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogSubscriptionFailed(log, e, id);
+                run.Failed(new InvoiceRunFailure(id, e.Message));
+            }
+        }
+    }
+
+    /// <summary>How long an incomplete subscription waits for its first invoice to be paid before it ends.</summary>
+    internal static readonly TimeSpan IncompleteExpiry = TimeSpan.FromHours(23);
+
+    /// <summary>
+    /// Ends the incomplete subscriptions whose first invoice was not paid within <see cref="IncompleteExpiry"/>: canceled
+    /// with the reason <c>incomplete_expired</c> and the invoice voided, each in a transaction of its own.
+    /// </summary>
+    async Task ExpireIncompleteAsync(DateTimeOffset now, string? testClock, RunState run, Actor actor, CancellationToken ct)
+    {
+        foreach (var id in await subscriptions.IncompleteSinceAsync(now - IncompleteExpiry, testClock, ct))
+        {
+            try
+            {
+                await database.InTransactionAsync(async (connection, tx) =>
+                {
+                    if (await subscriptions.FindAsync(tx, id, forUpdate: true) is not { Status: SubscriptionStatus.Incomplete } incomplete || incomplete.CreatedAt + IncompleteExpiry > now) return false;
+                    var ended = incomplete with { Status = SubscriptionStatus.Canceled, CanceledAt = now, EndedAt = now, CancelReason = "incomplete_expired", UpdatedAt = now };
+                    await SubscriptionStore.UpdateInAsync(tx, ended);
+                    await audit.RecordAsync(tx, actor, "subscription.incomplete_expired", "subscription", id, incomplete, ended, incomplete.CustomerId);
+                    await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.canceled", incomplete.CustomerId, ended, now);
+                    var open = await connection.QueryAsync<string>("SELECT id FROM invoices WHERE subscription_id = @id AND status = 'open'", new { id }, tx);
+                    foreach (var invoiceId in open.ToList())
+                    {
+                        if (await invoices.FindAsync(tx, invoiceId, forUpdate: true) is { Status: InvoiceStatus.Open } invoice) await invoices.VoidInAsync(tx, invoice, actor);
+                    }
+
                     return true;
                 }, ct);
             }

@@ -89,7 +89,19 @@ public sealed record CreateSubscriptionRequest(
     string? Currency = null,
     long? Quantity = null,
     int? TrialDays = null,
-    string? Coupon = null);
+    string? Coupon = null,
+    PaymentBehavior? PaymentBehavior = null);
+
+/// <summary>
+/// How a subscription without a trial starts: <c>allow_incomplete</c> (the default) is active at once with its first
+/// invoice open; <c>default_incomplete</c> is <c>incomplete</c>, without access, until that invoice is paid, and ends
+/// (canceled, <c>incomplete_expired</c>, the invoice voided) when it is not paid within 23 hours.
+/// </summary>
+public enum PaymentBehavior
+{
+    AllowIncomplete,
+    DefaultIncomplete,
+}
 
 public enum CancelTiming
 {

@@ -75,17 +75,20 @@ public sealed class SubscriptionStore(
                         @TestClockId)
                 """,
                 Parameters(subscription), tx);
-            await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.created", subscription.CustomerId, subscription, now);
-            await DerivePlanAsync(tx, subscription.CustomerId);
 
             if (subscription.Status == SubscriptionStatus.Active)
             {
                 var billed = await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, []),
                     BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate), actor);
-                if (billed.After != subscription) await UpdateInAsync(tx, subscription = billed.After);
+                // default_incomplete: no access until the first invoice is paid (or expired with it after a day).
+                var incomplete = request.PaymentBehavior == PaymentBehavior.DefaultIncomplete && billed.Invoice is { AmountDue: > 0 };
+                var after = incomplete ? billed.After with { Status = SubscriptionStatus.Incomplete } : billed.After;
+                if (after != subscription) await UpdateInAsync(tx, subscription = after);
             }
 
+            await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.created", subscription.CustomerId, subscription, now);
+            await DerivePlanAsync(tx, subscription.CustomerId);
             return subscription;
         }
     }
@@ -381,6 +384,15 @@ public sealed class SubscriptionStore(
             ORDER BY current_period_end, id
             LIMIT @limit
             """, new { now, testClock, limit })];
+    }
+
+    /// <summary>The ids of subscriptions still incomplete that were created by <paramref name="before"/>, of one test clock or of none.</summary>
+    public async Task<IReadOnlyList<string>> IncompleteSinceAsync(DateTimeOffset before, string? testClock, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<string>(
+            $"SELECT id FROM subscriptions WHERE status = 'incomplete' AND created_at <= @before AND {OnClock(testClock)} ORDER BY created_at, id LIMIT 10000",
+            new { before, testClock })];
     }
 
     /// <summary>The condition on a table's <c>test_clock_id</c> that keeps the rows of one test clock, or of none.</summary>

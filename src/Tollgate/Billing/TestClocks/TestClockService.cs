@@ -134,8 +134,12 @@ public sealed class TestClockService(Database database, InvoiceRunner runner, Au
         };
         var resuming = await connection.QuerySingleOrDefaultAsync<Due>(
             "SELECT MIN(resumes_at) AS at FROM subscriptions WHERE test_clock_id = @id AND status = 'paused' AND resumes_at > @after", new { id, after });
+        var incomplete = await connection.QuerySingleOrDefaultAsync<Due>(
+            "SELECT MIN(created_at) AS at FROM subscriptions WHERE test_clock_id = @id AND status = 'incomplete' AND created_at > @since",
+            new { id, since = after - InvoiceRunner.IncompleteExpiry });
         var warning = candidates[2]?.At is { } trialEnd ? trialEnd - InvoiceRunner.TrialWarning : (DateTimeOffset?)null;
-        return new[] { candidates[0]?.At, candidates[1]?.At, warning > after ? warning : null, resuming?.At }.Where(t => t is not null).Min();
+        var expiry = incomplete?.At + InvoiceRunner.IncompleteExpiry;
+        return new[] { candidates[0]?.At, candidates[1]?.At, warning > after ? warning : null, resuming?.At, expiry }.Where(t => t is not null).Min();
     }
 
     Task SaveAsync(DbTransaction tx, string id, DateTimeOffset frozenTime, TestClockStatus status) =>
