@@ -144,6 +144,36 @@ public abstract class CatalogTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task Coupons_and_tax_rates_apply_from_the_catalog_idempotently_all_or_nothing()
+    {
+        var (coupon, plan, region) = (Code("SPRING").ToUpperInvariant(), Code("p"), $"Q{Random.Shared.Next(10, 99)}");
+        object Document(decimal percentOff, decimal vat, string? planCode = null) => new
+        {
+            plans = planCode is null ? [] : new[] { new { code = planCode, name = "Late", prices = new[] { new { interval = "month", currency = "USD", amount = 100 } } } },
+            coupons = new[] { new { code = coupon, percent_off = percentOff, duration = "repeating", duration_in_months = 3 } },
+            tax_rates = new[] { new { code = "VAT", country = "PT", region, percentage = vat, inclusive = true } },
+        };
+
+        var first = await server.Admin.PostAsync("/api/v1/catalog/apply", Document(20, 23));
+        var second = await server.Admin.PostAsync("/api/v1/catalog/apply", Document(20, 23));
+        var changedRate = await server.Admin.PostAsync("/api/v1/catalog/apply", Document(20, 22));
+        var changedCoupon = await server.Admin.PostAsync("/api/v1/catalog/apply", Document(25, 22, plan));
+
+        first.Status.ShouldBe(HttpStatusCode.OK, first.Body?.ToJsonString());
+        first.Body!["changes"]!.AsArray().Select(c => (c!["kind"]!.GetValue<string>(), c["change"]!.GetValue<string>())).ShouldBe([("coupon", "created"), ("tax_rate", "created")]);
+        second.Body!["changes"]!.AsArray().ShouldAllBe(c => c!["change"]!.GetValue<string>() == "unchanged");
+        changedRate.Body!["changes"]!.AsArray().Select(c => c!["change"]!.GetValue<string>()).ShouldBe(["unchanged", "updated"]);
+        var rates = (await server.Admin.GetAsync("/api/v1/tax-rates")).Body!.AsArray().Where(r => r!["region"]?.GetValue<string>() == region).ToList();
+        rates.Select(r => r!["percentage"]!.GetValue<decimal>()).ShouldBe([22m]); // the 23% one archived
+        changedCoupon.Code.ShouldBe("coupon_terms_changed");
+        (await server.Admin.GetAsync($"/api/v1/plans/{plan}")).Status.ShouldBe(HttpStatusCode.NotFound); // nothing of that document written
+        (await server.Admin.GetAsync($"/api/v1/coupons/{coupon}")).Body!["percent_off"]!.GetValue<decimal>().ShouldBe(20m);
+        var exported = (await server.Admin.GetAsync("/api/v1/catalog")).Body!;
+        exported["coupons"]!.AsArray().Select(c => c!["code"]!.GetValue<string>()).ShouldContain(coupon);
+        exported["tax_rates"]!.AsArray().ShouldContain(r => r!["region"] != null && r["region"]!.GetValue<string>() == region);
+    }
+
+    [Fact]
     public async Task The_catalog_round_trips_through_export()
     {
         var document = System.Text.Json.JsonDocument.Parse(CatalogTemplates.Read("answer-engine")!).RootElement;

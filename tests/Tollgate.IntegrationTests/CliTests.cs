@@ -39,6 +39,7 @@ public abstract class CliTests
             var versions = await CountAsync(database, "plan_versions");
             var audit = await CountAsync(database, "audit_log");
             versions.ShouldBeGreaterThan(0);
+            (await CountAsync(database, "coupons")).ShouldBeGreaterThan(0, name); // every template has billing terms
 
             (await Run(database, "catalog", "apply", name)).ShouldBe(0, name);
 

@@ -7,7 +7,7 @@ namespace Tollgate.Catalog;
 /// Applies a catalog document in one transaction: all of it or none of it. Applying the same document twice
 /// changes nothing the second time. Things the document does not mention are left alone.
 /// </summary>
-public sealed class CatalogApplier(Database database, CatalogStore catalog, PlanStore plans, ChangeFeed changes)
+public sealed class CatalogApplier(Database database, CatalogStore catalog, PlanStore plans, ChangeFeed changes, IEnumerable<ICatalogPart> parts)
 {
     public async Task<Result<CatalogApplyResult>> ApplyAsync(CatalogDocument document, bool dryRun, Actor actor, CancellationToken ct)
     {
@@ -43,6 +43,14 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
             applied.Add(new("plan", result.Value.Plan.Code, result.Value.Change, result.Value.Version));
         }
 
+        // Then what other features keep in the catalog (coupons and tax rates).
+        foreach (var part in parts)
+        {
+            var result = await part.ApplyInAsync(tx, document, actor);
+            if (!result.IsOk) return result.Error;
+            applied.AddRange(result.Value);
+        }
+
         return new CatalogApplyResult(dryRun, applied);
     }
 
@@ -67,10 +75,12 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
         }
         while (cursor is not null);
 
-        return new CatalogDocument(
+        var document = new CatalogDocument(
             metrics.Select(m => m.ToSpec()).ToList(),
             features.Select(f => f.ToSpec()).ToList(),
             entries.OrderBy(p => p.Code, StringComparer.Ordinal).ToList());
+        foreach (var part in parts) document = await part.ExportAsync(document, ct);
+        return document;
     }
 
     static ApiError? Duplicates(CatalogDocument document)
@@ -87,6 +97,8 @@ public sealed class CatalogApplier(Database database, CatalogStore catalog, Plan
         Find("metrics", (document.Metrics ?? []).Select(m => m.Code));
         Find("features", (document.Features ?? []).Select(f => f.Code));
         Find("plans", (document.Plans ?? []).Select(p => p.Code));
+        Find("coupons", (document.Coupons ?? []).Select(c => c.Code?.ToUpperInvariant()));
+        Find("tax_rates", (document.TaxRates ?? []).Select(r => $"{r.Code?.Trim()}:{r.Country?.Trim().ToUpperInvariant()}-{r.Region?.Trim().ToUpperInvariant()}"));
         return check.Failed ? check.ToError() : null;
     }
 }

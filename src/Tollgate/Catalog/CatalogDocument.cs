@@ -6,7 +6,9 @@ namespace Tollgate.Catalog;
 public sealed record CatalogDocument(
     List<MetricSpec>? Metrics = null,
     List<FeatureSpec>? Features = null,
-    List<CatalogPlan>? Plans = null)
+    List<CatalogPlan>? Plans = null,
+    List<CouponSpec>? Coupons = null,
+    List<TaxRateSpec>? TaxRates = null)
 {
     /// <summary>Lets editors find a JSON schema; ignored by Tollgate.</summary>
     [JsonPropertyName("$schema")]

@@ -39,4 +39,14 @@ public class TaxRulesTests
         reverse.Note!.ShouldContain("Reverse charge");
         domestic.Rates.ShouldHaveSingleItem().Code.ShouldBe("VAT"); // a tax id at home changes nothing
     }
+
+    [Fact]
+    public void The_infographic_templates_GST_charges_CGST_and_SGST_in_its_state_and_IGST_elsewhere_in_India()
+    {
+        var rates = Tollgate.Catalog.CatalogTemplates.Load("infographic-generator")!.TaxRates!
+            .Select(r => new TaxRate(r.Code!, r.Country!, r.Region, r.Percentage!.Value, r.Inclusive ?? false)).ToList();
+
+        TaxRules.For(new TaxSubject("IN", "KA"), rates, "IN").Rates.Select(r => (r.Code, r.Percentage)).ShouldBe([("CGST", 9m), ("SGST", 9m)]);
+        TaxRules.For(new TaxSubject("IN", "MH"), rates, "IN").Rates.Select(r => (r.Code, r.Percentage)).ShouldBe([("IGST", 18m)]);
+    }
 }

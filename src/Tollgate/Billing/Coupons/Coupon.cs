@@ -1,19 +1,7 @@
-using System.ComponentModel.DataAnnotations;
 using Tollgate.Billing.Invoices;
+using Tollgate.Catalog;
 
 namespace Tollgate.Billing.Coupons;
-
-public enum CouponDuration
-{
-    /// <summary>The first invoice only.</summary>
-    Once,
-
-    /// <summary>Every invoice made within <c>duration_in_months</c> of the redemption.</summary>
-    Repeating,
-
-    /// <summary>Every invoice.</summary>
-    Forever,
-}
 
 /// <summary>A coupon: a percent off, or an amount off in one currency, before tax, for a while.</summary>
 public sealed record Coupon
@@ -48,13 +36,3 @@ public sealed record AppliedCoupon(string Code, decimal? PercentOff, long? Amoun
 
     public InvoiceDiscount ToDiscount() => new(Code, PercentOff, AmountOff);
 }
-
-public sealed record CreateCouponRequest(
-    [property: Required] string? Code,
-    decimal? PercentOff = null,
-    long? AmountOff = null,
-    string? Currency = null,
-    [property: Required] CouponDuration? Duration = null,
-    int? DurationInMonths = null,
-    long? MaxRedemptions = null,
-    DateTimeOffset? RedeemBy = null);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
+using Tollgate.Catalog;
 using Tollgate.Common;
 
 namespace Tollgate.Billing.Coupons;
@@ -16,7 +17,7 @@ public static class CouponEndpoints
         return api;
     }
 
-    static async Task<Results<Created<Coupon>, ProblemHttpResult>> Create(Caller caller, CouponStore store, CreateCouponRequest request, CancellationToken ct) =>
+    static async Task<Results<Created<Coupon>, ProblemHttpResult>> Create(Caller caller, CouponStore store, CouponSpec request, CancellationToken ct) =>
         (await store.CreateAsync(request, caller.Actor, ct)).ToCreated(c => $"/api/v1/coupons/{c.Code}");
 
     static async Task<Results<Ok<Coupon>, ProblemHttpResult>> Get(CouponStore store, string code, CancellationToken ct) =>

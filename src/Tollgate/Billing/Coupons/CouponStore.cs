@@ -14,30 +14,53 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
     public const string Prefix = "cpn";
     const string Columns = "id, code, percent_off, amount_off, currency, duration, duration_in_months, max_redemptions, times_redeemed, redeem_by, created_at, archived_at";
 
-    public Task<Result<Coupon>> CreateAsync(CreateCouponRequest request, Actor actor, CancellationToken ct)
+    public Task<Result<Coupon>> CreateAsync(CouponSpec request, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync((connection, tx) => CreateInAsync(tx, request, actor), ct);
+
+    /// <summary>
+    /// For a catalog file: creates the coupon when its code is new, changes nothing when it exists with the same terms,
+    /// and refuses other terms (a coupon's terms never change once it may have been redeemed: give it a new code).
+    /// </summary>
+    internal async Task<Result<Change>> ApplyInAsync(DbTransaction tx, CouponSpec spec, Actor actor, string at)
     {
-        var check = new Validation().Text("code", request.Code, required: true, 64);
+        if (spec.Code is not null && await FindAsync(tx, spec.Code) is { } existing)
+        {
+            var currency = spec.AmountOff is null ? null : Currencies.Normalize(spec.Currency);
+            var same = existing.PercentOff == spec.PercentOff && existing.AmountOff == spec.AmountOff && existing.Currency == currency
+                && existing.Duration == spec.Duration && existing.DurationInMonths == spec.DurationInMonths && existing.MaxRedemptions == spec.MaxRedemptions
+                && existing.RedeemBy == spec.RedeemBy;
+            return same ? Change.Unchanged
+                : ApiError.Conflict("coupon_terms_changed", $"{at}code: coupon '{existing.Code}' exists with other terms; a coupon's terms never change, so give new terms a new code.");
+        }
+
+        var created = await CreateInAsync(tx, spec, actor, at);
+        return created.IsOk ? Change.Created : created.Error;
+    }
+
+    internal async Task<Result<Coupon>> CreateInAsync(DbTransaction tx, CouponSpec request, Actor actor, string at = "")
+    {
+        var check = new Validation().Text($"{at}code", request.Code, required: true, 64);
         if (request.Code is { Length: > 0 } given && !given.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            check.Add("code", "may hold only letters, digits, '-' and '_'.");
-        if ((request.PercentOff is null) == (request.AmountOff is null)) check.Add("percent_off", "give percent_off or amount_off, one of them.");
-        if (request.PercentOff is { } percent && (percent is <= 0 or > 100 || decimal.Round(percent, 2) != percent)) check.Add("percent_off", "must be more than 0 and at most 100, with at most two decimals.");
-        if (request.AmountOff is { } amount) check.Range("amount_off", amount, 1, CatalogRules.MaxAmount);
+            check.Add($"{at}code", "may hold only letters, digits, '-' and '_'.");
+        if ((request.PercentOff is null) == (request.AmountOff is null)) check.Add($"{at}percent_off", "give percent_off or amount_off, one of them.");
+        if (request.PercentOff is { } percent && (percent is <= 0 or > 100 || decimal.Round(percent, 2) != percent)) check.Add($"{at}percent_off", "must be more than 0 and at most 100, with at most two decimals.");
+        if (request.AmountOff is { } amount) check.Range($"{at}amount_off", amount, 1, CatalogRules.MaxAmount);
         var currency = Currencies.Normalize(request.Currency);
-        if (request.AmountOff is not null && currency is null) check.Add("currency", "is required with amount_off: an ISO 4217 code.");
-        if (request.PercentOff is not null && request.Currency is not null) check.Add("currency", "belongs to amount_off coupons only.");
-        if (request.Duration is null) check.Add("duration", "is required: once, repeating or forever.");
+        if (request.AmountOff is not null && currency is null) check.Add($"{at}currency", "is required with amount_off: an ISO 4217 code.");
+        if (request.PercentOff is not null && request.Currency is not null) check.Add($"{at}currency", "belongs to amount_off coupons only.");
+        if (request.Duration is null) check.Add($"{at}duration", "is required: once, repeating or forever.");
         if (request.Duration == CouponDuration.Repeating)
         {
-            if (request.DurationInMonths is not { } months) check.Add("duration_in_months", "is required for a repeating coupon.");
-            else check.Range("duration_in_months", months, 1, 120);
+            if (request.DurationInMonths is not { } months) check.Add($"{at}duration_in_months", "is required for a repeating coupon.");
+            else check.Range($"{at}duration_in_months", months, 1, 120);
         }
         else if (request.DurationInMonths is not null)
         {
-            check.Add("duration_in_months", "belongs to repeating coupons only.");
+            check.Add($"{at}duration_in_months", "belongs to repeating coupons only.");
         }
 
-        if (request.MaxRedemptions is { } max) check.Range("max_redemptions", max, 1, long.MaxValue / 2);
-        if (check.Failed) return Task.FromResult<Result<Coupon>>(check.ToError());
+        if (request.MaxRedemptions is { } max) check.Range($"{at}max_redemptions", max, 1, long.MaxValue / 2);
+        if (check.Failed) return check.ToError();
 
         var coupon = new Coupon
         {
@@ -45,19 +68,17 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
             Currency = request.AmountOff is null ? null : currency, Duration = request.Duration!.Value, DurationInMonths = request.DurationInMonths,
             MaxRedemptions = request.MaxRedemptions, TimesRedeemed = 0, RedeemBy = request.RedeemBy, CreatedAt = time.GetUtcNow(),
         };
-        return database.InTransactionAsync<Coupon>(async (connection, tx) =>
-        {
-            if (await FindAsync(tx, coupon.Code) is not null) return ApiError.Conflict("coupon_exists", $"There is a coupon '{coupon.Code}' already.");
-            await connection.ExecuteAsync(
-                $"""
-                INSERT INTO coupons ({Columns})
-                VALUES (@Id, @Code, @percent, @AmountOff, @Currency, @duration, @DurationInMonths, @MaxRedemptions, 0, @RedeemBy, @CreatedAt, NULL)
-                """,
-                new { coupon.Id, coupon.Code, percent = coupon.PercentOff?.ToString(CultureInfo.InvariantCulture), coupon.AmountOff, coupon.Currency,
-                    duration = EnumText.Snake(coupon.Duration), coupon.DurationInMonths, coupon.MaxRedemptions, coupon.RedeemBy, coupon.CreatedAt }, tx);
-            await audit.RecordAsync(tx, actor, "coupon.created", "coupon", coupon.Id, null, coupon, null);
-            return coupon;
-        }, ct);
+        var connection = tx.Connection!;
+        if (await FindAsync(tx, coupon.Code) is not null) return ApiError.Conflict("coupon_exists", $"There is a coupon '{coupon.Code}' already.");
+        await connection.ExecuteAsync(
+            $"""
+            INSERT INTO coupons ({Columns})
+            VALUES (@Id, @Code, @percent, @AmountOff, @Currency, @duration, @DurationInMonths, @MaxRedemptions, 0, @RedeemBy, @CreatedAt, NULL)
+            """,
+            new { coupon.Id, coupon.Code, percent = coupon.PercentOff?.ToString(CultureInfo.InvariantCulture), coupon.AmountOff, coupon.Currency,
+                duration = EnumText.Snake(coupon.Duration), coupon.DurationInMonths, coupon.MaxRedemptions, coupon.RedeemBy, coupon.CreatedAt }, tx);
+        await audit.RecordAsync(tx, actor, "coupon.created", "coupon", coupon.Id, null, coupon, null);
+        return coupon;
     }
 
     public Task<Result<Coupon>> ArchiveAsync(string code, Actor actor, CancellationToken ct) =>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
+using Tollgate.Catalog;
 using Tollgate.Common;
 
 namespace Tollgate.Billing.Taxes;
@@ -15,7 +16,7 @@ public static class TaxRateEndpoints
         return api;
     }
 
-    static async Task<Results<Created<TaxRate>, ProblemHttpResult>> Create(Caller caller, TaxRateStore store, CreateTaxRateRequest request, CancellationToken ct) =>
+    static async Task<Results<Created<TaxRate>, ProblemHttpResult>> Create(Caller caller, TaxRateStore store, TaxRateSpec request, CancellationToken ct) =>
         (await store.CreateAsync(request, caller.Actor, ct)).ToCreated(r => $"/api/v1/tax-rates/{r.Id}");
 
     static async Task<Results<Ok<TaxRate>, ProblemHttpResult>> Archive(Caller caller, TaxRateStore store, string id, CancellationToken ct) =>

@@ -3,45 +3,64 @@ using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Tollgate.Audit;
+using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Storage;
 
 namespace Tollgate.Billing.Taxes;
-
-/// <summary><c>POST /api/v1/tax-rates</c>: a rate for customers of a country, and of one region of it when given.</summary>
-public sealed record CreateTaxRateRequest(
-    [property: Required] string? Code, [property: Required] string? Country, string? Region = null,
-    [property: Required] decimal? Percentage = null, bool? Inclusive = null);
 
 /// <summary>The operator's tax rates. A rate is archived rather than deleted: invoices keep what they were taxed at.</summary>
 public sealed class TaxRateStore(Database database, AuditLog audit, TimeProvider time)
 {
     public const string Prefix = "txr";
 
-    public Task<Result<TaxRate>> CreateAsync(CreateTaxRateRequest request, Actor actor, CancellationToken ct)
+    public Task<Result<TaxRate>> CreateAsync(TaxRateSpec request, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync((connection, tx) => CreateInAsync(tx, request, actor), ct);
+
+    /// <summary>
+    /// For a catalog file: creates the rate when no rate of its code, country and region is in force; changes nothing
+    /// when one is, with the same terms; otherwise archives that one and creates this (invoices keep what they were taxed at).
+    /// </summary>
+    internal async Task<Result<Change>> ApplyInAsync(DbTransaction tx, TaxRateSpec spec, Actor actor, string at)
     {
-        var check = new Validation().Text("code", request.Code, required: true, 40);
+        var region = Region(spec.Region);
+        var current = (await ActiveInAsync(tx)).FirstOrDefault(r =>
+            r.Code == spec.Code?.Trim() && r.Country == Countries.Normalize(spec.Country) && r.Region == region);
+        if (current is not null && current.Percentage == spec.Percentage && current.Inclusive == (spec.Inclusive ?? false)) return Change.Unchanged;
+        if (current is not null)
+        {
+            await tx.Connection!.ExecuteAsync("UPDATE tax_rates SET archived_at = @now WHERE id = @Id", new { now = time.GetUtcNow(), current.Id }, tx);
+            await audit.RecordAsync(tx, actor, "tax_rate.archived", "tax_rate", current.Id!, current, null, null);
+        }
+
+        var created = await CreateInAsync(tx, spec, actor, at);
+        return !created.IsOk ? created.Error : current is null ? Change.Created : Change.Updated;
+    }
+
+    static string? Region(string? region) => string.IsNullOrWhiteSpace(region) ? null : region.Trim().ToUpperInvariant();
+
+    internal async Task<Result<TaxRate>> CreateInAsync(DbTransaction tx, TaxRateSpec request, Actor actor, string at = "")
+    {
+        var check = new Validation().Text($"{at}code", request.Code, required: true, 40);
         var country = Countries.Normalize(request.Country);
-        if (country is null) check.Add("country", "is required: an ISO 3166-1 alpha-2 code such as IN, DE or US.");
-        var region = string.IsNullOrWhiteSpace(request.Region) ? null : request.Region.Trim().ToUpperInvariant();
-        if (region is not null && (region.Length > 3 || !region.All(char.IsAsciiLetterOrDigit))) check.Add("region", "must be a region code of 1 to 3 letters or digits.");
-        if (request.Percentage is not { } percentage) check.Add("percentage", "is required: a percent from 0 to 100.");
-        else if (percentage is < 0 or > 100 || decimal.Round(percentage, 4) != percentage) check.Add("percentage", "must be a percent from 0 to 100, with at most four decimals.");
-        if (check.Failed) return Task.FromResult<Result<TaxRate>>(check.ToError());
+        if (country is null) check.Add($"{at}country", "is required: an ISO 3166-1 alpha-2 code such as IN, DE or US.");
+        var region = Region(request.Region);
+        if (region is not null && (region.Length > 3 || !region.All(char.IsAsciiLetterOrDigit))) check.Add($"{at}region", "must be a region code of 1 to 3 letters or digits.");
+        if (request.Percentage is not { } percentage) check.Add($"{at}percentage", "is required: a percent from 0 to 100.");
+        else if (percentage is < 0 or > 100 || decimal.Round(percentage, 4) != percentage) check.Add($"{at}percentage", "must be a percent from 0 to 100, with at most four decimals.");
+        if (check.Failed) return check.ToError();
 
         var rate = new TaxRate(request.Code!.Trim(), country!, region, request.Percentage!.Value, request.Inclusive ?? false, Ids.New(Prefix, time), time.GetUtcNow());
-        return database.InTransactionAsync<TaxRate>(async (connection, tx) =>
-        {
-            var taken = await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM tax_rates WHERE code = @Code AND country = @Country AND COALESCE(region, '') = COALESCE(@Region, '') AND archived_at IS NULL",
-                rate, tx);
-            if (taken > 0) return ApiError.Conflict("tax_rate_exists", $"A rate {rate.Code} for {rate.Country}{(region is null ? "" : "-" + region)} exists already; archive it first.");
-            await connection.ExecuteAsync(
-                "INSERT INTO tax_rates (id, code, country, region, percentage, inclusive, created_at) VALUES (@Id, @Code, @Country, @Region, @percentage, @Inclusive, @CreatedAt)",
-                new { rate.Id, rate.Code, rate.Country, rate.Region, percentage = rate.Percentage.ToString(CultureInfo.InvariantCulture), rate.Inclusive, rate.CreatedAt }, tx);
-            await audit.RecordAsync(tx, actor, "tax_rate.created", "tax_rate", rate.Id!, null, rate, null);
-            return rate;
-        }, ct);
+        var connection = tx.Connection!;
+        var taken = await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM tax_rates WHERE code = @Code AND country = @Country AND COALESCE(region, '') = COALESCE(@Region, '') AND archived_at IS NULL",
+            rate, tx);
+        if (taken > 0) return ApiError.Conflict("tax_rate_exists", $"A rate {rate.Code} for {rate.Country}{(region is null ? "" : "-" + region)} exists already; archive it first.");
+        await connection.ExecuteAsync(
+            "INSERT INTO tax_rates (id, code, country, region, percentage, inclusive, created_at) VALUES (@Id, @Code, @Country, @Region, @percentage, @Inclusive, @CreatedAt)",
+            new { rate.Id, rate.Code, rate.Country, rate.Region, percentage = rate.Percentage.ToString(CultureInfo.InvariantCulture), rate.Inclusive, rate.CreatedAt }, tx);
+        await audit.RecordAsync(tx, actor, "tax_rate.created", "tax_rate", rate.Id!, null, rate, null);
+        return rate;
     }
 
     public Task<Result<TaxRate>> ArchiveAsync(string id, Actor actor, CancellationToken ct) =>
