@@ -18,6 +18,14 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   PGBIN=$(find_pgbin)
 fi
 
+# Invoice PDFs are printed, and tested, with Debian's Chromium (no 'playwright install').
+if ! command -v chromium >/dev/null 2>&1; then
+  log "Installing Chromium from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+fi
+
 PGDIR=$(mktemp -d /tmp/tollgate-pg.XXXXXX)
 PGPORT=${TOLLGATE_TEST_PGPORT:-$(( 20000 + RANDOM % 20000 ))}
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -122,3 +122,28 @@ public class LogEventIdTests
             .ShouldBeEmpty();
     }
 }
+
+public sealed class MoneyFormatTests
+{
+    [Theory]
+    [InlineData(123456L, "USD", "USD 1,234.56")]
+    [InlineData(-500L, "EUR", "EUR -5.00")]
+    [InlineData(1235L, "JPY", "JPY 1,235")]
+    [InlineData(1234L, "KWD", "KWD 1.234")]
+    [InlineData(4990000L, "INR", "INR 49,900.00")]
+    public void Amounts_carry_their_currencys_decimals(long minor, string currency, string expected) =>
+        Tollgate.Common.Money.Format(minor, currency).ShouldBe(expected);
+
+    [Fact]
+    public void A_unit_price_keeps_its_fractions_of_a_minor_unit() =>
+        (Tollgate.Common.Money.FormatUnit(0.5m, "USD"), Tollgate.Common.Money.FormatUnit(2900m, "USD")).ShouldBe(("USD 0.005", "USD 29.00"));
+
+    [Fact]
+    public async Task Without_chromium_there_is_no_pdf()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new Tollgate.Billing.BillingOptions { ChromiumPath = "/nonexistent/chromium" });
+        await using var pdf = new Tollgate.Billing.Invoices.InvoicePdf(options, Microsoft.Extensions.Logging.Abstractions.NullLogger<Tollgate.Billing.Invoices.InvoicePdf>.Instance);
+        pdf.Available.ShouldBeFalse();
+        (await pdf.PrintAsync("<p>hi</p>", CancellationToken.None)).ShouldBeNull();
+    }
+}

@@ -35,6 +35,12 @@ public sealed partial class BillingOptions
     /// </summary>
     public string? FallbackPlan { get; set; }
 
+    /// <summary>The Chromium that prints invoice PDFs (Debian's <c>chromium</c> package); without it invoices have HTML pages only.</summary>
+    public string ChromiumPath { get; set; } = "/usr/bin/chromium";
+
+    /// <summary>The seller an invoice names: <c>Billing:Seller:Name</c>, <c>:Address</c>, <c>:Email</c>, <c>:TaxId</c>.</summary>
+    public Invoices.SellerOptions Seller { get; set; } = new();
+
     [GeneratedRegex("^[A-Z0-9]{1,12}$")]
     internal static partial Regex PrefixShape();
 }
