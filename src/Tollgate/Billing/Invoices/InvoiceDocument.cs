@@ -57,6 +57,11 @@ public static class InvoiceDocument
             tfoot td {"{"} border: 0; {"}"}
             tfoot tr.due th, tfoot tr.due td {"{"} font-size: 1.15rem; font-weight: bold; border-top: 2px solid #1a1a1a; {"}"}
             address {"{"} font-style: normal; white-space: pre-line; {"}"}
+            dl {"{"} display: grid; grid-template-columns: auto auto; gap: .1rem 1rem; margin: 0; {"}"}
+            dl div {"{"} display: contents; {"}"}
+            dt {"{"} font-weight: bold; {"}"}
+            dd {"{"} margin: 0; {"}"}
+            h2 {"{"} font-size: 1rem; margin: 0 0 .25rem; {"}"}
             footer {"{"} margin-top: 2.5rem; font-size: .85rem; {"}"}
             @media print {"{"} body {"{"} padding: 0; max-width: none; {"}"} {"}"}
             </style>
