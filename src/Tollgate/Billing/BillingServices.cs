@@ -16,6 +16,7 @@ public static class BillingServices
         services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<UsageRater>();
+        services.TryAddSingleton<PlanMigration>();
         services.TryAddSingleton<InvoicePdf>();
         services.AddSingleton<Catalog.ICatalogPart, BillingCatalogPart>();
         services.TryAddSingleton<InvoiceRunner>();

@@ -52,7 +52,16 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 if (!updated.IsOk) return updated;
                 if (await ExternalIdTakenAsync(tx, updated.Value.ExternalId, id)) return ExternalIdTaken(updated.Value.ExternalId!);
                 if (updated.Value.Plan != current.Plan && await UnknownPlanAsync(tx, updated.Value.Plan)) return UnknownPlan(updated.Value.Plan!);
-                if (updated.Value.Plan != current.Plan) await CustomerPlans.RecordAsync(tx, id, updated.Value.Plan, null, updated.Value.UpdatedAt);
+                if (updated.Value.Plan != current.Plan)
+                {
+                    var subscribed = await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM subscriptions WHERE customer_id = @id AND status <> 'canceled'", new { id }, tx);
+                    if (subscribed > 0)
+                    {
+                        return ApiError.Conflict("plan_from_subscriptions", $"Customer {id}'s plan follows its subscriptions: change the subscription instead.");
+                    }
+
+                    await CustomerPlans.RecordAsync(tx, id, updated.Value.Plan, null, updated.Value.UpdatedAt);
+                }
                 await connection.ExecuteAsync(
                     """
                     UPDATE customers SET external_id = @ExternalId, name = @Name, email = @Email, country = @Country,

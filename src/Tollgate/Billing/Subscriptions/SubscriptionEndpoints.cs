@@ -12,6 +12,9 @@ public static class SubscriptionEndpoints
         var subscriptions = api.MapGroup("/subscriptions").WithTags("Billing").RequireAdmin();
         subscriptions.MapPost("/", Create)
             .WithSummary("Subscribe a customer to a plan's current version: with a trial (trialing, billed when it ends) or without (active, its first period invoiced at once).");
+        subscriptions.MapPost("/migrate-plans", async (Caller caller, PlanMigration migration, MigratePlansRequest? request, CancellationToken ct) =>
+                (await migration.MigrateAsync(request ?? new MigratePlansRequest(), caller.Actor, ct)).ToOk())
+            .WithSummary("Move every customer whose plan was set directly onto a subscription to it (active from now, its first period not invoiced unless asked); dry_run reports only.");
         subscriptions.MapGet("/", List).WithSummary("List subscriptions, newest first, by customer and status.");
         subscriptions.MapGet("/{id}", Get).WithSummary("Get a subscription.");
         subscriptions.MapPost("/{id}/change", Change)

@@ -45,19 +45,24 @@ public sealed class SubscriptionStore(
         return made.IsOk ? made.Value : null;
     }
 
-    async Task<Result<Subscription>> CreateInAsync(DbTransaction tx, CreateSubscriptionRequest request, Actor actor)
+    /// <summary>
+    /// Creates a subscription in the caller's transaction: on <paramref name="version"/> of the plan (its current one when
+    /// null); without a trial its first period is invoiced at once, unless <paramref name="billFirstPeriod"/> is false
+    /// (a customer moved onto subscriptions who paid for the period elsewhere).
+    /// </summary>
+    internal async Task<Result<Subscription>> CreateInAsync(DbTransaction tx, CreateSubscriptionRequest request, Actor actor, int? version = null, bool billFirstPeriod = true)
     {
         var connection = tx.Connection!;
         {
             var customer = request.CustomerId is null ? null : await connection.QuerySingleOrDefaultAsync<(string Currency, string? TestClockId)?>(
                 $"SELECT currency, test_clock_id FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id = request.CustomerId }, tx);
             if (customer is not ({ } currency, var testClock)) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
-            var (plan, version) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, null);
-            if (plan is null || plan.ArchivedAt is not null) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
-            if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
+            var (plan, pinned) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, version);
+            if (plan is null || (plan.ArchivedAt is not null && version is null)) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
+            if (pinned is not { Status: not PlanVersionStatus.Draft }) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
             Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, request.CustomerId!));
             var now = clock.Now;
-            var made = SubscriptionRules.ForCreate(request, version, currency, Ids.New(Ids.Subscription, time), now);
+            var made = SubscriptionRules.ForCreate(request, pinned, currency, Ids.New(Ids.Subscription, time), now);
             if (!made.IsOk) return made;
             var subscription = made.Value with { TestClockId = testClock };
             if (request.Coupon is not null)
@@ -76,7 +81,7 @@ public sealed class SubscriptionStore(
                 """,
                 Parameters(subscription), tx);
 
-            if (subscription.Status == SubscriptionStatus.Active)
+            if (subscription.Status == SubscriptionStatus.Active && billFirstPeriod)
             {
                 var billed = await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, []),
                     BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate), actor);
