@@ -38,8 +38,7 @@ public sealed class EventStore(Database database)
     public async Task<DateTimeOffset?> TestClockTimeAsync(string customerId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return (await connection.QuerySingleOrDefaultAsync<(string Id, DateTimeOffset FrozenTime)?>(
-            "SELECT c.id, c.frozen_time FROM customers u JOIN test_clocks c ON c.id = u.test_clock_id WHERE u.id = @customerId", new { customerId }))?.FrozenTime;
+        return await Customers.CustomerClocks.FrozenTimeAsync(connection, null, customerId);
     }
 
     /// <summary>The stored event a customer sent with this id, to tell a duplicate which event it duplicates.</summary>

@@ -40,6 +40,23 @@ public abstract class CouponTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_run_that_catches_up_late_discounts_each_period_as_of_its_own_end_not_as_of_the_run()
+    {
+        var plan = await PlanAsync();
+        var coupon = await CouponAsync(new { code = Code("LATE"), percent_off = 50, duration = "repeating", duration_in_months = 2 });
+        var customer = (await server.Admin.PostAsync("/api/v1/customers", new { name = "Late run" })).Id;
+        var id = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan, coupon })).Id;
+
+        // No run for three months, then one run bills the three periods that ended.
+        server.Clock.Advance(TimeSpan.FromDays(95));
+        (await server.Admin.PostAsync("/api/v1/invoice-runs")).Status.ShouldBe(HttpStatusCode.OK);
+
+        var invoices = (await server.Admin.GetAsync($"/api/v1/invoices?subscription_id={id}&limit=100")).Data.OrderBy(i => i!["number"]!.GetValue<string>()).ToList();
+        // The coupon covers the two months from the redemption: the first period and the renewal at its end.
+        invoices.Select(i => i!["discount"]!.GetValue<long>()).ShouldBe([2500L, 2500L, 0L, 0L]);
+    }
+
+    [Fact]
     public async Task A_once_coupon_discounts_the_first_invoice_only()
     {
         var plan = await PlanAsync();

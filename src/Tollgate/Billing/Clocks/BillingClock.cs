@@ -22,12 +22,5 @@ public sealed class BillingClock(TimeProvider time)
     public static void Enter(DateTimeOffset? frozen) => Frozen.Value = frozen;
 
     /// <summary>The frozen time of the customer's test clock, or null when it has none.</summary>
-    public static async Task<DateTimeOffset?> OfCustomerAsync(DbTransaction tx, string customerId) =>
-        (await tx.Connection!.QuerySingleOrDefaultAsync<ClockTime>(
-            "SELECT c.frozen_time FROM customers u JOIN test_clocks c ON c.id = u.test_clock_id WHERE u.id = @customerId", new { customerId }, tx))?.FrozenTime;
-
-    sealed class ClockTime
-    {
-        public DateTimeOffset FrozenTime { get; init; }
-    }
+    public static Task<DateTimeOffset?> OfCustomerAsync(DbTransaction tx, string customerId) => Customers.CustomerClocks.FrozenTimeAsync(tx.Connection!, tx, customerId);
 }

@@ -319,7 +319,7 @@ public sealed partial class InvoiceRunner(
                 lines.Add(trueUp);
             }
 
-            var (draft, credit, spent) = subscriptions.Draft(renewed, reason, lines, subscriptions.Taxes(subjects[subscription.CustomerId], run.TaxRates), now);
+            var (draft, credit, spent) = subscriptions.Draft(renewed, reason, lines, subscriptions.Taxes(subjects[subscription.CustomerId], run.TaxRates), now, behind.End);
             if (credit > 0) credits.Add(subscriptions.CreditEntry(renewed, credit, now));
             if (draft is not null) drafts.Add((draft, SubscriptionStore.BillingKey(subscription, behind.End, reason)));
             periods.Add((subscription, renewed, spent, behind, ahead, draft));

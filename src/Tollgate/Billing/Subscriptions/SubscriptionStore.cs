@@ -187,11 +187,14 @@ public sealed class SubscriptionStore(
     /// <summary>
     /// The invoice a subscription's lines make, as a draft, purely: none without lines; when they come to less than
     /// nothing, no invoice but that credit for the customer's balance. The coupon applies before tax while it lasts;
-    /// a <c>once</c> coupon is spent by the first invoice it discounts (the subscription answered holds that).
+    /// a <c>once</c> coupon is spent by the first invoice it discounts (the subscription answered holds that). Whether a
+    /// repeating coupon still applies is decided at <paramref name="billedAt"/>, the instant the invoice is for (a period's
+    /// end, however late the run that bills it), or now.
     /// </summary>
-    internal (Invoice? Draft, long Credit, Subscription After) Draft(Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, TaxDecision taxes, DateTimeOffset now)
+    internal (Invoice? Draft, long Credit, Subscription After) Draft(
+        Subscription subscription, BillingReason reason, IReadOnlyList<InvoiceLine> lines, TaxDecision taxes, DateTimeOffset now, DateTimeOffset? billedAt = null)
     {
-        var coupon = subscription.Discount is { } held && held.AppliesAt(now) ? held : null;
+        var coupon = subscription.Discount is { } held && held.AppliesAt(billedAt ?? now) ? held : null;
         var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now, coupon?.ToDiscount());
         if (draft is null) return (null, 0, subscription);
         if (draft.Subtotal < 0) return (null, -draft.Subtotal, subscription);

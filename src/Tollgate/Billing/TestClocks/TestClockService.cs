@@ -112,34 +112,34 @@ public sealed class TestClockService(Database database, InvoiceRunner runner, Au
         return advanced! with { Advance = totals.Result(from, target) };
     }
 
-    /// <summary>The first instant after <paramref name="after"/> when something of the clock's customers falls due, if any.</summary>
+    /// <summary>
+    /// The first instant after <paramref name="after"/> when something of the clock's customers falls due, if any: a
+    /// period's end, a dunning retry, a trial's warning, a resume or an incomplete subscription's expiry, in one query.
+    /// </summary>
     async Task<DateTimeOffset?> NextDueAsync(string id, DateTimeOffset after, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var candidates = new[]
+        var rows = await connection.QueryAsync<Due>(
+            """
+            SELECT 'period' AS kind, MIN(current_period_end) AS at FROM subscriptions
+            WHERE test_clock_id = @id AND status IN ('trialing', 'active', 'past_due') AND current_period_end > @after
+            UNION ALL
+            SELECT 'retry', MIN(next_payment_attempt) FROM invoices WHERE test_clock_id = @id AND status = 'open' AND next_payment_attempt > @after
+            UNION ALL
+            SELECT 'trial', MIN(trial_end) FROM subscriptions
+            WHERE test_clock_id = @id AND status = 'trialing' AND trial_will_end_sent = FALSE AND trial_end > @warnedAfter
+            UNION ALL
+            SELECT 'resume', MIN(resumes_at) FROM subscriptions WHERE test_clock_id = @id AND status = 'paused' AND resumes_at > @after
+            UNION ALL
+            SELECT 'incomplete', MIN(created_at) FROM subscriptions WHERE test_clock_id = @id AND status = 'incomplete' AND created_at > @expiredAfter
+            """,
+            new { id, after, warnedAfter = after + InvoiceRunner.TrialWarning, expiredAfter = after - InvoiceRunner.IncompleteExpiry });
+        return rows.Where(r => r.At is not null).Select(r => r.Kind switch
         {
-            await connection.QuerySingleOrDefaultAsync<Due>(
-                """
-                SELECT MIN(current_period_end) AS at FROM subscriptions
-                WHERE test_clock_id = @id AND status IN ('trialing', 'active', 'past_due') AND current_period_end > @after
-                """, new { id, after }),
-            await connection.QuerySingleOrDefaultAsync<Due>(
-                "SELECT MIN(next_payment_attempt) AS at FROM invoices WHERE test_clock_id = @id AND status = 'open' AND next_payment_attempt > @after",
-                new { id, after }),
-            await connection.QuerySingleOrDefaultAsync<Due>(
-                """
-                SELECT MIN(trial_end) AS at FROM subscriptions
-                WHERE test_clock_id = @id AND status = 'trialing' AND trial_will_end_sent = FALSE AND trial_end > @after
-                """, new { id, after }),
-        };
-        var resuming = await connection.QuerySingleOrDefaultAsync<Due>(
-            "SELECT MIN(resumes_at) AS at FROM subscriptions WHERE test_clock_id = @id AND status = 'paused' AND resumes_at > @after", new { id, after });
-        var incomplete = await connection.QuerySingleOrDefaultAsync<Due>(
-            "SELECT MIN(created_at) AS at FROM subscriptions WHERE test_clock_id = @id AND status = 'incomplete' AND created_at > @since",
-            new { id, since = after - InvoiceRunner.IncompleteExpiry });
-        var warning = candidates[2]?.At is { } trialEnd ? trialEnd - InvoiceRunner.TrialWarning : (DateTimeOffset?)null;
-        var expiry = incomplete?.At + InvoiceRunner.IncompleteExpiry;
-        return new[] { candidates[0]?.At, candidates[1]?.At, warning > after ? warning : null, resuming?.At, expiry }.Where(t => t is not null).Min();
+            "trial" => r.At!.Value - InvoiceRunner.TrialWarning,
+            "incomplete" => r.At!.Value + InvoiceRunner.IncompleteExpiry,
+            _ => r.At!.Value,
+        }).Cast<DateTimeOffset?>().Min();
     }
 
     Task SaveAsync(DbTransaction tx, string id, DateTimeOffset frozenTime, TestClockStatus status) =>
@@ -169,6 +169,7 @@ public sealed class TestClockService(Database database, InvoiceRunner runner, Au
 
     sealed class Due
     {
+        public string Kind { get; init; } = "";
         public DateTimeOffset? At { get; init; }
     }
 
