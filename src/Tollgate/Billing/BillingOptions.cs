@@ -35,6 +35,12 @@ public sealed partial class BillingOptions
     /// </summary>
     public string? FallbackPlan { get; set; }
 
+    /// <summary>
+    /// How long after a period ends its invoice waits for late usage (events stamped in the period that arrive after it):
+    /// the invoice run bills the period only once this has passed. Access goes on meanwhile. A trial's end is not delayed.
+    /// </summary>
+    public TimeSpan InvoiceGrace { get; set; }
+
     /// <summary>The Chromium that prints invoice PDFs (Debian's <c>chromium</c> package); without it invoices have HTML pages only.</summary>
     public string ChromiumPath { get; set; } = "/usr/bin/chromium";
 
@@ -54,6 +60,7 @@ sealed class BillingOptionsValidation : IValidateOptions<BillingOptions>
         if (options.Country is not null && Common.Countries.Normalize(options.Country) is null) errors.Add("Billing:Country must be an ISO 3166-1 alpha-2 code.");
         if (options.RetryDays.Length > 10 || options.RetryDays.Any(d => d is < 1 or > 60)) errors.Add("Billing:RetryDays must hold at most 10 numbers of days from 1 to 60.");
         if (options.GraceDays is < 0 or > 90) errors.Add("Billing:GraceDays must be between 0 and 90.");
+        if (options.InvoiceGrace < TimeSpan.Zero || options.InvoiceGrace > TimeSpan.FromDays(7)) errors.Add("Billing:InvoiceGrace must be between 00:00:00 and 7.00:00:00.");
         if (options.RunEvery != TimeSpan.Zero && (options.RunEvery < TimeSpan.FromMinutes(1) || options.RunEvery > TimeSpan.FromDays(1)))
             errors.Add("Billing:RunEvery must be 00:00:00 (off) or from one minute to one day.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -207,11 +207,11 @@ public sealed partial class InvoiceRunner(
         var done = new List<Step>();
         for (var behind = ids; behind.Count > 0;)
         {
-            var due = (await subscriptions.FindManyAsync(tx, behind)).Where(s => s.GivesAccess && s.CurrentPeriodEnd <= run.Now).ToList();
+            var due = (await subscriptions.FindManyAsync(tx, behind)).Where(s => subscriptions.IsDue(s, run.Now)).ToList();
             if (due.Count == 0) break;
             var steps = await BillPeriodsAsync(tx, due, run, actor, ct);
             done.AddRange(steps);
-            behind = [.. steps.Where(s => !s.Ended && s.After.CurrentPeriodEnd <= run.Now).Select(s => s.After.Id)];
+            behind = [.. steps.Where(s => !s.Ended && subscriptions.IsDue(s.After, run.Now)).Select(s => s.After.Id)];
         }
 
         return done;

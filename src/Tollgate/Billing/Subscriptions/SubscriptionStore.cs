@@ -379,7 +379,8 @@ public sealed class SubscriptionStore(
     }
 
     /// <summary>
-    /// The ids of subscriptions whose period has ended by <paramref name="now"/>, oldest end first: what an invoice run
+    /// The ids of subscriptions whose period has ended by <paramref name="now"/> (a paid period's end, by its invoice's
+    /// grace for late usage before it: <see cref="BillingOptions.InvoiceGrace"/>), oldest end first: what an invoice run
     /// bills, of the customers on <paramref name="testClock"/>, or with none, of the customers on no test clock.
     /// </summary>
     public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset now, string? testClock, int limit, CancellationToken ct)
@@ -388,11 +389,16 @@ public sealed class SubscriptionStore(
         return [.. await connection.QueryAsync<string>(
             $"""
             SELECT id FROM subscriptions
-            WHERE current_period_end <= @now AND status IN ('trialing', 'active', 'past_due') AND {OnClock(testClock)}
+            WHERE ((status = 'trialing' AND current_period_end <= @now) OR (status IN ('active', 'past_due') AND current_period_end <= @graced))
+              AND {OnClock(testClock)}
             ORDER BY current_period_end, id
             LIMIT @limit
-            """, new { now, testClock, limit })];
+            """, new { now, graced = now - options.Value.InvoiceGrace, testClock, limit })];
     }
+
+    /// <summary>Whether the subscription's period is due to be billed at <paramref name="now"/>: ended, and past its grace unless a trial.</summary>
+    internal bool IsDue(Subscription s, DateTimeOffset now) =>
+        s.GivesAccess && s.CurrentPeriodEnd <= (s.Status == SubscriptionStatus.Trialing ? now : now - options.Value.InvoiceGrace);
 
     /// <summary>The ids of subscriptions still incomplete that were created by <paramref name="before"/>, of one test clock or of none.</summary>
     public async Task<IReadOnlyList<string>> IncompleteSinceAsync(DateTimeOffset before, string? testClock, CancellationToken ct)

@@ -14,7 +14,7 @@ namespace Tollgate.Billing.TestClocks;
 /// clock's customers at each, in order, and finally at the new time. Each step is saved as it is done, so an advance
 /// cut short resumes where it stopped, and bills nothing twice (the invoice run never does).
 /// </summary>
-public sealed class TestClockService(Database database, InvoiceRunner runner, AuditLog audit, TimeProvider time)
+public sealed class TestClockService(Database database, InvoiceRunner runner, AuditLog audit, Microsoft.Extensions.Options.IOptions<BillingOptions> options, TimeProvider time)
 {
     public const string Prefix = "clock";
 
@@ -121,8 +121,11 @@ public sealed class TestClockService(Database database, InvoiceRunner runner, Au
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<Due>(
             """
-            SELECT 'period' AS kind, MIN(current_period_end) AS at FROM subscriptions
-            WHERE test_clock_id = @id AND status IN ('trialing', 'active', 'past_due') AND current_period_end > @after
+            SELECT 'trial_end' AS kind, MIN(current_period_end) AS at FROM subscriptions
+            WHERE test_clock_id = @id AND status = 'trialing' AND current_period_end > @after
+            UNION ALL
+            SELECT 'period', MIN(current_period_end) FROM subscriptions
+            WHERE test_clock_id = @id AND status IN ('active', 'past_due') AND current_period_end > @gracedAfter
             UNION ALL
             SELECT 'retry', MIN(next_payment_attempt) FROM invoices WHERE test_clock_id = @id AND status = 'open' AND next_payment_attempt > @after
             UNION ALL
@@ -133,10 +136,11 @@ public sealed class TestClockService(Database database, InvoiceRunner runner, Au
             UNION ALL
             SELECT 'incomplete', MIN(created_at) FROM subscriptions WHERE test_clock_id = @id AND status = 'incomplete' AND created_at > @expiredAfter
             """,
-            new { id, after, warnedAfter = after + InvoiceRunner.TrialWarning, expiredAfter = after - InvoiceRunner.IncompleteExpiry });
+            new { id, after, gracedAfter = after - options.Value.InvoiceGrace, warnedAfter = after + InvoiceRunner.TrialWarning, expiredAfter = after - InvoiceRunner.IncompleteExpiry });
         return rows.Where(r => r.At is not null).Select(r => r.Kind switch
         {
             "trial" => r.At!.Value - InvoiceRunner.TrialWarning,
+            "period" => r.At!.Value + options.Value.InvoiceGrace,
             "incomplete" => r.At!.Value + InvoiceRunner.IncompleteExpiry,
             _ => r.At!.Value,
         }).Cast<DateTimeOffset?>().Min();
