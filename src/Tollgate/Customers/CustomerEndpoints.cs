@@ -43,7 +43,13 @@ public static class CustomerEndpoints
 
     static async Task<Results<Created<Customer>, ProblemHttpResult>> Create(
         Caller caller, CustomerStore store, CreateCustomerRequest request, CancellationToken ct) =>
-        (await store.CreateAsync(request, caller.Actor, ct)).ToCreated(c => $"/api/v1/customers/{c.Id}");
+        request.TestClockId is not null && caller.Key.Mode != KeyMode.Test
+            ? TestModeOnly().ToProblem()
+            : (await store.CreateAsync(request, caller.Actor, ct)).ToCreated(c => $"/api/v1/customers/{c.Id}");
+
+    /// <summary>Test clocks and the customers on them belong to test mode: a live key may not make or move them.</summary>
+    public static ApiError TestModeOnly() =>
+        new("test_mode_only", StatusCodes.Status403Forbidden, "Test clocks are for test mode: use a test-mode admin key (tg_admin_test_…) for clocks and the customers on them.");
 
     static async Task<Results<Ok<Customer>, ProblemHttpResult>> Get(CustomerStore store, string customerId, CancellationToken ct) =>
         await store.GetAsync(customerId, ct) is { } customer ? TypedResults.Ok(customer) : ApiError.NotFound("customer", customerId).ToProblem();

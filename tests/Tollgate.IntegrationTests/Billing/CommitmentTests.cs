@@ -12,12 +12,12 @@ public abstract class CommitmentTests(TollgateServer server)
     {
         foreach (var events in Enumerable.Range(0, count).Select(_ => new { id = $"evt-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = at }).Chunk(1000))
         {
-            (await server.Admin.PostAsync("/api/v1/events/batch", new { events })).Body!["accepted"]!.GetValue<int>().ShouldBe(events.Length);
+            (await server.TestAdmin.PostAsync("/api/v1/events/batch", new { events })).Body!["accepted"]!.GetValue<int>().ShouldBe(events.Length);
         }
     }
 
     async Task AdvanceAsync(string clock, DateTimeOffset to) =>
-        (await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to })).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to })).Status.ShouldBe(HttpStatusCode.OK);
 
     static IEnumerable<(string, long)> Lines(JsonNode invoice) =>
         invoice["lines"]!.AsArray().Select(l => (l!["kind"]!.GetValue<string>(), l["amount"]!.GetValue<long>()));
@@ -26,7 +26,7 @@ public abstract class CommitmentTests(TollgateServer server)
     public async Task A_period_whose_price_and_usage_fall_short_of_the_commitment_is_trued_up_and_one_that_reaches_it_is_not()
     {
         var (plan, metric) = ($"commit_{Guid.NewGuid():N}"[..20], $"calls_{Guid.NewGuid():N}"[..20]);
-        var applied = await server.Admin.PostAsync("/api/v1/catalog/apply", new
+        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
         {
             metrics = new[] { new { code = metric, name = "Calls", aggregation = "count" } },
             plans = new[]
@@ -40,18 +40,18 @@ public abstract class CommitmentTests(TollgateServer server)
             },
         });
         applied.Status.ShouldBe(HttpStatusCode.OK, applied.Body?.ToJsonString());
-        (await server.Admin.GetAsync("/api/v1/catalog")).Body!["plans"]!.AsArray().Single(p => p!["code"]!.GetValue<string>() == plan)!["prices"]![0]!["minimum_amount"]!.GetValue<long>().ShouldBe(2500);
-        var clock = (await server.Admin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(2027, 1, 1) })).Id;
-        var customer = (await server.Admin.PostAsync("/api/v1/customers", new { name = "Committed", test_clock_id = clock })).Id;
-        var subscription = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Id;
+        (await server.TestAdmin.GetAsync("/api/v1/catalog")).Body!["plans"]!.AsArray().Single(p => p!["code"]!.GetValue<string>() == plan)!["prices"]![0]!["minimum_amount"]!.GetValue<long>().ShouldBe(2500);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(2027, 1, 1) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Committed", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Id;
 
         await AdvanceAsync(clock, At(2027, 1, 20));
         await CallsAsync(customer, metric, 300, At(2027, 1, 20));
-        var upcoming = await server.Admin.GetAsync($"/api/v1/subscriptions/{subscription}/upcoming-invoice");
+        var upcoming = await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}/upcoming-invoice");
         await AdvanceAsync(clock, At(2027, 2, 2));
 
         // January: $10 and 300 calls at 1¢ is $13, $12 short of $25.
-        var invoices = (await server.Admin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data.OrderBy(i => i!["number"]!.GetValue<string>()).ToList();
+        var invoices = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data.OrderBy(i => i!["number"]!.GetValue<string>()).ToList();
         Lines(invoices[1]!).ShouldBe([("subscription", 1000L), ("usage", 300L), ("commitment", 1200L)], ignoreOrder: true);
         invoices[1]!["total"]!.GetValue<long>().ShouldBe(2500);
         Lines(upcoming.Body!).ShouldBe(Lines(invoices[1]!)); // the upcoming invoice said so
@@ -59,14 +59,14 @@ public abstract class CommitmentTests(TollgateServer server)
         // February: $10 and 2,000 calls is $30, beyond the commitment.
         await CallsAsync(customer, metric, 2000, At(2027, 2, 2));
         await AdvanceAsync(clock, At(2027, 3, 2));
-        var march = (await server.Admin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data.OrderBy(i => i!["number"]!.GetValue<string>()).Last()!;
+        var march = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data.OrderBy(i => i!["number"]!.GetValue<string>()).Last()!;
         Lines(march).ShouldBe([("subscription", 1000L), ("usage", 2000L)], ignoreOrder: true);
     }
 
     [Fact]
     public async Task A_negative_commitment_is_refused_with_its_field()
     {
-        var applied = await server.Admin.PostAsync("/api/v1/catalog/apply", new
+        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
         {
             plans = new[] { new { code = $"neg_{Guid.NewGuid():N}"[..20], name = "Negative", prices = new[] { new { interval = "month", currency = "USD", amount = 1000, minimum_amount = -1 } } } },
         });

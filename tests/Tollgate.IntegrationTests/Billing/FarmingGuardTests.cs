@@ -25,7 +25,7 @@ public abstract class FarmingGuardTests(TollgateServer server)
             entitlements = new[] { new { feature, limit = included } },
             charges = new[] { new { metric, currency = "USD", model = "per_unit", properties = new { unit_amount = 1, free_units = included } } },
         };
-        var applied = await server.Admin.PostAsync("/api/v1/catalog/apply", new
+        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
         {
             metrics = new[] { new { code = metric, name = "API calls", aggregation = "count" } },
             features = new[] { new { code = feature, name = "Monthly calls", type = "quota", metric, reset_period = "month" } },
@@ -38,27 +38,27 @@ public abstract class FarmingGuardTests(TollgateServer server)
     async Task CallsAsync(string customer, string metric, int count, DateTimeOffset at)
     {
         var events = Enumerable.Range(0, count).Select(_ => new { id = $"evt-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = at }).ToArray();
-        var posted = await server.Admin.PostAsync("/api/v1/events/batch", new { events });
+        var posted = await server.TestAdmin.PostAsync("/api/v1/events/batch", new { events });
         posted.Body!["accepted"]!.GetValue<int>().ShouldBe(count, posted.Body.ToJsonString());
     }
 
     async Task AdvanceAsync(string clock, DateTimeOffset to) =>
-        (await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to })).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to })).Status.ShouldBe(HttpStatusCode.OK);
 
     [Fact]
     public async Task An_upgrade_halfway_bills_the_usage_so_far_under_the_old_plan_and_includes_half_of_the_new_plans_calls()
     {
         var (basic, pro, metric, _) = await CatalogAsync();
-        var clock = (await server.Admin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(2027, 4, 1) })).Id;
-        var customer = (await server.Admin.PostAsync("/api/v1/customers", new { name = "Farmer", test_clock_id = clock })).Id;
-        var subscription = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = basic })).Id;
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(2027, 4, 1) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Farmer", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = basic })).Id;
         // April has 30 days: the 16th is halfway.
         await AdvanceAsync(clock, At(2027, 4, 10));
         await CallsAsync(customer, metric, 400, At(2027, 4, 10));
         await AdvanceAsync(clock, At(2027, 4, 16));
 
-        var preview = await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, preview = true });
-        var change = await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, proration_date = preview.Body!["proration_date"] });
+        var preview = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, preview = true });
+        var change = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, proration_date = preview.Body!["proration_date"] });
 
         change.Status.ShouldBe(HttpStatusCode.OK, change.Body?.ToJsonString());
         // Basic's first half includes 50 of its 100 calls: 350 of the 400 are beyond, $3.50, waiting for the period's invoice.
@@ -69,7 +69,7 @@ public abstract class FarmingGuardTests(TollgateServer server)
         await CallsAsync(customer, metric, 600, At(2027, 4, 20));
         await AdvanceAsync(clock, At(2027, 5, 2));
 
-        var invoices = (await server.Admin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data;
+        var invoices = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data;
         var renewal = invoices.Single(i => i!["billing_reason"]!.GetValue<string>() == "subscription_cycle")!;
         // Pro's second half includes 500 of its 1,000: 100 of the 600 are beyond, $1; the whole 1,000 under Pro would have cost nothing.
         renewal["lines"]!.AsArray().Where(l => l!["kind"]!.GetValue<string>() is "usage" or "proration").Select(l => l!["amount"]!.GetValue<long>())
@@ -86,24 +86,24 @@ public abstract class FarmingGuardTests(TollgateServer server)
         var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
         var middle = month + (month.AddMonths(1) - month) / 2;
         server.Clock.Advance(month.AddHours(1) - now);
-        var customer = (await server.Admin.PostAsync("/api/v1/customers", new { name = "Quota farmer" })).Id;
-        var subscription = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = basic })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Quota farmer" })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = basic })).Id;
         await CallsAsync(customer, metric, 80, server.Clock.GetUtcNow());
-        var onBasic = await server.Admin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature });
+        var onBasic = await server.TestAdmin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature });
         onBasic.Body!["limit"]!.GetValue<long>().ShouldBe(100);
 
         server.Clock.Advance(middle - server.Clock.GetUtcNow());
-        (await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro })).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro })).Status.ShouldBe(HttpStatusCode.OK);
 
         // Half a month of Basic's 100 and half of Pro's 1,000: 550, of which 80 are used.
-        var onPro = await server.Admin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature });
+        var onPro = await server.TestAdmin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature });
         onPro.Status.ShouldBe(HttpStatusCode.OK, onPro.Body?.ToJsonString());
         (onPro.Body!["limit"]!.GetValue<long>(), onPro.Body["remaining"]!.GetValue<decimal>()).ShouldBe((550L, 470m));
-        (await server.Admin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature, quantity = 471 })).Str("reason").ShouldBe("limit_reached");
+        (await server.TestAdmin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature, quantity = 471 })).Str("reason").ShouldBe("limit_reached");
 
         // The next month is Pro's alone.
         server.Clock.Advance(month.AddMonths(1).AddHours(1) - server.Clock.GetUtcNow());
-        (await server.Admin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature })).Body!["limit"]!.GetValue<long>().ShouldBe(1000);
+        (await server.TestAdmin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature })).Body!["limit"]!.GetValue<long>().ShouldBe(1000);
     }
 }
 

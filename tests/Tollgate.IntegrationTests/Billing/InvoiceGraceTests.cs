@@ -18,7 +18,7 @@ public abstract class InvoiceGraceTests
     public async Task Usage_sent_after_the_period_ended_but_within_the_grace_is_on_the_periods_invoice()
     {
         await using var database = await CreateDatabaseAsync();
-        var adminKey = "tg_admin_live_" + new string([.. Enumerable.Range(0, 43).Select(_ => "abcdefghijklmnopqrstuvwxyz0123456789"[Random.Shared.Next(36)])]);
+        var adminKey = "tg_admin_test_" + new string([.. Enumerable.Range(0, 43).Select(_ => "abcdefghijklmnopqrstuvwxyz0123456789"[Random.Shared.Next(36)])]);
         await using var server = await TollgateProcess.StartAsync(database.ConnectionString, adminKey, [.. Settings, "--Billing:InvoiceGrace=2.00:00:00", "--Billing:RunEvery=00:00:00"]);
         var admin = new ApiClient(server.BaseAddress, adminKey);
         var applied = await admin.PostAsync("/api/v1/catalog/apply", new

@@ -17,7 +17,7 @@ public abstract class PreviewPropertyTests(TollgateServer server)
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var metric = $"calls_{suffix}";
         var plans = new[] { ("a", 900L, 100), ("b", 2_900L, 1_000), ("c", 9_900L, 5_000) }.Select(p => ($"{p.Item1}_{suffix}", p.Item2, p.Item3)).ToArray();
-        var applied = await server.Admin.PostAsync("/api/v1/catalog/apply", new
+        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
         {
             metrics = new[] { new { code = metric, name = "Calls", aggregation = "count" } },
             plans = plans.Select(p => new
@@ -29,18 +29,18 @@ public abstract class PreviewPropertyTests(TollgateServer server)
         });
         applied.Status.ShouldBe(HttpStatusCode.OK, applied.Body?.ToJsonString());
         var now = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var clock = (await server.Admin.PostAsync("/api/v1/test-clocks", new { frozen_time = now })).Id;
-        var customer = (await server.Admin.PostAsync("/api/v1/customers", new { name = "Random", test_clock_id = clock })).Id;
-        var subscription = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = plans[0].Item1 })).Id;
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = now })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Random", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = plans[0].Item1 })).Id;
         var prorations = new[] { "invoice_now", "next_invoice", "none" };
 
         for (var step = 0; step < 8; step++)
         {
             now = now.AddHours(random.Next(1, 24 * 12)).AddSeconds(random.Next(0, 3_600));
-            (await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = now })).Status.ShouldBe(HttpStatusCode.OK);
+            (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = now })).Status.ShouldBe(HttpStatusCode.OK);
             var events = Enumerable.Range(0, random.Next(0, 400)).Select(_ => new { id = $"e-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = now }).ToArray();
-            if (events.Length > 0) (await server.Admin.PostAsync("/api/v1/events/batch", new { events })).Status.ShouldBe(HttpStatusCode.OK);
-            var current = (await server.Admin.GetAsync($"/api/v1/subscriptions/{subscription}")).Body!;
+            if (events.Length > 0) (await server.TestAdmin.PostAsync("/api/v1/events/batch", new { events })).Status.ShouldBe(HttpStatusCode.OK);
+            var current = (await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}")).Body!;
             var change = new JsonObject
             {
                 ["plan"] = plans[random.Next(plans.Length)].Item1,
@@ -49,14 +49,14 @@ public abstract class PreviewPropertyTests(TollgateServer server)
             };
             if (random.Next(5) == 0) change["interval"] = current["interval"]!.GetValue<string>() == "month" ? "year" : "month";
 
-            var preview = await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/change", Merge(change, new JsonObject { ["preview"] = true }));
+            var preview = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", Merge(change, new JsonObject { ["preview"] = true }));
             if (preview.Status != HttpStatusCode.OK)
             {
                 preview.Code.ShouldBe("nothing_to_change", $"seed {seed}, step {step}: {preview.Body?.ToJsonString()}");
                 continue;
             }
 
-            var done = await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/change", Merge(change, new JsonObject { ["proration_date"] = preview.Body!["proration_date"]!.DeepClone() }));
+            var done = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", Merge(change, new JsonObject { ["proration_date"] = preview.Body!["proration_date"]!.DeepClone() }));
             done.Status.ShouldBe(HttpStatusCode.OK, $"seed {seed}, step {step}: {done.Body?.ToJsonString()}");
             Shape(done.Body!).ShouldBe(Shape(preview.Body!), $"seed {seed}, step {step}, change {change.ToJsonString()}");
         }

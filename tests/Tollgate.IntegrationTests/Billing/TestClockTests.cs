@@ -19,7 +19,7 @@ public abstract class TestClockTests(TollgateServer server)
             prices = new[] { new { interval = "month", currency = "USD", amount = monthly } },
             charges = new[] { new { metric, currency = "USD", model = "per_unit", properties = new { unit_amount = 1, free_units = included } } },
         };
-        var applied = await server.Admin.PostAsync("/api/v1/catalog/apply", new
+        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
         {
             metrics = new[] { new { code = metric, name = "API calls", aggregation = "count" } },
             plans = new[] { Plan(basic, 1000, 100), Plan(pro, 3000, 1000) },
@@ -30,14 +30,14 @@ public abstract class TestClockTests(TollgateServer server)
 
     async Task<string> ClockAsync(DateTimeOffset at)
     {
-        var clock = await server.Admin.PostAsync("/api/v1/test-clocks", new { frozen_time = at, name = "A year" });
+        var clock = await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = at, name = "A year" });
         clock.Status.ShouldBe(HttpStatusCode.Created, clock.Body?.ToJsonString());
         return clock.Id;
     }
 
     async Task<JsonNode> AdvanceAsync(string clock, DateTimeOffset to)
     {
-        var advanced = await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to });
+        var advanced = await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to });
         advanced.Status.ShouldBe(HttpStatusCode.OK, advanced.Body?.ToJsonString());
         advanced.Body!["status"]!.GetValue<string>().ShouldBe("ready");
         advanced.Body["advance"]!["failed"]!.AsArray().ShouldBeEmpty();
@@ -48,14 +48,14 @@ public abstract class TestClockTests(TollgateServer server)
     {
         foreach (var events in Enumerable.Range(0, count).Select(_ => new { id = $"evt-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = at }).Chunk(1000))
         {
-            var posted = await server.Admin.PostAsync("/api/v1/events/batch", new { events });
+            var posted = await server.TestAdmin.PostAsync("/api/v1/events/batch", new { events });
             posted.Status.ShouldBe(HttpStatusCode.OK, posted.Body?.ToJsonString());
             posted.Body!["accepted"]!.GetValue<int>().ShouldBe(events.Length, posted.Body.ToJsonString());
         }
     }
 
     async Task<List<JsonNode>> InvoicesAsync(string subscription) =>
-        [.. (await server.Admin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=100")).Data.Select(i => i!).OrderBy(i => i["number"]!.GetValue<string>())];
+        [.. (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=100")).Data.Select(i => i!).OrderBy(i => i["number"]!.GetValue<string>())];
 
     static (string Reason, long Total, long Due, string Status) Summary(JsonNode invoice) =>
         (invoice["billing_reason"]!.GetValue<string>(), invoice["total"]!.GetValue<long>(), invoice["amount_due"]!.GetValue<long>(), invoice["status"]!.GetValue<string>());
@@ -64,19 +64,19 @@ public abstract class TestClockTests(TollgateServer server)
         invoice["lines"]!.AsArray().Where(l => l!["amount"]!.GetValue<long>() != 0).Select(l => (l!["kind"]!.GetValue<string>(), l["amount"]!.GetValue<long>()));
 
     async Task<string> StatusAsync(string subscription) =>
-        (await server.Admin.GetAsync($"/api/v1/subscriptions/{subscription}")).Body!["status"]!.GetValue<string>();
+        (await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}")).Body!["status"]!.GetValue<string>();
 
     async Task PayAsync(JsonNode invoice) =>
-        (await server.Admin.PostAsync($"/api/v1/invoices/{invoice["id"]!.GetValue<string>()}/pay")).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.TestAdmin.PostAsync($"/api/v1/invoices/{invoice["id"]!.GetValue<string>()}/pay")).Status.ShouldBe(HttpStatusCode.OK);
 
     [Fact]
     public async Task A_customers_year_on_a_test_clock_is_billed_to_the_cent_trial_upgrade_overage_downgrade_failed_payment_recovery_and_cancel()
     {
         var (basic, pro, metric) = await CatalogAsync();
         var clock = await ClockAsync(At(2027, 3, 1));
-        var customer = await server.Admin.PostAsync("/api/v1/customers", new { name = "A year on a clock", test_clock_id = clock });
+        var customer = await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "A year on a clock", test_clock_id = clock });
         customer.Body!["test_clock_id"]!.GetValue<string>().ShouldBe(clock);
-        var created = await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = customer.Id, plan = basic });
+        var created = await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer.Id, plan = basic });
         created.Status.ShouldBe(HttpStatusCode.Created, created.Body?.ToJsonString());
         var subscription = created.Id;
         (created.Str("status"), created.Str("trial_end")).ShouldBe(("trialing", "2027-03-15T00:00:00+00:00")); // the clock's time, not the server's
@@ -101,7 +101,7 @@ public abstract class TestClockTests(TollgateServer server)
 
         // Upgraded to Pro halfway through the 30-day month: $5 back, $15 for the rest, $10 due at once.
         await AdvanceAsync(clock, At(2027, 4, 30));
-        var upgrade = await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, proration = "invoice_now" });
+        var upgrade = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, proration = "invoice_now" });
         upgrade.Status.ShouldBe(HttpStatusCode.OK, upgrade.Body?.ToJsonString());
         Lines(upgrade.Body!["invoice"]!).ShouldBe([("proration", -500L), ("proration", 1500L)]);
         Summary(upgrade.Body["invoice"]!).ShouldBe(("subscription_update", 1000L, 1000L, "open"));
@@ -118,19 +118,19 @@ public abstract class TestClockTests(TollgateServer server)
         await PayAsync(fourth);
 
         // A downgrade to Basic when the month ends: June is billed as Basic.
-        var downgrade = await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = basic, timing = "period_end" });
+        var downgrade = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = basic, timing = "period_end" });
         downgrade.Status.ShouldBe(HttpStatusCode.OK, downgrade.Body?.ToJsonString());
         await AdvanceAsync(clock, At(2027, 6, 15));
         var fifth = (await InvoicesAsync(subscription))[4];
         Summary(fifth).ShouldBe(("subscription_cycle", 1000L, 1000L, "open"));
-        (await server.Admin.GetAsync($"/api/v1/customers/{customer.Id}")).Str("plan").ShouldBe(basic);
+        (await server.TestAdmin.GetAsync($"/api/v1/customers/{customer.Id}")).Str("plan").ShouldBe(basic);
 
         // Its payment fails: past due with access; the first retry three days later; then paid, and active again.
-        (await server.Admin.PostAsync($"/api/v1/invoices/{fifth["id"]!.GetValue<string>()}/payment-failed")).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.TestAdmin.PostAsync($"/api/v1/invoices/{fifth["id"]!.GetValue<string>()}/payment-failed")).Status.ShouldBe(HttpStatusCode.OK);
         (await StatusAsync(subscription)).ShouldBe("past_due");
         var retried = await AdvanceAsync(clock, At(2027, 6, 19));
         retried["advance"]!["dunning_steps"]!.GetValue<int>().ShouldBe(1);
-        (await server.Admin.GetAsync($"/api/v1/invoices/{fifth["id"]!.GetValue<string>()}")).Body!["payment_attempts"]!.GetValue<int>().ShouldBe(2);
+        (await server.TestAdmin.GetAsync($"/api/v1/invoices/{fifth["id"]!.GetValue<string>()}")).Body!["payment_attempts"]!.GetValue<int>().ShouldBe(2);
         await PayAsync(fifth);
         (await StatusAsync(subscription)).ShouldBe("active");
 
@@ -139,7 +139,7 @@ public abstract class TestClockTests(TollgateServer server)
         var sixth = (await InvoicesAsync(subscription))[5];
         Summary(sixth).ShouldBe(("subscription_cycle", 1000L, 1000L, "open"));
         await PayAsync(sixth);
-        var cancel = await server.Admin.PostAsync($"/api/v1/subscriptions/{subscription}/cancel", new { at = "period_end", reason = "too_expensive" });
+        var cancel = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/cancel", new { at = "period_end", reason = "too_expensive" });
         cancel.Body!["cancel_at_period_end"]!.GetValue<bool>().ShouldBeTrue();
         await CallsAsync(customer.Id, metric, 300, At(2027, 8, 1));
         var ended = await AdvanceAsync(clock, At(2028, 3, 1)); // the rest of the year: nothing after the end
@@ -150,9 +150,9 @@ public abstract class TestClockTests(TollgateServer server)
         Lines(year[6]).ShouldBe([("usage", 200L)]);
         Summary(year[6]).ShouldBe(("subscription_end", 200L, 200L, "open"));
         year[6]["period_end"]!.GetValue<string>().ShouldBe("2027-08-15T00:00:00+00:00");
-        var canceled = await server.Admin.GetAsync($"/api/v1/subscriptions/{subscription}");
+        var canceled = await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}");
         (canceled.Str("status"), canceled.Str("cancel_reason"), canceled.Str("ended_at")).ShouldBe(("canceled", "too_expensive", "2027-08-15T00:00:00+00:00"));
-        (await server.Admin.GetAsync($"/api/v1/customers/{customer.Id}")).Body!["plan"].ShouldBeNull();
+        (await server.TestAdmin.GetAsync($"/api/v1/customers/{customer.Id}")).Body!["plan"].ShouldBeNull();
         year.Sum(i => i["total"]!.GetValue<long>()).ShouldBe(1000 + 1150 + 1000 + 3700 + 1000 + 1000 + 200);
     }
 
@@ -161,13 +161,13 @@ public abstract class TestClockTests(TollgateServer server)
     {
         var (basic, _, _) = await CatalogAsync();
         var clock = await ClockAsync(server.Clock.GetUtcNow());
-        var onClock = await server.Admin.PostAsync("/api/v1/customers", new { name = "On a clock", test_clock_id = clock });
-        var offClock = await server.Admin.PostAsync("/api/v1/customers", new { name = "On the server's time" });
-        var clocked = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = onClock.Id, plan = basic, trial_days = 0 })).Id;
-        var plain = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = offClock.Id, plan = basic, trial_days = 0 })).Id;
+        var onClock = await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "On a clock", test_clock_id = clock });
+        var offClock = await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "On the server's time" });
+        var clocked = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = onClock.Id, plan = basic, trial_days = 0 })).Id;
+        var plain = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = offClock.Id, plan = basic, trial_days = 0 })).Id;
 
         server.Clock.Advance(TimeSpan.FromDays(32)); // both periods have ended by the server's time
-        await server.Admin.PostAsync("/api/v1/invoice-runs");
+        await server.TestAdmin.PostAsync("/api/v1/invoice-runs");
         ((await InvoicesAsync(clocked)).Count, (await InvoicesAsync(plain)).Count).ShouldBe((1, 2));
 
         var advanced = await AdvanceAsync(clock, server.Clock.GetUtcNow().AddDays(2));
@@ -181,15 +181,27 @@ public abstract class TestClockTests(TollgateServer server)
     {
         var clock = await ClockAsync(At(2027, 1, 1));
 
-        (await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2026, 12, 31) })).Code.ShouldBe("test_clock_backwards");
-        (await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2031, 1, 1) })).Code.ShouldBe("test_clock_advance_too_far");
-        (await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { })).Status.ShouldBe(HttpStatusCode.BadRequest);
-        (await server.Admin.PostAsync("/api/v1/test-clocks/clock_nothing/advance", new { frozen_time = At(2027, 2, 1) })).Status.ShouldBe(HttpStatusCode.NotFound);
-        (await server.Admin.PostAsync("/api/v1/test-clocks", new { name = "no time" })).Status.ShouldBe(HttpStatusCode.BadRequest);
-        var unknown = await server.Admin.PostAsync("/api/v1/customers", new { name = "Nowhere", test_clock_id = "clock_nothing" });
+        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2026, 12, 31) })).Code.ShouldBe("test_clock_backwards");
+        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2031, 1, 1) })).Code.ShouldBe("test_clock_advance_too_far");
+        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { })).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.TestAdmin.PostAsync("/api/v1/test-clocks/clock_nothing/advance", new { frozen_time = At(2027, 2, 1) })).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { name = "no time" })).Status.ShouldBe(HttpStatusCode.BadRequest);
+        var unknown = await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Nowhere", test_clock_id = "clock_nothing" });
         unknown.Status.ShouldBe(HttpStatusCode.BadRequest);
         unknown.FieldErrors.ShouldBe(["test_clock_id"]);
-        (await server.Admin.GetAsync($"/api/v1/test-clocks/{clock}")).Str("frozen_time").ShouldBe("2027-01-01T00:00:00+00:00");
+        (await server.TestAdmin.GetAsync($"/api/v1/test-clocks/{clock}")).Str("frozen_time").ShouldBe("2027-01-01T00:00:00+00:00");
+    }
+
+    [Fact]
+    public async Task Test_clocks_are_test_modes_a_live_key_can_neither_make_nor_move_one_nor_put_a_customer_on_it()
+    {
+        var clock = await ClockAsync(At(2027, 1, 1));
+
+        (await server.Admin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(2027, 1, 1) })).Code.ShouldBe("test_mode_only");
+        (await server.Admin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2027, 2, 1) })).Code.ShouldBe("test_mode_only");
+        var live = await server.Admin.PostAsync("/api/v1/customers", new { name = "Live on a clock", test_clock_id = clock });
+        (live.Status, live.Code).ShouldBe((HttpStatusCode.Forbidden, "test_mode_only"));
+        (await server.TestAdmin.GetAsync($"/api/v1/test-clocks/{clock}")).Str("frozen_time").ShouldBe("2027-01-01T00:00:00+00:00"); // not moved
     }
 }
 

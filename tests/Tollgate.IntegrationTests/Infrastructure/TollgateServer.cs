@@ -26,6 +26,11 @@ public abstract class TollgateServer : IAsyncLifetime
 
     public ApiClient Admin => Client(AdminKey);
 
+    /// <summary>A test-mode admin key: test clocks and the customers on them are test mode's.</summary>
+    public ApiClient TestAdmin => Client(TestAdminKey);
+
+    public string TestAdminKey { get; private set; } = "";
+
     public IServiceProvider Services => _app!.Services;
 
     public string ConnectionString => _database!.ConnectionString;
@@ -58,6 +63,8 @@ public abstract class TollgateServer : IAsyncLifetime
         var admin = await Get<ApiKeyStore>().CreateAsync(
             new NewKey(KeyKind.Admin, KeyMode.Live, null, "Test admin", null, [Scopes.Admin], null), Actor.System, CancellationToken.None);
         AdminKey = admin.Value.Secret!;
+        TestAdminKey = (await Get<ApiKeyStore>().CreateAsync(
+            new NewKey(KeyKind.Admin, KeyMode.Test, null, "Test-mode admin", null, [Scopes.Admin], null), Actor.System, CancellationToken.None)).Value.Secret!;
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);

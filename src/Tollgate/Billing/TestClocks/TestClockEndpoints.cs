@@ -18,12 +18,14 @@ public static class TestClockEndpoints
     }
 
     static async Task<Results<Created<TestClock>, ProblemHttpResult>> Create(Caller caller, TestClockService service, CreateTestClockRequest request, CancellationToken ct) =>
-        (await service.CreateAsync(request, caller.Actor, ct)).ToCreated(c => $"/api/v1/test-clocks/{c.Id}");
+        caller.Key.Mode != KeyMode.Test
+            ? Customers.CustomerEndpoints.TestModeOnly().ToProblem()
+            : (await service.CreateAsync(request, caller.Actor, ct)).ToCreated(c => $"/api/v1/test-clocks/{c.Id}");
 
     static async Task<Results<Ok<TestClock>, ProblemHttpResult>> Get(TestClockService service, string id, CancellationToken ct) =>
         await service.GetAsync(id, ct) is { } clock ? TypedResults.Ok(clock) : ApiError.NotFound("test_clock", id).ToProblem();
 
     static async Task<Results<Ok<TestClock>, ProblemHttpResult>> Advance(
         Caller caller, TestClockService service, string id, AdvanceTestClockRequest request, CancellationToken ct) =>
-        (await service.AdvanceAsync(id, request, caller.Actor, ct)).ToOk();
+        caller.Key.Mode != KeyMode.Test ? Customers.CustomerEndpoints.TestModeOnly().ToProblem() : (await service.AdvanceAsync(id, request, caller.Actor, ct)).ToOk();
 }
