@@ -151,7 +151,7 @@ public sealed partial class InvoiceRunner(
             if (SubscriptionStore.PauseRefused(current, request, now) is { } refused) return refused;
             if (now <= current.CurrentPeriodStart) now = current.CurrentPeriodStart.AddSeconds(1); // a period of at least a second
 
-            foreach (var unused in Proration.For(current.CurrentPeriod, now, current.UnitAmount, current.Quantity, 0, 0, $"Plan {current.Plan}", ""))
+            foreach (var unused in Proration.For(current.FullPeriod, now, current.UnitAmount, current.Quantity, 0, 0, $"Plan {current.Plan}", ""))
             {
                 await subscriptions.AddPendingItemAsync(tx, current, SubscriptionInvoices.ProrationLine(unused), now);
             }

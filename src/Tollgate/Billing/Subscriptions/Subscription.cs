@@ -74,6 +74,15 @@ public sealed record Subscription
 
     public BillingPeriod CurrentPeriod => new(CurrentPeriodStart, CurrentPeriodEnd);
 
+    /// <summary>
+    /// The whole period the current one is priced against: itself, or for a first period up to a billing anchor set ahead
+    /// (shorter than an interval), the interval that ends at the anchor. Its price and every proration in it are that
+    /// share of a whole period's.
+    /// </summary>
+    public BillingPeriod FullPeriod => Status != SubscriptionStatus.Trialing && CurrentPeriodEnd == BillingAnchor
+        ? BillingPeriod.Numbered(BillingAnchor, Interval, -1)
+        : CurrentPeriod;
+
     /// <summary>The recurring amount of a whole period: price per unit × quantity.</summary>
     public long PeriodAmount => checked(UnitAmount * Quantity);
 }
@@ -90,7 +99,8 @@ public sealed record CreateSubscriptionRequest(
     long? Quantity = null,
     int? TrialDays = null,
     string? Coupon = null,
-    PaymentBehavior? PaymentBehavior = null);
+    PaymentBehavior? PaymentBehavior = null,
+    DateTimeOffset? BillingAnchor = null);
 
 /// <summary>
 /// How a subscription without a trial starts: <c>allow_incomplete</c> (the default) is active at once with its first

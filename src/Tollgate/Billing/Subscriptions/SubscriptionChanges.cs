@@ -66,14 +66,14 @@ public static class SubscriptionChanges
         if (interval == current.Interval)
         {
             var lines = prorate
-                ? Proration.For(current.CurrentPeriod, at, current.UnitAmount, current.Quantity, unitAmount, quantity, current.Plan, target.Plan)
+                ? Proration.For(current.FullPeriod, at, current.UnitAmount, current.Quantity, unitAmount, quantity, current.Plan, target.Plan)
                 : [];
             return new ChangeOutcome(after, [.. lines.Select(SubscriptionInvoices.ProrationLine)], request.Proration == ProrationBehavior.InvoiceNow);
         }
 
         var period = BillingPeriod.Numbered(at, interval, 0);
         after = after with { BillingAnchor = at, CurrentPeriodStart = period.Start, CurrentPeriodEnd = period.End };
-        var credit = prorate ? Proration.For(current.CurrentPeriod, at, current.UnitAmount, current.Quantity, 0, 0, current.Plan, target.Plan) : [];
+        var credit = prorate ? Proration.For(current.FullPeriod, at, current.UnitAmount, current.Quantity, 0, 0, current.Plan, target.Plan) : [];
         List<InvoiceLine> billed = [.. credit.Select(SubscriptionInvoices.ProrationLine)];
         if (after.PeriodAmount > 0) billed.Add(SubscriptionInvoices.PeriodLine(after, period));
         return new ChangeOutcome(after, billed, true);

@@ -87,10 +87,23 @@ public static class SubscriptionInvoices
         };
     }
 
-    /// <summary>A period's price of the subscription, billed in advance.</summary>
-    public static InvoiceLine PeriodLine(Subscription subscription, BillingPeriod period) =>
-        new(1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(period)})", period.Start, period.End,
-            subscription.Quantity, subscription.UnitAmount, subscription.PeriodAmount);
+    /// <summary>
+    /// A period's price of the subscription, billed in advance; a first period up to a billing anchor is that share of
+    /// a whole one's price, to the second, rounded once (as a proration is).
+    /// </summary>
+    public static InvoiceLine PeriodLine(Subscription subscription, BillingPeriod period)
+    {
+        var full = period == subscription.CurrentPeriod ? subscription.FullPeriod : period;
+        if (full == period)
+        {
+            return new(1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(period)})", period.Start, period.End,
+                subscription.Quantity, subscription.UnitAmount, subscription.PeriodAmount);
+        }
+
+        var share = decimal.Floor((decimal)period.Length.Ticks / TimeSpan.TicksPerSecond) / decimal.Floor((decimal)full.Length.Ticks / TimeSpan.TicksPerSecond);
+        return new(1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(period)}, prorated to the billing anchor)", period.Start, period.End,
+            subscription.Quantity, subscription.UnitAmount, MinorUnits.Round(subscription.PeriodAmount * share));
+    }
 
     /// <summary>A proration credit or charge as an invoice line (a credit is the one line an invoice may hold below zero).</summary>
     public static InvoiceLine ProrationLine(ProrationLine line) =>

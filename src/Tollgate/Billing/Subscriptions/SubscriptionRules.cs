@@ -35,8 +35,18 @@ public static class SubscriptionRules
         }
 
         var trialEnd = trialDays > 0 ? now.AddDays(trialDays) : (DateTimeOffset?)null;
-        var anchor = trialEnd ?? now;
-        var period = trialEnd is { } end ? new BillingPeriod(now, end) : BillingPeriod.Numbered(anchor, interval, 0);
+        if (request.BillingAnchor is { } asked)
+        {
+            if (trialEnd is not null) check.Add("billing_anchor", "give a trial or a billing anchor, not both: a trial's end is the anchor.");
+            else if (asked <= now || asked > BillingPeriod.Numbered(now, interval, 0).End) check.Add("billing_anchor", $"must be after now and at most one {Named(interval)[..^2]} ahead.");
+            if (check.Failed) return check.ToError();
+        }
+
+        var anchor = trialEnd ?? request.BillingAnchor ?? now;
+        // A billing anchor ahead makes a first, shorter period up to it (billed prorated); periods then run from it.
+        var period = trialEnd is { } end ? new BillingPeriod(now, end)
+            : request.BillingAnchor is { } stubEnd ? new BillingPeriod(now, stubEnd)
+            : BillingPeriod.Numbered(anchor, interval, 0);
         return new Subscription
         {
             Id = id,
