@@ -95,7 +95,8 @@ public sealed record ChargeProperties(
     decimal? PerEventFee = null,
     long? FreeEvents = null,
     decimal? PerEventMinimum = null,
-    decimal? PerEventMaximum = null);
+    decimal? PerEventMaximum = null,
+    bool? PayInAdvance = null);
 
 /// <summary>
 /// A pricing tier up to <paramref name="UpTo"/> units (null: no end), priced per unit, or for graduated_percentage at a

@@ -288,6 +288,11 @@ public sealed partial class InvoiceRunner(
         var pending = await subscriptions.PendingItemsAsync(tx, [.. due.Select(s => s.Id)]);
         run.TaxRates ??= await Taxes.TaxRateStore.ActiveInAsync(tx);
         var subjects = await subscriptions.TaxSubjectsAsync(tx, [.. due.Select(s => s.CustomerId).Distinct()]);
+        // The versions the periods ahead are priced at (a change scheduled for the period's end brings its own), for charges paid in advance.
+        foreach (var (plan, version) in due.Select(s => s.PendingChange is { } c && !s.CancelAtPeriodEnd ? (c.Plan, c.PlanVersion) : (s.Plan, s.PlanVersion)).Distinct())
+        {
+            if (!run.Rating.Versions.ContainsKey((plan, version))) run.Rating.Versions[(plan, version)] = (await PlanStore.VersionInAsync(tx, plan, version)).Version;
+        }
 
         var periods = new List<(Subscription Before, Subscription Renewed, Subscription Spent, BillingPeriod Behind, BillingPeriod? Ahead, Invoice? Draft)>(due.Count);
         var drafts = new List<(Invoice, string?)>();
@@ -311,7 +316,8 @@ public sealed partial class InvoiceRunner(
                 : BillingPeriod.At(renewed.BillingAnchor, renewed.Interval, behind.End);
             var reason = ending ? BillingReason.SubscriptionEnd : BillingReason.SubscriptionCycle;
 
-            var lines = SubscriptionInvoices.Lines(renewed, ahead, subscription.UsageWindow, rated.GetValueOrDefault(subscription.Id) ?? []);
+            var lines = SubscriptionInvoices.Lines(renewed, ahead, subscription.UsageWindow, rated.GetValueOrDefault(subscription.Id) ?? [],
+                run.Rating.Versions.GetValueOrDefault((renewed.Plan, renewed.PlanVersion))?.Charges);
             lines.AddRange(pending[subscription.Id].Select(p => p.Line));
             if (!trial && run.Rating.Versions.TryGetValue((subscription.Plan, subscription.PlanVersion), out var version) && version is not null
                 && SubscriptionInvoices.CommitmentLine(subscription, SubscriptionRules.MinimumOf(version, subscription.Interval, subscription.Currency), behind, lines) is { } trueUp)

@@ -76,6 +76,7 @@ public static class SubscriptionChanges
         var credit = prorate ? Proration.For(current.FullPeriod, at, current.UnitAmount, current.Quantity, 0, 0, current.Plan, target.Plan) : [];
         List<InvoiceLine> billed = [.. credit.Select(SubscriptionInvoices.ProrationLine)];
         if (after.PeriodAmount > 0) billed.Add(SubscriptionInvoices.PeriodLine(after, period));
+        billed.AddRange(SubscriptionInvoices.AdvanceLines(after, period, version.Charges));
         return new ChangeOutcome(after, billed, true);
     }
 }

@@ -17,13 +17,16 @@ public sealed record RatedUsage(string Metric, RatedCharge Charge);
 public static class SubscriptionInvoices
 {
     /// <summary>The lines of a subscription's invoice: the period ahead's price, then the usage behind, charge by charge.</summary>
-    public static List<InvoiceLine> Lines(Subscription subscription, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage)
+    public static List<InvoiceLine> Lines(
+        Subscription subscription, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage, IReadOnlyList<Catalog.ChargeSpec>? charges = null)
     {
         var lines = new List<InvoiceLine>();
         if (ahead is { } next && subscription.PeriodAmount > 0)
         {
             lines.Add(PeriodLine(subscription, next));
         }
+
+        if (ahead is { } covered) lines.AddRange(AdvanceLines(subscription, covered, charges ?? []));
 
         if (behind is { } last)
         {
@@ -103,6 +106,24 @@ public static class SubscriptionInvoices
         var share = decimal.Floor((decimal)period.Length.Ticks / TimeSpan.TicksPerSecond) / decimal.Floor((decimal)full.Length.Ticks / TimeSpan.TicksPerSecond);
         return new(1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(period)}, prorated to the billing anchor)", period.Start, period.End,
             subscription.Quantity, subscription.UnitAmount, MinorUnits.Round(subscription.PeriodAmount * share));
+    }
+
+    /// <summary>
+    /// The fixed amounts of the charges paid in advance (<c>pay_in_advance</c>) for the period ahead, in the
+    /// subscription's currency: billed with the period they cover, that share of it for a first period up to a billing
+    /// anchor. Their usage is billed at the period's end, as every charge's.
+    /// </summary>
+    public static IEnumerable<InvoiceLine> AdvanceLines(Subscription subscription, BillingPeriod period, IReadOnlyList<Catalog.ChargeSpec> charges)
+    {
+        var full = period == subscription.CurrentPeriod ? subscription.FullPeriod : period;
+        var share = full == period ? 1m
+            : decimal.Floor((decimal)period.Length.Ticks / TimeSpan.TicksPerSecond) / decimal.Floor((decimal)full.Length.Ticks / TimeSpan.TicksPerSecond);
+        foreach (var charge in charges)
+        {
+            if (charge is not { Properties: { PayInAdvance: true, FixedAmount: > 0 and var amount }, Metric: { } metric } || charge.Currency != subscription.Currency) continue;
+            yield return new InvoiceLine(1, InvoiceLineKind.Usage, $"{metric}: fixed amount, in advance ({Dates(period)})", period.Start, period.End,
+                1, amount, MinorUnits.Round(amount * share), metric, "fixed_in_advance");
+        }
     }
 
     /// <summary>A proration credit or charge as an invoice line (a credit is the one line an invoice may hold below zero).</summary>

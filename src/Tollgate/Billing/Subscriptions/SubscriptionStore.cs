@@ -83,7 +83,7 @@ public sealed class SubscriptionStore(
 
             if (subscription.Status == SubscriptionStatus.Active && billFirstPeriod)
             {
-                var billed = await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, []),
+                var billed = await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, [], pinned.Charges),
                     BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate), actor);
                 // default_incomplete: no access until the first invoice is paid (or expired with it after a day).
                 var incomplete = request.PaymentBehavior == PaymentBehavior.DefaultIncomplete && billed.Invoice is { AmountDue: > 0 };
@@ -338,7 +338,8 @@ public sealed class SubscriptionStore(
             Status = SubscriptionStatus.Active, BillingAnchor = at, CurrentPeriodStart = period.Start, CurrentPeriodEnd = period.End,
             PausedAt = null, ResumesAt = null, UpdatedAt = clock.Now,
         };
-        var billed = await BillAsync(tx, resumed, BillingReason.SubscriptionResume, SubscriptionInvoices.Lines(resumed, period, null, []),
+        var charges = (await PlanStore.VersionInAsync(tx, resumed.Plan, resumed.PlanVersion)).Version?.Charges ?? [];
+        var billed = await BillAsync(tx, resumed, BillingReason.SubscriptionResume, SubscriptionInvoices.Lines(resumed, period, null, [], charges),
             BillingKey(resumed, period.Start, BillingReason.SubscriptionResume), actor);
         resumed = billed.After;
         await UpdateInAsync(tx, resumed);
