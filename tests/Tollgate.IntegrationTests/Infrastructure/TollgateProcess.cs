@@ -30,8 +30,11 @@ public sealed class TollgateProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // The gateway's journal is one per database: a process started again on the same database finds what the one
+        // before it journaled, and processes on other databases, run beside it, never share (or lock) one.
+        var journal = Path.Combine(Path.GetTempPath(), "tollgate-journal-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(connectionString)))[..16]);
         foreach (var arg in (string[])[dll, "serve", "--urls", $"http://127.0.0.1:{port}", $"--Storage:ConnectionString={connectionString}",
-                     "--Logging:LogLevel:Default=Warning", .. settings])
+                     "--Logging:LogLevel:Default=Warning", $"--Gateway:Journal:Directory={journal}", .. settings])
         {
             start.ArgumentList.Add(arg);
         }
