@@ -37,10 +37,9 @@ public abstract class AdvanceChargeTests(TollgateServer server)
         Lines(first).Where(l => l.Item1 == "usage").ShouldBe([("usage", "fixed_in_advance", 500L)]);
         first["total"]!.GetValue<long>().ShouldBe(1500);
 
-        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(1, 20) })).Status.ShouldBe(HttpStatusCode.OK);
-        var events = Enumerable.Range(0, 300).Select(_ => new { id = $"e-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = At(1, 20) }).ToArray();
-        (await server.TestAdmin.PostAsync("/api/v1/events/batch", new { events })).Status.ShouldBe(HttpStatusCode.OK);
-        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2, 2) })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.TestAdmin.AdvanceClockAsync(clock, At(1, 20));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 300, At(1, 20));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2, 2));
 
         var renewal = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}")).Data.Single(i => i!["billing_reason"]!.GetValue<string>() == "subscription_cycle")!;
         // January's usage in arrears, without the fixed amount January already paid; February's price and fixed amount ahead.

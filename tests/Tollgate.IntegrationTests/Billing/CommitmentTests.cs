@@ -8,17 +8,6 @@ public abstract class CommitmentTests(TollgateServer server)
 {
     static DateTimeOffset At(int year, int month, int day) => new(year, month, day, 0, 0, 0, TimeSpan.Zero);
 
-    async Task CallsAsync(string customer, string metric, int count, DateTimeOffset at)
-    {
-        foreach (var events in Enumerable.Range(0, count).Select(_ => new { id = $"evt-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = at }).Chunk(1000))
-        {
-            (await server.TestAdmin.PostAsync("/api/v1/events/batch", new { events })).Body!["accepted"]!.GetValue<int>().ShouldBe(events.Length);
-        }
-    }
-
-    async Task AdvanceAsync(string clock, DateTimeOffset to) =>
-        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to })).Status.ShouldBe(HttpStatusCode.OK);
-
     static IEnumerable<(string, long)> Lines(JsonNode invoice) =>
         invoice["lines"]!.AsArray().Select(l => (l!["kind"]!.GetValue<string>(), l["amount"]!.GetValue<long>()));
 
@@ -45,10 +34,10 @@ public abstract class CommitmentTests(TollgateServer server)
         var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Committed", test_clock_id = clock })).Id;
         var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Id;
 
-        await AdvanceAsync(clock, At(2027, 1, 20));
-        await CallsAsync(customer, metric, 300, At(2027, 1, 20));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 1, 20));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 300, At(2027, 1, 20));
         var upcoming = await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}/upcoming-invoice");
-        await AdvanceAsync(clock, At(2027, 2, 2));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 2, 2));
 
         // January: $10 and 300 calls at 1¢ is $13, $12 short of $25.
         var invoices = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data.OrderBy(i => i!["number"]!.GetValue<string>()).ToList();
@@ -57,8 +46,8 @@ public abstract class CommitmentTests(TollgateServer server)
         Lines(upcoming.Body!).ShouldBe(Lines(invoices[1]!)); // the upcoming invoice said so
 
         // February: $10 and 2,000 calls is $30, beyond the commitment.
-        await CallsAsync(customer, metric, 2000, At(2027, 2, 2));
-        await AdvanceAsync(clock, At(2027, 3, 2));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 2000, At(2027, 2, 2));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 3, 2));
         var march = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data.OrderBy(i => i!["number"]!.GetValue<string>()).Last()!;
         Lines(march).ShouldBe([("subscription", 1000L), ("usage", 2000L)], ignoreOrder: true);
     }

@@ -35,16 +35,6 @@ public abstract class FarmingGuardTests(TollgateServer server)
         return (basic, pro, metric, feature);
     }
 
-    async Task CallsAsync(string customer, string metric, int count, DateTimeOffset at)
-    {
-        var events = Enumerable.Range(0, count).Select(_ => new { id = $"evt-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = at }).ToArray();
-        var posted = await server.TestAdmin.PostAsync("/api/v1/events/batch", new { events });
-        posted.Body!["accepted"]!.GetValue<int>().ShouldBe(count, posted.Body.ToJsonString());
-    }
-
-    async Task AdvanceAsync(string clock, DateTimeOffset to) =>
-        (await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = to })).Status.ShouldBe(HttpStatusCode.OK);
-
     [Fact]
     public async Task An_upgrade_halfway_bills_the_usage_so_far_under_the_old_plan_and_includes_half_of_the_new_plans_calls()
     {
@@ -53,9 +43,9 @@ public abstract class FarmingGuardTests(TollgateServer server)
         var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Farmer", test_clock_id = clock })).Id;
         var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = basic })).Id;
         // April has 30 days: the 16th is halfway.
-        await AdvanceAsync(clock, At(2027, 4, 10));
-        await CallsAsync(customer, metric, 400, At(2027, 4, 10));
-        await AdvanceAsync(clock, At(2027, 4, 16));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 4, 10));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 400, At(2027, 4, 10));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 4, 16));
 
         var preview = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, preview = true });
         var change = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro, proration_date = preview.Body!["proration_date"] });
@@ -65,9 +55,9 @@ public abstract class FarmingGuardTests(TollgateServer server)
         var waiting = change.Body!["pending_items"]!.AsArray();
         waiting.Where(l => l!["kind"]!.GetValue<string>() == "usage").Select(l => l!["amount"]!.GetValue<long>()).ShouldBe([350L]);
         waiting.ToJsonString().ShouldBe(preview.Body!["pending_items"]!.ToJsonString()); // the preview agreed to the cent
-        await AdvanceAsync(clock, At(2027, 4, 20));
-        await CallsAsync(customer, metric, 600, At(2027, 4, 20));
-        await AdvanceAsync(clock, At(2027, 5, 2));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 4, 20));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 600, At(2027, 4, 20));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 5, 2));
 
         var invoices = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data;
         var renewal = invoices.Single(i => i!["billing_reason"]!.GetValue<string>() == "subscription_cycle")!;
@@ -88,7 +78,7 @@ public abstract class FarmingGuardTests(TollgateServer server)
         server.Clock.Advance(month.AddHours(1) - now);
         var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Quota farmer" })).Id;
         var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = basic })).Id;
-        await CallsAsync(customer, metric, 80, server.Clock.GetUtcNow());
+        await server.TestAdmin.SendUsageAsync(customer, metric, 80, server.Clock.GetUtcNow());
         var onBasic = await server.TestAdmin.PostAsync("/api/v1/entitlements/check", new { customer_id = customer, feature });
         onBasic.Body!["limit"]!.GetValue<long>().ShouldBe(100);
 

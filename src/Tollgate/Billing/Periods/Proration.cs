@@ -25,9 +25,7 @@ public static class Proration
         string oldName, string newName)
     {
         if (!period.Contains(at) || at == period.Start) return [];
-        var left = (decimal)(period.End - at).Ticks / TimeSpan.TicksPerSecond;
-        var whole = (decimal)period.Length.Ticks / TimeSpan.TicksPerSecond;
-        var share = decimal.Floor(left) / decimal.Floor(whole); // to the second
+        var share = Share(period.End - at, period.Length);
         var lines = new List<ProrationLine>(2);
         var oldAmount = checked(oldUnitAmount * oldQuantity);
         var newAmount = checked(newUnitAmount * newQuantity);
@@ -45,6 +43,10 @@ public static class Proration
 
         return lines;
     }
+
+    /// <summary>What part of <paramref name="whole"/> <paramref name="part"/> is, counted in whole seconds: every proration's share.</summary>
+    public static decimal Share(TimeSpan part, TimeSpan whole) =>
+        decimal.Floor((decimal)part.Ticks / TimeSpan.TicksPerSecond) / decimal.Floor((decimal)whole.Ticks / TimeSpan.TicksPerSecond);
 
     static string Describe(string name, long quantity) => quantity == 1 ? name : $"{quantity} × {name}";
 }

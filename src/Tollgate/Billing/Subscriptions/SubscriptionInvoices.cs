@@ -96,14 +96,12 @@ public static class SubscriptionInvoices
     /// </summary>
     public static InvoiceLine PeriodLine(Subscription subscription, BillingPeriod period)
     {
-        var full = period == subscription.CurrentPeriod ? subscription.FullPeriod : period;
-        if (full == period)
+        if (ShareOfWhole(subscription, period) is not { } share)
         {
             return new(1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(period)})", period.Start, period.End,
                 subscription.Quantity, subscription.UnitAmount, subscription.PeriodAmount);
         }
 
-        var share = decimal.Floor((decimal)period.Length.Ticks / TimeSpan.TicksPerSecond) / decimal.Floor((decimal)full.Length.Ticks / TimeSpan.TicksPerSecond);
         return new(1, InvoiceLineKind.Subscription, $"{Describe(subscription)} ({Dates(period)}, prorated to the billing anchor)", period.Start, period.End,
             subscription.Quantity, subscription.UnitAmount, MinorUnits.Round(subscription.PeriodAmount * share));
     }
@@ -115,15 +113,20 @@ public static class SubscriptionInvoices
     /// </summary>
     public static IEnumerable<InvoiceLine> AdvanceLines(Subscription subscription, BillingPeriod period, IReadOnlyList<Catalog.ChargeSpec> charges)
     {
-        var full = period == subscription.CurrentPeriod ? subscription.FullPeriod : period;
-        var share = full == period ? 1m
-            : decimal.Floor((decimal)period.Length.Ticks / TimeSpan.TicksPerSecond) / decimal.Floor((decimal)full.Length.Ticks / TimeSpan.TicksPerSecond);
+        var share = ShareOfWhole(subscription, period) ?? 1m;
         foreach (var charge in charges)
         {
             if (charge is not { Properties: { PayInAdvance: true, FixedAmount: > 0 and var amount }, Metric: { } metric } || charge.Currency != subscription.Currency) continue;
             yield return new InvoiceLine(1, InvoiceLineKind.Usage, $"{metric}: fixed amount, in advance ({Dates(period)})", period.Start, period.End,
                 1, amount, MinorUnits.Round(amount * share), metric, "fixed_in_advance");
         }
+    }
+
+    /// <summary>The share of a whole period <paramref name="period"/> is when it is a first period up to a billing anchor; null when it is whole.</summary>
+    static decimal? ShareOfWhole(Subscription subscription, BillingPeriod period)
+    {
+        var full = period == subscription.CurrentPeriod ? subscription.FullPeriod : period;
+        return full == period ? null : Proration.Share(period.Length, full.Length);
     }
 
     /// <summary>A proration credit or charge as an invoice line (a credit is the one line an invoice may hold below zero).</summary>

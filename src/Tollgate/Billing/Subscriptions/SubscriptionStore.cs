@@ -53,49 +53,47 @@ public sealed class SubscriptionStore(
     internal async Task<Result<Subscription>> CreateInAsync(DbTransaction tx, CreateSubscriptionRequest request, Actor actor, int? version = null, bool billFirstPeriod = true)
     {
         var connection = tx.Connection!;
+        var customer = request.CustomerId is null ? null : await connection.QuerySingleOrDefaultAsync<(string Currency, string? TestClockId)?>(
+            $"SELECT currency, test_clock_id FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id = request.CustomerId }, tx);
+        if (customer is not ({ } currency, var testClock)) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
+        var (plan, pinned) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, version);
+        if (plan is null || (plan.ArchivedAt is not null && version is null)) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
+        if (pinned is not { Status: not PlanVersionStatus.Draft }) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
+        Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, request.CustomerId!));
+        var now = clock.Now;
+        var made = SubscriptionRules.ForCreate(request, pinned, currency, Ids.New(Ids.Subscription, time), now);
+        if (!made.IsOk) return made;
+        var subscription = made.Value with { TestClockId = testClock };
+        if (request.Coupon is not null)
         {
-            var customer = request.CustomerId is null ? null : await connection.QuerySingleOrDefaultAsync<(string Currency, string? TestClockId)?>(
-                $"SELECT currency, test_clock_id FROM customers WHERE id = @id AND deleted_at IS NULL{database.ForUpdate}", new { id = request.CustomerId }, tx);
-            if (customer is not ({ } currency, var testClock)) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
-            var (plan, pinned) = request.Plan is null ? (null, null) : await PlanStore.VersionInAsync(tx, request.Plan, version);
-            if (plan is null || (plan.ArchivedAt is not null && version is null)) return ApiError.Invalid("plan", $"There is no active plan '{request.Plan}'.");
-            if (pinned is not { Status: not PlanVersionStatus.Draft }) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version to subscribe to.");
-            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, request.CustomerId!));
-            var now = clock.Now;
-            var made = SubscriptionRules.ForCreate(request, pinned, currency, Ids.New(Ids.Subscription, time), now);
-            if (!made.IsOk) return made;
-            var subscription = made.Value with { TestClockId = testClock };
-            if (request.Coupon is not null)
-            {
-                var redeemed = await coupons.RedeemInAsync(tx, request.Coupon, subscription.Currency, now);
-                if (!redeemed.IsOk) return redeemed.Error;
-                subscription = subscription with { Discount = redeemed.Value };
-            }
-
-            await connection.ExecuteAsync(
-                $"""
-                INSERT INTO subscriptions ({Columns}, test_clock_id)
-                VALUES (@Id, @CustomerId, @Plan, @PlanVersion, @interval, @Currency, @Quantity, @UnitAmount, @status, @BillingAnchor, @CurrentPeriodStart,
-                        @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @discount, @CreatedAt, @UpdatedAt,
-                        @TestClockId)
-                """,
-                Parameters(subscription), tx);
-
-            if (subscription.Status == SubscriptionStatus.Active && billFirstPeriod)
-            {
-                var billed = await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, [], pinned.Charges),
-                    BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate), actor);
-                // default_incomplete: no access until the first invoice is paid (or expired with it after a day).
-                var incomplete = request.PaymentBehavior == PaymentBehavior.DefaultIncomplete && billed.Invoice is { AmountDue: > 0 };
-                var after = incomplete ? billed.After with { Status = SubscriptionStatus.Incomplete } : billed.After;
-                if (after != subscription) await UpdateInAsync(tx, subscription = after);
-            }
-
-            await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.created", subscription.CustomerId, subscription, now);
-            await DerivePlanAsync(tx, subscription.CustomerId);
-            return subscription;
+            var redeemed = await coupons.RedeemInAsync(tx, request.Coupon, subscription.Currency, now);
+            if (!redeemed.IsOk) return redeemed.Error;
+            subscription = subscription with { Discount = redeemed.Value };
         }
+
+        await connection.ExecuteAsync(
+            $"""
+            INSERT INTO subscriptions ({Columns}, test_clock_id)
+            VALUES (@Id, @CustomerId, @Plan, @PlanVersion, @interval, @Currency, @Quantity, @UnitAmount, @status, @BillingAnchor, @CurrentPeriodStart,
+                    @CurrentPeriodEnd, @TrialEnd, @CancelAtPeriodEnd, @CancelReason, @CanceledAt, @EndedAt, @pendingChange, @discount, @CreatedAt, @UpdatedAt,
+                    @TestClockId)
+            """,
+            Parameters(subscription), tx);
+
+        if (subscription.Status == SubscriptionStatus.Active && billFirstPeriod)
+        {
+            var billed = await BillAsync(tx, subscription, BillingReason.SubscriptionCreate, SubscriptionInvoices.Lines(subscription, subscription.CurrentPeriod, null, [], pinned.Charges),
+                BillingKey(subscription, subscription.CurrentPeriodStart, BillingReason.SubscriptionCreate), actor);
+            // default_incomplete: no access until the first invoice is paid (or expired with it after a day).
+            var incomplete = request.PaymentBehavior == PaymentBehavior.DefaultIncomplete && billed.Invoice is { AmountDue: > 0 };
+            var after = incomplete ? billed.After with { Status = SubscriptionStatus.Incomplete } : billed.After;
+            if (after != subscription) await UpdateInAsync(tx, subscription = after);
+        }
+
+        await audit.RecordAsync(tx, actor, "subscription.created", "subscription", subscription.Id, null, subscription, subscription.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.created", subscription.CustomerId, subscription, now);
+        await DerivePlanAsync(tx, subscription.CustomerId);
+        return subscription;
     }
 
     /// <summary>
