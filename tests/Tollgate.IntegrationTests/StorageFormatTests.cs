@@ -28,6 +28,25 @@ public abstract class StorageFormatTests(TollgateServer server)
         (await connection.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM customers c JOIN events e ON e.customer_id = c.id WHERE c.id = @id AND c.created_at > e.occurred_at", window)).ShouldBe(1);
     }
+
+    [Fact]
+    public async Task A_list_parameter_matches_exactly_its_values_whatever_they_hold()
+    {
+        var awkward = new[] { "O'Brien & \"Sons\"", "naïve ☃ 東京", "back\\slash" };
+        var made = new List<string>();
+        foreach (var name in awkward) made.Add((await server.Admin.PostAsync("/api/v1/customers", new { name })).Id);
+        var database = server.Get<Database>();
+        await using var connection = await database.OpenAsync();
+
+        async Task<List<string>> NamesOf(IEnumerable<string> ids) => [.. await connection.QueryAsync<string>(
+            $"SELECT name FROM customers WHERE id {database.AnyOf("ids")} ORDER BY name", new { ids = database.ListOf(ids) })];
+
+        (await NamesOf(made)).ShouldBe(awkward, ignoreOrder: true);
+        (await NamesOf([made[1], "cus_missing"])).ShouldBe(["naïve ☃ 東京"]);
+        (await NamesOf([])).ShouldBeEmpty();
+        // A thousand values in one parameter: what Dapper would have expanded into a thousand.
+        (await NamesOf([.. Enumerable.Range(0, 1_000).Select(i => $"cus_none{i}"), made[0]])).ShouldBe([awkward[0]]);
+    }
 }
 
 [Collection(SqliteCollection.Name)]

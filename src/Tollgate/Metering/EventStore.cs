@@ -47,13 +47,11 @@ public sealed class EventStore(Database database)
         if (keys.Count == 0) return new Dictionary<(string, string), string>();
         await using var connection = await database.OpenAsync(ct);
         var found = new Dictionary<(string, string), string>();
-        // Dapper expands a list for SQLite; Npgsql takes it as one array parameter.
-        var among = database.Kind == DatabaseKind.Postgres ? "= ANY(@keys)" : "IN @keys";
         foreach (var group in keys.GroupBy(k => k.Customer))
         {
             var rows = await connection.QueryAsync<(string IdempotencyKey, string Id)>(
-                $"SELECT idempotency_key, id FROM events WHERE customer_id = @customer AND idempotency_key {among}",
-                new { customer = group.Key, keys = group.Select(k => k.Key).ToArray() });
+                $"SELECT idempotency_key, id FROM events WHERE customer_id = @customer AND idempotency_key {database.AnyOf("keys")}",
+                new { customer = group.Key, keys = database.ListOf(group.Select(k => k.Key)) });
             foreach (var row in rows) found[(group.Key, row.IdempotencyKey)] = row.Id;
         }
 

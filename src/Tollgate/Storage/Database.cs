@@ -48,11 +48,11 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Locks the selected rows until commit on PostgreSQL; SQLite's write transactions are already exclusive.</summary>
     public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
 
-    /// <summary>
-    /// "Is one of the list parameter <paramref name="parameter"/>", as each database takes a list: one array for
-    /// PostgreSQL (<c>= ANY(@p)</c>), expanded by Dapper for SQLite (<c>IN @p</c>). Pass the list as an array.
-    /// </summary>
-    public string AnyOf(string parameter) => Kind == DatabaseKind.Postgres ? $"= ANY(@{parameter})" : $"IN @{parameter}";
+    /// <summary>"Is one of the list parameter <paramref name="parameter"/>" (<see cref="SqlList"/>); pass its value through <see cref="ListOf"/>.</summary>
+    public string AnyOf(string parameter) => SqlList.AnyOf(Kind, parameter);
+
+    /// <summary>A list parameter's value for <see cref="AnyOf"/>.</summary>
+    public object ListOf<T>(IEnumerable<T> values) => SqlList.Of(Kind, values);
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
     {

@@ -593,5 +593,11 @@ public static class Migrations
             ALTER TABLE pending_invoice_items ADD COLUMN line text;
             ALTER TABLE plan_prices ADD COLUMN minimum_amount {bigint};
             """),
+        // The subscriptions an invoice run bills, in the order it bills them: only those still billed (canceled and
+        // paused ones keep a past period end forever), so finding the next page reads that page, not every one before.
+        new(16, "billable subscriptions by period end", """
+            CREATE INDEX ix_subscriptions_billable ON subscriptions (test_clock_id, current_period_end, id)
+                WHERE status IN ('trialing', 'active', 'past_due');
+            """),
     ];
 }

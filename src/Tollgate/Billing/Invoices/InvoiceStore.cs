@@ -97,10 +97,10 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         var connection = tx.Connection!;
         var keys = drafts.Select(d => d.BillingKey).OfType<string>().ToArray();
         var billed = keys.Length == 0 ? [] : (await connection.QueryAsync<string>(
-            $"SELECT billing_key FROM invoices WHERE billing_key {database.AnyOf("keys")}", new { keys }, tx)).ToHashSet(StringComparer.Ordinal);
+            $"SELECT billing_key FROM invoices WHERE billing_key {database.AnyOf("keys")}", new { keys = database.ListOf(keys) }, tx)).ToHashSet(StringComparer.Ordinal);
         var customers = drafts.Select(d => d.Draft.CustomerId).Distinct().ToArray();
         var walleted = (await connection.QueryAsync<(string CustomerId, string Currency)>(
-            $"SELECT DISTINCT customer_id, currency FROM wallets WHERE customer_id {database.AnyOf("customers")}", new { customers }, tx)).ToHashSet();
+            $"SELECT DISTINCT customer_id, currency FROM wallets WHERE customer_id {database.AnyOf("customers")}", new { customers = database.ListOf(customers) }, tx)).ToHashSet();
         var fresh = drafts.Where(d => d.BillingKey is null || !billed.Contains(d.BillingKey)).ToList();
         var batched = fresh.Where(d => !walleted.Contains((d.Draft.CustomerId, d.Draft.Currency))).ToList();
         if (batched.Count > 0) await IssueBatchAsync(tx, batched, actor, issued);
@@ -122,7 +122,7 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
             $"""
             SELECT customer_id, currency, SUM(amount) FROM balance_transactions WHERE customer_id {database.AnyOf("customers")}
             GROUP BY customer_id, currency
-            """, new { customers = batch.Select(d => d.Draft.CustomerId).Distinct().ToArray() }, tx)).ToDictionary(b => (b.CustomerId, b.Currency), b => b.Balance);
+            """, new { customers = database.ListOf(batch.Select(d => d.Draft.CustomerId).Distinct()) }, tx)).ToDictionary(b => (b.CustomerId, b.Currency), b => b.Balance);
         var first = await NextNumbersAsync(tx, Prefix, batch.Count);
         var finalized = new List<(Invoice Invoice, string? BillingKey)>(batch.Count);
         var uses = new List<CustomerBalance.Entry>();

@@ -40,7 +40,7 @@ public sealed class PlanMigration(Database database, SubscriptionStore subscript
                   AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer_id = c.id AND s.status <> 'canceled')
                   {(request.CustomerIds is null ? "" : $"AND c.id {database.AnyOf("ids")}")}
                 ORDER BY c.id LIMIT {MostAtOnce}
-                """, new { ids = request.CustomerIds?.ToArray() ?? [] })];
+                """, new { ids = database.ListOf(request.CustomerIds ?? []) })];
         }
 
         var made = new List<string>();

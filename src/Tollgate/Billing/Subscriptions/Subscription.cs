@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Tollgate.Billing.Periods;
 using Tollgate.Catalog;
 
@@ -67,11 +68,14 @@ public sealed record Subscription
     public DateTimeOffset? UsageFrom { get; init; }
 
     /// <summary>The window of usage the period's end bills: from <see cref="UsageFrom"/>, or the period's start, to its end.</summary>
+    [JsonIgnore]
     public BillingPeriod UsageWindow => new(UsageFrom ?? CurrentPeriodStart, CurrentPeriodEnd);
 
     /// <summary>Whether the subscription gives its plan's access now: trialing, active, or past due while dunning goes on.</summary>
+    [JsonIgnore]
     public bool GivesAccess => Status is SubscriptionStatus.Trialing or SubscriptionStatus.Active or SubscriptionStatus.PastDue;
 
+    [JsonIgnore]
     public BillingPeriod CurrentPeriod => new(CurrentPeriodStart, CurrentPeriodEnd);
 
     /// <summary>
@@ -79,11 +83,13 @@ public sealed record Subscription
     /// (shorter than an interval), the interval that ends at the anchor. Its price and every proration in it are that
     /// share of a whole period's.
     /// </summary>
+    [JsonIgnore]
     public BillingPeriod FullPeriod => Status != SubscriptionStatus.Trialing && CurrentPeriodEnd == BillingAnchor
         ? BillingPeriod.Numbered(BillingAnchor, Interval, -1)
         : CurrentPeriod;
 
     /// <summary>The recurring amount of a whole period: price per unit × quantity.</summary>
+    [JsonIgnore]
     public long PeriodAmount => checked(UnitAmount * Quantity);
 }
 

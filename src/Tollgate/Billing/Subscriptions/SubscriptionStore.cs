@@ -211,7 +211,7 @@ public sealed class SubscriptionStore(
     /// <summary>What decides the taxes of each of the customers, in one query.</summary>
     internal async Task<IReadOnlyDictionary<string, TaxSubject>> TaxSubjectsAsync(DbTransaction tx, IReadOnlyCollection<string> customers) =>
         (await tx.Connection!.QueryAsync<(string Id, string? Country, string? Region, bool TaxExempt, string? TaxId)>(
-            $"SELECT id, country, region, tax_exempt, tax_id FROM customers WHERE id {database.AnyOf("customers")}", new { customers = customers.ToArray() }, tx))
+            $"SELECT id, country, region, tax_exempt, tax_id FROM customers WHERE id {database.AnyOf("customers")}", new { customers = database.ListOf(customers) }, tx))
         .ToDictionary(c => c.Id, c => new TaxSubject(c.Country, c.Region, c.TaxExempt, c.TaxId), StringComparer.Ordinal);
 
     internal TaxDecision Taxes(TaxSubject subject, IReadOnlyList<TaxRate> rates) => TaxRules.For(subject, rates, options.Value.Country);
@@ -240,7 +240,7 @@ public sealed class SubscriptionStore(
             $"""
             SELECT id, subscription_id, kind, description, period_start, period_end, quantity, unit_amount, amount, line FROM pending_invoice_items
             WHERE subscription_id {database.AnyOf("subscriptions")} AND billed_at IS NULL ORDER BY id
-            """, new { subscriptions = subscriptions.ToArray() }, tx))
+            """, new { subscriptions = database.ListOf(subscriptions) }, tx))
         .ToLookup(r => r.SubscriptionId, r => (r.Line is { } json ? ApiJson.Deserialize<InvoiceLine>(json)!
             : new InvoiceLine(1, InvoiceLineKind.Proration, r.Description, r.PeriodStart, r.PeriodEnd, r.Quantity, r.UnitAmount, r.Amount, Detail: r.Kind), r.Id));
 
@@ -388,8 +388,8 @@ public sealed class SubscriptionStore(
         return [.. await connection.QueryAsync<string>(
             $"""
             SELECT id FROM subscriptions
-            WHERE ((status = 'trialing' AND current_period_end <= @now) OR (status IN ('active', 'past_due') AND current_period_end <= @graced))
-              AND {OnClock(testClock)}
+            WHERE status IN ('trialing', 'active', 'past_due') AND {OnClock(testClock)} AND current_period_end <= @now
+              AND (status = 'trialing' OR current_period_end <= @graced)
             ORDER BY current_period_end, id
             LIMIT @limit
             """, new { now, graced = now - options.Value.InvoiceGrace, testClock, limit })];
@@ -418,7 +418,7 @@ public sealed class SubscriptionStore(
     /// <summary>Many subscriptions in one query, locked for the caller's transaction on PostgreSQL.</summary>
     internal async Task<IReadOnlyList<Subscription>> FindManyAsync(DbTransaction tx, IReadOnlyCollection<string> ids) =>
         [.. (await tx.Connection!.QueryAsync<Row>(
-            $"SELECT {Selected} FROM subscriptions WHERE id {database.AnyOf("ids")} ORDER BY id{database.ForUpdate}", new { ids = ids.ToArray() }, tx)).Select(r => r.ToSubscription())];
+            $"SELECT {Selected} FROM subscriptions WHERE id {database.AnyOf("ids")} ORDER BY id{database.ForUpdate}", new { ids = database.ListOf(ids) }, tx)).Select(r => r.ToSubscription())];
 
     internal static Task UpdateInAsync(DbTransaction tx, Subscription s) => UpdateManyAsync(tx, [s]);
 

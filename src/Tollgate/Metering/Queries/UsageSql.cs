@@ -86,8 +86,8 @@ public static class UsageSql
         if (query.CustomerId is not null) parameters.Add("customer", query.CustomerId);
         if (query.Customers is { } some)
         {
-            customer += kind == DatabaseKind.Postgres ? " AND customer_id = ANY(@customers)" : " AND customer_id IN @customers";
-            parameters.Add("customers", some.ToArray());
+            customer += $" AND customer_id {SqlList.AnyOf(kind, "customers")}";
+            parameters.Add("customers", SqlList.Of(kind, some));
         }
         var source = IsGateway(query.Metric)
             ? $"""
