@@ -9,6 +9,7 @@ using Tollgate.Billing.Rating;
 using Tollgate.Billing.Coupons;
 using Tollgate.Billing.CreditNotes;
 using Tollgate.Billing.Dunning;
+using Tollgate.Billing.Balances;
 using Tollgate.Billing.Wallets;
 using Tollgate.Billing.Runs;
 using Tollgate.Billing.Taxes;
@@ -97,6 +98,7 @@ public static class TollgateApp
             .MapCouponEndpoints()
             .MapCreditNoteEndpoints()
             .MapWalletEndpoints()
+            .MapBalanceEndpoints()
             .MapDunningEndpoints()
             .MapTestClockEndpoints();
         return app;

@@ -24,6 +24,7 @@ public static class BillingServices
         services.TryAddSingleton<Coupons.CouponStore>();
         services.TryAddSingleton<CreditNotes.CreditNoteStore>();
         services.TryAddSingleton<Wallets.WalletStore>();
+        services.TryAddSingleton<Balances.BalanceStore>();
         services.TryAddSingleton<Dunning.DunningService>();
         services.TryAddSingleton<TestClocks.TestClockService>();
         services.AddHostedService<BillingScheduler>();

@@ -11,7 +11,7 @@ public enum ProrationKind
 /// One side of a mid-period change: a credit (negative) for the unused time on the old price, or a charge for the
 /// remaining time on the new one, over <c>[From, To)</c>.
 /// </summary>
-public sealed record ProrationLine(ProrationKind Kind, string Description, DateTimeOffset From, DateTimeOffset To, long Quantity, long UnitAmount, long Amount);
+public sealed record ProrationLine(ProrationKind Kind, string Description, DateTimeOffset From, DateTimeOffset To, long Quantity, decimal UnitAmount, long Amount);
 
 /// <summary>
 /// Proration to the second: a change at <c>at</c> within a period credits the old price for the seconds left and
@@ -24,24 +24,26 @@ public static class Proration
         BillingPeriod period, DateTimeOffset at, long oldUnitAmount, long oldQuantity, long newUnitAmount, long newQuantity,
         string oldName, string newName)
     {
-        if (!period.Contains(at) || at == period.Start) return [];
-        var share = Share(period.End - at, period.Length);
         var lines = new List<ProrationLine>(2);
-        var oldAmount = checked(oldUnitAmount * oldQuantity);
-        var newAmount = checked(newUnitAmount * newQuantity);
-        if (oldAmount != 0)
-        {
-            lines.Add(new ProrationLine(ProrationKind.UnusedTime, $"Unused time on {Describe(oldName, oldQuantity)}", at, period.End, oldQuantity, oldUnitAmount,
-                -MinorUnits.Round(oldAmount * share)));
-        }
-
-        if (newAmount != 0)
-        {
-            lines.Add(new ProrationLine(ProrationKind.RemainingTime, $"Remaining time on {Describe(newName, newQuantity)}", at, period.End, newQuantity, newUnitAmount,
-                MinorUnits.Round(newAmount * share)));
-        }
-
+        if (Unused(period, at, oldUnitAmount, oldQuantity, Describe(oldName, oldQuantity)) is { } credit) lines.Add(credit);
+        if (Remaining(period, at, newUnitAmount, newQuantity, Describe(newName, newQuantity)) is { } charge) lines.Add(charge);
         return lines;
+    }
+
+    /// <summary>The credit (negative) for the unused time from <paramref name="at"/> of a price paid for <paramref name="period"/>; none at its start, outside it, or for nothing paid.</summary>
+    public static ProrationLine? Unused(BillingPeriod period, DateTimeOffset at, decimal unitAmount, long quantity, string name)
+    {
+        var amount = unitAmount * quantity;
+        if (!period.Contains(at) || at == period.Start || amount == 0) return null;
+        return new ProrationLine(ProrationKind.UnusedTime, $"Unused time on {name}", at, period.End, quantity, unitAmount, -MinorUnits.Round(amount * Share(period.End - at, period.Length)));
+    }
+
+    /// <summary>The charge for the remaining time from <paramref name="at"/> of <paramref name="period"/> at a price; none at its start, outside it, or for nothing.</summary>
+    public static ProrationLine? Remaining(BillingPeriod period, DateTimeOffset at, decimal unitAmount, long quantity, string name)
+    {
+        var amount = unitAmount * quantity;
+        if (!period.Contains(at) || at == period.Start || amount == 0) return null;
+        return new ProrationLine(ProrationKind.RemainingTime, $"Remaining time on {name}", at, period.End, quantity, unitAmount, MinorUnits.Round(amount * Share(period.End - at, period.Length)));
     }
 
     /// <summary>What part of <paramref name="whole"/> <paramref name="part"/> is, counted in whole seconds: every proration's share.</summary>

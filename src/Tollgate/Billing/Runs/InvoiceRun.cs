@@ -139,7 +139,7 @@ public sealed partial class InvoiceRunner(
 
     /// <summary>
     /// Pauses an active subscription now: its period is cut here and billed as the invoice run bills a period's end
-    /// (the usage so far, in arrears, and a credit for the unused time of the price paid in advance), and it pauses.
+    /// (the usage so far, in arrears, and a credit for the unused time of what was paid in advance), and it pauses.
     /// </summary>
     public Task<Result<Subscription>> PauseNowAsync(string id, PauseSubscriptionRequest request, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync<Subscription>(async (connection, tx) =>
@@ -147,20 +147,47 @@ public sealed partial class InvoiceRunner(
             var current = await subscriptions.FindAsync(tx, id, forUpdate: true);
             if (current is null) return ApiError.NotFound("subscription", id);
             Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
-            var now = clock.Now;
-            if (SubscriptionStore.PauseRefused(current, request, now) is { } refused) return refused;
-            if (now <= current.CurrentPeriodStart) now = current.CurrentPeriodStart.AddSeconds(1); // a period of at least a second
-
-            foreach (var unused in Proration.For(current.FullPeriod, now, current.UnitAmount, current.Quantity, 0, 0, $"Plan {current.Plan}", ""))
-            {
-                await subscriptions.AddPendingItemAsync(tx, current, SubscriptionInvoices.ProrationLine(unused), now);
-            }
-
-            var cut = current with { CurrentPeriodEnd = now, PauseAtPeriodEnd = true, ResumesAt = request.ResumesAt, UpdatedAt = now };
-            await SubscriptionStore.UpdateInAsync(tx, cut);
-            var steps = await BillPeriodsAsync(tx, [cut], new RunState(now), actor, ct);
-            return steps[0].After;
+            if (SubscriptionStore.PauseRefused(current, request, clock.Now) is { } refused) return refused;
+            return await CutNowAsync(tx, current, prorate: true, s => s with { PauseAtPeriodEnd = true, ResumesAt = request.ResumesAt }, actor, ct);
         }, ct);
+
+    /// <summary>
+    /// Cancels now. A subscription with a period under way has it cut here and billed as a period's end is billed (the
+    /// usage so far and the lines waiting; with <c>prorate</c>, an active one's unused time of what it paid in advance
+    /// credited), then ends; one with none (paused, incomplete) ends. Cancelling a canceled one changes nothing.
+    /// </summary>
+    public Task<Result<Subscription>> CancelNowAsync(string id, CancelSubscriptionRequest request, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync<Subscription>(async (connection, tx) =>
+        {
+            if (SubscriptionStore.CancelRefused(request) is { } refused) return refused;
+            var current = await subscriptions.FindAsync(tx, id, forUpdate: true);
+            if (current is null) return ApiError.NotFound("subscription", id);
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
+            if (!current.GivesAccess) return await subscriptions.CancelInAsync(tx, current, request, actor);
+            var prorate = request.Prorate == true && current.Status == SubscriptionStatus.Active;
+            return await CutNowAsync(tx, current, prorate, s => s with { CancelAtPeriodEnd = true, CanceledAt = clock.Now, CancelReason = request.Reason }, actor, ct);
+        }, ct);
+
+    /// <summary>
+    /// Cuts the subscription's period now (a second long at least), with the credit for the unused time of what it paid
+    /// in advance when <paramref name="prorate"/> (waiting for its next invoice), and bills the cut period as the run
+    /// bills a period's end after <paramref name="ending"/> set it to end or pause there.
+    /// </summary>
+    async Task<Subscription> CutNowAsync(DbTransaction tx, Subscription current, bool prorate, Func<Subscription, Subscription> ending, Actor actor, CancellationToken ct)
+    {
+        var now = clock.Now;
+        if (now <= current.CurrentPeriodStart) now = current.CurrentPeriodStart.AddSeconds(1); // a period of at least a second
+        if (prorate)
+        {
+            var charges = (await PlanStore.VersionInAsync(tx, current.Plan, current.PlanVersion)).Version?.Charges ?? [];
+            foreach (var unused in SubscriptionInvoices.UnusedTime(current, charges, now)) await subscriptions.AddPendingItemAsync(tx, current, unused, now);
+        }
+
+        var cut = ending(current) with { CurrentPeriodEnd = now, UpdatedAt = now };
+        await SubscriptionStore.UpdateInAsync(tx, cut);
+        var steps = await BillPeriodsAsync(tx, [cut], new RunState(now), actor, ct);
+        return steps[0].After;
+    }
 
     /// <summary>How long before a trial ends <c>subscription.trial_will_end</c> is raised, once per subscription.</summary>
     internal static readonly TimeSpan TrialWarning = TimeSpan.FromDays(3);

@@ -125,8 +125,11 @@ public enum CancelTiming
     PeriodEnd,
 }
 
-/// <summary><c>POST /api/v1/subscriptions/{id}/cancel</c>: at once, or when the period ends (the default), with a reason.</summary>
-public sealed record CancelSubscriptionRequest(CancelTiming? At = null, string? Reason = null);
+/// <summary>
+/// <c>POST /api/v1/subscriptions/{id}/cancel</c>: at once, or when the period ends (the default), with a reason; at once
+/// with <c>prorate</c>, the unused time of what an active subscription paid in advance is credited to the customer's balance.
+/// </summary>
+public sealed record CancelSubscriptionRequest(CancelTiming? At = null, string? Reason = null, bool? Prorate = null);
 
 public enum PauseTiming
 {

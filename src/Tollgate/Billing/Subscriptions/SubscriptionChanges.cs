@@ -16,15 +16,18 @@ public sealed record ChangeOutcome(Subscription After, IReadOnlyList<InvoiceLine
 /// <list type="bullet">
 /// <item>at the period's end: scheduled on the subscription, applied by the invoice run, nothing prorated;</item>
 /// <item>now, within the same interval: the plan and quantity change at once, with a credit for the unused time at the
-/// old price and a charge for the same time at the new one, to the second (<see cref="Proration"/>);</item>
+/// old price and a charge for the same time at the new one, to the second (<see cref="Proration"/>); so, for a change
+/// of plan, the fixed amounts of charges paid in advance, the old plan's and the new one's;</item>
 /// <item>now, to another interval: a new period starts at the change (the billing anchor moves there), the unused time
-/// of the old one is credited and the new one billed in full, at once;</item>
+/// of the old one (price and fixed amounts paid in advance) is credited and the new one billed in full, at once;</item>
 /// <item>during a trial: the change applies and nothing is billed until the trial ends.</item>
 /// </list>
 /// </summary>
 public static class SubscriptionChanges
 {
-    public static Result<ChangeOutcome> Apply(Subscription current, PlanVersion version, ChangeSubscriptionRequest request, DateTimeOffset at, DateTimeOffset now)
+    /// <param name="currentCharges">The charges of the subscription's plan version now (whose fixed amounts paid in advance a change of plan prorates).</param>
+    public static Result<ChangeOutcome> Apply(
+        Subscription current, IReadOnlyList<ChargeSpec> currentCharges, PlanVersion version, ChangeSubscriptionRequest request, DateTimeOffset at, DateTimeOffset now)
     {
         if (!current.GivesAccess || current.CancelAtPeriodEnd)
         {
@@ -65,16 +68,21 @@ public static class SubscriptionChanges
         var prorate = (request.Proration ?? ProrationBehavior.NextInvoice) != ProrationBehavior.None;
         if (interval == current.Interval)
         {
-            var lines = prorate
-                ? Proration.For(current.FullPeriod, at, current.UnitAmount, current.Quantity, unitAmount, quantity, current.Plan, target.Plan)
+            List<InvoiceLine> lines = prorate
+                ? [.. Proration.For(current.FullPeriod, at, current.UnitAmount, current.Quantity, unitAmount, quantity, current.Plan, target.Plan).Select(SubscriptionInvoices.ProrationLine)]
                 : [];
-            return new ChangeOutcome(after, [.. lines.Select(SubscriptionInvoices.ProrationLine)], request.Proration == ProrationBehavior.InvoiceNow);
+            if (prorate && (after.Plan != current.Plan || after.PlanVersion != current.PlanVersion))
+            {
+                lines.AddRange(SubscriptionInvoices.AdvanceProrations(current, currentCharges, at, unused: true));
+                lines.AddRange(SubscriptionInvoices.AdvanceProrations(after, version.Charges, at, unused: false));
+            }
+
+            return new ChangeOutcome(after, lines, request.Proration == ProrationBehavior.InvoiceNow);
         }
 
         var period = BillingPeriod.Numbered(at, interval, 0);
         after = after with { BillingAnchor = at, CurrentPeriodStart = period.Start, CurrentPeriodEnd = period.End };
-        var credit = prorate ? Proration.For(current.FullPeriod, at, current.UnitAmount, current.Quantity, 0, 0, current.Plan, target.Plan) : [];
-        List<InvoiceLine> billed = [.. credit.Select(SubscriptionInvoices.ProrationLine)];
+        List<InvoiceLine> billed = prorate ? [.. SubscriptionInvoices.UnusedTime(current, currentCharges, at)] : [];
         if (after.PeriodAmount > 0) billed.Add(SubscriptionInvoices.PeriodLine(after, period));
         billed.AddRange(SubscriptionInvoices.AdvanceLines(after, period, version.Charges));
         return new ChangeOutcome(after, billed, true);

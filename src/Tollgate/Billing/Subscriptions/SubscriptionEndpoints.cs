@@ -22,7 +22,7 @@ public static class SubscriptionEndpoints
         subscriptions.MapPost("/{id}/resume", Resume)
             .WithSummary("Resume a paused subscription now (a new period from now, invoiced at once), or call off a pause set for the period's end.");
         subscriptions.MapPost("/{id}/cancel", Cancel)
-            .WithSummary("Cancel now (access ends at once) or at the period's end (the default), with a reason.");
+            .WithSummary("Cancel at the period's end (the default), or now: access ends at once and the period so far is invoiced (its usage, the lines waiting; prorate: true credits the unused time paid for), with a reason.");
         return api;
     }
 
@@ -47,6 +47,11 @@ public static class SubscriptionEndpoints
         (await store.ResumeAsync(id, caller.Actor, ct)).ToOk();
 
     static async Task<Results<Ok<Subscription>, ProblemHttpResult>> Cancel(
-        Caller caller, SubscriptionStore store, string id, CancelSubscriptionRequest? request, CancellationToken ct) =>
-        (await store.CancelAsync(id, request ?? new CancelSubscriptionRequest(), caller.Actor, ct)).ToOk();
+        Caller caller, SubscriptionStore store, Runs.InvoiceRunner runner, string id, CancelSubscriptionRequest? request, CancellationToken ct)
+    {
+        request ??= new CancelSubscriptionRequest();
+        return (request.At == CancelTiming.Now
+            ? await runner.CancelNowAsync(id, request, caller.Actor, ct)
+            : await store.CancelAtPeriodEndAsync(id, request, caller.Actor, ct)).ToOk();
+    }
 }

@@ -122,6 +122,32 @@ public static class SubscriptionInvoices
         }
     }
 
+    /// <summary>
+    /// The fixed amounts paid in advance (<c>pay_in_advance</c>) of <paramref name="charges"/> in the subscription's
+    /// currency, prorated from <paramref name="at"/> to the end of its period against the whole period (as its price is):
+    /// the credit for their unused time when <paramref name="unused"/>, else the charge for their remaining time.
+    /// </summary>
+    public static IEnumerable<InvoiceLine> AdvanceProrations(Subscription subscription, IReadOnlyList<Catalog.ChargeSpec> charges, DateTimeOffset at, bool unused)
+    {
+        foreach (var charge in charges)
+        {
+            if (charge is not { Properties: { PayInAdvance: true, FixedAmount: > 0 and var amount }, Metric: { } metric } || charge.Currency != subscription.Currency) continue;
+            var name = $"{metric}: fixed amount ({Describe(subscription)})";
+            var line = unused ? Proration.Unused(subscription.FullPeriod, at, amount, 1, name) : Proration.Remaining(subscription.FullPeriod, at, amount, 1, name);
+            if (line is not null) yield return ProrationLine(line) with { Metric = metric };
+        }
+    }
+
+    /// <summary>
+    /// The credit for the unused time from <paramref name="at"/> of all the subscription paid ahead for its period: its
+    /// price, and the fixed amounts of its charges paid in advance.
+    /// </summary>
+    public static IEnumerable<InvoiceLine> UnusedTime(Subscription subscription, IReadOnlyList<Catalog.ChargeSpec> charges, DateTimeOffset at)
+    {
+        if (Proration.Unused(subscription.FullPeriod, at, subscription.UnitAmount, subscription.Quantity, Describe(subscription)) is { } price) yield return ProrationLine(price);
+        foreach (var line in AdvanceProrations(subscription, charges, at, unused: true)) yield return line;
+    }
+
     /// <summary>The share of a whole period <paramref name="period"/> is when it is a first period up to a billing anchor; null when it is whole.</summary>
     static decimal? ShareOfWhole(Subscription subscription, BillingPeriod period)
     {

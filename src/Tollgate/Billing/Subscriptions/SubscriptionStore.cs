@@ -125,7 +125,9 @@ public sealed class SubscriptionStore(
         }
 
         if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version.");
-        var outcome = SubscriptionChanges.Apply(current, version, request, at, now);
+        var currentCharges = current.Plan == version.Plan && current.PlanVersion == version.Version ? version.Charges
+            : (await PlanStore.VersionInAsync(tx, current.Plan, current.PlanVersion)).Version?.Charges ?? [];
+        var outcome = SubscriptionChanges.Apply(current, currentCharges, version, request, at, now);
         if (!outcome.IsOk) return outcome.Error;
 
         var after = outcome.Value.After;
@@ -250,29 +252,43 @@ public sealed class SubscriptionStore(
             items.Select(i => new { i.Item, i.InvoiceId, now }), tx);
 
     /// <summary>
-    /// Cancels now (access ends at once) or at the period's end (access and billing go on until then; the invoice run
-    /// ends it). Cancelling a subscription already canceled, or already set to end, changes nothing.
+    /// Cancels at the period's end: access and billing go on until then, and the invoice run ends it with the period's
+    /// last invoice. Cancelling now is the invoice run's (<see cref="Runs.InvoiceRunner.CancelNowAsync"/>: it bills the
+    /// period cut short). Cancelling a subscription already canceled, or already set to end, changes nothing.
     /// </summary>
-    public Task<Result<Subscription>> CancelAsync(string id, CancelSubscriptionRequest request, Actor actor, CancellationToken ct) =>
+    public Task<Result<Subscription>> CancelAtPeriodEndAsync(string id, CancelSubscriptionRequest request, Actor actor, CancellationToken ct) =>
         database.InTransactionAsync<Subscription>(async (connection, tx) =>
         {
-            if (request.Reason is { Length: > 500 }) return ApiError.Invalid("reason", "must be at most 500 characters.");
+            if (CancelRefused(request) is { } refused) return refused;
             var current = await FindAsync(tx, id, forUpdate: true);
             if (current is null) return ApiError.NotFound("subscription", id);
-            if (current.Status == SubscriptionStatus.Canceled) return current;
             Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
+            if (!current.GivesAccess) return await CancelInAsync(tx, current, request, actor); // no period under way to wait for
+            if (current.CancelAtPeriodEnd) return current;
             var now = clock.Now;
-            var atOnce = (request.At ?? CancelTiming.PeriodEnd) == CancelTiming.Now;
-            if (!atOnce && current.CancelAtPeriodEnd) return current;
-            var canceled = atOnce
-                ? current with { Status = SubscriptionStatus.Canceled, CanceledAt = now, EndedAt = now, CancelReason = request.Reason, UpdatedAt = now }
-                : current with { CancelAtPeriodEnd = true, CanceledAt = now, CancelReason = request.Reason, UpdatedAt = now };
-            await UpdateInAsync(tx, canceled);
-            await audit.RecordAsync(tx, actor, atOnce ? "subscription.canceled" : "subscription.cancel_scheduled", "subscription", id, current, canceled, current.CustomerId);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), atOnce ? "subscription.canceled" : "subscription.updated", current.CustomerId, canceled, now);
-            if (atOnce) await DerivePlanAsync(tx, current.CustomerId);
-            return canceled;
+            var scheduled = current with { CancelAtPeriodEnd = true, CanceledAt = now, CancelReason = request.Reason, UpdatedAt = now };
+            await UpdateInAsync(tx, scheduled);
+            await audit.RecordAsync(tx, actor, "subscription.cancel_scheduled", "subscription", id, current, scheduled, current.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, scheduled, now);
+            return scheduled;
         }, ct);
+
+    /// <summary>Why a cancellation is refused as asked (a reason too long), or null.</summary>
+    internal static ApiError? CancelRefused(CancelSubscriptionRequest request) =>
+        request.Reason is { Length: > 500 } ? ApiError.Invalid("reason", "must be at most 500 characters.") : null;
+
+    /// <summary>Ends a subscription with no period under way to bill (paused, incomplete) now, in the caller's transaction; a canceled one stays as it is.</summary>
+    internal async Task<Subscription> CancelInAsync(DbTransaction tx, Subscription current, CancelSubscriptionRequest request, Actor actor)
+    {
+        if (current.Status == SubscriptionStatus.Canceled) return current;
+        var now = clock.Now;
+        var canceled = current with { Status = SubscriptionStatus.Canceled, CanceledAt = now, EndedAt = now, CancelReason = request.Reason, UpdatedAt = now };
+        await UpdateInAsync(tx, canceled);
+        await audit.RecordAsync(tx, actor, "subscription.canceled", "subscription", current.Id, current, canceled, current.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.canceled", current.CustomerId, canceled, now);
+        await DerivePlanAsync(tx, current.CustomerId);
+        return canceled;
+    }
 
     /// <summary>
     /// Sets an active subscription to pause when its period ends (the invoice run bills the period's usage, then pauses
