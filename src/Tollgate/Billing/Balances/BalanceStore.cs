@@ -20,7 +20,7 @@ public sealed class BalanceStore(Database database)
     public async Task<CustomerBalanceSummary?> SummaryAsync(string customerId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM customers WHERE id = @customerId AND deleted_at IS NULL)", new { customerId })) return null;
+        if (!await CustomerExistsAsync(connection, customerId)) return null;
         var balances = await connection.QueryAsync<(string Currency, long Amount)>(
             "SELECT currency, SUM(amount) FROM balance_transactions WHERE customer_id = @customerId GROUP BY currency ORDER BY currency", new { customerId });
         return new CustomerBalanceSummary(customerId, [.. balances.Select(b => new CurrencyBalance(b.Currency, b.Amount))]);
@@ -30,7 +30,7 @@ public sealed class BalanceStore(Database database)
     public async Task<Page<BalanceTransaction>?> TransactionsAsync(string customerId, PageRequest page, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        if (!await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM customers WHERE id = @customerId AND deleted_at IS NULL)", new { customerId })) return null;
+        if (!await CustomerExistsAsync(connection, customerId)) return null;
         var rows = await connection.QueryAsync<(string Id, string Currency, long Amount, string Description, string? InvoiceId, DateTimeOffset CreatedAt)>(
             """
             SELECT id, currency, amount, description, invoice_id, created_at FROM balance_transactions
@@ -39,4 +39,7 @@ public sealed class BalanceStore(Database database)
             """, new { customerId, page.Cursor, Take = page.Size + 1 });
         return Page<BalanceTransaction>.From([.. rows.Select(r => new BalanceTransaction(r.Id, r.Currency, r.Amount, r.Description, r.InvoiceId, r.CreatedAt))], page.Size, t => t.Id);
     }
+
+    static Task<bool> CustomerExistsAsync(System.Data.Common.DbConnection connection, string customerId) =>
+        connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM customers WHERE id = @customerId AND deleted_at IS NULL)", new { customerId });
 }
