@@ -88,6 +88,28 @@ public abstract class PauseTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task Paused_now_the_cut_period_includes_its_share_of_the_free_units_so_pausing_and_resuming_farms_none()
+    {
+        var (plan, metric) = ($"pf_{Guid.NewGuid():N}"[..20], $"m_{Guid.NewGuid():N}"[..20]);
+        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
+        {
+            metrics = new[] { new { code = metric, name = "Calls", aggregation = "count" } },
+            plans = new[] { new { code = plan, name = "Free units", prices = new[] { new { interval = "month", currency = "USD", amount = 1000 } },
+                charges = new[] { new { metric, currency = "USD", model = "per_unit", properties = new { unit_amount = 1, free_units = 300 } } } } },
+        })).Status.ShouldBe(HttpStatusCode.OK);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(4, 1) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Farmer", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Id;
+        await AdvanceAsync(clock, At(4, 16)); // 15 of April's 30 days: half the price back, and half the 300 free calls
+        await server.TestAdmin.SendUsageAsync(customer, metric, 200, At(4, 10));
+
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/pause", new { at = "now" })).Str("status").ShouldBe("paused");
+
+        var balance = await server.TestAdmin.GetAsync($"/api/v1/customers/{customer}/balance");
+        balance.Body!["balances"]!.AsArray().Single()!["amount"]!.GetValue<long>().ShouldBe(500 - 50); // 50 calls beyond the 150 included
+    }
+
+    [Fact]
     public async Task A_pause_with_resumes_at_resumes_by_itself_at_that_instant_when_the_clock_passes_it()
     {
         var (clock, customer, subscription, _, plan) = await SubscribedAsync();

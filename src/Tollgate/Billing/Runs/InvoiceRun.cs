@@ -185,7 +185,10 @@ public sealed partial class InvoiceRunner(
 
         var cut = ending(current) with { CurrentPeriodEnd = now, UpdatedAt = now };
         await SubscriptionStore.UpdateInAsync(tx, cut);
-        var steps = await BillPeriodsAsync(tx, [cut], new RunState(now), actor, ct);
+        var run = new RunState(now);
+        // What was credited back was not used: what the charges include is the cut period's share of the whole one's.
+        if (prorate) run.CutFrom[cut.Id] = current.FullPeriod;
+        var steps = await BillPeriodsAsync(tx, [cut], run, actor, ct);
         return steps[0].After;
     }
 
@@ -253,6 +256,11 @@ public sealed partial class InvoiceRunner(
         public DateTimeOffset Now { get; } = now;
         public RatingCache Rating { get; } = new();
         public IReadOnlyList<Taxes.TaxRate>? TaxRates { get; set; }
+
+        /// <summary>For a period cut short with its unused time credited, the whole period it was cut from (<see cref="UsageToRate.Whole"/>).</summary>
+        public Dictionary<string, BillingPeriod> CutFrom { get; } = new(StringComparer.Ordinal);
+
+        public BillingPeriod? WholeOf(string subscriptionId) => CutFrom.TryGetValue(subscriptionId, out var whole) ? whole : null;
         public int Periods { get; private set; }
         public int Ended { get; private set; }
         public List<string> Invoices { get; } = [];
@@ -311,7 +319,7 @@ public sealed partial class InvoiceRunner(
     async Task<List<Step>> BillPeriodsAsync(DbTransaction tx, IReadOnlyList<Subscription> due, RunState run, Actor actor, CancellationToken ct)
     {
         var now = run.Now;
-        var rated = await rater.RateAsync(tx, [.. due.Where(s => s.Status != SubscriptionStatus.Trialing).Select(s => new UsageToRate(s, s.UsageWindow))], run.Rating, ct);
+        var rated = await rater.RateAsync(tx, [.. due.Where(s => s.Status != SubscriptionStatus.Trialing).Select(s => new UsageToRate(s, s.UsageWindow, run.WholeOf(s.Id)))], run.Rating, ct);
         var pending = await subscriptions.PendingItemsAsync(tx, [.. due.Select(s => s.Id)]);
         run.TaxRates ??= await Taxes.TaxRateStore.ActiveInAsync(tx);
         var subjects = await subscriptions.TaxSubjectsAsync(tx, [.. due.Select(s => s.CustomerId).Distinct()]);

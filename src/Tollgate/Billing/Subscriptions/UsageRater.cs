@@ -17,8 +17,12 @@ public sealed class RatingCache
     public Dictionary<string, Metric>? Metrics { get; set; }
 }
 
-/// <summary>One subscription's usage to rate: over <paramref name="Window"/>, a part of its current period or all of it.</summary>
-public readonly record struct UsageToRate(Subscription Subscription, BillingPeriod Window);
+/// <summary>
+/// One subscription's usage to rate: over <paramref name="Window"/>, a part of its current period or all of it. The
+/// charges' included amounts are the window's share of <paramref name="Whole"/>: by default the subscription's whole
+/// period; for a period cut short with its unused time credited (paused or cancelled now), the period it was cut from.
+/// </summary>
+public readonly record struct UsageToRate(Subscription Subscription, BillingPeriod Window, BillingPeriod? Whole = null);
 
 /// <summary>
 /// Rates subscriptions' metered usage under the charges of their pinned plan version, from the metering data stored:
@@ -61,11 +65,11 @@ public sealed class UsageRater(UsageAggregator usage, Metering.EventStore events
             if (group.Any(w => w.Charge.Model == ChargeModel.Percentage)) await TotalsAsync(tx, metric with { Aggregation = Aggregation.Count, Field = null }, true, window, customers, totals, ct);
         }
 
-        foreach (var ((subscription, window), charge, metric) in work)
+        foreach (var ((subscription, window, whole), charge, metric) in work)
         {
             var start = window.Start;
             var quantity = Math.Max(0, totals.GetValueOrDefault((metric.Code, false, subscription.CustomerId, start)));
-            var properties = ChargeRater.ForShare(charge.Properties ?? new ChargeProperties(), window.Length, subscription.FullPeriod.Length);
+            var properties = ChargeRater.ForShare(charge.Properties ?? new ChargeProperties(), window.Length, (whole ?? subscription.FullPeriod).Length);
             if (properties.PayInAdvance == true) properties = properties with { FixedAmount = null }; // billed with the period ahead instead
             var count = charge.Model == ChargeModel.Percentage ? (long)totals.GetValueOrDefault((metric.Code, true, subscription.CustomerId, start)) : 0;
             var values = charge.Model == ChargeModel.Percentage && (properties.PerEventMinimum is not null || properties.PerEventMaximum is not null)
