@@ -25,25 +25,23 @@ public static class Proration
         string oldName, string newName)
     {
         var lines = new List<ProrationLine>(2);
-        if (Unused(period, at, oldUnitAmount, oldQuantity, Describe(oldName, oldQuantity)) is { } credit) lines.Add(credit);
-        if (Remaining(period, at, newUnitAmount, newQuantity, Describe(newName, newQuantity)) is { } charge) lines.Add(charge);
+        if (Line(ProrationKind.UnusedTime, period, at, oldUnitAmount, oldQuantity, Describe(oldName, oldQuantity)) is { } credit) lines.Add(credit);
+        if (Line(ProrationKind.RemainingTime, period, at, newUnitAmount, newQuantity, Describe(newName, newQuantity)) is { } charge) lines.Add(charge);
         return lines;
     }
 
-    /// <summary>The credit (negative) for the unused time from <paramref name="at"/> of a price paid for <paramref name="period"/>; none at its start, outside it, or for nothing paid.</summary>
-    public static ProrationLine? Unused(BillingPeriod period, DateTimeOffset at, decimal unitAmount, long quantity, string name)
+    /// <summary>
+    /// One side of a change at <paramref name="at"/> within <paramref name="period"/>: the price's share of the seconds
+    /// left, rounded once, negative for unused time; none at the period's start, outside it, or for nothing.
+    /// </summary>
+    public static ProrationLine? Line(ProrationKind kind, BillingPeriod period, DateTimeOffset at, decimal unitAmount, long quantity, string name)
     {
         var amount = unitAmount * quantity;
         if (!period.Contains(at) || at == period.Start || amount == 0) return null;
-        return new ProrationLine(ProrationKind.UnusedTime, $"Unused time on {name}", at, period.End, quantity, unitAmount, -MinorUnits.Round(amount * Share(period.End - at, period.Length)));
-    }
-
-    /// <summary>The charge for the remaining time from <paramref name="at"/> of <paramref name="period"/> at a price; none at its start, outside it, or for nothing.</summary>
-    public static ProrationLine? Remaining(BillingPeriod period, DateTimeOffset at, decimal unitAmount, long quantity, string name)
-    {
-        var amount = unitAmount * quantity;
-        if (!period.Contains(at) || at == period.Start || amount == 0) return null;
-        return new ProrationLine(ProrationKind.RemainingTime, $"Remaining time on {name}", at, period.End, quantity, unitAmount, MinorUnits.Round(amount * Share(period.End - at, period.Length)));
+        var prorated = MinorUnits.Round(amount * Share(period.End - at, period.Length));
+        return kind == ProrationKind.UnusedTime
+            ? new ProrationLine(kind, $"Unused time on {name}", at, period.End, quantity, unitAmount, -prorated)
+            : new ProrationLine(kind, $"Remaining time on {name}", at, period.End, quantity, unitAmount, prorated);
     }
 
     /// <summary>What part of <paramref name="whole"/> <paramref name="part"/> is, counted in whole seconds: every proration's share.</summary>

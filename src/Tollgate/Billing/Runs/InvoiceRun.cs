@@ -177,17 +177,18 @@ public sealed partial class InvoiceRunner(
     {
         var now = clock.Now;
         if (now <= current.CurrentPeriodStart) now = current.CurrentPeriodStart.AddSeconds(1); // a period of at least a second
+        var run = new RunState(now);
         if (prorate)
         {
-            var charges = (await PlanStore.VersionInAsync(tx, current.Plan, current.PlanVersion)).Version?.Charges ?? [];
-            foreach (var unused in SubscriptionInvoices.UnusedTime(current, charges, now)) await subscriptions.AddPendingItemAsync(tx, current, unused, now);
+            var version = (await PlanStore.VersionInAsync(tx, current.Plan, current.PlanVersion)).Version;
+            if (version is not null) run.Rating.Versions[(current.Plan, current.PlanVersion)] = version; // read once, for the credit and the billing
+            foreach (var unused in SubscriptionInvoices.UnusedTime(current, version?.Charges ?? [], now)) await subscriptions.AddPendingItemAsync(tx, current, unused, now);
+            // What was credited back was not used: what the charges include is the cut period's share of the whole one's.
+            run.CutFrom[current.Id] = current.FullPeriod;
         }
 
         var cut = ending(current) with { CurrentPeriodEnd = now, UpdatedAt = now };
         await SubscriptionStore.UpdateInAsync(tx, cut);
-        var run = new RunState(now);
-        // What was credited back was not used: what the charges include is the cut period's share of the whole one's.
-        if (prorate) run.CutFrom[cut.Id] = current.FullPeriod;
         var steps = await BillPeriodsAsync(tx, [cut], run, actor, ct);
         return steps[0].After;
     }

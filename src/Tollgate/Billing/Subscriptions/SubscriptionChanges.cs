@@ -73,8 +73,8 @@ public static class SubscriptionChanges
                 : [];
             if (prorate && (after.Plan != current.Plan || after.PlanVersion != current.PlanVersion))
             {
-                lines.AddRange(SubscriptionInvoices.AdvanceProrations(current, currentCharges, at, unused: true));
-                lines.AddRange(SubscriptionInvoices.AdvanceProrations(after, version.Charges, at, unused: false));
+                lines.AddRange(SubscriptionInvoices.AdvanceProrations(current, currentCharges, at, ProrationKind.UnusedTime));
+                lines.AddRange(SubscriptionInvoices.AdvanceProrations(after, version.Charges, at, ProrationKind.RemainingTime));
             }
 
             return new ChangeOutcome(after, lines, request.Proration == ProrationBehavior.InvoiceNow);

@@ -125,16 +125,15 @@ public static class SubscriptionInvoices
     /// <summary>
     /// The fixed amounts paid in advance (<c>pay_in_advance</c>) of <paramref name="charges"/> in the subscription's
     /// currency, prorated from <paramref name="at"/> to the end of its period against the whole period (as its price is):
-    /// the credit for their unused time when <paramref name="unused"/>, else the charge for their remaining time.
+    /// the credit for their unused time, or the charge for their remaining time (<paramref name="kind"/>).
     /// </summary>
-    public static IEnumerable<InvoiceLine> AdvanceProrations(Subscription subscription, IReadOnlyList<Catalog.ChargeSpec> charges, DateTimeOffset at, bool unused)
+    public static IEnumerable<InvoiceLine> AdvanceProrations(Subscription subscription, IReadOnlyList<Catalog.ChargeSpec> charges, DateTimeOffset at, ProrationKind kind)
     {
         foreach (var charge in charges)
         {
             if (charge is not { Properties: { PayInAdvance: true, FixedAmount: > 0 and var amount }, Metric: { } metric } || charge.Currency != subscription.Currency) continue;
             var name = $"{metric}: fixed amount ({Describe(subscription)})";
-            var line = unused ? Proration.Unused(subscription.FullPeriod, at, amount, 1, name) : Proration.Remaining(subscription.FullPeriod, at, amount, 1, name);
-            if (line is not null) yield return ProrationLine(line) with { Metric = metric };
+            if (Proration.Line(kind, subscription.FullPeriod, at, amount, 1, name) is { } line) yield return ProrationLine(line) with { Metric = metric };
         }
     }
 
@@ -144,8 +143,8 @@ public static class SubscriptionInvoices
     /// </summary>
     public static IEnumerable<InvoiceLine> UnusedTime(Subscription subscription, IReadOnlyList<Catalog.ChargeSpec> charges, DateTimeOffset at)
     {
-        if (Proration.Unused(subscription.FullPeriod, at, subscription.UnitAmount, subscription.Quantity, Describe(subscription)) is { } price) yield return ProrationLine(price);
-        foreach (var line in AdvanceProrations(subscription, charges, at, unused: true)) yield return line;
+        if (Proration.Line(ProrationKind.UnusedTime, subscription.FullPeriod, at, subscription.UnitAmount, subscription.Quantity, Describe(subscription)) is { } price) yield return ProrationLine(price);
+        foreach (var line in AdvanceProrations(subscription, charges, at, ProrationKind.UnusedTime)) yield return line;
     }
 
     /// <summary>The share of a whole period <paramref name="period"/> is when it is a first period up to a billing anchor; null when it is whole.</summary>

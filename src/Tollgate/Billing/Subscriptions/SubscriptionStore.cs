@@ -125,9 +125,9 @@ public sealed class SubscriptionStore(
         }
 
         if (version is null) return new ApiError("plan_not_published", StatusCodes.Status400BadRequest, $"Plan '{plan.Code}' has no published version.");
-        var currentCharges = current.Plan == version.Plan && current.PlanVersion == version.Version ? version.Charges
-            : (await PlanStore.VersionInAsync(tx, current.Plan, current.PlanVersion)).Version?.Charges ?? [];
-        var outcome = SubscriptionChanges.Apply(current, currentCharges, version, request, at, now);
+        var currentVersion = current.Plan == version.Plan && current.PlanVersion == version.Version ? version
+            : (await PlanStore.VersionInAsync(tx, current.Plan, current.PlanVersion)).Version;
+        var outcome = SubscriptionChanges.Apply(current, currentVersion?.Charges ?? [], version, request, at, now);
         if (!outcome.IsOk) return outcome.Error;
 
         var after = outcome.Value.After;
@@ -139,7 +139,9 @@ public sealed class SubscriptionStore(
             var window = new BillingPeriod(current.UsageWindow.Start, at);
             if (window.Length > TimeSpan.Zero)
             {
-                var rated = await rater.RateAsync(tx, [new UsageToRate(current, window)], new RatingCache(), CancellationToken.None);
+                var cache = new RatingCache();
+                if (currentVersion is not null) cache.Versions[(current.Plan, current.PlanVersion)] = currentVersion;
+                var rated = await rater.RateAsync(tx, [new UsageToRate(current, window)], cache, CancellationToken.None);
                 lines.InsertRange(0, SubscriptionInvoices.Lines(current, null, window, rated.GetValueOrDefault(current.Id) ?? []));
             }
 
