@@ -110,6 +110,38 @@ public abstract class SubscriptionChangeTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_change_made_after_the_period_ended_but_before_the_run_billed_it_bills_every_call_once()
+    {
+        var (small, large, metric) = (Code("small"), Code("large"), Code("calls"));
+        object Plan(string code, long monthly) => new
+        {
+            code, name = code, prices = new[] { new { interval = "month", currency = "USD", amount = monthly } },
+            charges = new[] { new { metric, currency = "USD", model = "per_unit", properties = new { unit_amount = 1 } } },
+        };
+        (await server.Admin.PostAsync("/api/v1/catalog/apply", new
+        {
+            metrics = new[] { new { code = metric, name = "API calls", aggregation = "count" } },
+            plans = new[] { Plan(small, 1000), Plan(large, 2000) },
+        })).Status.ShouldBe(HttpStatusCode.OK);
+        var customer = (await server.Admin.PostAsync("/api/v1/customers", new { name = "Late changer" })).Id;
+        var subscription = (await server.Admin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = small })).Body!.AsObject();
+        var id = subscription["id"]!.GetValue<string>();
+        var end = Time(subscription["current_period_end"]!);
+        server.Clock.Advance(end.AddDays(2) - server.Clock.GetUtcNow()); // the period has ended; no invoice run yet
+        await server.Admin.SendUsageAsync(customer, metric, 10, end.AddDays(-1));
+        await server.Admin.SendUsageAsync(customer, metric, 4, end.AddDays(1));
+
+        var change = await server.Admin.PostAsync($"/api/v1/subscriptions/{id}/change", new { plan = large, proration = "none" });
+
+        change.Status.ShouldBe(HttpStatusCode.OK, change.Body?.ToJsonString());
+        server.Clock.Advance(TimeSpan.FromDays(32)); // past the end of the period the change was made in
+        await server.Admin.PostAsync("/api/v1/invoice-runs");
+        var usage = (await InvoicesAsync(id)).SelectMany(i => i!["lines"]!.AsArray()).Where(l => l!["kind"]!.GetValue<string>() == "usage")
+            .Sum(l => l!["quantity"]!.GetValue<decimal>());
+        usage.ShouldBe(14m); // the ten calls of the period that ended, the four since: each billed once
+    }
+
+    [Fact]
     public async Task Prorations_for_the_next_invoice_wait_on_it_and_are_billed_once()
     {
         var (_, pro, _, _, subscription) = await SetUpAsync();

@@ -138,6 +138,18 @@ public sealed partial class InvoiceRunner(
     }
 
     /// <summary>
+    /// Bills one subscription's periods that have ended and are due, as the next invoice run would: what a change, a
+    /// pause or a cancellation made now does first, so that it never reaches into a period that ended unbilled.
+    /// </summary>
+    public Task<int> BillDueAsync(string id, Actor actor, CancellationToken ct) =>
+        database.InTransactionAsync(async (connection, tx) =>
+        {
+            if (await subscriptions.FindAsync(tx, id, forUpdate: true) is not { } subscription) return 0;
+            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, subscription.CustomerId));
+            return subscriptions.IsDue(subscription, clock.Now) ? (await CatchUpAsync(tx, [id], new RunState(clock.Now), actor, ct)).Count : 0;
+        }, ct);
+
+    /// <summary>
     /// Pauses an active subscription now: its period is cut here and billed as the invoice run bills a period's end
     /// (the usage so far, in arrears, and a credit for the unused time of what was paid in advance), and it pauses.
     /// </summary>
@@ -176,6 +188,16 @@ public sealed partial class InvoiceRunner(
     async Task<Subscription> CutNowAsync(DbTransaction tx, Subscription current, bool prorate, Func<Subscription, Subscription> ending, Actor actor, CancellationToken ct)
     {
         var now = clock.Now;
+        if (now >= current.CurrentPeriodEnd)
+        {
+            // The period ended and waits, in its grace for late usage, for its invoice: the run bills it and then ends or pauses it.
+            var atItsEnd = ending(current) with { UpdatedAt = now };
+            await SubscriptionStore.UpdateInAsync(tx, atItsEnd);
+            await audit.RecordAsync(tx, actor, "subscription.ending_scheduled", "subscription", current.Id, current, atItsEnd, current.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, atItsEnd, now);
+            return atItsEnd;
+        }
+
         if (now <= current.CurrentPeriodStart) now = current.CurrentPeriodStart.AddSeconds(1); // a period of at least a second
         var run = new RunState(now);
         if (prorate)

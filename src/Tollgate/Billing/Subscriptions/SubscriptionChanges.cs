@@ -58,6 +58,13 @@ public static class SubscriptionChanges
             return new ChangeOutcome(current with { PendingChange = target, UpdatedAt = now }, [], false);
         }
 
+        if (now >= current.CurrentPeriodEnd)
+        {
+            // A change now would reach into a period that ended unbilled (its usage billed twice): it waits for its invoice.
+            return new ApiError("period_not_billed", StatusCodes.Status409Conflict,
+                $"Subscription {current.Id}'s period ended at {current.CurrentPeriodEnd:O} and waits for its invoice (Billing:InvoiceGrace); it can change now once that is billed, or at the period's end.");
+        }
+
         var after = current with
         {
             Plan = target.Plan, PlanVersion = target.PlanVersion, Interval = interval, Quantity = quantity, UnitAmount = unitAmount,
