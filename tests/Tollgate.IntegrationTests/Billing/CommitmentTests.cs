@@ -53,6 +53,38 @@ public abstract class CommitmentTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_fixed_amount_paid_in_advance_counts_toward_the_commitment_of_the_period_it_paid_for_not_of_the_next()
+    {
+        var (plan, metric) = ($"commitadv_{Guid.NewGuid():N}"[..20], $"calls_{Guid.NewGuid():N}"[..20]);
+        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
+        {
+            metrics = new[] { new { code = metric, name = "Calls", aggregation = "count" } },
+            plans = new[]
+            {
+                new
+                {
+                    code = plan, name = "Committed ahead",
+                    prices = new[] { new { interval = "month", currency = "USD", amount = 1000, minimum_amount = 2500 } },
+                    charges = new[] { new { metric, currency = "USD", model = "per_unit", properties = new { unit_amount = 1, fixed_amount = 400, pay_in_advance = true } } },
+                },
+            },
+        })).Status.ShouldBe(HttpStatusCode.OK);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(2027, 1, 1) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Committed ahead", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Id;
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 1, 20));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 300, At(2027, 1, 20));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/cancel", new { at = "period_end" })).Status.ShouldBe(HttpStatusCode.OK);
+
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 2, 2));
+
+        // January: $10 and $4 paid ahead on 1 January, and 300 calls at 1¢: $17, $8 short of $25. No February ahead.
+        var last = (await server.TestAdmin.GetAsync($"/api/v1/invoices?subscription_id={subscription}&limit=10")).Data
+            .Single(i => i!["billing_reason"]!.GetValue<string>() == "subscription_end")!;
+        Lines(last).ShouldBe([("usage", 300L), ("commitment", 800L)], ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task A_negative_commitment_is_refused_with_its_field()
     {
         var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new

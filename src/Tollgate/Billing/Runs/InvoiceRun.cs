@@ -378,7 +378,7 @@ public sealed partial class InvoiceRunner(
                 run.Rating.Versions.GetValueOrDefault((renewed.Plan, renewed.PlanVersion))?.Charges);
             lines.AddRange(pending[subscription.Id].Select(p => p.Line));
             if (!trial && run.Rating.Versions.TryGetValue((subscription.Plan, subscription.PlanVersion), out var version) && version is not null
-                && SubscriptionInvoices.CommitmentLine(subscription, SubscriptionRules.MinimumOf(version, subscription.Interval, subscription.Currency), behind, lines) is { } trueUp)
+                && SubscriptionInvoices.CommitmentLine(subscription, SubscriptionRules.MinimumOf(version, subscription.Interval, subscription.Currency), behind, lines, version.Charges) is { } trueUp)
             {
                 lines.Add(trueUp);
             }

@@ -44,14 +44,18 @@ public static class SubscriptionInvoices
     }
 
     /// <summary>
-    /// The true-up to a minimum commitment for the period behind: what the period's recurring price and its usage (the
-    /// usage lines among <paramref name="lines"/>) fall short of <paramref name="minimum"/>; none when they reach it, or
-    /// when the period was cut short (paused now).
+    /// The true-up to a minimum commitment for the period behind: what the period spent falls short of
+    /// <paramref name="minimum"/>. Spent is what was paid ahead for it (its recurring price, the fixed amounts of its
+    /// <paramref name="charges"/> paid in advance) and its usage (the usage lines among <paramref name="lines"/> within
+    /// it, not those paid ahead for the next period). None when it reaches it, or when the period was cut short.
     /// </summary>
-    public static InvoiceLine? CommitmentLine(Subscription subscription, long? minimum, BillingPeriod behind, IReadOnlyList<InvoiceLine> lines)
+    public static InvoiceLine? CommitmentLine(
+        Subscription subscription, long? minimum, BillingPeriod behind, IReadOnlyList<InvoiceLine> lines, IReadOnlyList<Catalog.ChargeSpec> charges)
     {
         if (minimum is not > 0 || BillingPeriod.At(subscription.BillingAnchor, subscription.Interval, behind.Start) != behind) return null;
-        var spent = checked(subscription.PeriodAmount + lines.Where(l => l.Kind == InvoiceLineKind.Usage).Sum(l => l.Amount));
+        var paidAhead = AdvanceLines(subscription, behind, charges).Sum(l => l.Amount);
+        var used = lines.Where(l => l.Kind == InvoiceLineKind.Usage && l.PeriodEnd <= behind.End).Sum(l => l.Amount);
+        var spent = checked(subscription.PeriodAmount + paidAhead + used);
         return spent >= minimum ? null
             : new InvoiceLine(1, InvoiceLineKind.Commitment, $"Minimum commitment of {minimum.Value.ToString(CultureInfo.InvariantCulture)} ({Dates(behind)})",
                 behind.Start, behind.End, 1, minimum.Value, minimum.Value - spent);
