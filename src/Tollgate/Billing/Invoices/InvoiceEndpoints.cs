@@ -45,8 +45,7 @@ public static class InvoiceEndpoints
     {
         var page = new PageRequest(limit, cursor);
         if (page.Check() is { } invalid) return invalid.ToProblem();
-        var listed = await store.ListAsync(customerId, null, null, page, ct);
-        return TypedResults.Ok(listed with { Data = [.. listed.Data.Where(i => i.Status != InvoiceStatus.Draft)] });
+        return TypedResults.Ok(await store.ListAsync(customerId, null, null, page, finalizedOnly: true, ct));
     }
 
     /// <summary>The invoice when it is the customer's (or any, for the operator's routes), and a customer may see it: finalized.</summary>
@@ -84,7 +83,7 @@ public static class InvoiceEndpoints
         InvoiceStatus? status, int? limit, string? cursor, CancellationToken ct)
     {
         var page = new PageRequest(limit, cursor);
-        return page.Check() is { } invalid ? invalid.ToProblem() : TypedResults.Ok(await store.ListAsync(customerId, subscriptionId, status, page, ct));
+        return page.Check() is { } invalid ? invalid.ToProblem() : TypedResults.Ok(await store.ListAsync(customerId, subscriptionId, status, page, finalizedOnly: false, ct));
     }
 
     static async Task<Results<Ok<Invoice>, ProblemHttpResult>> Get(InvoiceStore store, string id, CancellationToken ct) =>

@@ -298,7 +298,8 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         return await FindAsync(tx, id, forUpdate: false);
     }
 
-    public async Task<Page<Invoice>> ListAsync(string? customerId, string? subscriptionId, InvoiceStatus? status, PageRequest page, CancellationToken ct)
+    /// <summary>Invoices newest first, by customer, subscription and status; <paramref name="finalizedOnly"/> leaves drafts out (a customer sees none).</summary>
+    public async Task<Page<Invoice>> ListAsync(string? customerId, string? subscriptionId, InvoiceStatus? status, PageRequest page, bool finalizedOnly, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -307,10 +308,11 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
             SELECT {Columns} FROM invoices
             WHERE (@Cursor IS NULL OR id < @Cursor) AND (@customerId IS NULL OR customer_id = @customerId)
               AND (@subscriptionId IS NULL OR subscription_id = @subscriptionId) AND (@status IS NULL OR status = @status)
+              AND (@excluded IS NULL OR status <> @excluded)
             ORDER BY id DESC
             LIMIT @Take
             """,
-            new { page.Cursor, customerId, subscriptionId, status = status is { } s ? EnumText.Snake(s) : null, Take = page.Size + 1 }, tx)).ToList();
+            new { page.Cursor, customerId, subscriptionId, status = status is { } s ? EnumText.Snake(s) : null, excluded = finalizedOnly ? "draft" : null, Take = page.Size + 1 }, tx)).ToList();
         var invoices = new List<Invoice>(rows.Count);
         foreach (var row in rows) invoices.Add(row.ToInvoice(await LinesAsync(tx, row.Id)));
         return Page<Invoice>.From(invoices, page.Size, i => i.Id);

@@ -13,15 +13,16 @@ namespace Tollgate.Billing.Rating;
 public static class ChargeRater
 {
     /// <summary>
-    /// A charge's properties for usage over <paramref name="part"/> of a period <paramref name="whole"/> long (a plan
-    /// changed in the middle of it): its included amounts (free units and events, fixed amount, minimum commitment) cut
-    /// to that share, units and minimums rounded down, so that a plan taken late in a period includes only what is left
-    /// of it. Tiers stay as written. Unchanged for the whole period.
+    /// A charge's properties for usage over a <paramref name="share"/> of a period (a plan changed in the middle of it, a
+    /// period cut short): its included amounts (free units and events, fixed amount, minimum commitment) cut to that
+    /// share, units and minimums rounded down, so that a plan taken late in a period includes only what is left of it.
+    /// Tiers stay as written. Unchanged for a share of 1 or more. The share is the caller's, counted as every proration
+    /// is (<c>Periods.Proration.Share</c>, in whole seconds).
     /// </summary>
-    public static ChargeProperties ForShare(ChargeProperties properties, TimeSpan part, TimeSpan whole)
+    public static ChargeProperties ForShare(ChargeProperties properties, decimal share)
     {
-        if (part >= whole || whole <= TimeSpan.Zero) return properties;
-        var share = part <= TimeSpan.Zero ? 0m : (decimal)part.Ticks / whole.Ticks;
+        if (share >= 1) return properties;
+        share = Math.Max(0, share);
         static long? Floor(long? value, decimal share) => value is { } v ? (long)decimal.Floor(v * share) : null;
         return properties with
         {

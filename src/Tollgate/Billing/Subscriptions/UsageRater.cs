@@ -69,7 +69,8 @@ public sealed class UsageRater(UsageAggregator usage, Metering.EventStore events
         {
             var start = window.Start;
             var quantity = Math.Max(0, totals.GetValueOrDefault((metric.Code, false, subscription.CustomerId, start)));
-            var properties = ChargeRater.ForShare(charge.Properties ?? new ChargeProperties(), window.Length, (whole ?? subscription.FullPeriod).Length);
+            var full = (whole ?? subscription.FullPeriod).Length;
+            var properties = ChargeRater.ForShare(charge.Properties ?? new ChargeProperties(), full < TimeSpan.FromSeconds(1) ? 1 : Proration.Share(window.Length, full));
             if (properties.PayInAdvance == true) properties = properties with { FixedAmount = null }; // billed with the period ahead instead
             var count = charge.Model == ChargeModel.Percentage ? (long)totals.GetValueOrDefault((metric.Code, true, subscription.CustomerId, start)) : 0;
             var values = charge.Model == ChargeModel.Percentage && (properties.PerEventMinimum is not null || properties.PerEventMaximum is not null)
