@@ -27,11 +27,7 @@ public sealed class TaxRateStore(Database database, AuditLog audit, TimeProvider
         var current = (await ActiveInAsync(tx)).FirstOrDefault(r =>
             r.Code == spec.Code?.Trim() && r.Country == Countries.Normalize(spec.Country) && r.Region == region);
         if (current is not null && current.Percentage == spec.Percentage && current.Inclusive == (spec.Inclusive ?? false)) return Change.Unchanged;
-        if (current is not null)
-        {
-            await tx.Connection!.ExecuteAsync("UPDATE tax_rates SET archived_at = @now WHERE id = @Id", new { now = time.GetUtcNow(), current.Id }, tx);
-            await audit.RecordAsync(tx, actor, "tax_rate.archived", "tax_rate", current.Id!, current, null, null);
-        }
+        if (current is not null) await ArchiveInAsync(tx, current, actor);
 
         var created = await CreateInAsync(tx, spec, actor, at);
         return !created.IsOk ? created.Error : current is null ? Change.Created : Change.Updated;
@@ -68,10 +64,16 @@ public sealed class TaxRateStore(Database database, AuditLog audit, TimeProvider
         {
             var rate = (await ActiveInAsync(tx)).FirstOrDefault(r => r.Id == id);
             if (rate is null) return ApiError.NotFound("tax rate", id);
-            await connection.ExecuteAsync("UPDATE tax_rates SET archived_at = @now WHERE id = @id", new { now = time.GetUtcNow(), id }, tx);
-            await audit.RecordAsync(tx, actor, "tax_rate.archived", "tax_rate", id, rate, null, null);
+            await ArchiveInAsync(tx, rate, actor);
             return rate;
         }, ct);
+
+    /// <summary>Archives a rate in force, in the caller's transaction: invoices taxed at it keep it; no new invoice uses it.</summary>
+    async Task ArchiveInAsync(DbTransaction tx, TaxRate rate, Actor actor)
+    {
+        await tx.Connection!.ExecuteAsync("UPDATE tax_rates SET archived_at = @now WHERE id = @Id", new { now = time.GetUtcNow(), rate.Id }, tx);
+        await audit.RecordAsync(tx, actor, "tax_rate.archived", "tax_rate", rate.Id!, rate, null, null);
+    }
 
     public async Task<IReadOnlyList<TaxRate>> ListAsync(CancellationToken ct)
     {
