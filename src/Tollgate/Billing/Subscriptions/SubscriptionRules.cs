@@ -77,6 +77,17 @@ public static class SubscriptionRules
         return version.Prices.FirstOrDefault(p => p.Interval == interval && p.Currency == currency)?.Amount;
     }
 
+    /// <summary>
+    /// The interval a customer falls back on the version in after dunning gave up: the one it had when the version is
+    /// free in it, else monthly when free monthly; null when the version would bill anything in the currency (a price
+    /// above 0, or a charge: its usage or fixed amount), because a fallback must never bill a customer who could not pay.
+    /// </summary>
+    public static BillingInterval? FallbackInterval(PlanVersion version, BillingInterval had, string currency)
+    {
+        if (version.Charges.Any(c => c.Currency == currency)) return null;
+        return PriceOf(version, had, currency) is 0 ? had : PriceOf(version, BillingInterval.Month, currency) is 0 ? BillingInterval.Month : null;
+    }
+
     /// <summary>The minimum commitment per period of the version's price for the interval and currency, if it has one.</summary>
     public static long? MinimumOf(PlanVersion version, BillingInterval interval, string currency) =>
         version.Prices.FirstOrDefault(p => p.Interval == interval && p.Currency == currency)?.MinimumAmount;

@@ -32,15 +32,14 @@ public sealed class SubscriptionStore(
 
     /// <summary>
     /// Moves a customer whose subscription dunning gave up on to <paramref name="plan"/>, a free plan: a new subscription,
-    /// active from now, in the same currency and interval. Nothing when the plan is unknown, archived, or not free in
-    /// that currency (a fallback must never bill a customer who could not pay).
+    /// active from now, in the same currency and interval. Nothing when the plan is unknown, archived, or would bill
+    /// anything in that currency (<see cref="SubscriptionRules.FallbackInterval"/>).
     /// </summary>
     internal async Task<Subscription?> FallBackInAsync(DbTransaction tx, Subscription ended, string plan, Actor actor)
     {
         var (found, version) = await PlanStore.VersionInAsync(tx, plan, null);
         if (found is not { ArchivedAt: null } || version is null) return null;
-        var interval = SubscriptionRules.PriceOf(version, ended.Interval, ended.Currency) is 0 ? ended.Interval : BillingInterval.Month;
-        if (SubscriptionRules.PriceOf(version, interval, ended.Currency) is not 0) return null;
+        if (SubscriptionRules.FallbackInterval(version, ended.Interval, ended.Currency) is not { } interval) return null;
         var made = await CreateInAsync(tx, new CreateSubscriptionRequest(ended.CustomerId, plan, interval, ended.Currency, 1, 0), actor);
         return made.IsOk ? made.Value : null;
     }
