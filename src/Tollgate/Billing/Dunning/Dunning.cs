@@ -99,16 +99,8 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
         await SaveAttemptsAsync(tx, uncollectible);
         if (invoice.SubscriptionId is { } subscriptionId && await subscriptions.FindAsync(tx, subscriptionId, forUpdate: true) is { GivesAccess: true } subscription)
         {
-            var canceled = subscription with { Status = SubscriptionStatus.Canceled, CanceledAt = now, EndedAt = now, CancelReason = "payment_failed", UpdatedAt = now };
-            await SubscriptionStore.UpdateInAsync(tx, canceled);
-            await audit.RecordAsync(tx, actor, "subscription.canceled", "subscription", subscriptionId, subscription, canceled, subscription.CustomerId);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.canceled", subscription.CustomerId, canceled, now);
-            if (options.Value.FallbackPlan is { } fallback && fallback != subscription.Plan)
-            {
-                await subscriptions.FallBackInAsync(tx, canceled, fallback, actor);
-            }
-
-            await subscriptions.DerivePlanAsync(tx, subscription.CustomerId);
+            var canceled = await subscriptions.CancelInAsync(tx, subscription, new CancelSubscriptionRequest(Reason: "payment_failed"), actor);
+            if (options.Value.FallbackPlan is { } fallback && fallback != subscription.Plan) await subscriptions.FallBackInAsync(tx, canceled, fallback, actor);
         }
 
         return true;
