@@ -23,7 +23,7 @@ public sealed class GrantTimelineTests
         var cuts = GrantTimeline.Cuts(grants, Monthly, Now, all: true);
         var totals = Enumerable.Range(0, Math.Max(0, cuts.Count - 1))
             .Select(i => events.Where(e => e.At >= cuts[i] && e.At < cuts[i + 1]).Sum(e => e.Units)).ToList();
-        return GrantTimeline.Allocate(Allowance, grants, Monthly, cuts, totals, Now);
+        return GrantTimeline.Allocate(_ => Allowance, grants, Monthly, cuts, totals, Now);
     }
 
     [Fact]
@@ -41,6 +41,20 @@ public sealed class GrantTimelineTests
         allocation.Remaining["a"].ShouldBe(20);
         // 30 given this period and 20 left: the limit is 150, 130 used.
         allocation.Capacity.ShouldBe(new GrantCapacity(50, 0));
+    }
+
+    [Fact]
+    public void Each_period_draws_from_its_own_allowance_so_a_smaller_share_after_a_plan_change_uses_the_grant_sooner()
+    {
+        var grants = new[] { Grant("a", 100, At(10, 1)) };
+        var cuts = GrantTimeline.Cuts(grants, Monthly, Now, all: true);
+        var events = new[] { (At: At(10, 5), Units: 100m), (At: At(11, 5), Units: 80m) };
+        var totals = Enumerable.Range(0, cuts.Count - 1).Select(i => events.Where(e => e.At >= cuts[i] && e.At < cuts[i + 1]).Sum(e => e.Units)).ToList();
+
+        // October's allowance is 100; November's only 50 (the plan changed halfway through it).
+        var allocation = GrantTimeline.Allocate(p => p.Start.Month == 11 ? 50 : 100, grants, Monthly, cuts, totals, Now);
+
+        allocation.Remaining["a"].ShouldBe(70); // 30 of November's 80 beyond its 50
     }
 
     [Fact]

@@ -22,6 +22,14 @@ public sealed class QuotaProrationTests
     }
 
     [Fact]
+    public void A_quota_taken_over_its_period_is_that_periods_and_taking_it_over_again_changes_nothing()
+    {
+        var once = Quota(1000, Day(16), new LimitSpan(Day(1), 100)).Over(April);
+
+        once.Over(April).Limit.ShouldBe(550); // not blended a second time (550 would become 325)
+    }
+
+    [Fact]
     public void An_upgrade_on_the_last_day_gives_almost_nothing_of_the_larger_quota()
     {
         // 29 days of 100 and one of 1,000, in a 30-day month: 96.67 + 33.33 = 130.

@@ -74,8 +74,9 @@ public sealed partial class ThresholdMonitor(
     {
         foreach (var entitlement in customer.Entitlements.Features.Values)
         {
-            if (entitlement is not { Feature.Type: FeatureType.Quota, Metric: { } metric, EffectiveLimit: { } allowance }) continue;
+            if (entitlement is not { Feature.Type: FeatureType.Quota, Metric: { } metric, EffectiveLimit: not null }) continue;
             var period = Periods.Of(entitlement.Feature, now);
+            var allowance = entitlement.Over(period).EffectiveLimit!.Value; // the period's: a share of each plan's when the plan changed in it
             var granted = await grants.CapacityAsync(customer.CustomerId, entitlement, now, ct);
             // Against the allowance and what grants gave: usage no grant could cover is over the limit, not part of it.
             var limit = allowance + granted.Granted;

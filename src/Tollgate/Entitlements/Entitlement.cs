@@ -34,7 +34,8 @@ public sealed record Entitlement(Feature Feature, Metric? Metric, bool Enabled, 
     /// This entitlement over one quota period: when the plan changed inside it, the limit is each plan's limit for its
     /// share of the period, summed and rounded down, so that moving to a larger plan late in a period grants only the
     /// part of its quota that is left, and moving to a smaller one keeps what the larger one gave until then. An earlier
-    /// unlimited plan counts at this plan's limit. Unchanged otherwise, and for an unlimited or switched-off quota.
+    /// unlimited plan counts at this plan's limit. Unchanged otherwise, and for an unlimited or switched-off quota. Its
+    /// result is the period's own: taken over the period again, it stays as it is.
     /// </summary>
     public Entitlement Over(Metering.Queries.Period period)
     {
@@ -49,7 +50,8 @@ public sealed record Entitlement(Feature Feature, Metric? Metric, bool Enabled, 
             if (to > from) total += (EarlierPlans[i].Limit ?? limit) * Share(from, to);
         }
 
-        return this with { Limit = (long)decimal.Floor(decimal.Round(total, 9)) }; // shares carry division error far below a unit
+        // Shares carry division error far below a unit. The limit answered is the period's: its plan history is spent.
+        return this with { Limit = (long)decimal.Floor(decimal.Round(total, 9)), EarlierPlans = [], PlanSince = null };
 
         static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
         static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

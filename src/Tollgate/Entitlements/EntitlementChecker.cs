@@ -31,11 +31,11 @@ public sealed class EntitlementChecker(CatalogStore catalog, QuotaUsageCache usa
         if (feature.Type != FeatureType.Quota || entitlement is null) return EntitlementRules.Decide(feature, entitlement, current, quantity, null);
         var now = time.GetUtcNow();
         var period = Periods.Of(feature, now);
-        entitlement = entitlement.Over(period);
-        var used = entitlement.Metric is { } metric
+        var quota = entitlement.Over(period);
+        var used = quota.Metric is { } metric
             ? await usage.TotalAsync(customerId, metric, period, ct)
             : 0;
-        var granted = await grants.CapacityAsync(customerId, entitlement, now, ct);
-        return EntitlementRules.Decide(feature, entitlement, used, quantity, period.End, granted);
+        var granted = await grants.CapacityAsync(customerId, entitlement, now, ct); // each period's own allowance, from the plan history
+        return EntitlementRules.Decide(feature, quota, used, quantity, period.End, granted);
     }
 }

@@ -31,6 +31,6 @@ public sealed class GrantBalances(QuotaUsageCache usage)
         Period PeriodOf(DateTimeOffset at) => Periods.Of(entitlement.Feature, at);
         var cuts = GrantTimeline.Cuts(grants, PeriodOf, now, all);
         decimal[] totals = cuts.Count < 2 ? [] : await usage.SegmentsAsync(customerId, metric, cuts, now, ct);
-        return GrantTimeline.Allocate(entitlement.EffectiveLimit ?? 0, grants, PeriodOf, cuts, totals, now);
+        return GrantTimeline.Allocate(period => entitlement.Over(period).EffectiveLimit ?? 0, grants, PeriodOf, cuts, totals, now);
     }
 }

@@ -75,9 +75,10 @@ public static class GrantTimeline
 
     /// <summary>
     /// Draws the usage of each segment (<paramref name="usage"/>[i] between <paramref name="cuts"/>[i] and [i+1])
-    /// from a per-period <paramref name="allowance"/> and then the grants; see <see cref="GrantCapacity"/> for what that adds to the period in progress.
+    /// from each period's allowance (<paramref name="allowanceOf"/>: the plan's limit, or its share when the plan changed
+    /// in the period) and then the grants; see <see cref="GrantCapacity"/> for what that adds to the period in progress.
     /// </summary>
-    public static GrantAllocation Allocate(long allowance, IReadOnlyList<Grant> grants, Func<DateTimeOffset, Period> periodOf,
+    public static GrantAllocation Allocate(Func<Period, long> allowanceOf, IReadOnlyList<Grant> grants, Func<DateTimeOffset, Period> periodOf,
         IReadOnlyList<DateTimeOffset> cuts, IReadOnlyList<decimal> usage, DateTimeOffset now)
     {
         if (usage.Count != Math.Max(0, cuts.Count - 1)) throw new ArgumentException("One usage total is needed per segment.", nameof(usage));
@@ -88,11 +89,11 @@ public static class GrantTimeline
         var current = periodOf(now);
         var givenNow = 0m;
         var uncoveredNow = 0m;
-        var allowanceLeft = (decimal)allowance;
+        var allowanceLeft = 0m;
         for (var i = 0; i < usage.Count; i++)
         {
             var (from, to) = (cuts[i], cuts[i + 1]);
-            if (i == 0 || periodOf(from).Start == from) allowanceLeft = allowance;
+            if (i == 0 || periodOf(from).Start == from) allowanceLeft = allowanceOf(periodOf(from));
             var fromAllowance = Math.Min(allowanceLeft, Math.Max(0, usage[i]));
             allowanceLeft -= fromAllowance;
             var beyond = Math.Max(0, usage[i]) - fromAllowance;
