@@ -12,6 +12,13 @@ namespace Tollgate.Entitlements;
 /// </summary>
 public sealed class EntitlementLoader(CatalogSnapshot catalog, TimeProvider time)
 {
+    /// <summary>
+    /// The quota limits of earlier plans' pinned versions, read once: a published version never changes, and every load
+    /// of a customer whose plan changed within the history kept asks for them again (every few seconds while it is active).
+    /// </summary>
+    readonly Common.LruCache<(string Plan, int Version), IReadOnlyDictionary<string, (bool Enabled, long? Limit)>> _earlierLimits =
+        new(4_096, 4_096, (_, _) => 1);
+
     public async Task<EntitlementSet> LoadAsync(DbConnection connection, string customerId, string? planCode, int? planVersion, CancellationToken ct)
     {
         var view = await catalog.GetAsync(connection, ct);
@@ -74,12 +81,8 @@ public sealed class EntitlementLoader(CatalogSnapshot catalog, TimeProvider time
         }
 
         if (spans.Count < 2 || gap is not null || spans[^1].Plan != planCode) return;
-        var earlier = new List<(DateTimeOffset Since, Dictionary<string, (bool Enabled, long? Limit)> Limits)>();
-        foreach (var span in spans[..^1])
-        {
-            var limits = (await PlanLimitsAsync(connection, span.Plan!, span.Version)).ToDictionary(r => r.Feature, r => (r.Enabled, r.Limit), StringComparer.Ordinal);
-            earlier.Add((span.Since, limits));
-        }
+        var earlier = new List<(DateTimeOffset Since, IReadOnlyDictionary<string, (bool Enabled, long? Limit)> Limits)>();
+        foreach (var span in spans[..^1]) earlier.Add((span.Since, await EarlierLimitsAsync(connection, span.Plan!, span.Version)));
 
         foreach (var (code, entitlement) in result.Where(e => e.Value is { Feature.Type: FeatureType.Quota, Source: Entitlement.FromPlan }).ToList())
         {
@@ -89,6 +92,15 @@ public sealed class EntitlementLoader(CatalogSnapshot catalog, TimeProvider time
                 EarlierPlans = [.. earlier.Select(e => new LimitSpan(e.Since, e.Limits.TryGetValue(code, out var l) && l.Enabled ? l.Limit : 0))],
             };
         }
+    }
+
+    /// <summary>The enabled flag and limit of each feature of an earlier plan's version, from the cache when pinned.</summary>
+    async Task<IReadOnlyDictionary<string, (bool Enabled, long? Limit)>> EarlierLimitsAsync(DbConnection connection, string plan, int? version)
+    {
+        if (version is { } pinned && _earlierLimits.TryGet((plan, pinned), out var known)) return known;
+        IReadOnlyDictionary<string, (bool Enabled, long? Limit)> limits = (await PlanLimitsAsync(connection, plan, version)).ToDictionary(r => r.Feature, r => (r.Enabled, r.Limit), StringComparer.Ordinal);
+        if (version is { } number) _earlierLimits.Set((plan, number), limits);
+        return limits;
     }
 
     /// <summary>The entitlements of a plan's version (null: its current published one).</summary>
