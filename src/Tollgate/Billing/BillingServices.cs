@@ -16,6 +16,8 @@ public static class BillingServices
         services.TryAddSingleton<InvoiceStore>();
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<UsageRater>();
+        services.TryAddSingleton<AdvanceUsageStore>();
+        services.TryAddSingleton<AdvanceUsageRun>();
         services.TryAddSingleton<PlanMigration>();
         services.TryAddSingleton<InvoicePdf>();
         services.AddSingleton<Catalog.ICatalogPart, BillingCatalogPart>();

@@ -11,10 +11,6 @@ public static class ChargeRules
         Amount(check, $"{at}.fixed_amount", p.FixedAmount);
         if (p.MinimumAmount is { } minimum) check.Range($"{at}.minimum_amount", minimum, 0, CatalogRules.MaxAmount);
         if (p.FreeUnits is { } free) check.Range($"{at}.free_units", free, 0, long.MaxValue / 2);
-        if (p.PayInAdvance == true && p.FixedAmount is not > 0)
-        {
-            check.Add($"{at}.pay_in_advance", "bills a charge's fixed_amount at the start of its period: give a fixed_amount (usage is always billed at the period's end).");
-        }
         OnlyFor(check, at, model, "unit_amount", p.UnitAmount is not null, ChargeModel.PerUnit);
         OnlyFor(check, at, model, "tiers", p.Tiers is not null, ChargeModel.Graduated, ChargeModel.Volume, ChargeModel.GraduatedPercentage);
         OnlyFor(check, at, model, "package_size", p.PackageSize is not null, ChargeModel.Package);

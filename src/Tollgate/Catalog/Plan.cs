@@ -77,7 +77,15 @@ public sealed record PriceSpec(BillingInterval? Interval, string? Currency, long
 public sealed record EntitlementSpec(string? Feature, bool? Enabled = null, long? Limit = null, bool? Unlimited = null, Enforcement? Enforcement = null);
 
 /// <summary>How usage of one metric is charged, in one currency. Stored here; rated by billing.</summary>
-public sealed record ChargeSpec(string? Metric, string? Currency, ChargeModel? Model, ChargeProperties? Properties);
+public sealed record ChargeSpec(string? Metric, string? Currency, ChargeModel? Model, ChargeProperties? Properties)
+{
+    /// <summary>
+    /// Whether the charge bills its usage as it accrues (<c>pay_in_advance</c> on a model that rates usage): each invoice
+    /// run bills what the period's usage so far has come to beyond what was billed of it, and the period's end the rest.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool BillsUsageInAdvance => Properties?.PayInAdvance == true && Model is not null and not ChargeModel.Flat;
+}
 
 /// <summary>
 /// Charge parameters; which are needed depends on the model (docs/catalog.md, "Charges"). Amounts are in minor units

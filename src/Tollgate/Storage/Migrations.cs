@@ -599,5 +599,18 @@ public static class Migrations
             CREATE INDEX ix_subscriptions_billable ON subscriptions (test_clock_id, current_period_end, id)
                 WHERE status IN ('trialing', 'active', 'past_due');
             """),
+        // Usage billed as it accrues (charges paid in advance): what each invoice billed of a charge's usage in one
+        // usage window of a subscription, so that the next bills only what has accrued since and the window's end only the rest.
+        new(17, "usage billed in advance", """
+            CREATE TABLE advance_usage_bills (
+                invoice_id text NOT NULL REFERENCES invoices (id),
+                metric text NOT NULL,
+                subscription_id text NOT NULL REFERENCES subscriptions (id),
+                window_start {ts} NOT NULL,
+                amount {bigint} NOT NULL,
+                PRIMARY KEY (invoice_id, metric)
+            );
+            CREATE INDEX ix_advance_usage_bills_window ON advance_usage_bills (subscription_id, window_start);
+            """),
     ];
 }

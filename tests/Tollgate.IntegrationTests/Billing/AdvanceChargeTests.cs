@@ -82,19 +82,6 @@ public abstract class AdvanceChargeTests(TollgateServer server)
             [("proration", "unused_time", -1000L), ("proration", "unused_time", -750L), ("subscription", null, 20000L), ("usage", "fixed_in_advance", 1500L)],
             ignoreOrder: true);
     }
-
-    [Fact]
-    public async Task Paying_in_advance_without_a_fixed_amount_is_refused_with_its_field()
-    {
-        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
-        {
-            metrics = new[] { new { code = "adv_calls", name = "Calls", aggregation = "count" } },
-            plans = new[] { new { code = $"adv_bad_{Guid.NewGuid():N}"[..20], name = "Bad",
-                charges = new[] { new { metric = "adv_calls", currency = "USD", model = "per_unit", properties = new { unit_amount = 1, pay_in_advance = true } } } } },
-        });
-        applied.Status.ShouldBe(HttpStatusCode.BadRequest);
-        applied.FieldErrors.ShouldContain(f => f.EndsWith("pay_in_advance", StringComparison.Ordinal));
-    }
 }
 
 [Collection(SqliteCollection.Name)]

@@ -17,6 +17,9 @@ public enum BillingReason
     SubscriptionUpdate,
     SubscriptionEnd,
     SubscriptionResume,
+
+    /// <summary>Usage of charges paid in advance, billed as it accrues within a period under way.</summary>
+    UsageInAdvance,
 }
 
 public enum InvoiceLineKind

@@ -32,7 +32,8 @@ public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 /// again one subscription at a time, so one bad subscription holds up no other. Then it takes the dunning steps due.
 /// </summary>
 public sealed partial class InvoiceRunner(
-    Database database, SubscriptionStore subscriptions, InvoiceStore invoices, Dunning.DunningService dunning, UsageRater rater, AuditLog audit,
+    Database database, SubscriptionStore subscriptions, InvoiceStore invoices, Dunning.DunningService dunning, UsageRater rater, AdvanceUsageStore advance,
+    AdvanceUsageRun accruing, AuditLog audit,
     Clocks.BillingClock clock, TimeProvider time, ILogger<InvoiceRunner> log)
 {
     const int Page = 2_000;
@@ -71,6 +72,9 @@ public sealed partial class InvoiceRunner(
             });
         }
 
+        var (advanceInvoices, advanceFailures) = await accruing.RunAsync(now, testClock, actor, ct);
+        foreach (var id in advanceInvoices) run.Issued(id);
+        foreach (var failure in advanceFailures) run.Failed(failure);
         await ResumeDueAsync(now, testClock, run, actor, ct);
         await ExpireIncompleteAsync(now, testClock, run, actor, ct);
         await TrialsEndingAsync(now, testClock, ct);
@@ -302,6 +306,11 @@ public sealed partial class InvoiceRunner(
             }
         }
 
+        public void Issued(string invoiceId)
+        {
+            lock (Invoices) Invoices.Add(invoiceId);
+        }
+
         public void Failed(InvoiceRunFailure failure)
         {
             lock (Invoices) Failures.Add(failure);
@@ -344,6 +353,7 @@ public sealed partial class InvoiceRunner(
         var now = run.Now;
         var rated = await rater.RateAsync(tx, [.. due.Where(s => s.Status != SubscriptionStatus.Trialing).Select(s => new UsageToRate(s, s.UsageWindow, run.WholeOf(s.Id)))], run.Rating, ct);
         var pending = await subscriptions.PendingItemsAsync(tx, [.. due.Select(s => s.Id)]);
+        var billedInAdvance = await advance.BilledAsync(tx, due);
         run.TaxRates ??= await Taxes.TaxRateStore.ActiveInAsync(tx);
         var subjects = await subscriptions.TaxSubjectsAsync(tx, [.. due.Select(s => s.CustomerId).Distinct()]);
         // The versions the periods ahead are priced at (a change scheduled for the period's end brings its own), for charges paid in advance.
@@ -375,7 +385,7 @@ public sealed partial class InvoiceRunner(
             var reason = ending ? BillingReason.SubscriptionEnd : BillingReason.SubscriptionCycle;
 
             var lines = SubscriptionInvoices.Lines(renewed, ahead, subscription.UsageWindow, rated.GetValueOrDefault(subscription.Id) ?? [],
-                run.Rating.Versions.GetValueOrDefault((renewed.Plan, renewed.PlanVersion))?.Charges);
+                run.Rating.Versions.GetValueOrDefault((renewed.Plan, renewed.PlanVersion))?.Charges, billedInAdvance.GetValueOrDefault(subscription.Id));
             lines.AddRange(pending[subscription.Id].Select(p => p.Line));
             if (!trial && run.Rating.Versions.TryGetValue((subscription.Plan, subscription.PlanVersion), out var version) && version is not null
                 && SubscriptionInvoices.CommitmentLine(subscription, SubscriptionRules.MinimumOf(version, subscription.Interval, subscription.Currency), behind, lines, version.Charges) is { } trueUp)

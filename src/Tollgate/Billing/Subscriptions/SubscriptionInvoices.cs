@@ -6,8 +6,11 @@ using Tollgate.Common;
 
 namespace Tollgate.Billing.Subscriptions;
 
-/// <summary>A plan charge's usage over a period, rated.</summary>
-public sealed record RatedUsage(string Metric, RatedCharge Charge);
+/// <summary>
+/// A plan charge's usage over a period, rated: <paramref name="Metric"/> is the metric's name, <paramref name="Code"/>
+/// its code, <paramref name="Quantity"/> its value; <paramref name="InAdvance"/> when the charge bills its usage as it accrues.
+/// </summary>
+public sealed record RatedUsage(string Metric, RatedCharge Charge, string Code, decimal Quantity, bool InAdvance = false);
 
 /// <summary>
 /// Drafts a subscription's invoice, purely: its recurring price for the period ahead (in advance), the usage of the
@@ -17,8 +20,13 @@ public sealed record RatedUsage(string Metric, RatedCharge Charge);
 public static class SubscriptionInvoices
 {
     /// <summary>The lines of a subscription's invoice: the period ahead's price, then the usage behind, charge by charge.</summary>
+    /// <remarks>
+    /// Usage billed in advance of the period behind (<paramref name="billedInAdvance"/>) is taken off charge by charge:
+    /// the period's end bills what its usage came to less what was billed of it as it accrued, a credit when less.
+    /// </remarks>
     public static List<InvoiceLine> Lines(
-        Subscription subscription, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage, IReadOnlyList<Catalog.ChargeSpec>? charges = null)
+        Subscription subscription, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage, IReadOnlyList<Catalog.ChargeSpec>? charges = null,
+        AdvanceBilled? billedInAdvance = null)
     {
         var lines = new List<InvoiceLine>();
         if (ahead is { } next && subscription.PeriodAmount > 0)
@@ -30,7 +38,7 @@ public static class SubscriptionInvoices
 
         if (behind is { } last)
         {
-            foreach (var (metric, charge) in usage)
+            foreach (var (metric, charge, _, _, _) in usage)
             {
                 foreach (var line in charge.Lines.Where(l => l.Amount != 0 || l.Kind == LineKind.Minimum))
                 {
@@ -38,9 +46,40 @@ public static class SubscriptionInvoices
                         line.Quantity, line.UnitAmount, line.Amount, metric, EnumText.Snake(line.Kind)));
                 }
             }
+
+            foreach (var (metric, _, code, _, _) in usage.Where(u => u.InAdvance))
+            {
+                if (billedInAdvance?.Of(code) is not (> 0 and var billed)) continue;
+                lines.Add(new InvoiceLine(lines.Count + 1, InvoiceLineKind.Usage, $"{metric}: billed in advance ({Dates(last)})", last.Start, last.End,
+                    1, -billed, -billed, metric, BilledInAdvance));
+            }
         }
 
         return lines;
+    }
+
+    /// <summary>The detail of the line that takes off, at a usage window's end, what was billed of a charge's usage as it accrued.</summary>
+    public const string BilledInAdvance = "billed_in_advance";
+
+    /// <summary>The detail of a line billing a charge's usage as it accrues.</summary>
+    public const string UsageInAdvance = "usage_in_advance";
+
+    /// <summary>
+    /// The usage billed as it accrues, in a window under way: for each charge paid in advance, what its usage so far
+    /// (<paramref name="soFar"/>, read up to <paramref name="now"/>) comes to beyond what was billed of it
+    /// (<paramref name="billed"/>), with the metric's code. A charge that comes to no more (volume pricing can come to
+    /// less as usage grows) bills nothing now; the window's end settles it.
+    /// </summary>
+    public static IEnumerable<(InvoiceLine Line, string Code)> AdvanceUsageLines(BillingPeriod window, DateTimeOffset now, IReadOnlyList<RatedUsage> soFar, AdvanceBilled billed)
+    {
+        foreach (var (metric, charge, code, quantity, _) in soFar.Where(u => u.InAdvance))
+        {
+            var accrued = checked(charge.Amount - billed.Of(code));
+            if (accrued <= 0) continue;
+            var to = now < window.End ? now : window.End;
+            yield return (new InvoiceLine(1, InvoiceLineKind.Usage, $"{metric}: usage so far, in advance ({Dates(new BillingPeriod(window.Start, to))})", window.Start, to,
+                quantity, null, accrued, metric, UsageInAdvance), code);
+        }
     }
 
     /// <summary>
@@ -54,7 +93,8 @@ public static class SubscriptionInvoices
     {
         if (minimum is not > 0 || BillingPeriod.At(subscription.BillingAnchor, subscription.Interval, behind.Start) != behind) return null;
         var paidAhead = AdvanceLines(subscription, behind, charges).Sum(l => l.Amount);
-        var used = lines.Where(l => l.Kind == InvoiceLineKind.Usage && l.PeriodEnd <= behind.End).Sum(l => l.Amount);
+        // What was billed in advance of the period's usage was spent on it too: the usage lines count whole.
+        var used = lines.Where(l => l.Kind == InvoiceLineKind.Usage && l.PeriodEnd <= behind.End && l.Detail != BilledInAdvance).Sum(l => l.Amount);
         var spent = checked(subscription.PeriodAmount + paidAhead + used);
         return spent >= minimum ? null
             : new InvoiceLine(1, InvoiceLineKind.Commitment, $"Minimum commitment of {minimum.Value.ToString(CultureInfo.InvariantCulture)} ({Dates(behind)})",

@@ -18,7 +18,7 @@ namespace Tollgate.Billing.Subscriptions;
 /// caches on every node hear of it with the commit.
 /// </summary>
 public sealed class SubscriptionStore(
-    Database database, InvoiceStore invoices, CouponStore coupons, UsageRater rater, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, Clocks.BillingClock clock, TimeProvider time)
+    Database database, InvoiceStore invoices, CouponStore coupons, UsageRater rater, AdvanceUsageStore advance, AuditLog audit, ChangeFeed changes, Microsoft.Extensions.Options.IOptions<BillingOptions> options, Clocks.BillingClock clock, TimeProvider time)
 {
     const string Columns =
         "id, customer_id, plan_code, plan_version, billing_interval, currency, quantity, unit_amount, status, billing_anchor, current_period_start, " +
@@ -141,7 +141,8 @@ public sealed class SubscriptionStore(
                 var cache = new RatingCache();
                 if (currentVersion is not null) cache.Versions[(current.Plan, current.PlanVersion)] = currentVersion;
                 var rated = await rater.RateAsync(tx, [new UsageToRate(current, window)], cache, CancellationToken.None);
-                lines.InsertRange(0, SubscriptionInvoices.Lines(current, null, window, rated.GetValueOrDefault(current.Id) ?? []));
+                var billedInAdvance = (await advance.BilledAsync(tx, [current])).GetValueOrDefault(current.Id);
+                lines.InsertRange(0, SubscriptionInvoices.Lines(current, null, window, rated.GetValueOrDefault(current.Id) ?? [], null, billedInAdvance));
             }
 
             if (after.Interval == current.Interval) after = after with { UsageFrom = at };

@@ -21,8 +21,14 @@ public sealed class RatingCache
 /// One subscription's usage to rate: over <paramref name="Window"/>, a part of its current period or all of it. The
 /// charges' included amounts are the window's share of <paramref name="Whole"/>: by default the subscription's whole
 /// period; for a period cut short with its unused time credited (paused or cancelled now), the period it was cut from.
+/// With <paramref name="SoFar"/>, only the usage before that instant is read, and only the charges paid in advance are
+/// rated, without their minimums (a minimum is trued up at the window's end): what the usage so far has come to.
 /// </summary>
-public readonly record struct UsageToRate(Subscription Subscription, BillingPeriod Window, BillingPeriod? Whole = null);
+public readonly record struct UsageToRate(Subscription Subscription, BillingPeriod Window, BillingPeriod? Whole = null, DateTimeOffset? SoFar = null)
+{
+    /// <summary>The stretch of time whose usage is read: the window, or its part before <see cref="SoFar"/>.</summary>
+    public Period Read => new(Window.Start, SoFar is { } until && until < Window.End ? until : Window.End);
+}
 
 /// <summary>
 /// Rates subscriptions' metered usage under the charges of their pinned plan version, from the metering data stored:
@@ -51,33 +57,37 @@ public sealed class UsageRater(UsageAggregator usage, Metering.EventStore events
             foreach (var charge in version?.Charges ?? [])
             {
                 if (charge.Currency != subscription.Currency || charge.Model is null || charge.Metric is null || !cache.Metrics.TryGetValue(charge.Metric, out var metric)) continue;
+                if (item.SoFar is not null && !charge.BillsUsageInAdvance) continue;
                 work.Add((item, charge, metric));
             }
         }
 
-        var totals = new Dictionary<(string Metric, bool Count, string Customer, DateTimeOffset Start), decimal>();
-        foreach (var group in work.GroupBy(w => (w.Metric.Code, w.Item.Window)))
+        var totals = new Dictionary<(string Metric, bool Count, string Customer, Period Read), decimal>();
+        foreach (var group in work.GroupBy(w => (w.Metric.Code, w.Item.Read)))
         {
             var metric = group.First().Metric;
-            var window = new Period(group.Key.Window.Start, group.Key.Window.End);
+            var window = group.Key.Read;
             var customers = group.Select(w => w.Item.Subscription.CustomerId).Distinct(StringComparer.Ordinal).ToList();
             await TotalsAsync(tx, metric, false, window, customers, totals, ct);
             if (group.Any(w => w.Charge.Model == ChargeModel.Percentage)) await TotalsAsync(tx, metric with { Aggregation = Aggregation.Count, Field = null }, true, window, customers, totals, ct);
         }
 
-        foreach (var ((subscription, window, whole), charge, metric) in work)
+        foreach (var (item, charge, metric) in work)
         {
-            var start = window.Start;
-            var quantity = Math.Max(0, totals.GetValueOrDefault((metric.Code, false, subscription.CustomerId, start)));
+            var (subscription, window, whole, soFar) = item;
+            var read = item.Read;
+            var quantity = Math.Max(0, totals.GetValueOrDefault((metric.Code, false, subscription.CustomerId, read)));
             var full = (whole ?? subscription.FullPeriod).Length;
             var properties = ChargeRater.ForShare(charge.Properties ?? new ChargeProperties(), full < TimeSpan.FromSeconds(1) ? 1 : Proration.Share(window.Length, full));
             if (properties.PayInAdvance == true) properties = properties with { FixedAmount = null }; // billed with the period ahead instead
-            var count = charge.Model == ChargeModel.Percentage ? (long)totals.GetValueOrDefault((metric.Code, true, subscription.CustomerId, start)) : 0;
+            if (soFar is not null) properties = properties with { MinimumAmount = null };
+            var count = charge.Model == ChargeModel.Percentage ? (long)totals.GetValueOrDefault((metric.Code, true, subscription.CustomerId, read)) : 0;
             var values = charge.Model == ChargeModel.Percentage && (properties.PerEventMinimum is not null || properties.PerEventMaximum is not null)
-                ? await EventValuesAsync(metric, subscription.CustomerId, new Period(start, window.End), ct)
+                ? await EventValuesAsync(metric, subscription.CustomerId, read, ct)
                 : null;
             if (!rated.TryGetValue(subscription.Id, out var list)) rated[subscription.Id] = list = [];
-            list.Add(new RatedUsage(metric.Name, ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values))));
+            var charged = ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values));
+            list.Add(new RatedUsage(metric.Name, charged, metric.Code, quantity, charge.BillsUsageInAdvance));
         }
 
         return rated;
@@ -85,14 +95,14 @@ public sealed class UsageRater(UsageAggregator usage, Metering.EventStore events
 
     /// <summary>The metric's value over the window for each of the customers, in one query (a customer with no events has none).</summary>
     async Task TotalsAsync(
-        DbTransaction tx, Metric metric, bool count, Period window, IReadOnlyList<string> customers, Dictionary<(string, bool, string, DateTimeOffset), decimal> totals, CancellationToken ct)
+        DbTransaction tx, Metric metric, bool count, Period window, IReadOnlyList<string> customers, Dictionary<(string, bool, string, Period), decimal> totals, CancellationToken ct)
     {
         var query = new UsageQuery(metric, null, window, new Dictionary<string, string[]>(), [UsageQuery.CustomerDimension], Customers: customers);
         var rows = await usage.QueryAsync(tx.Connection!, tx, query, ct);
         if (!rows.IsOk) throw new InvalidOperationException(rows.Error.Message);
         foreach (var row in rows.Value)
         {
-            if (row is { Group: [{ } customer], Value: { } value }) totals[(metric.Code, count, customer, window.Start)] = value;
+            if (row is { Group: [{ } customer], Value: { } value }) totals[(metric.Code, count, customer, window)] = value;
         }
     }
 
