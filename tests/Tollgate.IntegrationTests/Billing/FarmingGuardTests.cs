@@ -21,7 +21,7 @@ public abstract class FarmingGuardTests(TollgateServer server)
         object Plan(string code, long monthly, int included) => new
         {
             code, name = code,
-            prices = new[] { new { interval = "month", currency = "USD", amount = monthly } },
+            prices = new[] { new { interval = "month", currency = "USD", amount = monthly }, new { interval = "year", currency = "USD", amount = monthly * 10 } },
             entitlements = new[] { new { feature, limit = included } },
             charges = new[] { new { metric, currency = "USD", model = "per_unit", properties = new { unit_amount = 1, free_units = included } } },
         };
@@ -65,6 +65,64 @@ public abstract class FarmingGuardTests(TollgateServer server)
         renewal["lines"]!.AsArray().Where(l => l!["kind"]!.GetValue<string>() is "usage" or "proration").Select(l => l!["amount"]!.GetValue<long>())
             .Where(a => a is 350 or 100).Order().ShouldBe([100L, 350L]);
         renewal["lines"]!.AsArray().Single(l => l!["amount"]!.GetValue<long>() == 100)!["period_start"]!.GetValue<DateTimeOffset>().ShouldBe(At(2027, 4, 16));
+    }
+
+    /// <summary>
+    /// Basic from April 1st, Pro from the 16th (a split window), 5,000 calls on the 18th, then <paramref name="startAgain"/>
+    /// starts a new period on the 20th (<c>null</c>: it started on the 25th); 2,000 calls two days later: what the new
+    /// period's invoice bills of usage, as the upcoming invoice shows it.
+    /// </summary>
+    async Task<List<(DateTimeOffset, long)>> UsageAfterANewPeriodAsync(Func<string, string, Task<DateTimeOffset>> startAgain)
+    {
+        var (basic, pro, metric, _) = await CatalogAsync();
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(2027, 4, 1) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Splitter", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = basic })).Id;
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 4, 16));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 4, 18));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 5000, At(2027, 4, 18));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 4, 20));
+
+        var started = await startAgain(subscription, clock);
+        await server.TestAdmin.AdvanceClockAsync(clock, started.AddDays(2));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 2000, started.AddDays(2));
+        await server.TestAdmin.AdvanceClockAsync(clock, started.AddDays(3));
+
+        var upcoming = await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}/upcoming-invoice");
+        upcoming.Status.ShouldBe(HttpStatusCode.OK, upcoming.Body?.ToJsonString());
+        return [.. upcoming.Body!["lines"]!.AsArray().Where(l => l!["kind"]!.GetValue<string>() == "usage")
+            .Select(l => (l!["period_start"]!.GetValue<DateTimeOffset>(), l["amount"]!.GetValue<long>()))];
+    }
+
+    [Fact]
+    public async Task A_period_started_by_an_interval_change_bills_only_its_own_usage_after_an_earlier_split()
+    {
+        var usage = await UsageAfterANewPeriodAsync(async (subscription, clock) =>
+        {
+            var yearly = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { interval = "year" });
+            yearly.Status.ShouldBe(HttpStatusCode.OK, yearly.Body?.ToJsonString());
+            return At(2027, 4, 20);
+        });
+
+        // The year from April 20th includes Pro's 1,000 calls whole: 1,000 of the 2,000 beyond; the 5,000 before were billed at the change.
+        usage.ShouldBe([(At(2027, 4, 20), 1000L)]);
+    }
+
+    [Fact]
+    public async Task A_period_started_by_a_resume_bills_only_its_own_usage_after_an_earlier_split()
+    {
+        var usage = await UsageAfterANewPeriodAsync(async (subscription, clock) =>
+        {
+            (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/pause", new { at = "now" })).Status.ShouldBe(HttpStatusCode.OK);
+            await server.TestAdmin.AdvanceClockAsync(clock, At(2027, 4, 25));
+            var resumed = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/resume");
+            resumed.Status.ShouldBe(HttpStatusCode.OK, resumed.Body?.ToJsonString());
+            return At(2027, 4, 25);
+        });
+
+        // The month from April 25th includes Pro's 1,000 calls: 1,000 of the 2,000 beyond.
+        usage.ShouldBe([(At(2027, 4, 25), 1000L)]);
     }
 
     [Fact]

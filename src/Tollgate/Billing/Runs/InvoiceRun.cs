@@ -414,15 +414,8 @@ public sealed partial class InvoiceRunner(
             var trial = subscription.Status == SubscriptionStatus.Trialing;
             var ending = subscription.CancelAtPeriodEnd;
             var next = ending ? billed with { Status = SubscriptionStatus.Canceled, EndedAt = behind.End, UpdatedAt = now }
-                : ahead is null ? billed with { Status = SubscriptionStatus.Paused, PausedAt = behind.End, PauseAtPeriodEnd = false, UpdatedAt = now }
-                : billed with
-                {
-                    Status = trial ? SubscriptionStatus.Active : subscription.Status,
-                    CurrentPeriodStart = ahead!.Value.Start,
-                    CurrentPeriodEnd = ahead.Value.End,
-                    UsageFrom = null,
-                    UpdatedAt = now,
-                };
+                : ahead is null ? billed with { Status = SubscriptionStatus.Paused, PausedAt = behind.End, PauseAtPeriodEnd = false, UsageFrom = null, UpdatedAt = now }
+                : billed.InPeriod(ahead.Value) with { Status = trial ? SubscriptionStatus.Active : subscription.Status, UpdatedAt = now };
             items.AddRange(pending[subscription.Id].Select(p => (p.Id, invoice?.Id)));
             var pausing = !ending && ahead is null;
             var action = ending ? "subscription.canceled" : pausing ? "subscription.paused" : trial ? "subscription.trial_ended" : "subscription.renewed";

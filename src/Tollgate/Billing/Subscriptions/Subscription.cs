@@ -71,6 +71,9 @@ public sealed record Subscription
     [JsonIgnore]
     public BillingPeriod UsageWindow => new(UsageFrom ?? CurrentPeriodStart, CurrentPeriodEnd);
 
+    /// <summary>The subscription in a new current period, whose usage window is all of it: renewed, resumed, or moved to another interval.</summary>
+    public Subscription InPeriod(BillingPeriod period) => this with { CurrentPeriodStart = period.Start, CurrentPeriodEnd = period.End, UsageFrom = null };
+
     /// <summary>Whether the subscription gives its plan's access now: trialing, active, or past due while dunning goes on.</summary>
     [JsonIgnore]
     public bool GivesAccess => Status is SubscriptionStatus.Trialing or SubscriptionStatus.Active or SubscriptionStatus.PastDue;

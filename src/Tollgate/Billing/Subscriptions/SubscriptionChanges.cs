@@ -38,7 +38,11 @@ public static class SubscriptionChanges
         var check = new Validation();
         var quantity = request.Quantity ?? current.Quantity;
         check.Range("quantity", quantity, 1, SubscriptionRules.MaxQuantity);
-        if (at < current.CurrentPeriodStart || at > now) check.Add("proration_date", "must be within the current period, and not after now.");
+        if (at < current.UsageWindow.Start || at > now)
+        {
+            // Before a change made earlier in the period, the usage it split would be billed under both plans.
+            check.Add("proration_date", $"must be within the current period, not before its last change of plan ({current.UsageWindow.Start:O}), and not after now.");
+        }
         if (check.Failed) return check.ToError();
 
         var interval = request.Interval ?? current.Interval;
@@ -88,7 +92,7 @@ public static class SubscriptionChanges
         }
 
         var period = BillingPeriod.Numbered(at, interval, 0);
-        after = after with { BillingAnchor = at, CurrentPeriodStart = period.Start, CurrentPeriodEnd = period.End };
+        after = after.InPeriod(period) with { BillingAnchor = at };
         List<InvoiceLine> billed = prorate ? [.. SubscriptionInvoices.UnusedTime(current, currentCharges, at)] : [];
         if (after.PeriodAmount > 0) billed.Add(SubscriptionInvoices.PeriodLine(after, period));
         billed.AddRange(SubscriptionInvoices.AdvanceLines(after, period, version.Charges));

@@ -22,7 +22,8 @@ public static class SubscriptionInvoices
     /// <summary>The lines of a subscription's invoice: the period ahead's price, then the usage behind, charge by charge.</summary>
     /// <remarks>
     /// Usage billed in advance of the period behind (<paramref name="billedInAdvance"/>) is taken off charge by charge:
-    /// the period's end bills what its usage came to less what was billed of it as it accrued, a credit when less.
+    /// the period's end bills what its usage came to less what was billed of it as it accrued, a credit when less; what
+    /// was billed of a metric the plan no longer bills in advance is taken off all the same.
     /// </remarks>
     public static List<InvoiceLine> Lines(
         Subscription subscription, BillingPeriod? ahead, BillingPeriod? behind, IReadOnlyList<RatedUsage> usage, IReadOnlyList<Catalog.ChargeSpec>? charges = null,
@@ -47,9 +48,10 @@ public static class SubscriptionInvoices
                 }
             }
 
-            foreach (var (metric, _, code, _, _) in usage.Where(u => u.InAdvance))
+            // All of it, whatever the charges are now: a change dated at the window's start leaves it to the new plan's.
+            foreach (var (code, billed) in (billedInAdvance ?? AdvanceBilled.None).ByMetric.Where(m => m.Value > 0).OrderBy(m => m.Key, StringComparer.Ordinal))
             {
-                if (billedInAdvance?.Of(code) is not (> 0 and var billed)) continue;
+                var metric = usage.FirstOrDefault(u => u.Code == code)?.Metric ?? code;
                 lines.Add(new InvoiceLine(lines.Count + 1, InvoiceLineKind.Usage, $"{metric}: billed in advance ({Dates(last)})", last.Start, last.End,
                     1, -billed, -billed, metric, BilledInAdvance));
             }

@@ -349,11 +349,7 @@ public sealed class SubscriptionStore(
     internal async Task<Subscription> ResumeInAsync(DbTransaction tx, Subscription paused, DateTimeOffset at, Actor actor)
     {
         var period = BillingPeriod.Numbered(at, paused.Interval, 0);
-        var resumed = paused with
-        {
-            Status = SubscriptionStatus.Active, BillingAnchor = at, CurrentPeriodStart = period.Start, CurrentPeriodEnd = period.End,
-            PausedAt = null, ResumesAt = null, UpdatedAt = clock.Now,
-        };
+        var resumed = paused.InPeriod(period) with { Status = SubscriptionStatus.Active, BillingAnchor = at, PausedAt = null, ResumesAt = null, UpdatedAt = clock.Now };
         var charges = (await PlanStore.VersionInAsync(tx, resumed.Plan, resumed.PlanVersion)).Version?.Charges ?? [];
         var billed = await BillAsync(tx, resumed, BillingReason.SubscriptionResume, SubscriptionInvoices.Lines(resumed, period, null, [], charges),
             BillingKey(resumed, period.Start, BillingReason.SubscriptionResume), actor);
