@@ -17,6 +17,7 @@ public static class BillingServices
         services.TryAddSingleton<SubscriptionStore>();
         services.TryAddSingleton<UsageRater>();
         services.TryAddSingleton<AdvanceUsageStore>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IInvoiceVoidRule, AdvanceUsageStore>(s => s.GetRequiredService<AdvanceUsageStore>()));
         services.TryAddSingleton<AdvanceUsageRun>();
         services.TryAddSingleton<PlanMigration>();
         services.TryAddSingleton<InvoicePdf>();

@@ -155,6 +155,76 @@ public abstract class UsageInAdvanceTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task An_advance_invoice_whose_usage_a_later_invoice_settled_cannot_be_voided()
+    {
+        var (plan, metric) = await PlanAsync(new { unit_amount = 3, pay_in_advance = true });
+        var (clock, customer, subscription) = await SubscribeAsync(plan, At(7, 1));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(7, 2));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 10, At(7, 2));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(7, 3));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(8, 2)); // July's end took off the 30 billed in advance
+        var advance = (await InvoicesAsync(subscription, "usage_in_advance")).ShouldHaveSingleItem();
+
+        var voided = await server.TestAdmin.PostAsync($"/api/v1/invoices/{advance["id"]}/void");
+
+        voided.Status.ShouldBe(HttpStatusCode.Conflict, voided.Body?.ToJsonString());
+        voided.Code.ShouldBe("advance_usage_settled");
+        (await server.TestAdmin.GetAsync($"/api/v1/invoices/{advance["id"]}")).Str("status").ShouldBe("open");
+    }
+
+    [Fact]
+    public async Task A_change_dated_before_the_last_one_is_refused_and_one_dated_at_it_takes_off_what_was_billed_in_advance_since()
+    {
+        var metric = $"calls_{Guid.NewGuid():N}"[..20];
+        var (basic, _) = await PlanAsync(new { unit_amount = 2, pay_in_advance = true }, metric: metric);
+        var (pro, _) = await PlanAsync(new { unit_amount = 1, pay_in_advance = true }, price: 2000, metric: metric);
+        var (arrears, _) = await PlanAsync(new { unit_amount = 3 }, price: 2000, metric: metric);
+        var (clock, customer, subscription) = await SubscribeAsync(basic, At(9, 1));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(9, 10));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = pro })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.TestAdmin.AdvanceClockAsync(clock, At(9, 12));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 50, At(9, 12));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(9, 13)); // 50 at pro's 1: billed in advance of the window from the 10th
+        (await InvoicesAsync(subscription, "usage_in_advance")).Select(i => i["total"]!.GetValue<long>()).ShouldBe([50L]);
+        await server.TestAdmin.AdvanceClockAsync(clock, At(9, 14));
+
+        var before = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = arrears, proration = "none", proration_date = At(9, 8) });
+        var atIt = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { plan = arrears, proration = "none", proration_date = At(9, 10) });
+
+        before.Status.ShouldBe(HttpStatusCode.BadRequest, before.Body?.ToJsonString());
+        before.Body!["errors"]!["proration_date"].ShouldNotBeNull();
+        atIt.Status.ShouldBe(HttpStatusCode.OK, atIt.Body?.ToJsonString());
+        // From the 10th the calls are the arrears plan's, at 3: 150 at September's end, less the 50 billed in advance of them.
+        await server.TestAdmin.AdvanceClockAsync(clock, At(10, 2));
+        var renewal = (await InvoicesAsync(subscription, "subscription_cycle")).ShouldHaveSingleItem();
+        Lines(renewal).Where(l => l.Item1 is "units" or "billed_in_advance").ShouldBe([("units", 150L), ("billed_in_advance", -50L)], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task A_credit_for_usage_billed_in_advance_gives_back_what_was_paid_after_the_coupon_and_tax()
+    {
+        (await server.TestAdmin.PostAsync("/api/v1/tax-rates", new { code = "VSK", country = "IS", percentage = 10 })).Status.ShouldBeOneOf(HttpStatusCode.Created, HttpStatusCode.Conflict);
+        var coupon = (await server.TestAdmin.PostAsync("/api/v1/coupons", new { code = $"HALF{Guid.NewGuid():N}"[..16], percent_off = 50, duration = "forever" })).Body!["code"]!.GetValue<string>();
+        var (plan, metric) = await PlanAsync(new { tiers = new object[] { new { up_to = 100, unit_amount = 10 }, new { up_to = (long?)null, unit_amount = 5 } }, pay_in_advance = true },
+            model: "volume", price: null);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(3, 1) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Reykjavik", country = "IS", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan, coupon })).Id;
+
+        await server.TestAdmin.AdvanceClockAsync(clock, At(3, 5));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 100, At(3, 5));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(3, 10));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(3, 12));
+        await server.TestAdmin.SendUsageAsync(customer, metric, 60, At(3, 12));
+        await server.TestAdmin.AdvanceClockAsync(clock, At(4, 2));
+
+        // 1,000 billed in advance, half off, plus 10%: 550 paid. March came to 800: the 200 too much was paid as 110.
+        (await InvoicesAsync(subscription, "usage_in_advance")).Select(i => i["total"]!.GetValue<long>()).ShouldBe([550L]);
+        var balance = await server.TestAdmin.GetAsync($"/api/v1/customers/{customer}/balance");
+        balance.Body!["balances"]!.AsArray().Single(b => b!["currency"]!.GetValue<string>() == "USD")!["amount"]!.GetValue<long>().ShouldBe(110);
+    }
+
+    [Fact]
     public async Task Two_invoice_runs_at_once_bill_the_accrued_usage_once()
     {
         var (plan, metric) = await PlanAsync(new { unit_amount = 4, pay_in_advance = true });

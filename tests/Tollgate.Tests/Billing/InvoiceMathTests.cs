@@ -46,6 +46,15 @@ public class InvoiceMathTests
     }
 
     [Fact]
+    public void A_credit_is_what_was_paid_for_what_it_gives_back_after_a_percent_off_and_with_its_tax()
+    {
+        // $10 given back of charges billed half off with 10% VAT: $5.50 was paid for them. An amount off does not apply to a credit.
+        var totals = InvoiceMath.Total([-1_000], [new InvoiceDiscount("HALF", PercentOff: 50), new InvoiceDiscount("FIVE", AmountOff: 500)], [new AppliedTaxRate("VAT", 10, false)], 0);
+
+        (totals.Subtotal, totals.Discount, totals.Tax, totals.Total, totals.AmountDue).ShouldBe((-1_000L, -500L, -50L, -550L, -550L));
+    }
+
+    [Fact]
     public void Totals_hold_together_on_random_invoices()
     {
         var random = new Random(61);

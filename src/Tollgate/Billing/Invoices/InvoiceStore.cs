@@ -14,7 +14,9 @@ namespace Tollgate.Billing.Invoices;
 /// subscription's invoice carries a billing key (subscription, period, reason), unique, so whatever runs twice (an
 /// invoice run retried, two nodes at once, a run after a crash) bills a period once.
 /// </summary>
-public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.WalletStore wallets, Microsoft.Extensions.Options.IOptions<BillingOptions> billing, Clocks.BillingClock clock, TimeProvider time)
+public sealed class InvoiceStore(
+    Database database, AuditLog audit, Wallets.WalletStore wallets, Microsoft.Extensions.Options.IOptions<BillingOptions> billing, Clocks.BillingClock clock, TimeProvider time,
+    IEnumerable<IInvoiceVoidRule> voidRules)
 {
     string Prefix => billing.Value.InvoicePrefix;
 
@@ -244,8 +246,20 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
         return paid;
     }
 
+    /// <summary>Voids an open or uncollectible invoice, unless a rule of what it billed refuses (<see cref="IInvoiceVoidRule"/>).</summary>
     public Task<Result<Invoice>> VoidAsync(string id, Actor actor, CancellationToken ct) =>
-        TransitionAsync(id, [InvoiceStatus.Open, InvoiceStatus.Uncollectible], "void", (tx, invoice) => VoidInAsync(tx, invoice, actor), ct);
+        database.InTransactionAsync<Invoice>(async (connection, tx) =>
+        {
+            if (await FindAsync(tx, id, forUpdate: false) is { Status: InvoiceStatus.Open or InvoiceStatus.Uncollectible } unlocked)
+            {
+                foreach (var rule in voidRules)
+                {
+                    if (await rule.RefusesAsync(tx, unlocked) is { } refused) return refused;
+                }
+            }
+
+            return await TransitionInAsync(tx, id, [InvoiceStatus.Open, InvoiceStatus.Uncollectible], "void", (tx, invoice) => VoidInAsync(tx, invoice, actor));
+        }, ct);
 
     /// <summary>Voids an invoice in the caller's transaction (the caller checked it may be); dunning ends.</summary>
     internal async Task<Invoice> VoidInAsync(DbTransaction tx, Invoice invoice, Actor actor)
@@ -278,18 +292,20 @@ public sealed class InvoiceStore(Database database, AuditLog audit, Wallets.Wall
 
     Task<Result<Invoice>> TransitionAsync(
         string id, InvoiceStatus[] from, string verb, Func<DbTransaction, Invoice, Task<Invoice>> change, CancellationToken ct) =>
-        database.InTransactionAsync<Invoice>(async (connection, tx) =>
-        {
-            var invoice = await FindAsync(tx, id, forUpdate: true);
-            if (invoice is null) return ApiError.NotFound("invoice", id);
-            Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
-            if (!from.Contains(invoice.Status))
-            {
-                return ApiError.Conflict("invoice_state", $"Invoice {id} is {EnumText.Snake(invoice.Status)}; only {string.Join(" or ", from.Select(EnumText.Snake))} invoices can {verb}.");
-            }
+        database.InTransactionAsync<Invoice>((connection, tx) => TransitionInAsync(tx, id, from, verb, change), ct);
 
-            return await change(tx, invoice);
-        }, ct);
+    async Task<Result<Invoice>> TransitionInAsync(DbTransaction tx, string id, InvoiceStatus[] from, string verb, Func<DbTransaction, Invoice, Task<Invoice>> change)
+    {
+        var invoice = await FindAsync(tx, id, forUpdate: true);
+        if (invoice is null) return ApiError.NotFound("invoice", id);
+        Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
+        if (!from.Contains(invoice.Status))
+        {
+            return ApiError.Conflict("invoice_state", $"Invoice {id} is {EnumText.Snake(invoice.Status)}; only {string.Join(" or ", from.Select(EnumText.Snake))} invoices can {verb}.");
+        }
+
+        return await change(tx, invoice);
+    }
 
     public async Task<Invoice?> GetAsync(string id, CancellationToken ct)
     {

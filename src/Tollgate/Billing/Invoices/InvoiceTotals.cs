@@ -19,7 +19,8 @@ public sealed record InvoiceTotals(long Subtotal, long Discount, IReadOnlyList<T
 /// The invoice arithmetic, in one place (docs/billing.md, "How an invoice adds up"):
 /// <list type="number">
 /// <item>the subtotal is the sum of the lines, each already rounded (<see cref="MinorUnits"/>);</item>
-/// <item>discounts come off the subtotal before tax, a percent rounded once, never more than what is left;</item>
+/// <item>discounts come off the subtotal before tax, a percent rounded once, never more than what is left (a credit,
+/// a subtotal below zero, is taken down by percent discounts only, and its tax is negative);</item>
 /// <item>each tax rate is computed on the discounted subtotal and rounded once; an inclusive rate is the part of that
 /// amount the rate makes up (<c>amount × r / (100 + Σ inclusive r)</c>) and adds nothing to the total, an exclusive
 /// rate is added;</item>
@@ -33,7 +34,7 @@ public static class InvoiceMath
         ArgumentOutOfRangeException.ThrowIfNegative(availableCredit);
         var subtotal = 0L;
         foreach (var amount in lineAmounts) subtotal = checked(subtotal + amount);
-        var discount = Discount(Math.Max(0, subtotal), discounts);
+        var discount = Discount(subtotal, discounts);
         var taxable = subtotal - discount;
 
         var taxes = new List<TaxLine>(taxRates.Count);
@@ -54,14 +55,19 @@ public static class InvoiceMath
         return new InvoiceTotals(subtotal, discount, taxes, tax, total, credits, total - credits);
     }
 
-    /// <summary>Each discount in turn on what the ones before left, so together they never exceed the subtotal.</summary>
+    /// <summary>
+    /// Each discount in turn on what the ones before left, so together they never exceed the subtotal. A credit (a
+    /// subtotal below zero) is taken down by the percent discounts, as the charges it gives back were, and its tax is
+    /// given back with it; an amount off does not apply to a credit. So a credit is what was paid for what it gives back.
+    /// </summary>
     static long Discount(long subtotal, IReadOnlyList<InvoiceDiscount> discounts)
     {
         var left = subtotal;
         foreach (var discount in discounts)
         {
+            if (left < 0 && discount.PercentOff is null) continue;
             var off = discount.PercentOff is { } percent ? MinorUnits.Round(left * percent / 100) : discount.AmountOff ?? 0;
-            left -= Math.Clamp(off, 0, left);
+            left -= left < 0 ? Math.Clamp(off, left, 0) : Math.Clamp(off, 0, left);
         }
 
         return subtotal - left;

@@ -1,5 +1,7 @@
 using System.Data.Common;
 using Dapper;
+using Tollgate.Billing.Invoices;
+using Tollgate.Common;
 using Tollgate.Storage;
 
 namespace Tollgate.Billing.Subscriptions;
@@ -20,8 +22,25 @@ public sealed record AdvanceBilled(IReadOnlyDictionary<string, long> ByMetric, i
 /// the usage window it billed ahead of. An invoice voided no longer counts, so its usage is billed again, by the next
 /// run or at the window's end; one credited by a credit note still counts (the credit note is what gave it back).
 /// </summary>
-public sealed class AdvanceUsageStore(Database database)
+public sealed class AdvanceUsageStore(Database database) : IInvoiceVoidRule
 {
+    /// <summary>
+    /// An invoice billing usage in advance of a window that has closed cannot be voided: the window's end took off what
+    /// it billed, so voiding it would give that usage away. A credit note gives money back instead. The subscription is
+    /// locked, so that no run closes the window while it is voided.
+    /// </summary>
+    public async Task<ApiError?> RefusesAsync(DbTransaction tx, Invoice invoice)
+    {
+        if (invoice.BillingReason != BillingReason.UsageInAdvance || invoice.SubscriptionId is not { } id) return null;
+        var subscription = await tx.Connection!.QuerySingleOrDefaultAsync<(DateTimeOffset? UsageFrom, DateTimeOffset CurrentPeriodStart)>(
+            $"SELECT usage_from, current_period_start FROM subscriptions WHERE id = @id{database.ForUpdate}", new { id }, tx);
+        var billed = await tx.Connection!.QueryAsync<DateTimeOffset>("SELECT window_start FROM advance_usage_bills WHERE invoice_id = @id", new { id = invoice.Id }, tx);
+        var current = subscription.UsageFrom ?? subscription.CurrentPeriodStart; // Subscription.UsageWindow's start
+        return billed.All(start => start == current) ? null
+            : ApiError.Conflict("advance_usage_settled",
+                $"Invoice {invoice.Id} billed usage in advance of a window that has closed, whose invoice took it off; issue a credit note instead of voiding it.");
+    }
+
     /// <summary>What was billed in advance of each subscription's current usage window (<see cref="Subscription.UsageWindow"/>), in one query.</summary>
     public async Task<IReadOnlyDictionary<string, AdvanceBilled>> BilledAsync(DbTransaction tx, IReadOnlyCollection<Subscription> subscriptions)
     {

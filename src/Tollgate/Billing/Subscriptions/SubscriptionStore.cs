@@ -188,7 +188,8 @@ public sealed class SubscriptionStore(
 
     /// <summary>
     /// The invoice a subscription's lines make, as a draft, purely: none without lines; when they come to less than
-    /// nothing, no invoice but that credit for the customer's balance. The coupon applies before tax while it lasts;
+    /// nothing, no invoice but that credit for the customer's balance, after the coupon's percent and with its tax, as
+    /// what it gives back was paid (<see cref="InvoiceMath"/>). The coupon applies before tax while it lasts;
     /// a <c>once</c> coupon is spent by the first invoice it discounts (the subscription answered holds that). Whether a
     /// repeating coupon still applies is decided at <paramref name="billedAt"/>, the instant the invoice is for (a period's
     /// end, however late the run that bills it), or now.
@@ -199,7 +200,7 @@ public sealed class SubscriptionStore(
         var coupon = subscription.Discount is { } held && held.AppliesAt(billedAt ?? now) ? held : null;
         var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now, coupon?.ToDiscount());
         if (draft is null) return (null, 0, subscription);
-        if (draft.Subtotal < 0) return (null, -draft.Subtotal, subscription);
+        if (draft.Subtotal < 0) return (null, -draft.Total, subscription); // after the coupon and tax, as what it gives back was paid
         var spent = coupon is { Duration: CouponDuration.Once } && draft.Discount > 0 ? subscription with { Discount = coupon with { Used = true } } : subscription;
         return (draft with { TaxNote = taxes.Note }, 0, spent);
     }
