@@ -200,7 +200,13 @@ public sealed class SubscriptionStore(
         var coupon = subscription.Discount is { } held && held.AppliesAt(billedAt ?? now) ? held : null;
         var draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, Ids.New(Ids.Invoice, time), now, coupon?.ToDiscount());
         if (draft is null) return (null, 0, subscription);
-        if (draft.Subtotal < 0) return (null, -draft.Total, subscription); // after the coupon and tax, as what it gives back was paid
+        if (draft.Subtotal < 0)
+        {
+            // After the coupon and tax, as what it gives back was paid; a once coupon discounted nothing it gives back (or it was spent then).
+            if (coupon is { Duration: CouponDuration.Once }) draft = SubscriptionInvoices.FromLines(subscription, reason, lines, taxes.Rates, draft.Id, now)!;
+            return (null, -draft.Total, subscription);
+        }
+
         var spent = coupon is { Duration: CouponDuration.Once } && draft.Discount > 0 ? subscription with { Discount = coupon with { Used = true } } : subscription;
         return (draft with { TaxNote = taxes.Note }, 0, spent);
     }
