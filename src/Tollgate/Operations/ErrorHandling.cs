@@ -22,6 +22,8 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
                 bad.StatusCode,
                 bad.Message),
             UnavailableException unavailable => new ApiError(unavailable.Code, StatusCodes.Status503ServiceUnavailable, unavailable.Message),
+            // Arithmetic on money and usage is checked: what overflows is an amount too large to bill, not a fault of the server's.
+            OverflowException overflow => new ApiError("amount_out_of_range", StatusCodes.Status422UnprocessableEntity, overflow.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested =>
                 new ApiError("client_closed_request", 499, "The client closed the request."),
             _ => null,
@@ -35,6 +37,10 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
         else if (exception is UnavailableException)
         {
             LogUnavailable(logger, exception, context.TraceIdentifier);
+        }
+        else if (exception is OverflowException)
+        {
+            LogOverflow(logger, exception, context.TraceIdentifier);
         }
 
         if (context.Response.HasStarted) return true;
@@ -88,6 +94,9 @@ public sealed partial class ErrorHandling(ILogger<ErrorHandling> logger) : IExce
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Request {RequestId} answered 503: a dependency failed")]
     static partial void LogUnavailable(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Request {RequestId} answered 422: an amount overflowed")]
+    static partial void LogOverflow(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Unhandled error in request {RequestId}")]
     static partial void LogUnhandled(ILogger logger, Exception exception, string requestId);

@@ -193,6 +193,53 @@ public abstract class TestClockTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_subscription_that_cannot_be_billed_is_reported_by_the_advance_tried_again_by_the_next_and_a_change_is_refused()
+    {
+        // 100,000,000 units at $10,000,000,000 each: 10^20 cents, more than an invoice can hold.
+        var (plan, metric) = (Code("huge"), Code("volume"));
+        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
+        {
+            metrics = new[] { new { code = metric, name = "Volume", aggregation = "sum", field = "amount" } },
+            plans = new[]
+            {
+                new
+                {
+                    code = plan, name = "Huge",
+                    prices = new[] { new { interval = "month", currency = "USD", amount = 1000L } },
+                    charges = new[] { new { metric, currency = "USD", model = "per_unit", properties = new { unit_amount = 1_000_000_000_000L } } },
+                },
+            },
+        });
+        applied.Status.ShouldBe(HttpStatusCode.OK, applied.Body?.ToJsonString());
+        var clock = await ClockAsync(At(2027, 1, 1));
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Too much", test_clock_id = clock })).Id;
+        var subscription = (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Id;
+        var huge = await server.TestAdmin.PostAsync("/api/v1/events", new { id = $"evt-{Guid.NewGuid():N}", code = metric, customer_id = customer, timestamp = At(2027, 1, 1), properties = new { amount = 100_000_000 } });
+        huge.Status.ShouldBe(HttpStatusCode.OK, huge.Body?.ToJsonString());
+
+        var advanced = await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2027, 2, 10) });
+
+        advanced.Status.ShouldBe(HttpStatusCode.OK, advanced.Body?.ToJsonString());
+        advanced.Body!["status"]!.GetValue<string>().ShouldBe("ready");
+        var failed = advanced.Body["advance"]!["failed"]!.AsArray();
+        failed.Select(f => f!["subscription_id"]!.GetValue<string>()).ShouldBe([subscription]);
+        failed[0]!["error"]!.GetValue<string>().ShouldContain("more than an invoice line can hold");
+        (await InvoicesAsync(subscription)).Select(i => i["billing_reason"]!.GetValue<string>()).ShouldBe(["subscription_create"]); // January unbilled, not half billed
+        (await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}")).Str("current_period_start").ShouldBe("2027-01-01T00:00:00+00:00");
+
+        // The next advance tries again, and fails again, rather than skipping the period.
+        var again = await server.TestAdmin.PostAsync($"/api/v1/test-clocks/{clock}/advance", new { frozen_time = At(2027, 2, 11) });
+        again.Status.ShouldBe(HttpStatusCode.OK, again.Body?.ToJsonString());
+        again.Body!["advance"]!["failed"]!.AsArray().Select(f => f!["subscription_id"]!.GetValue<string>()).ShouldBe([subscription]);
+
+        // A change bills the period that ended first, and cannot: refused with the reason, not a 500, and nothing changed.
+        var change = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/change", new { quantity = 2 });
+        (change.Status, change.Code).ShouldBe((HttpStatusCode.UnprocessableEntity, "amount_out_of_range"), change.Body?.ToJsonString());
+        change.Body!["detail"]!.GetValue<string>().ShouldContain(subscription);
+        (await server.TestAdmin.GetAsync($"/api/v1/subscriptions/{subscription}")).Body!["quantity"]!.GetValue<int>().ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Test_clocks_are_test_modes_a_live_key_can_neither_make_nor_move_one_nor_put_a_customer_on_it()
     {
         var clock = await ClockAsync(At(2027, 1, 1));

@@ -31,35 +31,16 @@ public sealed partial class AdvanceUsageRun(
         var (issued, failures) = (new List<string>(), new List<InvoiceRunFailure>());
         var accruing = await AccruingAsync(now, testClock, ct);
         var cache = new RatingCache();
-        foreach (var batch in accruing.Chunk(PerTransaction))
-        {
-            try
+        await Batches.BillAsync(
+            accruing.Chunk(PerTransaction), 1,
+            async (batch, ct) => issued.AddRange(await database.InTransactionAsync((connection, tx) => BillAsync(tx, batch, now, cache, actor, ct), ct)),
+            (e, count) => LogBatchFailed(log, e, count),
+            (e, id) =>
             {
-                issued.AddRange(await database.InTransactionAsync((connection, tx) => BillAsync(tx, batch, now, cache, actor, ct), ct));
-            }
-            catch (Exception e) when (e is not OperationCanceledException && batch.Length > 1)
-            {
-                LogBatchFailed(log, e, batch.Length);
-                foreach (var id in batch)
-                {
-                    try
-                    {
-                        issued.AddRange(await database.InTransactionAsync((connection, tx) => BillAsync(tx, [id], now, cache, actor, ct), ct));
-                    }
-                    catch (Exception alone) when (alone is not OperationCanceledException)
-                    {
-                        LogSubscriptionFailed(log, alone, id);
-                        failures.Add(new InvoiceRunFailure(id, alone.Message));
-                    }
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogSubscriptionFailed(log, e, batch[0]);
-                failures.Add(new InvoiceRunFailure(batch[0], e.Message));
-            }
-        }
-
+                LogSubscriptionFailed(log, e, id);
+                failures.Add(new InvoiceRunFailure(id, e.Message));
+            },
+            ct);
         return (issued, failures);
     }
 

@@ -57,19 +57,12 @@ public sealed partial class InvoiceRunner(
             var due = (await subscriptions.DueAsync(now, testClock, Page, ct)).Where(seen.Add).ToList();
             if (due.Count == 0) break;
             // PostgreSQL bills two batches at once, so one's reads overlap the other's writes; SQLite has one writer.
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = database.Kind == DatabaseKind.Postgres ? 2 : 1, CancellationToken = ct };
-            await Parallel.ForEachAsync(due.Chunk(PerTransaction), parallel, async (batch, ct) =>
-            {
-                try
-                {
-                    run.Count(await database.InTransactionAsync((connection, tx) => CatchUpAsync(tx, batch, run, actor, ct), ct));
-                }
-                catch (Exception e) when (e is not OperationCanceledException && batch.Length > 1)
-                {
-                    LogBatchFailed(log, e, batch.Length);
-                    foreach (var id in batch) await AloneAsync(id, run, actor, ct);
-                }
-            });
+            await Batches.BillAsync(
+                due.Chunk(PerTransaction), database.Kind == DatabaseKind.Postgres ? 2 : 1,
+                async (batch, ct) => run.Count(await database.InTransactionAsync((connection, tx) => CatchUpAsync(tx, batch, run, actor, ct), ct)),
+                (e, count) => LogBatchFailed(log, e, count),
+                (e, id) => Failed(run, e, id),
+                ct);
         }
 
         var (advanceInvoices, advanceFailures) = await accruing.RunAsync(now, testClock, actor, ct);
@@ -98,8 +91,7 @@ public sealed partial class InvoiceRunner(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogSubscriptionFailed(log, e, id);
-                run.Failed(new InvoiceRunFailure(id, e.Message));
+                Failed(run, e, id);
             }
         }
     }
@@ -135,8 +127,7 @@ public sealed partial class InvoiceRunner(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogSubscriptionFailed(log, e, id);
-                run.Failed(new InvoiceRunFailure(id, e.Message));
+                Failed(run, e, id);
             }
         }
     }
@@ -242,17 +233,10 @@ public sealed partial class InvoiceRunner(
         }, ct);
     }
 
-    async Task AloneAsync(string id, RunState run, Actor actor, CancellationToken ct)
+    void Failed(RunState run, Exception e, string subscriptionId)
     {
-        try
-        {
-            run.Count(await database.InTransactionAsync((connection, tx) => CatchUpAsync(tx, [id], run, actor, ct), ct));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogSubscriptionFailed(log, e, id);
-            run.Failed(new InvoiceRunFailure(id, e.Message));
-        }
+        LogSubscriptionFailed(log, e, subscriptionId);
+        run.Failed(new InvoiceRunFailure(subscriptionId, e.Message));
     }
 
     /// <summary>

@@ -86,7 +86,17 @@ public sealed class UsageRater(UsageAggregator usage, Metering.EventStore events
                 ? await EventValuesAsync(metric, subscription.CustomerId, read, ct)
                 : null;
             if (!rated.TryGetValue(subscription.Id, out var list)) rated[subscription.Id] = list = [];
-            var charged = ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values));
+            RatedCharge charged;
+            try
+            {
+                charged = ChargeRater.Rate(charge.Model!.Value, properties, new ChargeUsage(quantity, count, values));
+            }
+            catch (OverflowException e)
+            {
+                throw new OverflowException(
+                    $"Subscription {subscription.Id}'s usage of {metric.Code} ({quantity:0.##########}) rates to more than an invoice line can hold.", e);
+            }
+
             list.Add(new RatedUsage(metric.Name, charged, metric.Code, quantity, charge.BillsUsageInAdvance));
         }
 

@@ -93,19 +93,32 @@ public sealed class TestClockService(Database database, InvoiceRunner runner, Au
         var from = taken.Value.FrozenTime;
         var totals = new Totals();
         var at = from;
-        while (true)
+        try
         {
-            var next = await NextDueAsync(id, at, ct);
-            var step = next is { } due && due < target ? due : target;
-            totals.Add(await runner.RunAsync(actor, id, step, ct));
-            at = step;
-            var last = step == target;
+            while (true)
+            {
+                var next = await NextDueAsync(id, at, ct);
+                var step = next is { } due && due < target ? due : target;
+                totals.Add(await runner.RunAsync(actor, id, step, ct));
+                at = step;
+                var last = step == target;
+                await database.InTransactionAsync(async (connection, tx) =>
+                {
+                    await SaveAsync(tx, id, step, last ? TestClockStatus.Ready : TestClockStatus.Advancing);
+                    return step;
+                }, ct);
+                if (last) break;
+            }
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // Stopped where the last step ended, ready to be advanced again rather than left advancing until abandoned.
             await database.InTransactionAsync(async (connection, tx) =>
             {
-                await SaveAsync(tx, id, step, last ? TestClockStatus.Ready : TestClockStatus.Advancing);
-                return step;
-            }, ct);
-            if (last) break;
+                await SaveAsync(tx, id, at, TestClockStatus.Ready);
+                return at;
+            }, CancellationToken.None);
+            throw;
         }
 
         var advanced = await GetAsync(id, ct);
