@@ -27,6 +27,7 @@ using Tollgate.Limits;
 using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 using Tollgate.Operations;
+using Tollgate.Payments;
 using Tollgate.Storage;
 
 namespace Tollgate;
@@ -56,6 +57,7 @@ public static class TollgateApp
         services.AddMetering(builder.Configuration);
         services.AddEntitlements();
         services.AddBilling(builder.Configuration);
+        services.AddPayments(builder.Configuration);
         services.AddLimits();
         services.AddAlerts(builder.Configuration);
         services.AddIdempotency();
@@ -77,6 +79,7 @@ public static class TollgateApp
         app.MapOperations();
         app.MapTollgateDocs();
         app.MapGatewayEndpoints();
+        app.MapPaymentWebhooks();
         app.MapGroup("/api/v1")
             .MapCustomerEndpoints()
             .MapApiKeyEndpoints()
@@ -100,7 +103,8 @@ public static class TollgateApp
             .MapWalletEndpoints()
             .MapBalanceEndpoints()
             .MapDunningEndpoints()
-            .MapTestClockEndpoints();
+            .MapTestClockEndpoints()
+            .MapPaymentEndpoints();
         return app;
     }
 }

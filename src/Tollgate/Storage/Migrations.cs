@@ -612,5 +612,101 @@ public static class Migrations
             );
             CREATE INDEX ix_advance_usage_bills_window ON advance_usage_bills (subscription_id, window_start);
             """),
+        // Payments: which provider serves each customer and its ids there, checkouts, payments and refunds, the
+        // provider events applied (recorded with their effect, so a redelivery changes nothing) and the charges made.
+        new(18, "payments", """
+            CREATE TABLE payment_accounts (
+                customer_id text PRIMARY KEY REFERENCES customers (id),
+                provider text NOT NULL,
+                provider_customer_id text,
+                payment_method text,
+                chosen_by text NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_payment_accounts_provider_customer ON payment_accounts (provider, provider_customer_id);
+
+            CREATE TABLE checkout_sessions (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                provider text NOT NULL,
+                provider_session_id text,
+                plan text NOT NULL,
+                interval text NOT NULL,
+                currency text NOT NULL,
+                quantity {bigint} NOT NULL,
+                subscription_id text REFERENCES subscriptions (id),
+                invoice_id text REFERENCES invoices (id),
+                amount {bigint} NOT NULL,
+                url text,
+                success_url text NOT NULL,
+                cancel_url text NOT NULL,
+                status text NOT NULL,
+                expires_at {ts} NOT NULL,
+                created_at {ts} NOT NULL,
+                completed_at {ts}
+            );
+            CREATE UNIQUE INDEX ux_checkout_sessions_provider ON checkout_sessions (provider, provider_session_id);
+            CREATE INDEX ix_checkout_sessions_customer ON checkout_sessions (customer_id, id);
+
+            CREATE TABLE payments (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                invoice_id text REFERENCES invoices (id),
+                provider text NOT NULL,
+                provider_payment_id text NOT NULL,
+                amount {bigint} NOT NULL,
+                currency text NOT NULL,
+                amount_refunded {bigint} NOT NULL,
+                status text NOT NULL,
+                failure_code text,
+                failure_message text,
+                provider_time {ts} NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL,
+                UNIQUE (provider, provider_payment_id)
+            );
+            CREATE INDEX ix_payments_customer ON payments (customer_id, id);
+            CREATE INDEX ix_payments_invoice ON payments (invoice_id);
+
+            CREATE TABLE refunds (
+                id text PRIMARY KEY,
+                payment_id text NOT NULL REFERENCES payments (id),
+                provider text NOT NULL,
+                provider_refund_id text,
+                amount {bigint} NOT NULL,
+                currency text NOT NULL,
+                status text NOT NULL,
+                reason text,
+                credit_note_id text REFERENCES credit_notes (id),
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_refunds_provider ON refunds (provider, provider_refund_id);
+            CREATE INDEX ix_refunds_payment ON refunds (payment_id);
+
+            CREATE TABLE provider_events (
+                provider text NOT NULL,
+                event_id text NOT NULL,
+                type text NOT NULL,
+                outcome text NOT NULL,
+                received_at {ts} NOT NULL,
+                PRIMARY KEY (provider, event_id)
+            );
+
+            CREATE TABLE charge_attempts (
+                invoice_id text NOT NULL REFERENCES invoices (id),
+                attempt integer NOT NULL,
+                provider text NOT NULL,
+                provider_payment_id text,
+                status text NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL,
+                PRIMARY KEY (invoice_id, attempt)
+            );
+            CREATE INDEX ix_charge_attempts_pending ON charge_attempts (status, created_at);
+
+            ALTER TABLE credit_notes ADD COLUMN refunded {bigint} NOT NULL DEFAULT 0;
+            """),
     ];
 }

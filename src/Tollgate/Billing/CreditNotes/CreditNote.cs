@@ -13,7 +13,11 @@ public sealed record CreditNoteLine(int InvoiceLine, long Amount);
 /// </summary>
 public sealed record CreditNote(
     string Id, string Number, string InvoiceId, string CustomerId, string Currency, string? Reason, IReadOnlyList<CreditNoteLine> Lines,
-    long Subtotal, long Tax, long Total, long AppliedToInvoice, long CreditedToBalance, DateTimeOffset CreatedAt);
+    long Subtotal, long Tax, long Total, long AppliedToInvoice, long CreditedToBalance, DateTimeOffset CreatedAt)
+{
+    /// <summary>What of the total was paid back to the customer's payment method: all of it for a note made by a refund, else nothing.</summary>
+    public long Refunded { get; init; }
+}
 
 /// <summary><c>POST /api/v1/credit-notes</c>: credit some lines of an invoice (by position), or an amount spread over them.</summary>
 public sealed record CreateCreditNoteRequest(

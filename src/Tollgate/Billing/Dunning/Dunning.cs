@@ -28,16 +28,25 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
             if (invoice is null) return ApiError.NotFound("invoice", id);
             Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
             if (invoice.Status != InvoiceStatus.Open) return State(invoice, "fail a payment of");
-            var now = clock.Now;
-            var failed = invoice.PaymentAttempts == 0
-                ? invoice with { PaymentAttempts = 1, NextPaymentAttempt = Retries > 0 ? now.AddDays(options.Value.RetryDays[0]) : now.AddDays(options.Value.GraceDays) }
-                : invoice; // a retry reported failed: the schedule goes on as it was
-            await SaveAttemptsAsync(tx, failed);
-            await audit.RecordAsync(tx, actor, "invoice.payment_failed", "invoice", id, invoice, failed, invoice.CustomerId);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.payment_failed", invoice.CustomerId, failed, now);
-            await SubscriptionAsync(tx, invoice, SubscriptionStatus.PastDue, actor);
-            return failed;
+            return await PaymentFailedInAsync(tx, invoice, actor);
         }, ct);
+
+    /// <summary>
+    /// A failed payment of an open invoice (locked by the caller, its clock entered), in the caller's transaction: the
+    /// first starts the retry schedule, a retry's leaves it as it was; the subscription is past due.
+    /// </summary>
+    public async Task<Invoice> PaymentFailedInAsync(DbTransaction tx, Invoice invoice, Actor actor)
+    {
+        var now = clock.Now;
+        var failed = invoice.PaymentAttempts == 0
+            ? invoice with { PaymentAttempts = 1, NextPaymentAttempt = Retries > 0 ? now.AddDays(options.Value.RetryDays[0]) : now.AddDays(options.Value.GraceDays) }
+            : invoice; // a retry reported failed: the schedule goes on as it was
+        await SaveAttemptsAsync(tx, failed);
+        await audit.RecordAsync(tx, actor, "invoice.payment_failed", "invoice", invoice.Id, invoice, failed, invoice.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.payment_failed", invoice.CustomerId, failed, now);
+        await SubscriptionAsync(tx, invoice, SubscriptionStatus.PastDue, actor);
+        return failed;
+    }
 
     /// <summary>Marks an open or uncollectible invoice paid in full, out of band; a past-due subscription with nothing else overdue is active again.</summary>
     public Task<Result<Invoice>> PayAsync(string id, Actor actor, CancellationToken ct) =>
@@ -47,12 +56,21 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
             if (invoice is null) return ApiError.NotFound("invoice", id);
             Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, invoice.CustomerId));
             if (invoice.Status is not (InvoiceStatus.Open or InvoiceStatus.Uncollectible)) return State(invoice, "pay");
-            var paid = await invoices.PayInAsync(tx, invoice, actor);
-            var overdue = invoice.SubscriptionId is null ? 0 : await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM invoices WHERE subscription_id = @SubscriptionId AND id <> @Id AND status = 'open' AND payment_attempts > 0", invoice, tx);
-            if (overdue == 0) await SubscriptionAsync(tx, invoice, SubscriptionStatus.Active, actor);
-            return paid;
+            return await PaidInAsync(tx, invoice, actor);
         }, ct);
+
+    /// <summary>
+    /// An open or uncollectible invoice (locked by the caller, its clock entered) paid in full, in the caller's
+    /// transaction: dunning ends, and a past-due or incomplete subscription with nothing else overdue is active.
+    /// </summary>
+    public async Task<Invoice> PaidInAsync(DbTransaction tx, Invoice invoice, Actor actor)
+    {
+        var paid = await invoices.PayInAsync(tx, invoice, actor);
+        var overdue = invoice.SubscriptionId is null ? 0 : await tx.Connection!.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM invoices WHERE subscription_id = @SubscriptionId AND id <> @Id AND status = 'open' AND payment_attempts > 0", invoice, tx);
+        if (overdue == 0) await SubscriptionAsync(tx, invoice, SubscriptionStatus.Active, actor);
+        return paid;
+    }
 
     /// <summary>Takes every dunning step that is due: a retry, or giving up. Returns how many steps it took.</summary>
     /// <remarks>Of the customers on <paramref name="testClock"/>, or with none, of the customers on no test clock.</remarks>

@@ -1,0 +1,58 @@
+using Tollgate.Payments.Providers;
+
+namespace Tollgate.Payments.Ledger;
+
+/// <summary>
+/// A payment at a provider, in one place whatever the provider: the invoice it pays, its amount and what of it was
+/// refunded, its state (<c>pending</c>, <c>succeeded</c>, <c>failed</c>) and why it failed.
+/// </summary>
+public sealed record Payment
+{
+    public required string Id { get; init; }
+    public required string CustomerId { get; init; }
+    public string? InvoiceId { get; init; }
+    public required string Provider { get; init; }
+    public required string ProviderPaymentId { get; init; }
+    public required long Amount { get; init; }
+    public required string Currency { get; init; }
+    public long AmountRefunded { get; init; }
+    public required PaymentStatus Status { get; init; }
+    public string? FailureCode { get; init; }
+    public string? FailureMessage { get; init; }
+
+    /// <summary>The provider object's own time: news older than what is recorded never undoes it.</summary>
+    public required DateTimeOffset ProviderTime { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>A refund of a payment: pending at the provider, then succeeded (with the credit note it made) or failed.</summary>
+public sealed record Refund
+{
+    public required string Id { get; init; }
+    public required string PaymentId { get; init; }
+    public required string Provider { get; init; }
+    public string? ProviderRefundId { get; init; }
+    public required long Amount { get; init; }
+    public required string Currency { get; init; }
+    public required RefundStatus Status { get; init; }
+    public string? Reason { get; init; }
+    public string? CreditNoteId { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary><c>POST /api/v1/payments/{id}/refund</c>: all that is left of the payment when no amount is given.</summary>
+public sealed record RefundRequest(long? Amount = null, string? Reason = null);
+
+/// <summary>Which provider serves a customer and the customer's ids there (<c>chosen_by</c>: <c>operator</c> or <c>routing</c>).</summary>
+public sealed record PaymentAccount
+{
+    public string CustomerId { get; init; } = "";
+    public string Provider { get; init; } = "";
+    public string? ProviderCustomerId { get; init; }
+    public string? PaymentMethod { get; init; }
+    public string ChosenBy { get; init; } = "";
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}

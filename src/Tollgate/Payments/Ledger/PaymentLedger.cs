@@ -1,0 +1,120 @@
+using System.Data.Common;
+using Tollgate.Audit;
+using Tollgate.Billing.Clocks;
+using Tollgate.Billing.CreditNotes;
+using Tollgate.Billing.Dunning;
+using Tollgate.Billing.Invoices;
+using Tollgate.Common;
+using Tollgate.Payments.Providers;
+using Tollgate.Storage;
+
+namespace Tollgate.Payments.Ledger;
+
+/// <summary>
+/// Applies what providers report of payments and refunds, in the caller's transaction (the one that records the
+/// webhook's event id, or the outcome of a charge Tollgate made), so that each piece of news takes effect once.
+/// A payment only moves forward: <c>succeeded</c> is final, and older news (by the provider object's own time) never
+/// undoes newer. A payment that succeeds pays its invoice (dunning ends; an incomplete or past-due subscription is
+/// active); one that fails, the first time, is the invoice's failed payment (past due, retries scheduled). A refund
+/// that succeeds makes a credit note of what was paid back.
+/// </summary>
+public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, DunningService dunning, CreditNoteStore creditNotes, AuditLog audit, TimeProvider time)
+{
+    /// <summary>Applies a payment's state. Returns what it did, for the event's record: <c>applied</c>, <c>unchanged</c> or <c>unmatched</c>.</summary>
+    public async Task<string> ApplyAsync(DbTransaction tx, PaymentProviderName provider, PaymentReported news, Actor actor)
+    {
+        var now = time.GetUtcNow();
+        var existing = await store.FindPaymentAsync(tx, provider.Text(), news.ProviderPaymentId);
+        var invoiceId = existing?.InvoiceId ?? news.InvoiceId;
+        var invoice = invoiceId is null ? null : await invoices.FindAsync(tx, invoiceId, forUpdate: true);
+        var customerId = existing?.CustomerId ?? invoice?.CustomerId ?? news.CustomerId;
+        if (customerId is null || (invoice is not null && invoice.CustomerId != customerId)) return "unmatched";
+        BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, customerId));
+
+        if (existing is not null && !Moves(existing, news)) return "unchanged";
+        var payment = existing is null
+            ? new Payment
+            {
+                Id = Ids.New(PaymentStore.PaymentPrefix, time), CustomerId = customerId, InvoiceId = invoice?.Id, Provider = provider.Text(),
+                ProviderPaymentId = news.ProviderPaymentId, Amount = news.Amount, Currency = news.Currency, Status = news.Status,
+                FailureCode = news.FailureCode, FailureMessage = news.FailureMessage, ProviderTime = news.At, CreatedAt = now, UpdatedAt = now,
+            }
+            : existing with
+            {
+                InvoiceId = existing.InvoiceId ?? invoice?.Id, Amount = news.Amount, Status = news.Status, FailureCode = news.FailureCode,
+                FailureMessage = news.FailureMessage, ProviderTime = news.At > existing.ProviderTime ? news.At : existing.ProviderTime, UpdatedAt = now,
+            };
+        if (existing is null) await PaymentStore.InsertAsync(tx, payment);
+        else await PaymentStore.UpdateAsync(tx, payment);
+        await audit.RecordAsync(tx, actor, $"payment.{EnumText.Snake(payment.Status)}", "payment", payment.Id, existing, payment, customerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), $"payment.{EnumText.Snake(payment.Status)}", customerId, payment, now);
+
+        if (news.PaymentMethod is { } method) await SaveMethodAsync(tx, provider, customerId, method, now);
+        if (invoice is null) return "applied";
+        if (payment.Status == PaymentStatus.Succeeded && invoice.Status is InvoiceStatus.Open or InvoiceStatus.Uncollectible
+            && string.Equals(payment.Currency, invoice.Currency, StringComparison.OrdinalIgnoreCase) && payment.Amount >= invoice.AmountDue)
+        {
+            await dunning.PaidInAsync(tx, invoice, actor);
+        }
+        else if (payment.Status == PaymentStatus.Failed && existing?.Status != PaymentStatus.Failed && invoice.Status == InvoiceStatus.Open)
+        {
+            await dunning.PaymentFailedInAsync(tx, invoice, actor);
+        }
+
+        return "applied";
+    }
+
+    /// <summary>Whether news moves a recorded payment: never from <c>succeeded</c>; to <c>succeeded</c> always; else only by newer news, to another state.</summary>
+    static bool Moves(Payment recorded, PaymentReported news) =>
+        recorded.Status != PaymentStatus.Succeeded
+        && (news.Status == PaymentStatus.Succeeded || (news.Status != recorded.Status && news.At >= recorded.ProviderTime));
+
+    async Task SaveMethodAsync(DbTransaction tx, PaymentProviderName provider, string customerId, string method, DateTimeOffset now)
+    {
+        var account = await store.AccountAsync(tx, customerId);
+        if (account is not null && account.Provider != provider.Text()) return; // a payment elsewhere does not move the customer
+        await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = customerId, Provider = provider.Text(), ChosenBy = "routing", CreatedAt = now })
+            with { PaymentMethod = method, UpdatedAt = now });
+    }
+
+    /// <summary>Applies a refund's state: a refund made at the provider's own dashboard is recorded too; one that succeeds, once, makes its credit note.</summary>
+    public async Task<string> ApplyAsync(DbTransaction tx, PaymentProviderName provider, RefundReported news, Actor actor)
+    {
+        var now = time.GetUtcNow();
+        var payment = await store.FindPaymentAsync(tx, provider.Text(), news.ProviderPaymentId);
+        if (payment is null) return "unmatched";
+        BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, payment.CustomerId));
+        var existing = await store.FindRefundAsync(tx, provider.Text(), news.ProviderRefundId, news.RefundId);
+        if (existing is { Status: RefundStatus.Succeeded or RefundStatus.Failed } || existing?.Status == news.Status) return "unchanged";
+        var refund = existing is null
+            ? new Refund
+            {
+                Id = Ids.New(PaymentStore.RefundPrefix, time), PaymentId = payment.Id, Provider = provider.Text(), ProviderRefundId = news.ProviderRefundId,
+                Amount = news.Amount, Currency = news.Currency, Status = news.Status, CreatedAt = now, UpdatedAt = now,
+            }
+            : existing with { ProviderRefundId = news.ProviderRefundId, Amount = news.Amount, Status = news.Status, UpdatedAt = now };
+        if (refund.Status == RefundStatus.Succeeded)
+        {
+            refund = refund with { CreditNoteId = await CreditAsync(tx, payment, refund, actor) };
+            await PaymentStore.UpdateAsync(tx, payment with { AmountRefunded = checked(payment.AmountRefunded + refund.Amount), UpdatedAt = now });
+        }
+
+        if (existing is null) await PaymentStore.InsertAsync(tx, refund);
+        else await PaymentStore.UpdateAsync(tx, refund);
+        await audit.RecordAsync(tx, actor, $"refund.{EnumText.Snake(refund.Status)}", "refund", refund.Id, existing, refund, payment.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), $"refund.{EnumText.Snake(refund.Status)}", payment.CustomerId, refund, now);
+        return "applied";
+    }
+
+    /// <summary>
+    /// The credit note of a refund of an invoice's payment: the amount paid back, tax included, as the invoice's lines
+    /// and tax were (<see cref="RefundCredit"/>). None when the payment paid no invoice, or the invoice has nothing left to credit.
+    /// </summary>
+    async Task<string?> CreditAsync(DbTransaction tx, Payment payment, Refund refund, Actor actor)
+    {
+        if (payment.InvoiceId is null || await invoices.FindAsync(tx, payment.InvoiceId, forUpdate: false) is not { } invoice) return null;
+        var request = new CreateCreditNoteRequest(invoice.Id, Amount: RefundCredit.BeforeTax(invoice, refund.Amount), Reason: refund.Reason ?? "refund");
+        var note = await creditNotes.CreateInAsync(tx, request, actor, refund: true);
+        return note.IsOk ? note.Value.Id : null;
+    }
+}

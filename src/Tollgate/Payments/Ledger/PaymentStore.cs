@@ -1,0 +1,152 @@
+using System.Data.Common;
+using Dapper;
+using Tollgate.Common;
+using Tollgate.Payments.Providers;
+using Tollgate.Storage;
+
+namespace Tollgate.Payments.Ledger;
+
+/// <summary>The rows of payments, refunds and payment accounts: reads and writes in the caller's transaction, and the lists the API answers.</summary>
+public sealed class PaymentStore(Database database)
+{
+    public const string PaymentPrefix = "py";
+    public const string RefundPrefix = "rf";
+
+    const string PaymentColumns = "id, customer_id, invoice_id, provider, provider_payment_id, amount, currency, amount_refunded, status, failure_code, failure_message, provider_time, created_at, updated_at";
+    const string RefundColumns = "id, payment_id, provider, provider_refund_id, amount, currency, status, reason, credit_note_id, created_at, updated_at";
+
+    public async Task<Payment?> FindPaymentAsync(DbTransaction tx, string provider, string providerPaymentId) =>
+        (await tx.Connection!.QuerySingleOrDefaultAsync<PaymentRow>(
+            $"SELECT {PaymentColumns} FROM payments WHERE provider = @provider AND provider_payment_id = @providerPaymentId{database.ForUpdate}",
+            new { provider, providerPaymentId }, tx))?.ToPayment();
+
+    public async Task<Payment?> FindPaymentAsync(DbTransaction tx, string id) =>
+        (await tx.Connection!.QuerySingleOrDefaultAsync<PaymentRow>($"SELECT {PaymentColumns} FROM payments WHERE id = @id{database.ForUpdate}", new { id }, tx))?.ToPayment();
+
+    public static Task InsertAsync(DbTransaction tx, Payment p) =>
+        tx.Connection!.ExecuteAsync(
+            $"""
+            INSERT INTO payments ({PaymentColumns})
+            VALUES (@Id, @CustomerId, @InvoiceId, @Provider, @ProviderPaymentId, @Amount, @Currency, @AmountRefunded, @status, @FailureCode, @FailureMessage, @ProviderTime, @CreatedAt, @UpdatedAt)
+            """, Parameters(p), tx);
+
+    public static Task UpdateAsync(DbTransaction tx, Payment p) =>
+        tx.Connection!.ExecuteAsync(
+            """
+            UPDATE payments SET invoice_id = @InvoiceId, amount = @Amount, amount_refunded = @AmountRefunded, status = @status, failure_code = @FailureCode,
+                failure_message = @FailureMessage, provider_time = @ProviderTime, updated_at = @UpdatedAt
+            WHERE id = @Id
+            """, Parameters(p), tx);
+
+    static object Parameters(Payment p) => new
+    {
+        p.Id, p.CustomerId, p.InvoiceId, p.Provider, p.ProviderPaymentId, p.Amount, p.Currency, p.AmountRefunded, status = EnumText.Snake(p.Status),
+        p.FailureCode, p.FailureMessage, p.ProviderTime, p.CreatedAt, p.UpdatedAt,
+    };
+
+    public async Task<Refund?> FindRefundAsync(DbTransaction tx, string provider, string? providerRefundId, string? refundId)
+    {
+        var row = providerRefundId is null ? null : await tx.Connection!.QuerySingleOrDefaultAsync<RefundRow>(
+            $"SELECT {RefundColumns} FROM refunds WHERE provider = @provider AND provider_refund_id = @providerRefundId{database.ForUpdate}", new { provider, providerRefundId }, tx);
+        row ??= refundId is null ? null : await tx.Connection!.QuerySingleOrDefaultAsync<RefundRow>(
+            $"SELECT {RefundColumns} FROM refunds WHERE id = @refundId AND provider = @provider{database.ForUpdate}", new { refundId, provider }, tx);
+        return row?.ToRefund();
+    }
+
+    public static Task InsertAsync(DbTransaction tx, Refund r) =>
+        tx.Connection!.ExecuteAsync(
+            $"""
+            INSERT INTO refunds ({RefundColumns})
+            VALUES (@Id, @PaymentId, @Provider, @ProviderRefundId, @Amount, @Currency, @status, @Reason, @CreditNoteId, @CreatedAt, @UpdatedAt)
+            """, new { r.Id, r.PaymentId, r.Provider, r.ProviderRefundId, r.Amount, r.Currency, status = EnumText.Snake(r.Status), r.Reason, r.CreditNoteId, r.CreatedAt, r.UpdatedAt }, tx);
+
+    public static Task UpdateAsync(DbTransaction tx, Refund r) =>
+        tx.Connection!.ExecuteAsync(
+            "UPDATE refunds SET provider_refund_id = @ProviderRefundId, amount = @Amount, status = @status, credit_note_id = @CreditNoteId, updated_at = @UpdatedAt WHERE id = @Id",
+            new { r.Id, r.ProviderRefundId, r.Amount, status = EnumText.Snake(r.Status), r.CreditNoteId, r.UpdatedAt }, tx);
+
+    /// <summary>What of a payment is refunded or on its way to be: refunds that succeeded or are pending.</summary>
+    public static Task<long> RefundingAsync(DbTransaction tx, string paymentId) =>
+        tx.Connection!.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE payment_id = @paymentId AND status <> 'failed'", new { paymentId }, tx);
+
+    public async Task<PaymentAccount?> AccountAsync(DbTransaction tx, string customerId) =>
+        await tx.Connection!.QuerySingleOrDefaultAsync<PaymentAccount>(
+            $"SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId{database.ForUpdate}",
+            new { customerId }, tx);
+
+    public static Task SaveAccountAsync(DbTransaction tx, PaymentAccount a) =>
+        tx.Connection!.ExecuteAsync(
+            """
+            INSERT INTO payment_accounts (customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at)
+            VALUES (@CustomerId, @Provider, @ProviderCustomerId, @PaymentMethod, @ChosenBy, @CreatedAt, @UpdatedAt)
+            ON CONFLICT (customer_id) DO UPDATE SET provider = excluded.provider, provider_customer_id = excluded.provider_customer_id,
+                payment_method = excluded.payment_method, chosen_by = excluded.chosen_by, updated_at = excluded.updated_at
+            """, a, tx);
+
+    public async Task<IReadOnlyList<Payment>> ListAsync(string? customerId, string? invoiceId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<PaymentRow>(
+            $"""
+            SELECT {PaymentColumns} FROM payments
+            WHERE (@customerId IS NULL OR customer_id = @customerId) AND (@invoiceId IS NULL OR invoice_id = @invoiceId)
+            ORDER BY id DESC LIMIT 1000
+            """, new { customerId, invoiceId });
+        return [.. rows.Select(r => r.ToPayment())];
+    }
+
+    public async Task<IReadOnlyList<Refund>> RefundsAsync(IReadOnlyList<string> paymentIds, CancellationToken ct)
+    {
+        if (paymentIds.Count == 0) return [];
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<RefundRow>(
+            $"SELECT {RefundColumns} FROM refunds WHERE payment_id {database.AnyOf("ids")} ORDER BY id", new { ids = database.ListOf(paymentIds) });
+        return [.. rows.Select(r => r.ToRefund())];
+    }
+
+    sealed class PaymentRow
+    {
+        public string Id { get; init; } = "";
+        public string CustomerId { get; init; } = "";
+        public string? InvoiceId { get; init; }
+        public string Provider { get; init; } = "";
+        public string ProviderPaymentId { get; init; } = "";
+        public long Amount { get; init; }
+        public string Currency { get; init; } = "";
+        public long AmountRefunded { get; init; }
+        public string Status { get; init; } = "";
+        public string? FailureCode { get; init; }
+        public string? FailureMessage { get; init; }
+        public DateTimeOffset ProviderTime { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset UpdatedAt { get; init; }
+
+        public Payment ToPayment() => new()
+        {
+            Id = Id, CustomerId = CustomerId, InvoiceId = InvoiceId, Provider = Provider, ProviderPaymentId = ProviderPaymentId, Amount = Amount, Currency = Currency,
+            AmountRefunded = AmountRefunded, Status = EnumText.Parse<PaymentStatus>(Status), FailureCode = FailureCode, FailureMessage = FailureMessage,
+            ProviderTime = ProviderTime, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+        };
+    }
+
+    sealed class RefundRow
+    {
+        public string Id { get; init; } = "";
+        public string PaymentId { get; init; } = "";
+        public string Provider { get; init; } = "";
+        public string? ProviderRefundId { get; init; }
+        public long Amount { get; init; }
+        public string Currency { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string? Reason { get; init; }
+        public string? CreditNoteId { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset UpdatedAt { get; init; }
+
+        public Refund ToRefund() => new()
+        {
+            Id = Id, PaymentId = PaymentId, Provider = Provider, ProviderRefundId = ProviderRefundId, Amount = Amount, Currency = Currency,
+            Status = EnumText.Parse<RefundStatus>(Status), Reason = Reason, CreditNoteId = CreditNoteId, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+        };
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tollgate.ApiKeys;
+using Tollgate.Common;
+using Tollgate.Payments.Checkout;
+using Tollgate.Payments.Ledger;
+using Tollgate.Payments.Webhooks;
+
+namespace Tollgate.Payments;
+
+public static class PaymentEndpoints
+{
+    /// <summary>Most bytes an inbound webhook may carry; the providers' events are a few kilobytes.</summary>
+    const int MostWebhookBytes = 1 << 20;
+
+    public static RouteGroupBuilder MapPaymentEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/checkout-sessions", async (Caller caller, CheckoutService service, CreateCheckoutRequest request, CancellationToken ct) =>
+                (await service.CreateAsync(request, caller.Actor, ct)).ToCreated(s => $"/api/v1/checkout-sessions/{s.Id}"))
+            .WithTags("Payments").RequireAdmin()
+            .WithSummary("A hosted checkout for a plan at the provider that serves the customer; its completion, reported by the provider's webhook, activates the subscription.");
+        api.MapGet("/checkout-sessions/{id}", async (CheckoutStore store, string id, CancellationToken ct) =>
+                await store.GetAsync(id, ct) is { } session ? Results.Ok(session) : ApiError.NotFound("checkout session", id).ToProblem())
+            .WithTags("Payments").RequireAdmin().WithSummary("A checkout session and its state: open, complete, expired or failed.");
+        api.MapGet("/payments", async (PaymentQueries queries, string? customer_id, string? invoice_id, CancellationToken ct) =>
+                TypedResults.Ok(new { data = await queries.ListAsync(customer_id, invoice_id, ct) }))
+            .WithTags("Payments").RequireAdmin().WithSummary("Payments from every provider, newest first, each with its invoice and refunds.");
+        api.MapPost("/payments/{id}/refund", async (Caller caller, RefundService refunds, string id, RefundRequest? request, CancellationToken ct) =>
+                (await refunds.RefundAsync(id, request ?? new RefundRequest(), caller.Actor, ct)).ToOk())
+            .WithTags("Payments").RequireAdmin()
+            .WithSummary("Refund a payment in full or in part at its provider; the refund, when it succeeds, makes a credit note of what was paid back.");
+        return api;
+    }
+
+    /// <summary>The providers' webhooks: outside <c>/api</c>, no API key; each request is proven by the provider's signature on its body.</summary>
+    public static IEndpointRouteBuilder MapPaymentWebhooks(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/webhooks/{provider}", async (HttpContext http, WebhookReceiver receiver, string provider, CancellationToken ct) =>
+            {
+                if (http.Request.ContentLength > MostWebhookBytes) return new ApiError("payload_too_large", 413, "A webhook body may be at most 1 MiB.").ToProblem();
+                using var buffer = new MemoryStream();
+                await http.Request.Body.CopyToAsync(buffer, ct);
+                if (buffer.Length > MostWebhookBytes) return new ApiError("payload_too_large", 413, "A webhook body may be at most 1 MiB.").ToProblem();
+                var received = await receiver.ReceiveAsync(provider, http.Request.Headers, buffer.ToArray(), ct);
+                return received.IsOk ? Results.Ok(received.Value) : received.Error.ToProblem();
+            })
+            .WithTags("Payments")
+            .WithSummary("A payment provider's webhook (stripe, razorpay, paddle, lemonsqueezy, test): verified on its raw body, applied once.");
+        return app;
+    }
+}

@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Options;
+using Tollgate.Payments.Providers;
+using Tollgate.Payments.Routing;
+
+namespace Tollgate.Payments;
+
+/// <summary>
+/// The <c>Payments</c> configuration section: each provider's credentials (a provider is configured when its API key
+/// is set), the routing rules, and how far a signed webhook's time may be from now. <c>BaseUrl</c> defaults to each
+/// provider's public API; tests point it at a loopback server.
+/// </summary>
+public sealed class PaymentsOptions
+{
+    public const string Section = "Payments";
+
+    public StripeOptions Stripe { get; set; } = new();
+    public RazorpayOptions Razorpay { get; set; } = new();
+    public PaddleOptions Paddle { get; set; } = new();
+    public LemonSqueezyOptions LemonSqueezy { get; set; } = new();
+
+    /// <summary>Routing rules, first match wins (<see cref="PaymentRouting"/>); none configured, <see cref="PaymentRouting.Defaults"/>.</summary>
+    public List<RoutingRuleOptions> Routing { get; set; } = [];
+
+    /// <summary>
+    /// The built-in test provider, which completes checkouts at a local page (<c>/pay/test/…</c>) and charges nothing:
+    /// on with <c>serve --demo</c>, off otherwise. Never for real money.
+    /// </summary>
+    public bool TestProvider { get; set; }
+
+    /// <summary>How far from now the time a Stripe or Paddle webhook was signed at may be (a replay is refused beyond).</summary>
+    public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    public IReadOnlyList<RoutingRule> Rules() =>
+        Routing.Count == 0 ? PaymentRouting.Defaults : [.. Routing.Select(r => new RoutingRule(PaymentProviderNames.Parse(r.Provider)!.Value, r.Country?.ToUpperInvariant(), r.Currency?.ToUpperInvariant()))];
+}
+
+public sealed class RoutingRuleOptions
+{
+    public string? Provider { get; set; }
+    public string? Country { get; set; }
+    public string? Currency { get; set; }
+}
+
+public sealed class StripeOptions
+{
+    public string? SecretKey { get; set; }
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>The secret before the last rotation, still accepted until it is removed.</summary>
+    public string? PreviousWebhookSecret { get; set; }
+    public string BaseUrl { get; set; } = "https://api.stripe.com";
+}
+
+public sealed class RazorpayOptions
+{
+    public string? KeyId { get; set; }
+    public string? KeySecret { get; set; }
+    public string? WebhookSecret { get; set; }
+    public string? PreviousWebhookSecret { get; set; }
+    public string BaseUrl { get; set; } = "https://api.razorpay.com";
+}
+
+public sealed class PaddleOptions
+{
+    public string? ApiKey { get; set; }
+    public string? WebhookSecret { get; set; }
+    public string? PreviousWebhookSecret { get; set; }
+    public string BaseUrl { get; set; } = "https://api.paddle.com";
+}
+
+public sealed class LemonSqueezyOptions
+{
+    public string? ApiKey { get; set; }
+    public string? StoreId { get; set; }
+    public string? SigningSecret { get; set; }
+    public string? PreviousSigningSecret { get; set; }
+    public string BaseUrl { get; set; } = "https://api.lemonsqueezy.com";
+}
+
+sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PaymentsOptions options)
+    {
+        var errors = new List<string>();
+        void Provider(string section, string baseUrl, params (string Name, string? Value)[] credentials)
+        {
+            if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+                errors.Add($"Payments:{section}:BaseUrl must be an absolute http or https URL.");
+            var set = credentials.Where(c => !string.IsNullOrWhiteSpace(c.Value)).Select(c => c.Name).ToList();
+            if (set.Count > 0 && set.Count < credentials.Length)
+            {
+                errors.Add($"Payments:{section} is half configured: set {string.Join(", ", credentials.Select(c => c.Name))} together " +
+                           $"(missing {string.Join(", ", credentials.Where(c => string.IsNullOrWhiteSpace(c.Value)).Select(c => c.Name))}).");
+            }
+        }
+
+        Provider("Stripe", options.Stripe.BaseUrl, ("SecretKey", options.Stripe.SecretKey), ("WebhookSecret", options.Stripe.WebhookSecret));
+        Provider("Razorpay", options.Razorpay.BaseUrl, ("KeyId", options.Razorpay.KeyId), ("KeySecret", options.Razorpay.KeySecret), ("WebhookSecret", options.Razorpay.WebhookSecret));
+        Provider("Paddle", options.Paddle.BaseUrl, ("ApiKey", options.Paddle.ApiKey), ("WebhookSecret", options.Paddle.WebhookSecret));
+        Provider("LemonSqueezy", options.LemonSqueezy.BaseUrl,
+            ("ApiKey", options.LemonSqueezy.ApiKey), ("StoreId", options.LemonSqueezy.StoreId), ("SigningSecret", options.LemonSqueezy.SigningSecret));
+        for (var i = 0; i < options.Routing.Count; i++)
+        {
+            var rule = options.Routing[i];
+            if (PaymentProviderNames.Parse(rule.Provider) is null)
+                errors.Add($"Payments:Routing:{i}:Provider must be one of stripe, razorpay, paddle, lemonsqueezy, test.");
+            if (rule.Country is not null && Common.Countries.Normalize(rule.Country) is null)
+                errors.Add($"Payments:Routing:{i}:Country must be an ISO 3166-1 alpha-2 code.");
+            if (rule.Currency is not null && Common.Currencies.Normalize(rule.Currency) is null)
+                errors.Add($"Payments:Routing:{i}:Currency must be an ISO 4217 code.");
+        }
+
+        if (options.SignatureTolerance < TimeSpan.FromSeconds(5) || options.SignatureTolerance > TimeSpan.FromHours(1))
+            errors.Add("Payments:SignatureTolerance must be from 00:00:05 to 01:00:00.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

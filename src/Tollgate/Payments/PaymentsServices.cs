@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Tollgate.Payments.Checkout;
+using Tollgate.Payments.Ledger;
+using Tollgate.Payments.Providers;
+using Tollgate.Payments.Providers.Stripe;
+using Tollgate.Payments.Webhooks;
+
+namespace Tollgate.Payments;
+
+public static class PaymentsServices
+{
+    public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PaymentsOptions>().Bind(configuration.GetSection(PaymentsOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PaymentsOptions>, PaymentsOptionsValidation>();
+        services.TryAddSingleton<PaymentsHttp>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, StripeProvider>());
+        services.TryAddSingleton<PaymentProviders>();
+        services.TryAddSingleton<PaymentStore>();
+        services.TryAddSingleton<PaymentLedger>();
+        services.TryAddSingleton<PaymentQueries>();
+        services.TryAddSingleton<RefundService>();
+        services.TryAddSingleton<CheckoutStore>();
+        services.TryAddSingleton<CheckoutService>();
+        services.TryAddSingleton<WebhookReceiver>();
+        return services;
+    }
+}

@@ -1,0 +1,31 @@
+namespace Tollgate.Payments.Providers;
+
+/// <summary>
+/// A provider's webhook in Tollgate's terms: its id (recorded with its effects, so a redelivery changes nothing), its
+/// type as the provider names it, and what it changes. An event of a type Tollgate does not act on has no effects.
+/// </summary>
+public sealed record InboundEvent(string EventId, string Type, IReadOnlyList<PaymentEffect> Effects);
+
+/// <summary>What an inbound event changes. Each carries the provider object's own time, so older news never undoes newer.</summary>
+public abstract record PaymentEffect(DateTimeOffset At);
+
+/// <summary>
+/// A checkout completed at the provider: its session, the provider's customer, the payment method saved for later
+/// charges, and the payment it took (none when it sold nothing now).
+/// </summary>
+public sealed record CheckoutCompleted(string ProviderSessionId, string? ProviderCustomerId, string? PaymentMethod, PaymentReported? Payment, DateTimeOffset At)
+    : PaymentEffect(At);
+
+public sealed record CheckoutExpired(string ProviderSessionId, DateTimeOffset At) : PaymentEffect(At);
+
+/// <summary>
+/// A payment's state at the provider: succeeded, failed or pending, for an amount, and the Tollgate invoice it pays
+/// (from the metadata Tollgate gave it), with the payment method it was made with when the provider saved it.
+/// </summary>
+public sealed record PaymentReported(
+    string ProviderPaymentId, string? InvoiceId, string? CustomerId, PaymentStatus Status, long Amount, string Currency,
+    string? PaymentMethod, string? FailureCode, string? FailureMessage, DateTimeOffset At) : PaymentEffect(At);
+
+/// <summary>A refund's state at the provider, of a payment.</summary>
+public sealed record RefundReported(
+    string ProviderRefundId, string ProviderPaymentId, string? RefundId, RefundStatus Status, long Amount, string Currency, DateTimeOffset At) : PaymentEffect(At);

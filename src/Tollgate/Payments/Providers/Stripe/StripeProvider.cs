@@ -1,0 +1,286 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Tollgate.Payments.Webhooks;
+
+namespace Tollgate.Payments.Providers.Stripe;
+
+/// <summary>
+/// Stripe, as the payment processor under Tollgate's billing: a Stripe customer per Tollgate customer, a Checkout
+/// Session in <c>payment</c> mode for an amount due (the card saved with <c>setup_future_usage=off_session</c>) or in
+/// <c>setup</c> mode for nothing, PaymentIntents confirmed off session for later invoices, refunds, the billing portal.
+/// Form-encoded requests with the secret key and an <c>Idempotency-Key</c>; the API version pinned.
+/// Wire formats: docs/payments.md, "Stripe".
+/// </summary>
+public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> options) : IPaymentProvider
+{
+    /// <summary>The API version every request is made and every webhook is read at.</summary>
+    public const string ApiVersion = "2026-07-29.dahlia";
+
+    public const string InvoiceKey = "tollgate_invoice_id";
+    public const string CustomerKey = "tollgate_customer_id";
+    public const string CheckoutKey = "tollgate_checkout_id";
+
+    StripeOptions Settings => options.Value.Stripe;
+
+    public PaymentProviderName Name => PaymentProviderName.Stripe;
+
+    public bool ChargesOffSession => true;
+
+    public async Task<string> CreateCustomerAsync(ProviderCustomer customer, string idempotencyKey, CancellationToken ct)
+    {
+        var form = new List<KeyValuePair<string, string>> { new("name", customer.Name), new($"metadata[{CustomerKey}]", customer.CustomerId) };
+        if (customer.Email is { } email) form.Add(new("email", email));
+        if (customer.Country is { } country) form.Add(new("address[country]", country));
+        using var answer = await PostAsync("/v1/customers", form, idempotencyKey, ct);
+        return Text(answer.RootElement, "id")!;
+    }
+
+    public async Task<HostedCheckout> CreateCheckoutAsync(CheckoutOrder order, string idempotencyKey, CancellationToken ct)
+    {
+        var currency = order.Currency.ToLowerInvariant();
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("client_reference_id", order.CheckoutId),
+            new("success_url", order.SuccessUrl),
+            new("cancel_url", order.CancelUrl),
+            new("expires_at", order.ExpiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)),
+            new($"metadata[{CheckoutKey}]", order.CheckoutId),
+            new($"metadata[{CustomerKey}]", order.CustomerId),
+        };
+        if (order.ProviderCustomerId is { } customer) form.Add(new("customer", customer));
+        if (order.Amount > 0)
+        {
+            form.AddRange(
+            [
+                new("mode", "payment"),
+                new("line_items[0][price_data][currency]", currency),
+                new("line_items[0][price_data][unit_amount]", order.Amount.ToString(CultureInfo.InvariantCulture)),
+                new("line_items[0][price_data][product_data][name]", order.Description),
+                new("line_items[0][quantity]", "1"),
+                new("payment_intent_data[setup_future_usage]", "off_session"),
+                new($"payment_intent_data[metadata][{CheckoutKey}]", order.CheckoutId),
+                new($"payment_intent_data[metadata][{CustomerKey}]", order.CustomerId),
+            ]);
+            if (order.InvoiceId is { } invoice)
+            {
+                form.Add(new($"metadata[{InvoiceKey}]", invoice));
+                form.Add(new($"payment_intent_data[metadata][{InvoiceKey}]", invoice));
+            }
+        }
+        else
+        {
+            form.AddRange([new("mode", "setup"), new("currency", currency), new($"setup_intent_data[metadata][{CheckoutKey}]", order.CheckoutId)]);
+        }
+
+        using var answer = await PostAsync("/v1/checkout/sessions", form, idempotencyKey, ct);
+        var session = answer.RootElement;
+        return new HostedCheckout(Text(session, "id")!, Text(session, "url")!, Time(session, "expires_at") ?? order.ExpiresAt);
+    }
+
+    public async Task<string> PortalUrlAsync(string providerCustomerId, string returnUrl, CancellationToken ct)
+    {
+        using var answer = await PostAsync("/v1/billing_portal/sessions", [new("customer", providerCustomerId), new("return_url", returnUrl)], null, ct);
+        return Text(answer.RootElement, "url")!;
+    }
+
+    public async Task<ChargeOutcome> ChargeAsync(OffSessionCharge charge, string idempotencyKey, CancellationToken ct)
+    {
+        List<KeyValuePair<string, string>> form =
+        [
+            new("amount", charge.Amount.ToString(CultureInfo.InvariantCulture)),
+            new("currency", charge.Currency.ToLowerInvariant()),
+            new("customer", charge.ProviderCustomerId),
+            new("payment_method", charge.PaymentMethod),
+            new("off_session", "true"),
+            new("confirm", "true"),
+            new($"metadata[{InvoiceKey}]", charge.InvoiceId),
+            new($"metadata[{CustomerKey}]", charge.CustomerId),
+        ];
+        try
+        {
+            using var answer = await PostAsync("/v1/payment_intents", form, idempotencyKey, ct);
+            return Outcome(answer.RootElement);
+        }
+        catch (StripeCardError declined)
+        {
+            // 402: the card was declined; the PaymentIntent exists, in requires_payment_method, and is answered inside the error.
+            return new ChargeOutcome(declined.PaymentIntentId, PaymentStatus.Failed, declined.Code, declined.Message);
+        }
+    }
+
+    public async Task<RefundOutcome> RefundAsync(RefundOrder refund, string idempotencyKey, CancellationToken ct)
+    {
+        var form = new List<KeyValuePair<string, string>> { new("payment_intent", refund.ProviderPaymentId), new("metadata[tollgate_refund_id]", refund.RefundId) };
+        if (refund.Amount is { } amount) form.Add(new("amount", amount.ToString(CultureInfo.InvariantCulture)));
+        if (refund.Reason is "duplicate" or "fraudulent" or "requested_by_customer") form.Add(new("reason", refund.Reason));
+        using var answer = await PostAsync("/v1/refunds", form, idempotencyKey, ct);
+        var made = answer.RootElement;
+        return new RefundOutcome(Text(made, "id")!, RefundState(Text(made, "status")), made.GetProperty("amount").GetInt64());
+    }
+
+    public SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now) =>
+        StripeSignature.Check(headers["Stripe-Signature"], body, Secrets(Settings.WebhookSecret, Settings.PreviousWebhookSecret), now, options.Value.SignatureTolerance);
+
+    public async Task<InboundEvent?> ReadAsync(IHeaderDictionary headers, byte[] body, CancellationToken ct)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        if (Text(root, "id") is not { } id || Text(root, "type") is not { } type || !root.TryGetProperty("data", out var data)
+            || !data.TryGetProperty("object", out var target) || target.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var at = Time(target, "created") ?? Time(root, "created") ?? DateTimeOffset.UnixEpoch;
+        IReadOnlyList<PaymentEffect> effects = type switch
+        {
+            "checkout.session.completed" or "checkout.session.async_payment_succeeded" => [await CompletedAsync(Text(target, "id")!, ct)],
+            "checkout.session.expired" => [new CheckoutExpired(Text(target, "id")!, at)],
+            // The PaymentIntent as it is now, not as the event rendered it: of two events read out of order, the later state wins.
+            "payment_intent.succeeded" or "payment_intent.payment_failed" or "payment_intent.processing" =>
+                await CurrentIntentAsync(Text(target, "id")!, ct) is { } payment ? [payment] : [],
+            "refund.created" or "refund.updated" or "refund.failed" or "charge.refund.updated" => Refund(target) is { } refund ? [refund] : [],
+            _ => [],
+        };
+        return new InboundEvent(id, type, effects);
+    }
+
+    async Task<CheckoutCompleted> CompletedAsync(string sessionId, CancellationToken ct)
+    {
+        using var answer = await GetAsync($"/v1/checkout/sessions/{Uri.EscapeDataString(sessionId)}?expand[]=payment_intent&expand[]=setup_intent", ct);
+        var session = answer.RootElement;
+        var at = Time(session, "created") ?? DateTimeOffset.UnixEpoch;
+        PaymentReported? payment = null;
+        string? method = null;
+        if (session.TryGetProperty("payment_intent", out var intent) && intent.ValueKind == JsonValueKind.Object)
+        {
+            payment = Reported(intent);
+            method = payment.PaymentMethod;
+        }
+        else if (session.TryGetProperty("setup_intent", out var setup) && setup.ValueKind == JsonValueKind.Object && Text(setup, "status") == "succeeded")
+        {
+            method = Id(setup, "payment_method");
+        }
+
+        return new CheckoutCompleted(Text(session, "id")!, Id(session, "customer"), method, payment, at);
+    }
+
+    async Task<PaymentReported?> CurrentIntentAsync(string intentId, CancellationToken ct)
+    {
+        using var answer = await GetAsync($"/v1/payment_intents/{Uri.EscapeDataString(intentId)}", ct);
+        return Reported(answer.RootElement);
+    }
+
+    static PaymentReported Reported(JsonElement intent)
+    {
+        var metadata = intent.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+        var outcome = Outcome(intent);
+        var amount = outcome.Status == PaymentStatus.Succeeded && intent.TryGetProperty("amount_received", out var received) ? received.GetInt64() : intent.GetProperty("amount").GetInt64();
+        return new PaymentReported(
+            Text(intent, "id")!, metadata.ValueKind == JsonValueKind.Object ? Text(metadata, InvoiceKey) : null,
+            metadata.ValueKind == JsonValueKind.Object ? Text(metadata, CustomerKey) : null,
+            outcome.Status, amount, Text(intent, "currency")!.ToUpperInvariant(),
+            Text(intent, "setup_future_usage") == "off_session" || Text(intent, "setup_future_usage") == "on_session" ? Id(intent, "payment_method") : null,
+            outcome.FailureCode, outcome.FailureMessage, Time(intent, "created") ?? DateTimeOffset.UnixEpoch);
+    }
+
+    static ChargeOutcome Outcome(JsonElement intent)
+    {
+        var status = Text(intent, "status") switch
+        {
+            "succeeded" => PaymentStatus.Succeeded,
+            "processing" or "requires_capture" or "requires_confirmation" => PaymentStatus.Pending,
+            _ => intent.TryGetProperty("last_payment_error", out var error) && error.ValueKind == JsonValueKind.Object ? PaymentStatus.Failed : PaymentStatus.Pending,
+        };
+        var failure = intent.TryGetProperty("last_payment_error", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
+        return new ChargeOutcome(Text(intent, "id"), status,
+            failure.ValueKind == JsonValueKind.Object ? Text(failure, "decline_code") ?? Text(failure, "code") : null,
+            failure.ValueKind == JsonValueKind.Object ? Text(failure, "message") : null);
+    }
+
+    static RefundReported? Refund(JsonElement refund)
+    {
+        if (Text(refund, "object") != "refund" || Text(refund, "id") is not { } id || Id(refund, "payment_intent") is not { } intent) return null;
+        var metadata = refund.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? Text(m, "tollgate_refund_id") : null;
+        return new RefundReported(id, intent, metadata, RefundState(Text(refund, "status")), refund.GetProperty("amount").GetInt64(),
+            Text(refund, "currency")!.ToUpperInvariant(), Time(refund, "created") ?? DateTimeOffset.UnixEpoch);
+    }
+
+    static RefundStatus RefundState(string? status) => status switch
+    {
+        "succeeded" => RefundStatus.Succeeded,
+        "failed" or "canceled" => RefundStatus.Failed,
+        _ => RefundStatus.Pending,
+    };
+
+    async Task<JsonDocument> PostAsync(string path, List<KeyValuePair<string, string>> form, string? idempotencyKey, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(Settings.BaseUrl), path)) { Content = new FormUrlEncodedContent(form) };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await SendAsync(request, ct);
+    }
+
+    async Task<JsonDocument> GetAsync(string pathAndQuery, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(Settings.BaseUrl), pathAndQuery));
+        return await SendAsync(request, ct);
+    }
+
+    async Task<JsonDocument> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Settings.SecretKey);
+        request.Headers.Add("Stripe-Version", ApiVersion);
+        using var response = await http.Client.SendAsync(request, ct);
+        var body = await response.Content.ReadAsByteArrayAsync(ct);
+        JsonDocument? document = null;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (response.IsSuccessStatusCode && document is not null) return document;
+        using (document)
+        {
+            var error = document is not null && document.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
+            var code = error.ValueKind == JsonValueKind.Object ? Text(error, "decline_code") ?? Text(error, "code") : null;
+            var message = (error.ValueKind == JsonValueKind.Object ? Text(error, "message") : null) ?? $"HTTP {(int)response.StatusCode}";
+            if ((int)response.StatusCode == 402)
+            {
+                var intent = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("payment_intent", out var pi) && pi.ValueKind == JsonValueKind.Object ? Text(pi, "id") : null;
+                throw new StripeCardError(intent, code, message);
+            }
+
+            throw new PaymentProviderException(PaymentProviderName.Stripe, (int)response.StatusCode, code, message);
+        }
+    }
+
+    static IReadOnlyList<string> Secrets(string? current, string? previous) =>
+        [.. new[] { current, previous }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!)];
+
+    static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>An expandable field: its id, whether Stripe answered the id or the object.</summary>
+    static string? Id(JsonElement element, string name) =>
+        !element.TryGetProperty(name, out var value) ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : value.ValueKind == JsonValueKind.Object ? Text(value, "id")
+        : null;
+
+    static DateTimeOffset? Time(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds)
+            && seconds is > 0 and < 253402300800
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
+    sealed class StripeCardError(string? paymentIntentId, string? code, string message) : Exception(message)
+    {
+        public string? PaymentIntentId { get; } = paymentIntentId;
+        public string? Code { get; } = code;
+    }
+}

@@ -1,0 +1,85 @@
+using Dapper;
+using Tollgate.Common;
+using Tollgate.Payments.Checkout;
+using Tollgate.Payments.Ledger;
+using Tollgate.Payments.Providers;
+using Tollgate.Storage;
+
+namespace Tollgate.Payments.Webhooks;
+
+/// <summary>What an inbound webhook came to: the event's id, and <c>applied</c>, <c>unchanged</c>, <c>ignored</c> or <c>duplicate</c>.</summary>
+public sealed record WebhookReceipt(bool Received, string EventId, string Type, string Outcome);
+
+/// <summary>
+/// Receives a provider's webhook (docs/payments.md, "Webhooks"): its signature checked on the raw body, then the event
+/// read, then its id recorded in the same transaction as its effects. A redelivery finds its id recorded and changes
+/// nothing; two deliveries at once are one, the second waiting on the first's row. A server killed before the commit
+/// answered nothing, so the provider delivers again, and the event applies then, once. An event of a type Tollgate
+/// does not act on is recorded and acknowledged.
+/// </summary>
+public sealed class WebhookReceiver(Database database, PaymentProviders providers, PaymentLedger ledger, CheckoutService checkouts, TimeProvider time)
+{
+    public async Task<Result<WebhookReceipt>> ReceiveAsync(string providerName, IHeaderDictionary headers, byte[] body, CancellationToken ct)
+    {
+        if (PaymentProviderNames.Parse(providerName) is not { } name || providers.Find(name) is not { } provider)
+        {
+            return ApiError.NotFound("payment provider", providerName);
+        }
+
+        var check = provider.Verify(headers, body, time.GetUtcNow());
+        if (check != SignatureCheck.Valid)
+        {
+            return new ApiError("invalid_signature", StatusCodes.Status400BadRequest, check switch
+            {
+                SignatureCheck.Missing => "The request carries no signature.",
+                SignatureCheck.Malformed => "The signature header is not in the provider's format.",
+                SignatureCheck.Stale => "The signature's timestamp is too far from now.",
+                _ => "No signature matches the body.",
+            });
+        }
+
+        InboundEvent? inbound;
+        try
+        {
+            inbound = await provider.ReadAsync(headers, body, ct);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            inbound = null;
+        }
+        catch (Exception e) when (e is PaymentProviderException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            // The event is genuine but its object's current state could not be read: answered 503, so the provider delivers it again.
+            throw new UnavailableException("payment_provider_unavailable", $"{name.Text()} could not be asked for the event's current state: {e.Message}", e);
+        }
+
+        if (inbound is null) return new ApiError("invalid_event", StatusCodes.Status400BadRequest, "The body is signed but is not an event of the provider's.");
+        var actor = new Actor("payment_provider", name.Text(), inbound.EventId);
+        return await database.InTransactionAsync<WebhookReceipt>(async (connection, tx) =>
+        {
+            var recorded = await connection.ExecuteAsync(
+                """
+                INSERT INTO provider_events (provider, event_id, type, outcome, received_at) VALUES (@provider, @EventId, @Type, 'received', @now)
+                ON CONFLICT (provider, event_id) DO NOTHING
+                """, new { provider = name.Text(), inbound.EventId, inbound.Type, now = time.GetUtcNow() }, tx);
+            if (recorded == 0) return new WebhookReceipt(true, inbound.EventId, inbound.Type, "duplicate");
+            var outcomes = new List<string>();
+            foreach (var effect in inbound.Effects)
+            {
+                outcomes.Add(effect switch
+                {
+                    CheckoutCompleted completed => await checkouts.CompleteInAsync(tx, name, completed, actor),
+                    CheckoutExpired expired => await checkouts.ExpireInAsync(tx, name, expired, actor),
+                    PaymentReported payment => await ledger.ApplyAsync(tx, name, payment, actor),
+                    RefundReported refund => await ledger.ApplyAsync(tx, name, refund, actor),
+                    _ => "ignored",
+                });
+            }
+
+            var outcome = outcomes.Count == 0 ? "ignored" : outcomes.Contains("applied") ? "applied" : outcomes[0];
+            await connection.ExecuteAsync("UPDATE provider_events SET outcome = @outcome WHERE provider = @provider AND event_id = @EventId",
+                new { outcome, provider = name.Text(), inbound.EventId }, tx);
+            return new WebhookReceipt(true, inbound.EventId, inbound.Type, outcome);
+        }, ct);
+    }
+}
