@@ -24,6 +24,7 @@ public static class PaymentsServices
         services.TryAddSingleton<CheckoutStore>();
         services.TryAddSingleton<CheckoutService>();
         services.TryAddSingleton<WebhookReceiver>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, InvoiceCollector>());
         return services;
     }
 }

@@ -38,6 +38,9 @@ public abstract class TollgateServer : IAsyncLifetime
     /// <summary>The model provider the gateway is configured to call.</summary>
     public FakeUpstream Upstream { get; private set; } = null!;
 
+    /// <summary>Stripe, on loopback: the payment provider of every customer outside India.</summary>
+    public FakeStripe Stripe { get; private set; } = null!;
+
     protected abstract Task<ITestDatabase> CreateDatabaseAsync();
 
     /// <summary>Settings of this kind of server on top of the common ones.</summary>
@@ -51,11 +54,15 @@ public abstract class TollgateServer : IAsyncLifetime
     {
         _database = await CreateDatabaseAsync();
         Upstream = await FakeUpstream.StartAsync();
+        Stripe = await FakeStripe.StartAsync();
+        Stripe.Time = Clock;
         _app = TollgateApp.Build(
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
              $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress),
              "--Billing:RunEvery=00:00:00", // tests run invoice runs themselves, when they mean to
              "--Billing:FallbackPlan=fallback_free", // exists only while the test of the fallback runs
+             $"--Payments:Stripe:SecretKey={FakeStripe.SecretKey}", $"--Payments:Stripe:WebhookSecret={FakeStripe.WebhookSecret}",
+             $"--Payments:Stripe:BaseUrl={Stripe.BaseAddress}",
              .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
@@ -68,6 +75,7 @@ public abstract class TollgateServer : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
+        Stripe.WebhookTarget = new Uri(BaseAddress, "/webhooks/stripe");
     }
 
     /// <summary>
@@ -158,6 +166,7 @@ public abstract class TollgateServer : IAsyncLifetime
 
         if (_database is not null) await _database.DisposeAsync();
         if (Upstream is not null) await Upstream.DisposeAsync();
+        if (Stripe is not null) await Stripe.DisposeAsync();
         Directory.Delete(_journal, recursive: true);
     }
 

@@ -33,7 +33,7 @@ public sealed record InvoiceRunFailure(string SubscriptionId, string Error);
 /// </summary>
 public sealed partial class InvoiceRunner(
     Database database, SubscriptionStore subscriptions, InvoiceStore invoices, Dunning.DunningService dunning, UsageRater rater, AdvanceUsageStore advance,
-    AdvanceUsageRun accruing, AuditLog audit,
+    AdvanceUsageRun accruing, AuditLog audit, IEnumerable<IAfterInvoiceRun> after,
     Clocks.BillingClock clock, TimeProvider time, ILogger<InvoiceRunner> log)
 {
     const int Page = 2_000;
@@ -72,6 +72,18 @@ public sealed partial class InvoiceRunner(
         await ExpireIncompleteAsync(now, testClock, run, actor, ct);
         await TrialsEndingAsync(now, testClock, ct);
         var dunningSteps = await dunning.RunAsync(actor, testClock, now, ct);
+        foreach (var step in after)
+        {
+            try
+            {
+                await step.RunAsync(testClock, now, actor, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogAfterRunFailed(log, e, step.GetType().Name);
+            }
+        }
+
         return new InvoiceRunResult(now, run.Periods, run.Invoices.Count, run.Ended, [.. run.Invoices.Take(ListedInvoices)], run.Failures, dunningSteps);
     }
 
@@ -303,6 +315,9 @@ public sealed partial class InvoiceRunner(
 
     [LoggerMessage(EventId = 12001, Level = LogLevel.Warning, Message = "Billing a batch of {Count} subscriptions failed; billing them one at a time.")]
     static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 12007, Level = LogLevel.Error, Message = "{Step} after the invoice run failed; the next run tries again.")]
+    static partial void LogAfterRunFailed(ILogger logger, Exception exception, string step);
 
     [LoggerMessage(EventId = 12002, Level = LogLevel.Error, Message = "Billing subscription {SubscriptionId} failed; the next invoice run tries again.")]
     static partial void LogSubscriptionFailed(ILogger logger, Exception exception, string subscriptionId);

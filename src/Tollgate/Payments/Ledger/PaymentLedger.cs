@@ -18,18 +18,22 @@ namespace Tollgate.Payments.Ledger;
 /// active); one that fails, the first time, is the invoice's failed payment (past due, retries scheduled). A refund
 /// that succeeds makes a credit note of what was paid back.
 /// </summary>
-public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, DunningService dunning, CreditNoteStore creditNotes, AuditLog audit, TimeProvider time)
+public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, DunningService dunning, CreditNoteStore creditNotes, AuditLog audit, BillingClock clock, TimeProvider time)
 {
-    /// <summary>Applies a payment's state. Returns what it did, for the event's record: <c>applied</c>, <c>unchanged</c> or <c>unmatched</c>.</summary>
-    public async Task<string> ApplyAsync(DbTransaction tx, PaymentProviderName provider, PaymentReported news, Actor actor)
+    /// <summary>
+    /// Applies a payment's state. Returns what it did, for the event's record: <c>applied</c>, <c>unchanged</c> or
+    /// <c>unmatched</c>. It acts at the customer's billing time, unless <paramref name="onCallersClock"/>: an invoice
+    /// run entered the time it runs at, which a test clock's stored time reaches only when the run is done.
+    /// </summary>
+    public async Task<string> ApplyAsync(DbTransaction tx, PaymentProviderName provider, PaymentReported news, Actor actor, bool onCallersClock = false)
     {
-        var now = time.GetUtcNow();
         var existing = await store.FindPaymentAsync(tx, provider.Text(), news.ProviderPaymentId);
         var invoiceId = existing?.InvoiceId ?? news.InvoiceId;
         var invoice = invoiceId is null ? null : await invoices.FindAsync(tx, invoiceId, forUpdate: true);
         var customerId = existing?.CustomerId ?? invoice?.CustomerId ?? news.CustomerId;
         if (customerId is null || (invoice is not null && invoice.CustomerId != customerId)) return "unmatched";
-        BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, customerId));
+        if (!onCallersClock) BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, customerId));
+        var now = clock.Now;
 
         if (existing is not null && !Moves(existing, news)) return "unchanged";
         var payment = existing is null
@@ -80,10 +84,10 @@ public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, Dun
     /// <summary>Applies a refund's state: a refund made at the provider's own dashboard is recorded too; one that succeeds, once, makes its credit note.</summary>
     public async Task<string> ApplyAsync(DbTransaction tx, PaymentProviderName provider, RefundReported news, Actor actor)
     {
-        var now = time.GetUtcNow();
         var payment = await store.FindPaymentAsync(tx, provider.Text(), news.ProviderPaymentId);
         if (payment is null) return "unmatched";
         BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, payment.CustomerId));
+        var now = clock.Now;
         var existing = await store.FindRefundAsync(tx, provider.Text(), news.ProviderRefundId, news.RefundId);
         if (existing is { Status: RefundStatus.Succeeded or RefundStatus.Failed } || existing?.Status == news.Status) return "unchanged";
         var refund = existing is null
