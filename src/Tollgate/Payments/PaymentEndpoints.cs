@@ -36,10 +36,16 @@ public static class PaymentEndpoints
     {
         app.MapPost("/webhooks/{provider}", async (HttpContext http, WebhookReceiver receiver, string provider, CancellationToken ct) =>
             {
-                if (http.Request.ContentLength > MostWebhookBytes) return new ApiError("payload_too_large", 413, "A webhook body may be at most 1 MiB.").ToProblem();
+                var tooLarge = new ApiError("payload_too_large", StatusCodes.Status413PayloadTooLarge, "A webhook body may be at most 1 MiB.");
+                if (http.Request.ContentLength > MostWebhookBytes) return tooLarge.ToProblem();
                 using var buffer = new MemoryStream();
-                await http.Request.Body.CopyToAsync(buffer, ct);
-                if (buffer.Length > MostWebhookBytes) return new ApiError("payload_too_large", 413, "A webhook body may be at most 1 MiB.").ToProblem();
+                var chunk = new byte[16 * 1024];
+                for (int read; (read = await http.Request.Body.ReadAsync(chunk, ct)) > 0;)
+                {
+                    if (buffer.Length + read > MostWebhookBytes) return tooLarge.ToProblem();
+                    buffer.Write(chunk, 0, read);
+                }
+
                 var received = await receiver.ReceiveAsync(provider, http.Request.Headers, buffer.ToArray(), ct);
                 return received.IsOk ? Results.Ok(received.Value) : received.Error.ToProblem();
             })
