@@ -16,6 +16,7 @@ public static class PaymentsServices
         services.AddSingleton<IValidateOptions<PaymentsOptions>, PaymentsOptionsValidation>();
         services.TryAddSingleton<PaymentsHttp>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, StripeProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Razorpay.RazorpayProvider>());
         services.TryAddSingleton<PaymentProviders>();
         services.TryAddSingleton<PaymentStore>();
         services.TryAddSingleton<PaymentLedger>();

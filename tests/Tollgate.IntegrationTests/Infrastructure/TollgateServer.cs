@@ -41,6 +41,9 @@ public abstract class TollgateServer : IAsyncLifetime
     /// <summary>Stripe, on loopback: the payment provider of every customer outside India.</summary>
     public FakeStripe Stripe { get; private set; } = null!;
 
+    /// <summary>Razorpay, on loopback: the payment provider of customers in India or paying in rupees.</summary>
+    public FakeRazorpay Razorpay { get; private set; } = null!;
+
     protected abstract Task<ITestDatabase> CreateDatabaseAsync();
 
     /// <summary>Settings of this kind of server on top of the common ones.</summary>
@@ -56,6 +59,8 @@ public abstract class TollgateServer : IAsyncLifetime
         Upstream = await FakeUpstream.StartAsync();
         Stripe = await FakeStripe.StartAsync();
         Stripe.Time = Clock;
+        Razorpay = await FakeRazorpay.StartAsync();
+        Razorpay.Time = Clock;
         _app = TollgateApp.Build(
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
              $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress),
@@ -63,6 +68,8 @@ public abstract class TollgateServer : IAsyncLifetime
              "--Billing:FallbackPlan=fallback_free", // exists only while the test of the fallback runs
              $"--Payments:Stripe:SecretKey={FakeStripe.SecretKey}", $"--Payments:Stripe:WebhookSecret={FakeStripe.WebhookSecret}",
              $"--Payments:Stripe:BaseUrl={Stripe.BaseAddress}",
+             $"--Payments:Razorpay:KeyId={FakeRazorpay.KeyId}", $"--Payments:Razorpay:KeySecret={FakeRazorpay.KeySecret}",
+             $"--Payments:Razorpay:WebhookSecret={FakeRazorpay.WebhookSecret}", $"--Payments:Razorpay:BaseUrl={Razorpay.BaseAddress}",
              .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
@@ -76,6 +83,7 @@ public abstract class TollgateServer : IAsyncLifetime
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address);
         Stripe.WebhookTarget = new Uri(BaseAddress, "/webhooks/stripe");
+        Razorpay.WebhookTarget = new Uri(BaseAddress, "/webhooks/razorpay");
     }
 
     /// <summary>
@@ -167,6 +175,7 @@ public abstract class TollgateServer : IAsyncLifetime
         if (_database is not null) await _database.DisposeAsync();
         if (Upstream is not null) await Upstream.DisposeAsync();
         if (Stripe is not null) await Stripe.DisposeAsync();
+        if (Razorpay is not null) await Razorpay.DisposeAsync();
         Directory.Delete(_journal, recursive: true);
     }
 

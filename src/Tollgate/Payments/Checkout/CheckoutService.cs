@@ -108,14 +108,16 @@ public sealed partial class CheckoutService(
         {
             hosted = await provider.CreateCheckoutAsync(
                 new CheckoutOrder(checkout.Id, providerCustomer, customer.Id, checkout.InvoiceId, $"{checkout.Plan} ({EnumText.Snake(checkout.Interval)})", checkout.Amount,
-                    checkout.Currency, checkout.SuccessUrl, checkout.CancelUrl, checkout.ExpiresAt),
+                    checkout.Currency, checkout.SuccessUrl, checkout.CancelUrl, checkout.ExpiresAt) { CustomerName = customer.Name, CustomerEmail = customer.Email },
                 checkout.Id, ct);
         }
         catch (Exception e) when (e is PaymentProviderException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             LogCheckoutRefused(log, e, checkout.Id, name.Text());
             await FailAsync(checkout, actor, ct);
-            return new ApiError("payment_provider_error", StatusCodes.Status502BadGateway, $"{name.Text()} did not make the checkout: {e.Message}");
+            return e is PaymentProviderException { Code: "nothing_to_pay" }
+                ? ApiError.Conflict("nothing_to_pay", e.Message)
+                : new ApiError("payment_provider_error", StatusCodes.Status502BadGateway, $"{name.Text()} did not make the checkout: {e.Message}");
         }
 
         var opened = checkout with { ProviderSessionId = hosted.ProviderSessionId, Url = hosted.Url, ExpiresAt = hosted.ExpiresAt };

@@ -28,7 +28,9 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         public int PaymentAttempts { get; init; }
         public string Provider { get; init; } = "";
         public string ProviderCustomerId { get; init; } = "";
-        public string PaymentMethod { get; init; } = "";
+        public string? PaymentMethod { get; init; }
+        public string Name { get; init; } = "";
+        public string? Email { get; init; }
     }
 
     public async Task RunAsync(string? testClock, DateTimeOffset now, Actor actor, CancellationToken ct)
@@ -38,9 +40,9 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         {
             due = [.. await connection.QueryAsync<Due>(
                 $"""
-                SELECT i.id, i.customer_id, i.amount_due, i.currency, i.payment_attempts, a.provider, a.provider_customer_id, a.payment_method
-                FROM invoices i JOIN payment_accounts a ON a.customer_id = i.customer_id
-                WHERE i.status = 'open' AND i.amount_due > 0 AND a.payment_method IS NOT NULL AND a.provider_customer_id IS NOT NULL
+                SELECT i.id, i.customer_id, i.amount_due, i.currency, i.payment_attempts, a.provider, a.provider_customer_id, a.payment_method, c.name, c.email
+                FROM invoices i JOIN payment_accounts a ON a.customer_id = i.customer_id JOIN customers c ON c.id = i.customer_id
+                WHERE i.status = 'open' AND i.amount_due > 0 AND a.provider_customer_id IS NOT NULL
                   AND i.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
                   AND NOT EXISTS (SELECT 1 FROM charge_attempts c WHERE c.invoice_id = i.id
                                   AND c.attempt = CASE WHEN i.payment_attempts = 0 THEN 0 ELSE i.payment_attempts - 1 END)
@@ -50,34 +52,72 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
 
         foreach (var invoice in due)
         {
-            if (PaymentProviderNames.Parse(invoice.Provider) is not { } name || providers.Find(name) is not { ChargesOffSession: true } provider) continue;
-            await ChargeAsync(provider, invoice, actor, ct);
+            if (PaymentProviderNames.Parse(invoice.Provider) is not { } name || providers.Find(name) is not { } provider) continue;
+            if (!provider.ChargesOffSession) await SendLinkAsync(provider, invoice, ct);
+            else if (invoice.PaymentMethod is not null) await ChargeAsync(provider, invoice, actor, ct);
         }
+    }
+
+    /// <summary>The attempt dunning is at: the first charge, then one per retry it scheduled (a failure leaves the count at the charge made).</summary>
+    static int AttemptOf(Due invoice) => invoice.PaymentAttempts == 0 ? 0 : invoice.PaymentAttempts - 1;
+
+    /// <summary>Claims the invoice's attempt for this node; false when it was claimed before, here or elsewhere.</summary>
+    async Task<bool> ClaimAsync(Due invoice, int attempt, CancellationToken ct) =>
+        await database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
+            """
+            INSERT INTO charge_attempts (invoice_id, attempt, provider, status, created_at, updated_at) VALUES (@Id, @attempt, @Provider, 'pending', @now, @now)
+            ON CONFLICT (invoice_id, attempt) DO NOTHING
+            """, new { invoice.Id, attempt, invoice.Provider, now = time.GetUtcNow() }, tx), ct) == 1;
+
+    Task LetGoAsync(Due invoice, int attempt, CancellationToken ct) =>
+        database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
+            "DELETE FROM charge_attempts WHERE invoice_id = @Id AND attempt = @attempt AND status = 'pending'", new { invoice.Id, attempt }, tx), ct);
+
+    /// <summary>
+    /// A provider that charges nothing off session is sent a payment link per attempt, which it mails to the customer;
+    /// the link paid pays the invoice, and the link expired unpaid is the attempt's failed payment (its webhooks).
+    /// </summary>
+    async Task SendLinkAsync(IPaymentProvider provider, Due invoice, CancellationToken ct)
+    {
+        var attempt = AttemptOf(invoice);
+        if (!await ClaimAsync(invoice, attempt, ct)) return;
+        HostedCheckout link;
+        try
+        {
+            link = await provider.CreateCheckoutAsync(
+                new CheckoutOrder($"{invoice.Id}-{attempt}", invoice.ProviderCustomerId, invoice.CustomerId, invoice.Id, $"Invoice {invoice.Id}", invoice.AmountDue,
+                    invoice.Currency, "", "", time.GetUtcNow() + Providers.Razorpay.RazorpayProvider.InvoiceLinkLifetime)
+                { Notify = true, CustomerName = invoice.Name, CustomerEmail = invoice.Email },
+                $"{invoice.Id}-{attempt}", ct);
+        }
+        catch (Exception e) when (e is PaymentProviderException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            LogChargeFailed(log, e, invoice.Id, provider.Name.Text());
+            await LetGoAsync(invoice, attempt, ct);
+            return;
+        }
+
+        await database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
+            "UPDATE charge_attempts SET status = 'sent', provider_payment_id = @ProviderSessionId, updated_at = @now WHERE invoice_id = @Id AND attempt = @attempt",
+            new { link.ProviderSessionId, now = time.GetUtcNow(), invoice.Id, attempt }, tx), ct);
     }
 
     async Task ChargeAsync(IPaymentProvider provider, Due invoice, Actor actor, CancellationToken ct)
     {
-        // The attempt dunning is at: the first charge, then one per retry it scheduled (a failure leaves the count at the charge made).
-        var attempt = invoice.PaymentAttempts == 0 ? 0 : invoice.PaymentAttempts - 1;
-        var claimed = await database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
-            """
-            INSERT INTO charge_attempts (invoice_id, attempt, provider, status, created_at, updated_at) VALUES (@Id, @attempt, @Provider, 'pending', @now, @now)
-            ON CONFLICT (invoice_id, attempt) DO NOTHING
-            """, new { invoice.Id, attempt, invoice.Provider, now = time.GetUtcNow() }, tx), ct);
-        if (claimed == 0) return;
+        var attempt = AttemptOf(invoice);
+        if (!await ClaimAsync(invoice, attempt, ct)) return;
 
         ChargeOutcome outcome;
         try
         {
             outcome = await provider.ChargeAsync(
-                new OffSessionCharge(invoice.Id, invoice.CustomerId, invoice.ProviderCustomerId, invoice.PaymentMethod, invoice.AmountDue, invoice.Currency),
+                new OffSessionCharge(invoice.Id, invoice.CustomerId, invoice.ProviderCustomerId, invoice.PaymentMethod!, invoice.AmountDue, invoice.Currency),
                 $"tollgate-invoice-{invoice.Id}-{attempt}", ct);
         }
         catch (Exception e) when (e is PaymentProviderException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             LogChargeFailed(log, e, invoice.Id, provider.Name.Text());
-            await database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
-                "DELETE FROM charge_attempts WHERE invoice_id = @Id AND attempt = @attempt AND status = 'pending'", new { invoice.Id, attempt }, tx), ct);
+            await LetGoAsync(invoice, attempt, ct);
             return;
         }
 

@@ -11,7 +11,11 @@ public interface IPaymentProvider
 {
     PaymentProviderName Name { get; }
 
-    /// <summary>Whether Tollgate may charge a saved payment method of this provider for an open invoice, off session.</summary>
+    /// <summary>
+    /// Whether Tollgate may charge a saved payment method of this provider for an open invoice, off session. A provider
+    /// that cannot is sent a payment link per invoice instead (<see cref="CheckoutOrder.Notify"/>), which the provider
+    /// mails or texts to the customer.
+    /// </summary>
     bool ChargesOffSession { get; }
 
     /// <summary>Creates the provider's customer for a Tollgate customer (the same one again for the same key), and returns its id.</summary>
@@ -56,7 +60,15 @@ public sealed record ProviderCustomer(string CustomerId, string Name, string? Em
 /// </summary>
 public sealed record CheckoutOrder(
     string CheckoutId, string? ProviderCustomerId, string CustomerId, string? InvoiceId, string Description, long Amount, string Currency,
-    string SuccessUrl, string CancelUrl, DateTimeOffset ExpiresAt);
+    string SuccessUrl, string CancelUrl, DateTimeOffset ExpiresAt)
+{
+    /// <summary>An invoice's payment link rather than a checkout: the provider sends it to the customer itself; its <see cref="CheckoutId"/> is the invoice's attempt.</summary>
+    public bool Notify { get; init; }
+
+    /// <summary>The customer's name and email, for providers that show them on the page or send the link.</summary>
+    public string? CustomerName { get; init; }
+    public string? CustomerEmail { get; init; }
+}
 
 public sealed record HostedCheckout(string ProviderSessionId, string Url, DateTimeOffset ExpiresAt);
 

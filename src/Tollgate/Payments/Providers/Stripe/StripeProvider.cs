@@ -18,9 +18,9 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
     /// <summary>The API version every request is made and every webhook is read at.</summary>
     public const string ApiVersion = "2026-07-29.dahlia";
 
-    public const string InvoiceKey = "tollgate_invoice_id";
-    public const string CustomerKey = "tollgate_customer_id";
-    public const string CheckoutKey = "tollgate_checkout_id";
+    const string InvoiceKey = MetadataKeys.Invoice;
+    const string CustomerKey = MetadataKeys.Customer;
+    const string CheckoutKey = MetadataKeys.Checkout;
 
     StripeOptions Settings => options.Value.Stripe;
 
