@@ -5,6 +5,19 @@ namespace Tollgate.Payments.Providers;
 /// <summary>Reading the providers' JSON leniently: a field of another kind than expected reads as absent.</summary>
 static class ProviderJson
 {
+    /// <summary>The body as JSON, or null when it is none (a proxy's HTML error page, say).</summary>
+    public static JsonDocument? TryParse(byte[] body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static string? Text(this JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 

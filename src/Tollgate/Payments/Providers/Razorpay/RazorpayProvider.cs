@@ -192,14 +192,7 @@ public sealed class RazorpayProvider(PaymentsHttp http, IOptions<PaymentsOptions
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await http.Client.SendAsync(request, ct);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-        JsonDocument? document = null;
-        try
-        {
-            document = JsonDocument.Parse(bytes);
-        }
-        catch (JsonException)
-        {
-        }
+        var document = ProviderJson.TryParse(bytes);
 
         if (response.IsSuccessStatusCode && document is not null) return document;
         using (document)

@@ -234,14 +234,7 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
         request.Headers.Add("Stripe-Version", ApiVersion);
         using var response = await http.Client.SendAsync(request, ct);
         var body = await response.Content.ReadAsByteArrayAsync(ct);
-        JsonDocument? document = null;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-        }
+        var document = ProviderJson.TryParse(body);
 
         if (response.IsSuccessStatusCode && document is not null) return document;
         using (document)
