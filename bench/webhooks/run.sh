@@ -5,6 +5,7 @@
 # on a throwaway durable PostgreSQL (bench/postgres.sh). A run that answers any event with an error fails, and so does
 # one whose events were not all applied.
 # Usage: bench/webhooks/run.sh [seconds, default 15] [connections, default 16] [sqlite|postgres|both, default both] [warm-up seconds, default 10]
+#        [customers the events come from, default 100]
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD
@@ -12,6 +13,7 @@ SECS=${1:-15}
 CONNS=${2:-16}
 WHICH=${3:-both}
 WARM=${4:-10}
+CUSTOMERS=${5:-100}
 PORT=19030
 SECRET=bench_razorpay_webhook_secret
 source ../tollgate.sh
@@ -19,11 +21,15 @@ source ../postgres.sh
 
 run() { # $1 name, $2 connection string
   start_tollgate "$1" "$2" $PORT --Payments:Razorpay:KeyId=rzp_bench --Payments:Razorpay:KeySecret=bench --Payments:Razorpay:WebhookSecret=$SECRET
-  local customer
-  customer=$(curl -s -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' -X POST http://127.0.0.1:$PORT/api/v1/customers \
-    -d '{"name":"Webhook bench","country":"IN"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+  # Payments come from many customers: CUSTOMERS of them, the events spread over them in turn.
+  local customers=() customer
+  for i in $(seq 1 "$CUSTOMERS"); do
+    customers+=("$(curl -s -H "Authorization: Bearer $ADMIN" -H 'content-type: application/json' -X POST http://127.0.0.1:$PORT/api/v1/customers \
+      -d "{\"name\":\"Webhook bench $i\",\"country\":\"IN\"}" | sed 's/.*"id":"\([^"]*\)".*/\1/')")
+  done
+  customer=${customers[0]}
   # Enough distinct events for the warm-up and the run at 10,000 a second.
-  python3 "$HERE/make-events.py" $(( (WARM + SECS) * 10000 )) "$customer" "$SECRET" "$1" >"$WORK/events.tsv"
+  python3 "$HERE/make-events.py" $(( (WARM + SECS) * 10000 )) "$(IFS=,; echo "${customers[*]}")" "$SECRET" "$1" >"$WORK/events.tsv"
   head -n $(( WARM * 10000 )) "$WORK/events.tsv" >"$WORK/warm.tsv"
   tail -n +$(( WARM * 10000 + 1 )) "$WORK/events.tsv" >"$WORK/measured.tsv"
   EVENTS=$WORK/warm.tsv THREADS=2 wrk -t2 -c"$CONNS" -d"${WARM}s" -s "$HERE/webhook.lua" http://127.0.0.1:$PORT >/dev/null
@@ -36,7 +42,7 @@ run() { # $1 name, $2 connection string
   [ "$errors" = 0 ] || { echo "$1: $errors events failed:"; tail -20 "$WORK/$1.log"; exit 1; }
   local payments
   payments=$(curl -s -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/payments?customer_id=$customer" | grep -o '"provider_payment_id"' | wc -l)
-  echo "$1: payments listed (the list shows at most 1,000): $payments"
+  echo "$1: payments of the first customer listed: $payments"
   stop_tollgate
 }
 

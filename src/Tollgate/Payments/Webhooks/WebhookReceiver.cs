@@ -30,7 +30,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
     readonly SemaphoreSlim _writers = new(database.Kind == DatabaseKind.Sqlite ? 1 : PostgresWriters);
 
     /// <summary>PostgreSQL commits this many batches at once: an event is a dozen round trips, so one writer waits on the network more than on the disk.</summary>
-    const int PostgresWriters = 3;
+    const int PostgresWriters = 2;
     const int MostPerCommit = 200;
 
     sealed record Pending(PaymentProviderName Provider, InboundEvent Event, Actor Actor)
