@@ -19,6 +19,9 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
 {
     const int MostPerRun = 1_000;
 
+    /// <summary>How long an invoice's payment link stays payable before its expiry counts as the attempt's failed payment.</summary>
+    public static readonly TimeSpan LinkLifetime = TimeSpan.FromDays(3);
+
     sealed class Due
     {
         public string Id { get; init; } = "";
@@ -86,7 +89,7 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         {
             link = await provider.CreateCheckoutAsync(
                 new CheckoutOrder($"{invoice.Id}-{attempt}", invoice.ProviderCustomerId, invoice.CustomerId, invoice.Id, $"Invoice {invoice.Id}", invoice.AmountDue,
-                    invoice.Currency, "", "", time.GetUtcNow() + Providers.Razorpay.RazorpayProvider.InvoiceLinkLifetime)
+                    invoice.Currency, "", "", time.GetUtcNow() + LinkLifetime)
                 { Notify = true, CustomerName = invoice.Name, CustomerEmail = invoice.Email },
                 $"{invoice.Id}-{attempt}", ct);
         }

@@ -54,3 +54,9 @@ static class Hmac
         return message;
     }
 }
+
+/// <summary>The secrets a webhook may be signed with: the current one and, while it is set, the one before a rotation.</summary>
+public static class WebhookSecrets
+{
+    public static IReadOnlyList<string> Of(params string?[] secrets) => [.. secrets.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!)];
+}

@@ -17,9 +17,6 @@ namespace Tollgate.Payments.Providers.Razorpay;
 /// </summary>
 public sealed class RazorpayProvider(PaymentsHttp http, IOptions<PaymentsOptions> options) : IPaymentProvider
 {
-    /// <summary>How long an invoice's payment link stays payable before its expiry counts as a failed payment.</summary>
-    public static readonly TimeSpan InvoiceLinkLifetime = TimeSpan.FromDays(3);
-
     RazorpayOptions Settings => options.Value.Razorpay;
 
     public PaymentProviderName Name => PaymentProviderName.Razorpay;
@@ -112,7 +109,7 @@ public sealed class RazorpayProvider(PaymentsHttp http, IOptions<PaymentsOptions
     }
 
     public SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now) =>
-        BodySignature.Check(headers["X-Razorpay-Signature"], body, [.. new[] { Settings.WebhookSecret, Settings.PreviousWebhookSecret }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!)]);
+        BodySignature.Check(headers["X-Razorpay-Signature"], body, WebhookSecrets.Of(Settings.WebhookSecret, Settings.PreviousWebhookSecret));
 
     public Task<InboundEvent?> ReadAsync(IHeaderDictionary headers, byte[] body, CancellationToken ct)
     {

@@ -34,7 +34,7 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
         if (customer.Email is { } email) form.Add(new("email", email));
         if (customer.Country is { } country) form.Add(new("address[country]", country));
         using var answer = await PostAsync("/v1/customers", form, idempotencyKey, ct);
-        return Text(answer.RootElement, "id")!;
+        return answer.RootElement.Text("id")!;
     }
 
     public async Task<HostedCheckout> CreateCheckoutAsync(CheckoutOrder order, string idempotencyKey, CancellationToken ct)
@@ -76,13 +76,13 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
 
         using var answer = await PostAsync("/v1/checkout/sessions", form, idempotencyKey, ct);
         var session = answer.RootElement;
-        return new HostedCheckout(Text(session, "id")!, Text(session, "url")!, Time(session, "expires_at") ?? order.ExpiresAt);
+        return new HostedCheckout(session.Text("id")!, session.Text("url")!, session.UnixTime("expires_at") ?? order.ExpiresAt);
     }
 
     public async Task<string> PortalUrlAsync(string providerCustomerId, string returnUrl, CancellationToken ct)
     {
         using var answer = await PostAsync("/v1/billing_portal/sessions", [new("customer", providerCustomerId), new("return_url", returnUrl)], null, ct);
-        return Text(answer.RootElement, "url")!;
+        return answer.RootElement.Text("url")!;
     }
 
     public async Task<ChargeOutcome> ChargeAsync(OffSessionCharge charge, string idempotencyKey, CancellationToken ct)
@@ -117,30 +117,30 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
         if (refund.Reason is "duplicate" or "fraudulent" or "requested_by_customer") form.Add(new("reason", refund.Reason));
         using var answer = await PostAsync("/v1/refunds", form, idempotencyKey, ct);
         var made = answer.RootElement;
-        return new RefundOutcome(Text(made, "id")!, RefundState(Text(made, "status")), made.GetProperty("amount").GetInt64());
+        return new RefundOutcome(made.Text("id")!, RefundState(made.Text("status")), made.Long("amount") ?? 0);
     }
 
     public SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now) =>
-        StripeSignature.Check(headers["Stripe-Signature"], body, Secrets(Settings.WebhookSecret, Settings.PreviousWebhookSecret), now, options.Value.SignatureTolerance);
+        StripeSignature.Check(headers["Stripe-Signature"], body, WebhookSecrets.Of(Settings.WebhookSecret, Settings.PreviousWebhookSecret), now, options.Value.SignatureTolerance);
 
     public async Task<InboundEvent?> ReadAsync(IHeaderDictionary headers, byte[] body, CancellationToken ct)
     {
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
-        if (Text(root, "id") is not { } id || Text(root, "type") is not { } type || !root.TryGetProperty("data", out var data)
+        if (root.Text("id") is not { } id || root.Text("type") is not { } type || !root.TryGetProperty("data", out var data)
             || !data.TryGetProperty("object", out var target) || target.ValueKind != JsonValueKind.Object)
         {
             return null;
         }
 
-        var at = Time(target, "created") ?? Time(root, "created") ?? DateTimeOffset.UnixEpoch;
+        var at = target.UnixTime("created") ?? root.UnixTime("created") ?? DateTimeOffset.UnixEpoch;
         IReadOnlyList<PaymentEffect> effects = type switch
         {
-            "checkout.session.completed" or "checkout.session.async_payment_succeeded" => [await CompletedAsync(Text(target, "id")!, ct)],
-            "checkout.session.expired" => [new CheckoutExpired(Text(target, "id")!, at)],
+            "checkout.session.completed" or "checkout.session.async_payment_succeeded" => [await CompletedAsync(target.Text("id")!, ct)],
+            "checkout.session.expired" => [new CheckoutExpired(target.Text("id")!, at)],
             // The PaymentIntent as it is now, not as the event rendered it: of two events read out of order, the later state wins.
             "payment_intent.succeeded" or "payment_intent.payment_failed" or "payment_intent.processing" =>
-                await CurrentIntentAsync(Text(target, "id")!, ct) is { } payment ? [payment] : [],
+                await CurrentIntentAsync(target.Text("id")!, ct) is { } payment ? [payment] : [],
             "refund.created" or "refund.updated" or "refund.failed" or "charge.refund.updated" => Refund(target) is { } refund ? [refund] : [],
             _ => [],
         };
@@ -151,7 +151,7 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
     {
         using var answer = await GetAsync($"/v1/checkout/sessions/{Uri.EscapeDataString(sessionId)}?expand[]=payment_intent&expand[]=setup_intent", ct);
         var session = answer.RootElement;
-        var at = Time(session, "created") ?? DateTimeOffset.UnixEpoch;
+        var at = session.UnixTime("created") ?? DateTimeOffset.UnixEpoch;
         PaymentReported? payment = null;
         string? method = null;
         if (session.TryGetProperty("payment_intent", out var intent) && intent.ValueKind == JsonValueKind.Object)
@@ -159,12 +159,12 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
             payment = Reported(intent);
             method = payment.PaymentMethod;
         }
-        else if (session.TryGetProperty("setup_intent", out var setup) && setup.ValueKind == JsonValueKind.Object && Text(setup, "status") == "succeeded")
+        else if (session.TryGetProperty("setup_intent", out var setup) && setup.ValueKind == JsonValueKind.Object && setup.Text("status") == "succeeded")
         {
             method = Id(setup, "payment_method");
         }
 
-        return new CheckoutCompleted(Text(session, "id")!, Id(session, "customer"), method, payment, at);
+        return new CheckoutCompleted(session.Text("id")!, Id(session, "customer"), method, payment, at);
     }
 
     async Task<PaymentReported?> CurrentIntentAsync(string intentId, CancellationToken ct)
@@ -175,37 +175,37 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
 
     static PaymentReported Reported(JsonElement intent)
     {
-        var metadata = intent.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? m : default;
+        var metadata = intent.Child("metadata");
         var outcome = Outcome(intent);
-        var amount = outcome.Status == PaymentStatus.Succeeded && intent.TryGetProperty("amount_received", out var received) ? received.GetInt64() : intent.GetProperty("amount").GetInt64();
+        var amount = (outcome.Status == PaymentStatus.Succeeded ? intent.Long("amount_received") : null) ?? intent.Long("amount") ?? 0;
         return new PaymentReported(
-            Text(intent, "id")!, metadata.ValueKind == JsonValueKind.Object ? Text(metadata, InvoiceKey) : null,
-            metadata.ValueKind == JsonValueKind.Object ? Text(metadata, CustomerKey) : null,
-            outcome.Status, amount, Text(intent, "currency")!.ToUpperInvariant(),
-            Text(intent, "setup_future_usage") == "off_session" || Text(intent, "setup_future_usage") == "on_session" ? Id(intent, "payment_method") : null,
-            outcome.FailureCode, outcome.FailureMessage, Time(intent, "created") ?? DateTimeOffset.UnixEpoch);
+            intent.Text("id")!, metadata.Text(InvoiceKey),
+            metadata.Text(CustomerKey),
+            outcome.Status, amount, (intent.Text("currency") ?? "").ToUpperInvariant(),
+            intent.Text("setup_future_usage") == "off_session" || intent.Text("setup_future_usage") == "on_session" ? Id(intent, "payment_method") : null,
+            outcome.FailureCode, outcome.FailureMessage, intent.UnixTime("created") ?? DateTimeOffset.UnixEpoch);
     }
 
     static ChargeOutcome Outcome(JsonElement intent)
     {
-        var status = Text(intent, "status") switch
+        var status = intent.Text("status") switch
         {
             "succeeded" => PaymentStatus.Succeeded,
             "processing" or "requires_capture" or "requires_confirmation" => PaymentStatus.Pending,
             _ => intent.TryGetProperty("last_payment_error", out var error) && error.ValueKind == JsonValueKind.Object ? PaymentStatus.Failed : PaymentStatus.Pending,
         };
-        var failure = intent.TryGetProperty("last_payment_error", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
-        return new ChargeOutcome(Text(intent, "id"), status,
-            failure.ValueKind == JsonValueKind.Object ? Text(failure, "decline_code") ?? Text(failure, "code") : null,
-            failure.ValueKind == JsonValueKind.Object ? Text(failure, "message") : null);
+        var failure = intent.Child("last_payment_error");
+        return new ChargeOutcome(intent.Text("id"), status,
+            failure.Text("decline_code") ?? failure.Text("code"),
+            failure.Text("message"));
     }
 
     static RefundReported? Refund(JsonElement refund)
     {
-        if (Text(refund, "object") != "refund" || Text(refund, "id") is not { } id || Id(refund, "payment_intent") is not { } intent) return null;
-        var metadata = refund.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object ? Text(m, "tollgate_refund_id") : null;
-        return new RefundReported(id, intent, metadata, RefundState(Text(refund, "status")), refund.GetProperty("amount").GetInt64(),
-            Text(refund, "currency")!.ToUpperInvariant(), Time(refund, "created") ?? DateTimeOffset.UnixEpoch);
+        if (refund.Text("object") != "refund" || refund.Text("id") is not { } id || Id(refund, "payment_intent") is not { } intent) return null;
+        var metadata = refund.Child("metadata").Text("tollgate_refund_id");
+        return new RefundReported(id, intent, metadata, RefundState(refund.Text("status")), refund.Long("amount") ?? 0,
+            (refund.Text("currency") ?? "").ToUpperInvariant(), refund.UnixTime("created") ?? DateTimeOffset.UnixEpoch);
     }
 
     static RefundStatus RefundState(string? status) => status switch
@@ -239,12 +239,12 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
         if (response.IsSuccessStatusCode && document is not null) return document;
         using (document)
         {
-            var error = document is not null && document.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
-            var code = error.ValueKind == JsonValueKind.Object ? Text(error, "decline_code") ?? Text(error, "code") : null;
-            var message = (error.ValueKind == JsonValueKind.Object ? Text(error, "message") : null) ?? $"HTTP {(int)response.StatusCode}";
+            var error = document?.RootElement.Child("error") ?? default;
+            var code = error.Text("decline_code") ?? error.Text("code");
+            var message = error.Text("message") ?? $"HTTP {(int)response.StatusCode}";
             if ((int)response.StatusCode == 402)
             {
-                var intent = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("payment_intent", out var pi) && pi.ValueKind == JsonValueKind.Object ? Text(pi, "id") : null;
+                var intent = error.Child("payment_intent").Text("id");
                 throw new StripeCardError(intent, code, message);
             }
 
@@ -252,24 +252,12 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
         }
     }
 
-    static IReadOnlyList<string> Secrets(string? current, string? previous) =>
-        [.. new[] { current, previous }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!)];
-
-    static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
     /// <summary>An expandable field: its id, whether Stripe answered the id or the object.</summary>
     static string? Id(JsonElement element, string name) =>
         !element.TryGetProperty(name, out var value) ? null
         : value.ValueKind == JsonValueKind.String ? value.GetString()
-        : value.ValueKind == JsonValueKind.Object ? Text(value, "id")
+        : value.ValueKind == JsonValueKind.Object ? value.Text("id")
         : null;
-
-    static DateTimeOffset? Time(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds)
-            && seconds is > 0 and < 253402300800
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : null;
 
     sealed class StripeCardError(string? paymentIntentId, string? code, string message) : Exception(message)
     {
