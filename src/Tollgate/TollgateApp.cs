@@ -28,6 +28,7 @@ using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 using Tollgate.Operations;
 using Tollgate.Payments;
+using Tollgate.Payments.Providers.Test;
 using Tollgate.Storage;
 
 namespace Tollgate;
@@ -80,6 +81,7 @@ public static class TollgateApp
         app.MapTollgateDocs();
         app.MapGatewayEndpoints();
         app.MapPaymentWebhooks();
+        app.MapTestProviderPages();
         app.MapGroup("/api/v1")
             .MapCustomerEndpoints()
             .MapApiKeyEndpoints()

@@ -24,10 +24,15 @@ static class ServeCommand
             var url = app.Urls.FirstOrDefault() ?? TollgateApp.DefaultUrl;
             Console.WriteLine($"Tollgate is listening on {string.Join(", ", app.Urls)}. API explorer: {url}/docs");
             if (generated is not null) PrintGeneratedAdminKey(generated);
-            if (demoKeys is not null) PrintDemo(demoKeys, url);
+            if (demoKeys is not null)
+            {
+                var checkout = await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).CheckoutAsync(url, ct);
+                PrintDemo(demoKeys, url, checkout);
+            }
+
             await app.WaitForShutdownAsync(ct);
             return 0;
-        });
+        }, parse => parse.GetValue(demo) ? ["--Payments:TestProvider=true"] : []);
         command.Options.Add(demo);
         return command;
     }
@@ -40,15 +45,21 @@ static class ServeCommand
         Console.WriteLine("(Set TOLLGATE_ADMIN_KEY before the first start to choose it yourself.)");
     }
 
-    static void PrintDemo(DemoKeys keys, string url)
+    static void PrintDemo(DemoKeys keys, string url, string? checkout)
     {
         Console.WriteLine();
-        Console.WriteLine("Demo data is loaded: the answer-engine catalog and three customers. Test-mode keys for this run:");
+        Console.WriteLine("Demo data is loaded: the answer-engine catalog and four customers. Test-mode keys for this run:");
         Console.WriteLine($"  Admin key:    {keys.AdminKey}");
         Console.WriteLine($"  Customer key: {keys.CustomerKey}  ({keys.CustomerName}, {keys.CustomerId})");
         Console.WriteLine();
         Console.WriteLine("Try:");
         Console.WriteLine($"  curl -H 'Authorization: Bearer {keys.AdminKey}' {url}/api/v1/customers");
         Console.WriteLine($"  curl -H 'Authorization: Bearer {keys.CustomerKey}' {url}/api/v1/customers/{keys.CustomerId}");
+        if (checkout is not null)
+        {
+            Console.WriteLine();
+            Console.WriteLine("Pay for a plan in the browser, at the built-in test provider (no money moves; card 4242 4242 4242 4242 succeeds):");
+            Console.WriteLine($"  {checkout}");
+        }
     }
 }

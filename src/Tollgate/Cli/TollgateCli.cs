@@ -20,20 +20,23 @@ public static class TollgateCli
         return root.Parse(args).InvokeAsync();
     }
 
-    internal static Command Verb(string name, string description, Func<WebApplication, ParseResult, CancellationToken, Task<int>> run)
+    /// <param name="defaults">Settings the verb's options imply (<c>--Payments:TestProvider=true</c>), before the command line's own, which win.</param>
+    internal static Command Verb(
+        string name, string description, Func<WebApplication, ParseResult, CancellationToken, Task<int>> run, Func<ParseResult, IEnumerable<string>>? defaults = null)
     {
         var command = new Command(name, description) { TreatUnmatchedTokensAsErrors = false };
-        command.SetAction((parse, ct) => WithAppAsync(parse, ct, run));
+        command.SetAction((parse, ct) => WithAppAsync(parse, ct, run, defaults?.Invoke(parse) ?? []));
         return command;
     }
 
     /// <summary>Builds the app, checks configuration, migrates, and runs <paramref name="run"/>; mistakes become messages, not stack traces.</summary>
-    internal static async Task<int> WithAppAsync(ParseResult parse, CancellationToken ct, Func<WebApplication, ParseResult, CancellationToken, Task<int>> run)
+    internal static async Task<int> WithAppAsync(
+        ParseResult parse, CancellationToken ct, Func<WebApplication, ParseResult, CancellationToken, Task<int>> run, IEnumerable<string>? defaults = null)
     {
         WebApplication app;
         try
         {
-            app = TollgateApp.Build([.. parse.UnmatchedTokens]);
+            app = TollgateApp.Build([.. defaults ?? [], .. parse.UnmatchedTokens]);
             _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<ApiKeys.AdminOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<Gateway.GatewayOptions>>().Value;

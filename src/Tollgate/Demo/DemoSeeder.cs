@@ -2,6 +2,9 @@ using Tollgate.ApiKeys;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
+using Tollgate.Payments.Checkout;
+using Tollgate.Storage;
+using Dapper;
 
 namespace Tollgate.Demo;
 
@@ -11,8 +14,13 @@ public sealed record DemoKeys(string AdminKey, string CustomerKey, string Custom
 /// Fills the database with the answer-engine catalog and a few customers, and issues fresh test-mode keys
 /// (revoking the demo keys of earlier runs, whose secrets nobody can show again).
 /// </summary>
-public sealed class DemoSeeder(CatalogApplier catalog, CustomerStore customers, MemberStore members, ApiKeyStore keys)
+public sealed class DemoSeeder(
+    CatalogApplier catalog, CustomerStore customers, MemberStore members, ApiKeyStore keys, CheckoutService checkouts, Database database, TimeProvider time)
 {
+    /// <summary>The demo's customer who has not bought yet: <see cref="CheckoutAsync"/> makes its checkout at the built-in test provider.</summary>
+    static readonly CreateCustomerRequest Prospect = new("Hooli Labs", "demo_hooli", "founders@hooli.example", "US", null, new() { ["segment"] = "startup" }, null);
+    const string ProspectPlan = "enterprise";
+
     public const string Template = "answer-engine";
     static readonly Actor Demo = new("demo", null, null);
 
@@ -49,6 +57,31 @@ public sealed class DemoSeeder(CatalogApplier catalog, CustomerStore customers, 
             new NewKey(KeyKind.Customer, KeyMode.Test, acme.Id, "Demo customer key", "Printed by serve --demo", [.. Scopes.Defaults(KeyKind.Customer), Scopes.KeysWrite], null),
             Demo, ct);
         return new DemoKeys(admin.Value.Secret!, customerKey.Value.Secret!, acme.Id, acme.Name);
+    }
+
+    /// <summary>
+    /// A checkout for the demo's prospect to buy the Enterprise plan at the built-in test provider, once the server
+    /// listens (its page's address is the server's): the one still open from an earlier run, or a new one. Null when
+    /// the prospect has subscribed already. Its success page shows the paid invoice.
+    /// </summary>
+    public async Task<string?> CheckoutAsync(string serverUrl, CancellationToken ct)
+    {
+        var existing = await customers.ListAsync(Prospect.ExternalId, null, new PageRequest(1, null), ct);
+        var prospect = existing.Data.Count > 0 ? existing.Data[0] : (await customers.CreateAsync(Prospect, Demo, ct)).Value;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            var subscribed = await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM subscriptions WHERE customer_id = @Id AND status IN ('active', 'trialing', 'past_due', 'paused')", prospect);
+            if (subscribed > 0) return null;
+            var open = await connection.ExecuteScalarAsync<string?>(
+                "SELECT id FROM checkout_sessions WHERE customer_id = @Id AND provider = 'test' AND status = 'open' AND expires_at > @now ORDER BY id DESC LIMIT 1",
+                new { prospect.Id, now = time.GetUtcNow() });
+            if (open is not null) return $"{serverUrl}/pay/test/{open}";
+        }
+
+        var made = await checkouts.CreateAsync(
+            new CreateCheckoutRequest(prospect.Id, ProspectPlan, BillingInterval.Month, "USD", 1, $"{serverUrl}/pay/test/{{CHECKOUT_SESSION_ID}}/invoice", $"{serverUrl}/docs"), Demo, ct);
+        return made.IsOk ? $"{serverUrl}/pay/test/{made.Value.Id}" : null;
     }
 
     async Task RevokeEarlierDemoKeysAsync(CancellationToken ct)

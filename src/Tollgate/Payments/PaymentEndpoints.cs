@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tollgate.ApiKeys;
 using Tollgate.Common;
+using Tollgate.Payments.Accounts;
 using Tollgate.Payments.Checkout;
 using Tollgate.Payments.Ledger;
 using Tollgate.Payments.Webhooks;
@@ -28,6 +29,17 @@ public static class PaymentEndpoints
                 (await refunds.RefundAsync(id, request ?? new RefundRequest(), caller.Actor, ct)).ToOk())
             .WithTags("Payments").RequireAdmin()
             .WithSummary("Refund a payment in full or in part at its provider; the refund, when it succeeds, makes a credit note of what was paid back.");
+        api.MapGet("/customers/{id}/payment-account", async (PaymentAccountService accounts, string id, CancellationToken ct) => (await accounts.GetAsync(id, ct)).ToOk())
+            .WithTags("Payments").RequireAdmin()
+            .WithSummary("The provider that serves the customer and its ids there; before any checkout, the provider routing would choose (stored: false).");
+        api.MapPut("/customers/{id}/payment-account", async (Caller caller, PaymentAccountService accounts, string id, SetPaymentAccountRequest request, CancellationToken ct) =>
+                (await accounts.SetAsync(id, request, caller.Actor, ct)).ToOk())
+            .WithTags("Payments").RequireAdmin()
+            .WithSummary("Choose the provider that serves the customer, over the routing rules; another provider than its own forgets its ids at the old one.");
+        api.MapPost("/customers/{id}/payment-portal", async (PaymentAccountService accounts, string id, PaymentPortalRequest request, CancellationToken ct) =>
+                (await accounts.PortalAsync(id, request, ct)).ToOk())
+            .WithTags("Payments").RequireAdmin()
+            .WithSummary("A link to the provider's portal, where the customer changes its payment method and finds its receipts.");
         return api;
     }
 

@@ -27,6 +27,9 @@ public sealed class PaymentsOptions
     /// </summary>
     public bool TestProvider { get; set; }
 
+    /// <summary>Where customers' browsers reach this server (<c>https://billing.example.com</c>), for the test provider's pages; unset, the first address it listens on.</summary>
+    public string? PublicUrl { get; set; }
+
     /// <summary>How far from now the time a Stripe or Paddle webhook was signed at may be (a replay is refused beyond).</summary>
     public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -110,6 +113,8 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
                 errors.Add($"Payments:Routing:{i}:Currency must be an ISO 4217 code.");
         }
 
+        if (options.PublicUrl is { Length: > 0 } publicUrl && (!Uri.TryCreate(publicUrl, UriKind.Absolute, out var site) || site.Scheme is not ("https" or "http")))
+            errors.Add("Payments:PublicUrl must be an absolute http or https URL.");
         if (options.SignatureTolerance < TimeSpan.FromSeconds(5) || options.SignatureTolerance > TimeSpan.FromHours(1))
             errors.Add("Payments:SignatureTolerance must be from 00:00:05 to 01:00:00.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

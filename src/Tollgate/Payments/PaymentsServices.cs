@@ -17,6 +17,8 @@ public static class PaymentsServices
         services.TryAddSingleton<PaymentsHttp>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, StripeProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Razorpay.RazorpayProvider>());
+        services.TryAddSingleton<Providers.Test.TestProvider>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Test.TestProvider>(sp => sp.GetRequiredService<Providers.Test.TestProvider>()));
         services.TryAddSingleton<PaymentProviders>();
         services.TryAddSingleton<PaymentStore>();
         services.TryAddSingleton<PaymentLedger>();
@@ -25,6 +27,7 @@ public static class PaymentsServices
         services.TryAddSingleton<CheckoutStore>();
         services.TryAddSingleton<CheckoutService>();
         services.TryAddSingleton<WebhookReceiver>();
+        services.TryAddSingleton<Accounts.PaymentAccountService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, InvoiceCollector>());
         return services;
     }

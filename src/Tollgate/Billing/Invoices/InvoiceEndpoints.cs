@@ -52,7 +52,8 @@ public static class InvoiceEndpoints
     static async Task<Invoice?> OwnAsync(InvoiceStore store, string? customerId, string id, CancellationToken ct) =>
         await store.GetAsync(id, ct) is { } invoice && (customerId is null || (invoice.CustomerId == customerId && invoice.Status != InvoiceStatus.Draft)) ? invoice : null;
 
-    static async Task<string?> RenderAsync(InvoiceStore store, Customers.CustomerStore customers, BillingOptions options, string? customerId, string id, CancellationToken ct)
+    /// <summary>The invoice's page, when it is the customer's (<see cref="OwnAsync"/>).</summary>
+    internal static async Task<string?> RenderAsync(InvoiceStore store, Customers.CustomerStore customers, BillingOptions options, string? customerId, string id, CancellationToken ct)
     {
         if (await OwnAsync(store, customerId, id, ct) is not { } invoice) return null;
         var customer = await customers.GetAsync(invoice.CustomerId, ct);

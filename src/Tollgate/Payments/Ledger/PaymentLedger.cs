@@ -111,6 +111,21 @@ public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, Dun
     }
 
     /// <summary>
+    /// The customer saved another payment method at the provider: the next charge uses it. The last delivered wins
+    /// (an account holds no provider time to compare with); a provider that delivers these out of order re-reads its customer.
+    /// </summary>
+    public async Task<string> ApplyAsync(DbTransaction tx, PaymentProviderName provider, PaymentMethodUpdated news, Actor actor)
+    {
+        var account = await store.AccountAtProviderAsync(tx, provider.Text(), news.ProviderCustomerId);
+        if (account is null) return "unmatched";
+        if (account.PaymentMethod == news.PaymentMethod) return "unchanged";
+        var updated = account with { PaymentMethod = news.PaymentMethod, UpdatedAt = time.GetUtcNow() };
+        await PaymentStore.SaveAccountAsync(tx, updated);
+        await audit.RecordAsync(tx, actor, "payment_account.updated", "payment_account", account.CustomerId, account, updated, account.CustomerId);
+        return "applied";
+    }
+
+    /// <summary>
     /// The credit note of a refund of an invoice's payment: the amount paid back, tax included, as the invoice's lines
     /// and tax were (<see cref="RefundCredit"/>). None when the payment paid no invoice, or the invoice has nothing left to credit.
     /// </summary>

@@ -74,6 +74,12 @@ public sealed class PaymentStore(Database database)
             $"SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId{database.ForUpdate}",
             new { customerId }, tx);
 
+    /// <summary>The account of the customer a provider knows by <paramref name="providerCustomerId"/>, locked for the change.</summary>
+    public async Task<PaymentAccount?> AccountAtProviderAsync(DbTransaction tx, string provider, string providerCustomerId) =>
+        await tx.Connection!.QuerySingleOrDefaultAsync<PaymentAccount>(
+            $"SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at FROM payment_accounts WHERE provider = @provider AND provider_customer_id = @providerCustomerId{database.ForUpdate}",
+            new { provider, providerCustomerId }, tx);
+
     public static Task SaveAccountAsync(DbTransaction tx, PaymentAccount a) =>
         tx.Connection!.ExecuteAsync(
             """

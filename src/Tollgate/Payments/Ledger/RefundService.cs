@@ -42,7 +42,7 @@ public sealed class RefundService(Database database, PaymentProviders providers,
         RefundOutcome outcome;
         try
         {
-            outcome = await at.RefundAsync(new RefundOrder(paid.ProviderPaymentId, asked.Amount == paid.Amount ? null : asked.Amount, paid.Currency, asked.Id, asked.Reason), asked.Id, ct);
+            outcome = await at.RefundAsync(new RefundOrder(paid.ProviderPaymentId, asked.Amount == paid.Amount ? null : asked.Amount, paid.Currency, asked.Id, asked.Reason) { Asked = asked.Amount }, asked.Id, ct);
         }
         catch (PaymentProviderException e)
         {

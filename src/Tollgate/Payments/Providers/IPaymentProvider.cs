@@ -77,7 +77,11 @@ public sealed record OffSessionCharge(string InvoiceId, string CustomerId, strin
 /// <summary>What a charge came to: the provider's payment id (a declined charge has one too), and its state.</summary>
 public sealed record ChargeOutcome(string? ProviderPaymentId, PaymentStatus Status, string? FailureCode, string? FailureMessage);
 
-public sealed record RefundOrder(string ProviderPaymentId, long? Amount, string Currency, string RefundId, string? Reason);
+/// <summary>A refund to make: <see cref="Amount"/> is null for all of the payment; <see cref="Asked"/> is what that comes to, whichever.</summary>
+public sealed record RefundOrder(string ProviderPaymentId, long? Amount, string Currency, string RefundId, string? Reason)
+{
+    public long Asked { get; init; }
+}
 
 public sealed record RefundOutcome(string ProviderRefundId, RefundStatus Status, long Amount);
 

@@ -29,3 +29,6 @@ public sealed record PaymentReported(
 /// <summary>A refund's state at the provider, of a payment.</summary>
 public sealed record RefundReported(
     string ProviderRefundId, string ProviderPaymentId, string? RefundId, RefundStatus Status, long Amount, string Currency, DateTimeOffset At) : PaymentEffect(At);
+
+/// <summary>The customer saved another payment method at the provider (its portal): later charges use it.</summary>
+public sealed record PaymentMethodUpdated(string ProviderCustomerId, string PaymentMethod, DateTimeOffset At) : PaymentEffect(At);

@@ -147,6 +147,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
                 CheckoutExpired expired => await checkouts.ExpireInAsync(tx, name, expired, actor),
                 PaymentReported payment => await ledger.ApplyAsync(tx, name, payment, actor),
                 RefundReported refund => await ledger.ApplyAsync(tx, name, refund, actor),
+                PaymentMethodUpdated method => await ledger.ApplyAsync(tx, name, method, actor),
                 _ => "ignored",
             });
         }
