@@ -45,7 +45,7 @@ static class ServeCommand
         Console.WriteLine("(Set TOLLGATE_ADMIN_KEY before the first start to choose it yourself.)");
     }
 
-    static void PrintDemo(DemoKeys keys, string url, string? checkout)
+    static void PrintDemo(DemoKeys keys, string url, DemoCheckout? checkout)
     {
         Console.WriteLine();
         Console.WriteLine("Demo data is loaded: the answer-engine catalog and four customers. Test-mode keys for this run:");
@@ -55,11 +55,11 @@ static class ServeCommand
         Console.WriteLine("Try:");
         Console.WriteLine($"  curl -H 'Authorization: Bearer {keys.AdminKey}' {url}/api/v1/customers");
         Console.WriteLine($"  curl -H 'Authorization: Bearer {keys.CustomerKey}' {url}/api/v1/customers/{keys.CustomerId}");
-        if (checkout is not null)
-        {
-            Console.WriteLine();
-            Console.WriteLine("Pay for a plan in the browser, at the built-in test provider (no money moves; card 4242 4242 4242 4242 succeeds):");
-            Console.WriteLine($"  {checkout}");
-        }
+        if (checkout is null) return;
+        Console.WriteLine();
+        Console.WriteLine(checkout.Paid
+            ? "The demo's checkout is paid; its invoice:"
+            : "Pay for a plan in the browser, at the built-in test provider (no money moves; card 4242 4242 4242 4242 succeeds):");
+        Console.WriteLine($"  {checkout.Url}");
     }
 }

@@ -10,6 +10,9 @@ namespace Tollgate.Demo;
 
 public sealed record DemoKeys(string AdminKey, string CustomerKey, string CustomerId, string CustomerName);
 
+/// <summary>The demo's checkout page, or, once it was paid, its invoice's page.</summary>
+public sealed record DemoCheckout(string Url, bool Paid);
+
 /// <summary>
 /// Fills the database with the answer-engine catalog and a few customers, and issues fresh test-mode keys
 /// (revoking the demo keys of earlier runs, whose secrets nobody can show again).
@@ -60,28 +63,31 @@ public sealed class DemoSeeder(
     }
 
     /// <summary>
-    /// A checkout for the demo's prospect to buy the Enterprise plan at the built-in test provider, once the server
-    /// listens (its page's address is the server's): the one still open from an earlier run, or a new one. Null when
-    /// the prospect has subscribed already. Its success page shows the paid invoice.
+    /// The demo's checkout, for its prospect to buy the Enterprise plan at the built-in test provider, made once the
+    /// server listens (its page's address is the server's): the one still open from an earlier run, or a new one; once
+    /// paid, its paid invoice. Null when the prospect subscribed some other way.
     /// </summary>
-    public async Task<string?> CheckoutAsync(string serverUrl, CancellationToken ct)
+    public async Task<DemoCheckout?> CheckoutAsync(string serverUrl, CancellationToken ct)
     {
         var existing = await customers.ListAsync(Prospect.ExternalId, null, new PageRequest(1, null), ct);
         var prospect = existing.Data.Count > 0 ? existing.Data[0] : (await customers.CreateAsync(Prospect, Demo, ct)).Value;
         await using (var connection = await database.OpenAsync(ct))
         {
+            var paid = await connection.ExecuteScalarAsync<string?>(
+                "SELECT id FROM checkout_sessions WHERE customer_id = @Id AND provider = 'test' AND status = 'complete' AND invoice_id IS NOT NULL ORDER BY id DESC LIMIT 1", prospect);
+            if (paid is not null) return new DemoCheckout($"{serverUrl}/pay/test/{paid}/invoice", Paid: true);
             var subscribed = await connection.ExecuteScalarAsync<long>(
                 "SELECT COUNT(*) FROM subscriptions WHERE customer_id = @Id AND status IN ('active', 'trialing', 'past_due', 'paused')", prospect);
             if (subscribed > 0) return null;
             var open = await connection.ExecuteScalarAsync<string?>(
                 "SELECT id FROM checkout_sessions WHERE customer_id = @Id AND provider = 'test' AND status = 'open' AND expires_at > @now ORDER BY id DESC LIMIT 1",
                 new { prospect.Id, now = time.GetUtcNow() });
-            if (open is not null) return $"{serverUrl}/pay/test/{open}";
+            if (open is not null) return new DemoCheckout($"{serverUrl}/pay/test/{open}", Paid: false);
         }
 
         var made = await checkouts.CreateAsync(
             new CreateCheckoutRequest(prospect.Id, ProspectPlan, BillingInterval.Month, "USD", 1, $"{serverUrl}/pay/test/{{CHECKOUT_SESSION_ID}}/invoice", $"{serverUrl}/docs"), Demo, ct);
-        return made.IsOk ? $"{serverUrl}/pay/test/{made.Value.Id}" : null;
+        return made.IsOk ? new DemoCheckout($"{serverUrl}/pay/test/{made.Value.Id}", Paid: false) : null;
     }
 
     async Task RevokeEarlierDemoKeysAsync(CancellationToken ct)

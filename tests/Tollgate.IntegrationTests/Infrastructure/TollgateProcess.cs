@@ -10,6 +10,8 @@ namespace Tollgate.IntegrationTests.Infrastructure;
 public sealed class TollgateProcess : IAsyncDisposable
 {
     readonly Process _process;
+    readonly List<string> _output = [];
+    readonly SemaphoreSlim _lineArrived = new(0);
 
     TollgateProcess(Process process, Uri baseAddress)
     {
@@ -41,13 +43,39 @@ public sealed class TollgateProcess : IAsyncDisposable
 
         start.Environment["TOLLGATE_ADMIN_KEY"] = adminKey;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var server = new TollgateProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, line) => server.Received(line.Data);
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new TollgateProcess(process, new Uri($"http://127.0.0.1:{port}"));
         await server.WaitReadyAsync();
         return server;
+    }
+
+    void Received(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.Add(line);
+        _lineArrived.Release();
+    }
+
+    /// <summary>The first line the process printed to standard output after the one matching <paramref name="after"/>, waiting up to 30 s for both.</summary>
+    public async Task<string> LineAfterAsync(Func<string, bool> after)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            lock (_output)
+            {
+                var at = _output.FindIndex(l => after(l));
+                if (at >= 0 && at + 1 < _output.Count) return _output[at + 1];
+            }
+
+            if (_process.HasExited) break;
+            await _lineArrived.WaitAsync(TimeSpan.FromSeconds(1));
+        }
+
+        lock (_output) throw new TimeoutException($"No such line in Tollgate's output:\n{string.Join('\n', _output)}");
     }
 
     /// <summary>SIGKILL: no shutdown, no flushing, no chance to finish anything.</summary>

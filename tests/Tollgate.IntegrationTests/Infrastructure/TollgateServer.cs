@@ -67,7 +67,7 @@ public abstract class TollgateServer : IAsyncLifetime
              "--Billing:RunEvery=00:00:00", // tests run invoice runs themselves, when they mean to
              "--Billing:FallbackPlan=fallback_free", // exists only while the test of the fallback runs
              $"--Payments:Stripe:SecretKey={FakeStripe.SecretKey}", $"--Payments:Stripe:WebhookSecret={FakeStripe.WebhookSecret}",
-             $"--Payments:Stripe:BaseUrl={Stripe.BaseAddress}",
+             $"--Payments:Stripe:BaseUrl={Stripe.BaseAddress}", "--Payments:TestProvider=true",
              $"--Payments:Razorpay:KeyId={FakeRazorpay.KeyId}", $"--Payments:Razorpay:KeySecret={FakeRazorpay.KeySecret}",
              $"--Payments:Razorpay:WebhookSecret={FakeRazorpay.WebhookSecret}", $"--Payments:Razorpay:BaseUrl={Razorpay.BaseAddress}",
              .. Settings],

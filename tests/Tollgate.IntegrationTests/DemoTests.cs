@@ -1,0 +1,47 @@
+using Tollgate.IntegrationTests.Infrastructure;
+
+namespace Tollgate.IntegrationTests;
+
+/// <summary>
+/// <c>serve --demo</c> as a new user meets it, in its own process, offline: it prints a checkout at the built-in test
+/// provider, which a test card pays, ending on the paid invoice; started again, it shows that invoice rather than asking again.
+/// </summary>
+public sealed class DemoTests
+{
+    [Fact]
+    public async Task The_demo_prints_a_checkout_that_a_test_card_pays_and_started_again_shows_its_paid_invoice()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"tollgate-demo-{Guid.NewGuid():N}.db");
+        var connection = $"Data Source={file}";
+        var adminKey = "tg_admin_test_" + new string([.. Enumerable.Range(0, 43).Select(_ => "abcdefghijklmnopqrstuvwxyz0123456789"[Random.Shared.Next(36)])]);
+        try
+        {
+            string invoice;
+            await using (var first = await TollgateProcess.StartAsync(connection, adminKey, "--demo"))
+            {
+                var checkout = (await first.LineAfterAsync(l => l.StartsWith("Pay for a plan in the browser", StringComparison.Ordinal))).Trim();
+                checkout.ShouldStartWith($"{first.BaseAddress.GetLeftPart(UriPartial.Authority)}/pay/test/chk_");
+                using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+                (await browser.GetStringAsync(checkout)).ShouldContain("USD 499.00");
+
+                var paid = await browser.PostAsync(checkout, new FormUrlEncodedContent([new("card", "tpm_4242")]));
+                paid.StatusCode.ShouldBe(HttpStatusCode.Found);
+                invoice = paid.Headers.Location!.ToString();
+                invoice.ShouldBe($"{checkout}/invoice");
+                var page = await browser.GetStringAsync(invoice);
+                page.ShouldContain("<span class=\"status\">paid</span>");
+                page.ShouldContain("Hooli Labs");
+                await first.KillAsync();
+            }
+
+            await using var second = await TollgateProcess.StartAsync(connection, adminKey, "--demo");
+            var shown = (await second.LineAfterAsync(l => l.StartsWith("The demo's checkout is paid", StringComparison.Ordinal))).Trim();
+            new Uri(shown).AbsolutePath.ShouldBe(new Uri(invoice).AbsolutePath);
+        }
+        finally
+        {
+            foreach (var f in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(file) + "*")) File.Delete(f);
+            File.Delete(file);
+        }
+    }
+}
