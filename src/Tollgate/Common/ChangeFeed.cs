@@ -10,6 +10,9 @@ public enum ChangeKind
 
     /// <summary>Usage of a customer was stored: totals cached for checks are stale.</summary>
     Usage,
+
+    /// <summary>A payment provider's credentials were stored or deleted over the API.</summary>
+    PaymentCredentials,
 }
 
 /// <summary>

@@ -40,6 +40,15 @@ public static class PaymentEndpoints
                 (await accounts.PortalAsync(id, request, ct)).ToOk())
             .WithTags("Payments").RequireAdmin()
             .WithSummary("A link to the provider's portal, where the customer changes its payment method and finds its receipts.");
+        api.MapGet("/payment-providers", (Credentials.PaymentCredentialService credentials) => TypedResults.Ok(new { data = credentials.List() }))
+            .WithTags("Payments").RequireAdmin().WithSummary("Every payment provider: configured or not, whence its credentials come, and those credentials masked.");
+        api.MapPut("/payment-providers/{provider}", async (Caller caller, Credentials.PaymentCredentialService credentials, string provider, Credentials.SetPaymentCredentialsRequest request, CancellationToken ct) =>
+                (await credentials.SetAsync(provider, request, caller.Actor, ct)).ToOk())
+            .WithTags("Payments").RequireAdmin()
+            .WithSummary("Store a provider's credentials, encrypted at rest; they replace its configuration section on every node.");
+        api.MapDelete("/payment-providers/{provider}", async (Caller caller, Credentials.PaymentCredentialService credentials, string provider, CancellationToken ct) =>
+                (await credentials.DeleteAsync(provider, caller.Actor, ct)).ToOk())
+            .WithTags("Payments").RequireAdmin().WithSummary("Delete a provider's stored credentials: its configuration is in force again.");
         return api;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Tollgate.Common;
 using Tollgate.Payments.Checkout;
 using Tollgate.Payments.Ledger;
 using Tollgate.Payments.Providers;
@@ -15,6 +16,13 @@ public static class PaymentsServices
         services.AddOptions<PaymentsOptions>().Bind(configuration.GetSection(PaymentsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PaymentsOptions>, PaymentsOptionsValidation>();
         services.TryAddSingleton<PaymentsHttp>();
+        services.TryAddSingleton<Credentials.PaymentSettings>();
+        services.AddHostedService(s => s.GetRequiredService<Credentials.PaymentSettings>());
+        services.OnChange<Credentials.PaymentSettings>(static (settings, kind, _) =>
+        {
+            if (kind == ChangeKind.PaymentCredentials) settings.ReloadSoon();
+        });
+        services.TryAddSingleton<Credentials.PaymentCredentialService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, StripeProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Razorpay.RazorpayProvider>());
         services.TryAddSingleton<Providers.Test.TestProvider>();

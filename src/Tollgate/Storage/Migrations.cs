@@ -708,5 +708,12 @@ public static class Migrations
 
             ALTER TABLE credit_notes ADD COLUMN refunded {bigint} NOT NULL DEFAULT 0;
             """),
+        new(19, "payment credentials", """
+            CREATE TABLE payment_credentials (
+                provider text PRIMARY KEY,
+                sealed text NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            """),
     ];
 }

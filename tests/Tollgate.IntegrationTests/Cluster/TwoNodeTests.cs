@@ -124,4 +124,38 @@ public sealed class TwoNodeTests(PostgresServer first, ITestOutputHelper output)
         var usage = await first.Admin.GetAsync($"/api/v1/usage?metric={metric}&customer_id={customer.Id}");
         usage.Body!["total"]!.GetValue<decimal>().ShouldBe(100);
     }
+
+    [Fact]
+    public async Task Payment_credentials_stored_through_one_node_are_in_force_on_the_other()
+    {
+        const string secret = "whsec_stored_on_the_first_node_42";
+        async Task<HttpStatusCode> OnSecondAsync(string signedWith)
+        {
+            var body = first.Stripe.Event("customer.created", new JsonObject { ["id"] = $"cus_{Guid.NewGuid():N}", ["object"] = "customer" });
+            using var http = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_second.BaseAddress, "/webhooks/stripe"))
+            {
+                Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.TryAddWithoutValidation("Stripe-Signature", FakeStripe.Sign(body, first.Clock.GetUtcNow(), signedWith));
+            return (await http.SendAsync(request)).StatusCode;
+        }
+
+        (await OnSecondAsync(secret)).ShouldBe(HttpStatusCode.BadRequest);
+        try
+        {
+            (await first.Admin.PutAsync("/api/v1/payment-providers/stripe", new
+            {
+                secret_key = FakeStripe.SecretKey, webhook_secret = secret, base_url = first.Stripe.BaseAddress.ToString(),
+            })).Status.ShouldBe(HttpStatusCode.OK);
+            await SeenAsync("payment credentials stored", async () => await OnSecondAsync(secret) == HttpStatusCode.OK);
+            (await OnSecondAsync(FakeStripe.WebhookSecret)).ShouldBe(HttpStatusCode.BadRequest);
+        }
+        finally
+        {
+            await first.Admin.DeleteAsync("/api/v1/payment-providers/stripe");
+        }
+
+        await SeenAsync("payment credentials deleted", async () => await OnSecondAsync(FakeStripe.WebhookSecret) == HttpStatusCode.OK);
+    }
 }

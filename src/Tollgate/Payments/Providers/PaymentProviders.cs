@@ -4,7 +4,7 @@ using Tollgate.Payments.Routing;
 namespace Tollgate.Payments.Providers;
 
 /// <summary>The providers this server speaks to: those configured (an API key set), and the one that serves a customer.</summary>
-public sealed class PaymentProviders(IEnumerable<IPaymentProvider> all, IOptions<PaymentsOptions> options)
+public sealed class PaymentProviders(IEnumerable<IPaymentProvider> all, Credentials.PaymentSettings settings)
 {
     readonly Dictionary<PaymentProviderName, IPaymentProvider> _byName = all.ToDictionary(p => p.Name);
 
@@ -12,7 +12,7 @@ public sealed class PaymentProviders(IEnumerable<IPaymentProvider> all, IOptions
     {
         get
         {
-            var o = options.Value;
+            var o = settings.Current;
             var configured = new HashSet<PaymentProviderName>();
             if (!string.IsNullOrEmpty(o.Stripe.SecretKey)) configured.Add(PaymentProviderName.Stripe);
             if (!string.IsNullOrEmpty(o.Razorpay.KeyId)) configured.Add(PaymentProviderName.Razorpay);
@@ -28,5 +28,5 @@ public sealed class PaymentProviders(IEnumerable<IPaymentProvider> all, IOptions
     public IPaymentProvider? Find(PaymentProviderName name) => Configured.Contains(name) ? _byName[name] : null;
 
     public PaymentProviderName? Route(string? country, string currency, PaymentProviderName? chosenForCustomer) =>
-        PaymentRouting.Choose(options.Value.Rules(), Configured, country, currency, chosenForCustomer);
+        PaymentRouting.Choose(settings.Current.Rules(), Configured, country, currency, chosenForCustomer);
 }

@@ -15,9 +15,9 @@ namespace Tollgate.Payments.Providers.Razorpay;
 /// <c>key_id:key_secret</c>; a link's <c>reference_id</c> is the checkout's or the invoice attempt's id, so a link asked
 /// for twice is made once; refunds carry <c>X-Refund-Idempotency</c>. Wire formats: docs/payments.md, "Razorpay".
 /// </summary>
-public sealed class RazorpayProvider(PaymentsHttp http, IOptions<PaymentsOptions> options) : IPaymentProvider
+public sealed class RazorpayProvider(PaymentsHttp http, Credentials.PaymentSettings settings) : IPaymentProvider
 {
-    RazorpayOptions Settings => options.Value.Razorpay;
+    RazorpayOptions Settings => settings.Current.Razorpay;
 
     public PaymentProviderName Name => PaymentProviderName.Razorpay;
 

@@ -13,7 +13,7 @@ namespace Tollgate.Payments.Providers.Stripe;
 /// Form-encoded requests with the secret key and an <c>Idempotency-Key</c>; the API version pinned.
 /// Wire formats: docs/payments.md, "Stripe".
 /// </summary>
-public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> options) : IPaymentProvider
+public sealed class StripeProvider(PaymentsHttp http, Credentials.PaymentSettings settings) : IPaymentProvider
 {
     /// <summary>The API version every request is made and every webhook is read at.</summary>
     public const string ApiVersion = "2026-07-29.dahlia";
@@ -22,7 +22,7 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
     const string CustomerKey = MetadataKeys.Customer;
     const string CheckoutKey = MetadataKeys.Checkout;
 
-    StripeOptions Settings => options.Value.Stripe;
+    StripeOptions Settings => settings.Current.Stripe;
 
     public PaymentProviderName Name => PaymentProviderName.Stripe;
 
@@ -121,7 +121,7 @@ public sealed class StripeProvider(PaymentsHttp http, IOptions<PaymentsOptions> 
     }
 
     public SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now) =>
-        StripeSignature.Check(headers["Stripe-Signature"], body, WebhookSecrets.Of(Settings.WebhookSecret, Settings.PreviousWebhookSecret), now, options.Value.SignatureTolerance);
+        StripeSignature.Check(headers["Stripe-Signature"], body, WebhookSecrets.Of(Settings.WebhookSecret, Settings.PreviousWebhookSecret), now, settings.Current.SignatureTolerance);
 
     public async Task<InboundEvent?> ReadAsync(IHeaderDictionary headers, byte[] body, CancellationToken ct)
     {
