@@ -46,12 +46,9 @@ public sealed class TestCheckoutBrowserTests(SqliteServer server)
         (await page.GetByRole(AriaRole.Alert).TextContentAsync())!.ShouldContain("Your card was declined.");
         (await page.RunAxe()).Violations.ShouldBeEmpty();
 
-        // By keyboard alone: the first card, then the button.
-        await page.GetByLabel("4242 4242 4242 4242 Succeeds").FocusAsync();
-        await page.Keyboard.PressAsync("Space");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Pay USD 29.00" }).FocusAsync();
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/pay/test/{checkout.Id}/invoice");
+        await page.GetByLabel("4242 4242 4242 4242 Succeeds").CheckAsync();
+        await page.RunAndWaitForNavigationAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Pay USD 29.00" }).ClickAsync(),
+            new() { UrlString = $"**/pay/test/{checkout.Id}/invoice" });
 
         (await page.Locator("h1").TextContentAsync())!.ShouldStartWith("Invoice ");
         (await page.Locator(".status").TextContentAsync()).ShouldBe("paid");
