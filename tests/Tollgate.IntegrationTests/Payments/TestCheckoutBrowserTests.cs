@@ -47,8 +47,8 @@ public sealed class TestCheckoutBrowserTests(SqliteServer server)
         (await page.RunAxe()).Violations.ShouldBeEmpty();
 
         await page.GetByLabel("4242 4242 4242 4242 Succeeds").CheckAsync();
-        await page.RunAndWaitForNavigationAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Pay USD 29.00" }).ClickAsync(),
-            new() { UrlString = $"**/pay/test/{checkout.Id}/invoice" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pay USD 29.00" }).ClickAsync();
+        await page.WaitForURLAsync($"**/pay/test/{checkout.Id}/invoice", new() { Timeout = 60_000 });
 
         (await page.Locator("h1").TextContentAsync())!.ShouldStartWith("Invoice ");
         (await page.Locator(".status").TextContentAsync()).ShouldBe("paid");
