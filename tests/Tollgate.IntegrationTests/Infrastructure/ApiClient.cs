@@ -9,7 +9,9 @@ public sealed record ApiResponse(HttpStatusCode Status, JsonNode? Body, HttpResp
 {
     public string? Code => Body?["code"]?.GetValue<string>();
 
-    public string Id => Body!["id"]!.GetValue<string>();
+    /// <summary>The body's <c>id</c>; a response without one fails with its status and body, so a flaky run says why.</summary>
+    public string Id => Body?["id"]?.GetValue<string>()
+        ?? throw new InvalidOperationException($"{Raw.RequestMessage?.Method} {Raw.RequestMessage?.RequestUri?.PathAndQuery} answered {(int)Status} without an id: {Body?.ToJsonString() ?? "(no JSON body)"}");
 
     public string? Str(string name) => Body?[name]?.GetValue<string>();
 

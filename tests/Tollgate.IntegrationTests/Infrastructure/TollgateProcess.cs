@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Tollgate.IntegrationTests.Infrastructure;
 
@@ -13,17 +12,18 @@ public sealed class TollgateProcess : IAsyncDisposable
     readonly List<string> _output = [];
     readonly SemaphoreSlim _lineArrived = new(0);
 
-    TollgateProcess(Process process, Uri baseAddress)
-    {
-        _process = process;
-        BaseAddress = baseAddress;
-    }
+    const string Listening = "Tollgate is listening on ";
 
-    public Uri BaseAddress { get; }
+    TollgateProcess(Process process) => _process = process;
+
+    /// <summary>
+    /// Where the process listens: it binds port 0 and this is read from the address it prints, so no other process can
+    /// take a port between a test choosing it and Tollgate binding it (and a readiness probe never reaches a stranger).
+    /// </summary>
+    public Uri BaseAddress { get; private set; } = null!;
 
     public static async Task<TollgateProcess> StartAsync(string connectionString, string adminKey, params string[] settings)
     {
-        var port = FreePort();
         var dll = typeof(TollgateApp).Assembly.Location;
         var start = new ProcessStartInfo("dotnet")
         {
@@ -35,7 +35,7 @@ public sealed class TollgateProcess : IAsyncDisposable
         // The gateway's journal is one per database: a process started again on the same database finds what the one
         // before it journaled, and processes on other databases, run beside it, never share (or lock) one.
         var journal = Path.Combine(Path.GetTempPath(), "tollgate-journal-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(connectionString)))[..16]);
-        foreach (var arg in (string[])[dll, "serve", "--urls", $"http://127.0.0.1:{port}", $"--Storage:ConnectionString={connectionString}",
+        foreach (var arg in (string[])[dll, "serve", "--urls", "http://127.0.0.1:0", $"--Storage:ConnectionString={connectionString}",
                      "--Logging:LogLevel:Default=Warning", $"--Gateway:Journal:Directory={journal}", .. settings])
         {
             start.ArgumentList.Add(arg);
@@ -43,7 +43,7 @@ public sealed class TollgateProcess : IAsyncDisposable
 
         start.Environment["TOLLGATE_ADMIN_KEY"] = adminKey;
         var process = Process.Start(start)!;
-        var server = new TollgateProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var server = new TollgateProcess(process);
         process.OutputDataReceived += (_, line) => server.Received(line.Data);
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -92,6 +92,19 @@ public sealed class TollgateProcess : IAsyncDisposable
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (_process.HasExited) throw new InvalidOperationException($"Tollgate exited with {_process.ExitCode} before it was ready.");
+            if (BaseAddress is null)
+            {
+                string? line;
+                lock (_output) line = _output.Find(l => l.StartsWith(Listening, StringComparison.Ordinal));
+                if (line is null)
+                {
+                    await _lineArrived.WaitAsync(TimeSpan.FromMilliseconds(200));
+                    continue;
+                }
+
+                BaseAddress = new Uri(line[Listening.Length..].Split([',', ' '], 2)[0].TrimEnd('.'));
+            }
+
             try
             {
                 using var ready = await http.GetAsync(new Uri(BaseAddress, "/health/ready"));
@@ -105,13 +118,6 @@ public sealed class TollgateProcess : IAsyncDisposable
         }
 
         throw new TimeoutException("Tollgate did not become ready within 60 s.");
-    }
-
-    static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
