@@ -160,6 +160,22 @@ public abstract class TestProviderTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_malformed_form_posted_to_the_test_page_is_refused_and_pays_nothing()
+    {
+        var plan = await PlanAsync();
+        var (_, customer) = await CustomerAsync();
+        var checkout = await CheckoutAsync(customer, plan);
+        using var browser = Browser();
+        using var noBoundary = new StringContent("--x\r\nContent-Disposition: form-data; name=\"card\"\r\n\r\ntpm_4242\r\n--x--\r\n", Encoding.UTF8);
+        noBoundary.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data");
+
+        var posted = await browser.PostAsync(new Uri(checkout.Str("url")!), noBoundary);
+
+        posted.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await posted.Content.ReadAsStringAsync());
+        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("incomplete");
+    }
+
+    [Fact]
     public async Task A_refund_at_the_test_provider_makes_a_credit_note_and_forged_test_webhooks_are_refused()
     {
         var plan = await PlanAsync();

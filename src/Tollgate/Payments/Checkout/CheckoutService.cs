@@ -46,8 +46,17 @@ public sealed partial class CheckoutService(
                 : ApiError.Conflict("no_payment_provider", $"No configured payment provider serves customers of {customer.Country ?? "no country"} paying in {currency}.");
         }
 
-        var providerCustomer = customer.ProviderCustomerId ?? await provider.CreateCustomerAsync(
-            new ProviderCustomer(customer.Id, customer.Name, customer.Email, customer.Country), $"tollgate-customer-{customer.Id}", ct);
+        string providerCustomer;
+        try
+        {
+            providerCustomer = customer.ProviderCustomerId ?? await provider.CreateCustomerAsync(
+                new ProviderCustomer(customer.Id, customer.Name, customer.Email, customer.Country), $"tollgate-customer-{customer.Id}", ct);
+        }
+        catch (Exception e) when (e is PaymentProviderException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            // Nothing is made yet: the provider's refusal is the answer.
+            return Refused(name, e, "make the customer");
+        }
 
         var subscribe = new CreateSubscriptionRequest(customer.Id, request.Plan, request.Interval, currency, request.Quantity ?? 1, PaymentBehavior: PaymentBehavior.DefaultIncomplete);
         // The customer's currency, if this is its first purchase, and its account at the provider, with the checkout.
@@ -115,9 +124,7 @@ public sealed partial class CheckoutService(
         {
             LogCheckoutRefused(log, e, checkout.Id, name.Text());
             await FailAsync(checkout, actor, ct);
-            return e is PaymentProviderException { Code: "nothing_to_pay" }
-                ? ApiError.Conflict("nothing_to_pay", e.Message)
-                : new ApiError("payment_provider_error", StatusCodes.Status502BadGateway, $"{name.Text()} did not make the checkout: {e.Message}");
+            return Refused(name, e, "make the checkout");
         }
 
         var opened = checkout with { ProviderSessionId = hosted.ProviderSessionId, Url = hosted.Url, ExpiresAt = hosted.ExpiresAt };
@@ -128,6 +135,13 @@ public sealed partial class CheckoutService(
         }, ct);
         return opened;
     }
+
+    /// <summary>A provider's refusal as the API's error: 409 for what the customer must do otherwise, 502 for the provider failing.</summary>
+    static ApiError Refused(PaymentProviderName name, Exception e, string what) => e switch
+    {
+        PaymentProviderException { Code: "nothing_to_pay" or "email_required" } refused => ApiError.Conflict(refused.Code!, e.Message),
+        _ => new ApiError("payment_provider_error", StatusCodes.Status502BadGateway, $"{name.Text()} did not {what}: {e.Message}"),
+    };
 
     /// <summary>A checkout the provider would not make: failed, and its incomplete subscription ended with its invoice voided.</summary>
     async Task FailAsync(CheckoutSession checkout, Actor actor, CancellationToken ct) =>

@@ -114,8 +114,19 @@ public static class TestProviderEndpoints
             : Page(TestPages.Notice("Not paid", $"Tollgate did not take the payment: {received.Error.Message}"), StatusCodes.Status502BadGateway);
     }
 
-    static async Task<TestCard?> CardAsync(HttpContext http, CancellationToken ct) =>
-        http.Request.HasFormContentType ? TestCards.Find((await http.Request.ReadFormAsync(ct))["card"]) : null;
+    /// <summary>The card the form chose; none when there is no form, or a malformed one (a multipart body without its boundary, say).</summary>
+    static async Task<TestCard?> CardAsync(HttpContext http, CancellationToken ct)
+    {
+        if (!http.Request.HasFormContentType) return null;
+        try
+        {
+            return TestCards.Find((await http.Request.ReadFormAsync(ct))["card"]);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
 
     sealed record PortalAccount(string CustomerId, string? PaymentMethod, string Name);
 
