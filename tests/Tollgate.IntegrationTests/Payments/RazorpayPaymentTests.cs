@@ -11,42 +11,16 @@ namespace Tollgate.IntegrationTests.Payments;
 /// </summary>
 public abstract class RazorpayPaymentTests(TollgateServer server)
 {
-    static DateTimeOffset At(int month, int day) => new(2027, month, day, 0, 0, 0, TimeSpan.Zero);
+    readonly PaymentScenario _pay = new(server);
 
-    async Task<string> PlanAsync(int trialDays = 0)
-    {
-        var plan = $"inr_{Guid.NewGuid():N}"[..20];
-        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
-        {
-            plans = new[] { new { code = plan, name = "Pro India", trial_days = trialDays, prices = new[] { new { interval = "month", currency = "INR", amount = 149900 } } } },
-        });
-        applied.Status.ShouldBe(HttpStatusCode.OK, applied.Body?.ToJsonString());
-        return plan;
-    }
+    static DateTimeOffset At(int month, int day) => PaymentScenario.At(month, day);
 
-    async Task<(string Clock, string Customer)> CustomerAsync()
-    {
-        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(1, 1) })).Id;
-        var customer = await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Priya Sharma", email = "priya@example.in", country = "IN", test_clock_id = clock });
-        customer.Status.ShouldBe(HttpStatusCode.Created, customer.Body?.ToJsonString());
-        return (clock, customer.Id);
-    }
+    Task<string> PlanAsync(int trialDays = 0) => _pay.PlanAsync("inr", "INR", 149900, trialDays, "Pro India");
+
+    Task<(string Clock, string Customer)> CustomerAsync() => _pay.CustomerAsync("Priya Sharma", "priya@example.in", "IN");
 
     Task<ApiResponse> CheckoutAsync(string customer, string plan) =>
-        server.TestAdmin.PostAsync("/api/v1/checkout-sessions", new { customer_id = customer, plan, success_url = "https://app.example.in/paid", cancel_url = "https://app.example.in/pricing" });
-
-    async Task<string> StatusAsync(string customer) =>
-        (await server.TestAdmin.GetAsync($"/api/v1/subscriptions?customer_id={customer}")).Data.ShouldHaveSingleItem()!["status"]!.GetValue<string>();
-
-    async Task<List<JsonNode>> InvoicesAsync(string customer) =>
-        [.. (await server.TestAdmin.GetAsync($"/api/v1/invoices?customer_id={customer}&limit=100")).Data.Select(i => i!).OrderBy(i => i["created_at"]!.GetValue<DateTimeOffset>())];
-
-    static async Task<string> OutcomeAsync(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
-        return JsonNode.Parse(text)!["outcome"]!.GetValue<string>();
-    }
+        _pay.CheckoutAsync(customer, plan, successUrl: "https://app.example.in/paid", cancelUrl: "https://app.example.in/pricing");
 
     /// <summary>The last payment link made, and its id.</summary>
     (JsonObject Body, string Id) LastLink()
@@ -68,22 +42,22 @@ public abstract class RazorpayPaymentTests(TollgateServer server)
         checkout.Str("url")!.ShouldStartWith("https://rzp.test/i/");
         var (link, linkId) = LastLink();
         // Exactly the first invoice's amount due (with GST when another test has set India's rate: rates are the operator's, for everyone).
-        var due = (await InvoicesAsync(customer)).ShouldHaveSingleItem()["amount_due"]!.GetValue<long>();
+        var due = (await _pay.InvoicesAsync(customer)).ShouldHaveSingleItem()["amount_due"]!.GetValue<long>();
         due.ShouldBeGreaterThanOrEqualTo(149900);
         (link["amount"]!.GetValue<long>(), link["currency"]!.GetValue<string>(), link["reference_id"]!.GetValue<string>()).ShouldBe((due, "INR", checkout.Id));
         link["notes"]!["tollgate_checkout_id"]!.GetValue<string>().ShouldBe(checkout.Id);
         (link["callback_url"]!.GetValue<string>(), link["callback_method"]!.GetValue<string>()).ShouldBe(("https://app.example.in/paid", "get"));
-        (await StatusAsync(customer)).ShouldBe("incomplete");
+        (await _pay.StatusAsync(customer)).ShouldBe("incomplete");
 
         var paid = server.Razorpay.PayLink(linkId);
-        (await OutcomeAsync(await server.Razorpay.DeliverAsync(paid, "evt_rzp_paid_" + linkId))).ShouldBe("applied");
+        (await PaymentScenario.OutcomeAsync(await server.Razorpay.DeliverAsync(paid, "evt_rzp_paid_" + linkId))).ShouldBe("applied");
 
-        (await StatusAsync(customer)).ShouldBe("active");
-        (await InvoicesAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("paid");
+        (await _pay.StatusAsync(customer)).ShouldBe("active");
+        (await _pay.InvoicesAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("paid");
         var payment = (await server.TestAdmin.GetAsync($"/api/v1/payments?customer_id={customer}")).Data.ShouldHaveSingleItem()!;
         (payment["provider"]!.GetValue<string>(), payment["amount"]!.GetValue<long>(), payment["currency"]!.GetValue<string>()).ShouldBe(("razorpay", due, "INR"));
 
-        (await OutcomeAsync(await server.Razorpay.DeliverAsync(paid, "evt_rzp_paid_" + linkId))).ShouldBe("duplicate"); // redelivered: same event id
+        (await PaymentScenario.OutcomeAsync(await server.Razorpay.DeliverAsync(paid, "evt_rzp_paid_" + linkId))).ShouldBe("duplicate"); // redelivered: same event id
         var forged = await server.Razorpay.DeliverAsync(paid.Replace($"\"amount\":{due}", "\"amount\":100"), "evt_forged_" + linkId, FakeRazorpay.Sign(paid, FakeRazorpay.WebhookSecret));
         forged.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var wrongSecret = await server.Razorpay.DeliverAsync(paid, "evt_wrong_" + linkId, FakeRazorpay.Sign(paid, "not_the_secret"));
@@ -103,7 +77,7 @@ public abstract class RazorpayPaymentTests(TollgateServer server)
 
         await server.TestAdmin.AdvanceClockAsync(clock, At(2, 1).AddHours(1));
 
-        var renewal = (await InvoicesAsync(customer)).Last();
+        var renewal = (await _pay.InvoicesAsync(customer)).Last();
         renewal["status"]!.GetValue<string>().ShouldBe("open");
         var (link, linkId) = LastLink();
         link["reference_id"]!.GetValue<string>().ShouldBe($"{renewal["id"]!.GetValue<string>()}-0");
@@ -114,19 +88,19 @@ public abstract class RazorpayPaymentTests(TollgateServer server)
         await server.TestAdmin.AdvanceClockAsync(clock, At(2, 1).AddHours(2));
         server.Razorpay.Requests.Count(r => r.Path == "/v1/payment_links").ShouldBe(links); // one link per attempt
 
-        (await OutcomeAsync(await server.Razorpay.DeliverAsync(server.Razorpay.ExpireLink(linkId)))).ShouldBe("applied");
+        (await PaymentScenario.OutcomeAsync(await server.Razorpay.DeliverAsync(server.Razorpay.ExpireLink(linkId)))).ShouldBe("applied");
 
-        var dunned = (await InvoicesAsync(customer)).Last();
+        var dunned = (await _pay.InvoicesAsync(customer)).Last();
         (dunned["status"]!.GetValue<string>(), dunned["payment_attempts"]!.GetValue<int>()).ShouldBe(("open", 1));
-        (await StatusAsync(customer)).ShouldBe("past_due");
+        (await _pay.StatusAsync(customer)).ShouldBe("past_due");
 
         await server.TestAdmin.AdvanceClockAsync(clock, At(2, 4).AddHours(3)); // the first retry, three days on
         var (retry, retryId) = LastLink();
         retry["reference_id"]!.GetValue<string>().ShouldBe($"{renewal["id"]!.GetValue<string>()}-1");
-        (await OutcomeAsync(await server.Razorpay.DeliverAsync(server.Razorpay.PayLink(retryId)))).ShouldBe("applied");
+        (await PaymentScenario.OutcomeAsync(await server.Razorpay.DeliverAsync(server.Razorpay.PayLink(retryId)))).ShouldBe("applied");
 
-        (await InvoicesAsync(customer)).Last()["status"]!.GetValue<string>().ShouldBe("paid");
-        (await StatusAsync(customer)).ShouldBe("active");
+        (await _pay.InvoicesAsync(customer)).Last()["status"]!.GetValue<string>().ShouldBe("paid");
+        (await _pay.StatusAsync(customer)).ShouldBe("active");
     }
 
     [Fact]
@@ -145,8 +119,8 @@ public abstract class RazorpayPaymentTests(TollgateServer server)
         var asked = server.Razorpay.Requests.Last(r => r.Path.EndsWith("/refund", StringComparison.Ordinal));
         asked.RefundKey.ShouldBe(refund.Id);
         asked.Body!["amount"]!.GetValue<long>().ShouldBe(49900);
-        (await OutcomeAsync(await server.Razorpay.DeliverAsync(server.Razorpay.RefundEvent(refund.Str("provider_refund_id")!)))).ShouldBe("unchanged");
-        var invoice = (await InvoicesAsync(customer)).Single()["id"]!.GetValue<string>();
+        (await PaymentScenario.OutcomeAsync(await server.Razorpay.DeliverAsync(server.Razorpay.RefundEvent(refund.Str("provider_refund_id")!)))).ShouldBe("unchanged");
+        var invoice = (await _pay.InvoicesAsync(customer)).Single()["id"]!.GetValue<string>();
         (await server.TestAdmin.GetAsync($"/api/v1/credit-notes?invoice_id={invoice}")).Body!.AsArray().ShouldHaveSingleItem()!["refunded"]!
             .GetValue<long>().ShouldBeInRange(49898, 49900); // never more than was paid back; short by the rounding of the tax in it, if any
     }

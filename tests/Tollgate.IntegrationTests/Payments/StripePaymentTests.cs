@@ -11,48 +11,15 @@ namespace Tollgate.IntegrationTests.Payments;
 /// </summary>
 public abstract class StripePaymentTests(TollgateServer server)
 {
-    static DateTimeOffset At(int month, int day) => new(2027, month, day, 0, 0, 0, TimeSpan.Zero);
+    readonly PaymentScenario _pay = new(server);
 
-    async Task<string> PlanAsync(int trialDays = 0)
-    {
-        var plan = $"pay_{Guid.NewGuid():N}"[..20];
-        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
-        {
-            plans = new[] { new { code = plan, name = "Pro", trial_days = trialDays, prices = new[] { new { interval = "month", currency = "USD", amount = 2900 } } } },
-        });
-        applied.Status.ShouldBe(HttpStatusCode.OK, applied.Body?.ToJsonString());
-        return plan;
-    }
+    static DateTimeOffset At(int month, int day) => PaymentScenario.At(month, day);
 
-    async Task<(string Clock, string Customer)> CustomerAsync(DateTimeOffset at)
-    {
-        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = at })).Id;
-        var customer = await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Ada Payer", email = "ada@example.com", country = "US", test_clock_id = clock });
-        customer.Status.ShouldBe(HttpStatusCode.Created, customer.Body?.ToJsonString());
-        return (clock, customer.Id);
-    }
+    Task<string> PlanAsync(int trialDays = 0) => _pay.PlanAsync("pay", "USD", 2900, trialDays);
 
-    async Task<ApiResponse> CheckoutAsync(string customer, string plan) =>
-        await server.TestAdmin.PostAsync("/api/v1/checkout-sessions", new
-        {
-            customer_id = customer, plan, interval = "month", currency = "USD", success_url = "https://app.example.com/paid", cancel_url = "https://app.example.com/pricing",
-        });
+    Task<(string Clock, string Customer)> CustomerAsync(DateTimeOffset at) => _pay.CustomerAsync("Ada Payer", "ada@example.com", "US", at);
 
-    async Task<JsonNode> SubscriptionAsync(string customer) =>
-        (await server.TestAdmin.GetAsync($"/api/v1/subscriptions?customer_id={customer}")).Data.ShouldHaveSingleItem()!;
-
-    async Task<List<JsonNode>> InvoicesAsync(string customer) =>
-        [.. (await server.TestAdmin.GetAsync($"/api/v1/invoices?customer_id={customer}&limit=100")).Data.Select(i => i!).OrderBy(i => i["created_at"]!.GetValue<DateTimeOffset>())];
-
-    async Task<List<JsonNode>> PaymentsAsync(string customer) =>
-        [.. (await server.TestAdmin.GetAsync($"/api/v1/payments?customer_id={customer}")).Data.Select(p => p!).Reverse()]; // newest first, as listed
-
-    static async Task<string> OutcomeAsync(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, text);
-        return JsonNode.Parse(text)!["outcome"]!.GetValue<string>();
-    }
+    Task<ApiResponse> CheckoutAsync(string customer, string plan) => _pay.CheckoutAsync(customer, plan, "USD");
 
     /// <summary>A customer subscribed through a checkout its webhooks completed: the customer, its clock and the Stripe session.</summary>
     async Task<(string Clock, string Customer, string Session)> PaidCheckoutAsync(string plan, string card = "pm_card_visa")
@@ -62,7 +29,7 @@ public abstract class StripePaymentTests(TollgateServer server)
         checkout.Status.ShouldBe(HttpStatusCode.Created, checkout.Body?.ToJsonString());
         var session = checkout.Str("url")!.Split('/').Last();
         var outcomes = new List<string>();
-        foreach (var e in server.Stripe.CompleteCheckout(session, card)) outcomes.Add(await OutcomeAsync(await server.Stripe.DeliverAsync(e)));
+        foreach (var e in server.Stripe.CompleteCheckout(session, card)) outcomes.Add(await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(e)));
         outcomes.ShouldBe(["applied", "unchanged"]); // the checkout, read with its PaymentIntent, pays; the PaymentIntent's own event finds it paid
         return (clock, customer, session);
     }
@@ -90,28 +57,28 @@ public abstract class StripePaymentTests(TollgateServer server)
         server.Stripe.Requests.ShouldContain(r => r.Path == "/v1/customers" && r.Form["metadata[tollgate_customer_id]"] == customer && r.Form["address[country]"] == "US");
 
         // Until Stripe says it was paid, the subscription gives no access: the browser's return to success_url proves nothing.
-        var subscription = await SubscriptionAsync(customer);
+        var subscription = await _pay.SubscriptionAsync(customer);
         subscription["status"]!.GetValue<string>().ShouldBe("incomplete");
-        var invoice = (await InvoicesAsync(customer)).ShouldHaveSingleItem();
+        var invoice = (await _pay.InvoicesAsync(customer)).ShouldHaveSingleItem();
         (invoice["status"]!.GetValue<string>(), invoice["amount_due"]!.GetValue<long>()).ShouldBe(("open", 2900));
         created.Form["metadata[tollgate_invoice_id]"].ShouldBe(invoice["id"]!.GetValue<string>());
 
         var events = server.Stripe.CompleteCheckout(checkout.Str("url")!.Split('/').Last());
-        (await OutcomeAsync(await server.Stripe.DeliverAsync(events[0]))).ShouldBe("applied");
-        (await OutcomeAsync(await server.Stripe.DeliverAsync(events[1]))).ShouldBe("unchanged");
+        (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(events[0]))).ShouldBe("applied");
+        (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(events[1]))).ShouldBe("unchanged");
 
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
-        (await InvoicesAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("paid");
-        var payment = (await PaymentsAsync(customer)).ShouldHaveSingleItem();
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
+        (await _pay.InvoicesAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("paid");
+        var payment = (await _pay.PaymentsAsync(customer)).ShouldHaveSingleItem();
         (payment["provider"]!.GetValue<string>(), payment["status"]!.GetValue<string>(), payment["amount"]!.GetValue<long>(), payment["currency"]!.GetValue<string>())
             .ShouldBe(("stripe", "succeeded", 2900, "USD"));
         payment["invoice_id"]!.GetValue<string>().ShouldBe(invoice["id"]!.GetValue<string>());
         (await server.TestAdmin.GetAsync($"/api/v1/checkout-sessions/{checkout.Id}")).Str("status").ShouldBe("complete");
 
         // Stripe delivers again: each is recognised by its event id and changes nothing.
-        foreach (var e in events) (await OutcomeAsync(await server.Stripe.DeliverAsync(e))).ShouldBe("duplicate");
-        (await PaymentsAsync(customer)).Count.ShouldBe(1);
-        (await InvoicesAsync(customer)).Count.ShouldBe(1);
+        foreach (var e in events) (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(e))).ShouldBe("duplicate");
+        (await _pay.PaymentsAsync(customer)).Count.ShouldBe(1);
+        (await _pay.InvoicesAsync(customer)).Count.ShouldBe(1);
     }
 
     [Fact]
@@ -123,12 +90,12 @@ public abstract class StripePaymentTests(TollgateServer server)
         var events = server.Stripe.CompleteCheckout(checkout.Str("url")!.Split('/').Last());
         events.Count.ShouldBe(2);
 
-        (await OutcomeAsync(await server.Stripe.DeliverAsync(events[1]))).ShouldBe("applied"); // payment_intent.succeeded first
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
-        (await OutcomeAsync(await server.Stripe.DeliverAsync(events[0]))).ShouldBe("applied"); // then the checkout: completes it, pays nothing again
+        (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(events[1]))).ShouldBe("applied"); // payment_intent.succeeded first
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
+        (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(events[0]))).ShouldBe("applied"); // then the checkout: completes it, pays nothing again
 
-        (await PaymentsAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("succeeded");
-        (await InvoicesAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("paid");
+        (await _pay.PaymentsAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("succeeded");
+        (await _pay.InvoicesAsync(customer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("paid");
         (await server.TestAdmin.GetAsync($"/api/v1/checkout-sessions/{checkout.Id}")).Str("status").ShouldBe("complete");
     }
 
@@ -141,7 +108,7 @@ public abstract class StripePaymentTests(TollgateServer server)
 
         await server.TestAdmin.AdvanceClockAsync(clock, At(2, 1).AddHours(1));
 
-        var renewal = (await InvoicesAsync(customer)).Last();
+        var renewal = (await _pay.InvoicesAsync(customer)).Last();
         (renewal["billing_reason"]!.GetValue<string>(), renewal["status"]!.GetValue<string>(), renewal["amount_due"]!.GetValue<long>()).ShouldBe(("subscription_cycle", "paid", 2900));
         var charge = server.Stripe.Requests.Last(r => r.Path == "/v1/payment_intents");
         (charge.Form["payment_method"], charge.Form["off_session"], charge.Form["confirm"], charge.Form["amount"]).ShouldBe((card, "true", "true", "2900"));
@@ -150,10 +117,10 @@ public abstract class StripePaymentTests(TollgateServer server)
         server.Stripe.Declining[card] = true;
         await server.TestAdmin.AdvanceClockAsync(clock, At(3, 1).AddHours(1));
 
-        var declined = (await InvoicesAsync(customer)).Last();
+        var declined = (await _pay.InvoicesAsync(customer)).Last();
         (declined["status"]!.GetValue<string>(), declined["payment_attempts"]!.GetValue<int>()).ShouldBe(("open", 1));
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("past_due");
-        var failed = (await PaymentsAsync(customer)).Last();
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("past_due");
+        var failed = (await _pay.PaymentsAsync(customer)).Last();
         (failed["status"]!.GetValue<string>(), failed["failure_code"]!.GetValue<string>()).ShouldBe(("failed", "insufficient_funds"));
 
         // Nothing more is charged until dunning's first retry, 3 days on.
@@ -164,10 +131,10 @@ public abstract class StripePaymentTests(TollgateServer server)
         server.Stripe.Declining.TryRemove(card, out _);
         await server.TestAdmin.AdvanceClockAsync(clock, At(3, 4).AddHours(2));
 
-        (await InvoicesAsync(customer)).Last()["status"]!.GetValue<string>().ShouldBe("paid");
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
+        (await _pay.InvoicesAsync(customer)).Last()["status"]!.GetValue<string>().ShouldBe("paid");
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
         server.Stripe.Requests.Last(r => r.Path == "/v1/payment_intents").IdempotencyKey.ShouldBe($"tollgate-invoice-{declined["id"]!.GetValue<string>()}-1");
-        (await PaymentsAsync(customer)).Select(p => p["status"]!.GetValue<string>()).ShouldBe(["succeeded", "succeeded", "failed", "succeeded"]);
+        (await _pay.PaymentsAsync(customer)).Select(p => p["status"]!.GetValue<string>()).ShouldBe(["succeeded", "succeeded", "failed", "succeeded"]);
     }
 
     [Fact]
@@ -175,7 +142,7 @@ public abstract class StripePaymentTests(TollgateServer server)
     {
         var plan = await PlanAsync();
         var (_, customer, _) = await PaidCheckoutAsync(plan);
-        var payment = (await PaymentsAsync(customer)).ShouldHaveSingleItem()["id"]!.GetValue<string>();
+        var payment = (await _pay.PaymentsAsync(customer)).ShouldHaveSingleItem()["id"]!.GetValue<string>();
 
         var part = await server.TestAdmin.PostAsync($"/api/v1/payments/{payment}/refund", new { amount = 1000, reason = "requested_by_customer" });
         part.Status.ShouldBe(HttpStatusCode.OK, part.Body?.ToJsonString());
@@ -190,13 +157,13 @@ public abstract class StripePaymentTests(TollgateServer server)
 
         // Stripe's refund events come after: recognised, no second credit note.
         var refundEvent = server.Stripe.Event("refund.updated", server.Stripe.Object(rest.Str("provider_refund_id")!));
-        (await OutcomeAsync(await server.Stripe.DeliverAsync(refundEvent))).ShouldBe("unchanged");
+        (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(refundEvent))).ShouldBe("unchanged");
         var refund = server.Stripe.Object(server.Stripe.Requests.Last(r => r.Path == "/v1/refunds").Form["payment_intent"]);
-        var invoice = (await InvoicesAsync(customer)).Single()["id"]!.GetValue<string>();
+        var invoice = (await _pay.InvoicesAsync(customer)).Single()["id"]!.GetValue<string>();
         var notes = (await server.TestAdmin.GetAsync($"/api/v1/credit-notes?invoice_id={invoice}")).Body!.AsArray().Select(n => n!).ToList();
         notes.Select(n => (n["total"]!.GetValue<long>(), n["refunded"]!.GetValue<long>(), n["credited_to_balance"]!.GetValue<long>()))
             .OrderBy(n => n.Item1).ShouldBe([(1000, 1000, 0), (1900, 1900, 0)]);
-        var listed = (await PaymentsAsync(customer)).Single();
+        var listed = (await _pay.PaymentsAsync(customer)).Single();
         listed["amount_refunded"]!.GetValue<long>().ShouldBe(2900);
         listed["refunds"]!.AsArray().Count.ShouldBe(2);
         refund["_refunded"]!.GetValue<long>().ShouldBe(2900);
@@ -223,14 +190,14 @@ public abstract class StripePaymentTests(TollgateServer server)
         await RefusedAsync(completed, FakeStripe.Sign(completed, now.AddMinutes(-6), FakeStripe.WebhookSecret));
         await RefusedAsync(completed, $"t={now.ToUnixTimeSeconds()},v1={new string('0', 64)}");
         await RefusedAsync(completed, "");
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("incomplete");
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("incomplete");
 
         // While Stripe rotates the secret it signs with both: one v1 matching is enough.
-        (await OutcomeAsync(await server.Stripe.DeliverAsync(completed, FakeStripe.Sign(completed, now, "whsec_the_next_one", FakeStripe.WebhookSecret)))).ShouldBe("applied");
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
+        (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(completed, FakeStripe.Sign(completed, now, "whsec_the_next_one", FakeStripe.WebhookSecret)))).ShouldBe("applied");
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
 
         var unknown = server.Stripe.Event("customer.tax_id.created", new JsonObject { ["id"] = "txi_1", ["object"] = "tax_id" });
-        (await OutcomeAsync(await server.Stripe.DeliverAsync(unknown))).ShouldBe("ignored");
+        (await PaymentScenario.OutcomeAsync(await server.Stripe.DeliverAsync(unknown))).ShouldBe("ignored");
         (await server.Client(null).PostRawAsync("/webhooks/nowhere", "{}")).Status.ShouldBe(HttpStatusCode.NotFound);
     }
 
@@ -248,7 +215,7 @@ public abstract class StripePaymentTests(TollgateServer server)
 
         foreach (var e in server.Stripe.CompleteCheckout(checkout.Str("url")!.Split('/').Last(), "pm_card_trial")) await server.Stripe.DeliverAsync(e);
 
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("trialing");
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("trialing");
         (await server.TestAdmin.GetAsync($"/api/v1/checkout-sessions/{checkout.Id}")).Str("subscription_id").ShouldNotBeNull();
     }
 

@@ -14,23 +14,16 @@ namespace Tollgate.IntegrationTests.Payments;
 /// </summary>
 public abstract class TestProviderTests(TollgateServer server)
 {
-    static DateTimeOffset At(int month, int day) => new(2027, month, day, 0, 0, 0, TimeSpan.Zero);
+    readonly PaymentScenario _pay = new(server);
+
+    static DateTimeOffset At(int month, int day) => PaymentScenario.At(month, day);
 
     /// <summary>A browser that stays on the page it is sent to, so a redirect can be asserted.</summary>
     HttpClient Browser() => new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
 
     static FormUrlEncodedContent Card(string paymentMethod) => new([new("card", paymentMethod)]);
 
-    async Task<string> PlanAsync(int trialDays = 0)
-    {
-        var plan = $"tpp_{Guid.NewGuid():N}"[..20];
-        var applied = await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
-        {
-            plans = new[] { new { code = plan, name = "Pro", trial_days = trialDays, prices = new[] { new { interval = "month", currency = "USD", amount = 2900 } } } },
-        });
-        applied.Status.ShouldBe(HttpStatusCode.OK, applied.Body?.ToJsonString());
-        return plan;
-    }
+    Task<string> PlanAsync(int trialDays = 0) => _pay.PlanAsync("tpp", "USD", 2900, trialDays);
 
     /// <summary>A customer in the US (Stripe's, by the routing rules) whom the operator puts on the test provider.</summary>
     async Task<(string Clock, string Customer)> CustomerAsync()
@@ -47,23 +40,10 @@ public abstract class TestProviderTests(TollgateServer server)
 
     async Task<ApiResponse> CheckoutAsync(string customer, string plan)
     {
-        var checkout = await server.TestAdmin.PostAsync("/api/v1/checkout-sessions", new
-        {
-            customer_id = customer, plan, interval = "month", currency = "USD",
-            success_url = "https://app.example.com/paid?session={CHECKOUT_SESSION_ID}", cancel_url = "https://app.example.com/pricing",
-        });
+        var checkout = await _pay.CheckoutAsync(customer, plan, "USD", successUrl: "https://app.example.com/paid?session={CHECKOUT_SESSION_ID}");
         checkout.Status.ShouldBe(HttpStatusCode.Created, checkout.Body?.ToJsonString());
         return checkout;
     }
-
-    async Task<JsonNode> SubscriptionAsync(string customer) =>
-        (await server.TestAdmin.GetAsync($"/api/v1/subscriptions?customer_id={customer}")).Data.ShouldHaveSingleItem()!;
-
-    async Task<List<JsonNode>> InvoicesAsync(string customer) =>
-        [.. (await server.TestAdmin.GetAsync($"/api/v1/invoices?customer_id={customer}&limit=100")).Data.Select(i => i!).OrderBy(i => i["created_at"]!.GetValue<DateTimeOffset>())];
-
-    async Task<List<JsonNode>> PaymentsAsync(string customer) =>
-        [.. (await server.TestAdmin.GetAsync($"/api/v1/payments?customer_id={customer}")).Data.Select(p => p!).Reverse()];
 
     [Fact]
     public async Task A_checkout_paid_at_the_test_page_activates_the_subscription_and_pays_its_invoice_once()
@@ -90,16 +70,16 @@ public abstract class TestProviderTests(TollgateServer server)
         declined.StatusCode.ShouldBe(HttpStatusCode.PaymentRequired);
         (await declined.Content.ReadAsStringAsync()).ShouldContain("Your card was declined.");
         (await browser.PostAsync(url, Card("tpm_9999"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("incomplete");
-        (await PaymentsAsync(customer)).ShouldBeEmpty();
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("incomplete");
+        (await _pay.PaymentsAsync(customer)).ShouldBeEmpty();
 
         var paid = await browser.PostAsync(url, Card("tpm_4242"));
         paid.StatusCode.ShouldBe(HttpStatusCode.Found);
         paid.Headers.Location!.ToString().ShouldBe($"https://app.example.com/paid?session={checkout.Id}");
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
-        var invoice = (await InvoicesAsync(customer)).ShouldHaveSingleItem();
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
+        var invoice = (await _pay.InvoicesAsync(customer)).ShouldHaveSingleItem();
         invoice["status"]!.GetValue<string>().ShouldBe("paid");
-        var payment = (await PaymentsAsync(customer)).ShouldHaveSingleItem();
+        var payment = (await _pay.PaymentsAsync(customer)).ShouldHaveSingleItem();
         (payment["provider"]!.GetValue<string>(), payment["status"]!.GetValue<string>(), payment["amount"]!.GetValue<long>(), payment["invoice_id"]!.GetValue<string>())
             .ShouldBe(("test", "succeeded", 2900, invoice["id"]!.GetValue<string>()));
         var account = await server.TestAdmin.GetAsync($"/api/v1/customers/{customer}/payment-account");
@@ -107,7 +87,7 @@ public abstract class TestProviderTests(TollgateServer server)
 
         // Posted again (a second click, a reload): the same event, a duplicate; the page now says it is paid and shows the invoice.
         (await browser.PostAsync(url, Card("tpm_4242"))).StatusCode.ShouldBe(HttpStatusCode.Found);
-        (await PaymentsAsync(customer)).Count.ShouldBe(1);
+        (await _pay.PaymentsAsync(customer)).Count.ShouldBe(1);
         var done = await (await browser.GetAsync(url)).Content.ReadAsStringAsync();
         done.ShouldContain("This checkout is complete.");
         var invoicePage = await browser.GetAsync($"/pay/test/{checkout.Id}/invoice");
@@ -127,13 +107,13 @@ public abstract class TestProviderTests(TollgateServer server)
         (await (await browser.GetAsync(url)).Content.ReadAsStringAsync()).ShouldContain("Nothing: your card is saved for later charges");
 
         (await browser.PostAsync(url, Card("tpm_0341"))).StatusCode.ShouldBe(HttpStatusCode.Found); // saves; declines every charge later
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("trialing");
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("trialing");
 
         await server.TestAdmin.AdvanceClockAsync(clock, At(1, 15).AddHours(1));
-        var renewal = (await InvoicesAsync(customer)).Last();
+        var renewal = (await _pay.InvoicesAsync(customer)).Last();
         (renewal["status"]!.GetValue<string>(), renewal["amount_due"]!.GetValue<long>()).ShouldBe(("open", 2900));
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("past_due");
-        var failed = (await PaymentsAsync(customer)).ShouldHaveSingleItem();
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("past_due");
+        var failed = (await _pay.PaymentsAsync(customer)).ShouldHaveSingleItem();
         (failed["status"]!.GetValue<string>(), failed["failure_code"]!.GetValue<string>()).ShouldBe(("failed", "card_declined"));
 
         var portal = await server.TestAdmin.PostAsync($"/api/v1/customers/{customer}/payment-portal", new { return_url = "https://app.example.com/account" });
@@ -154,9 +134,9 @@ public abstract class TestProviderTests(TollgateServer server)
 
         // Dunning's first retry, three days on, charges the new card.
         await server.TestAdmin.AdvanceClockAsync(clock, At(1, 18).AddHours(2));
-        (await InvoicesAsync(customer)).Last()["status"]!.GetValue<string>().ShouldBe("paid");
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
-        (await PaymentsAsync(customer)).Select(p => p["status"]!.GetValue<string>()).ShouldBe(["failed", "succeeded"]);
+        (await _pay.InvoicesAsync(customer)).Last()["status"]!.GetValue<string>().ShouldBe("paid");
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("active");
+        (await _pay.PaymentsAsync(customer)).Select(p => p["status"]!.GetValue<string>()).ShouldBe(["failed", "succeeded"]);
     }
 
     [Fact]
@@ -172,7 +152,7 @@ public abstract class TestProviderTests(TollgateServer server)
         var posted = await browser.PostAsync(new Uri(checkout.Str("url")!), noBoundary);
 
         posted.StatusCode.ShouldBe(HttpStatusCode.BadRequest, await posted.Content.ReadAsStringAsync());
-        (await SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("incomplete");
+        (await _pay.SubscriptionAsync(customer))["status"]!.GetValue<string>().ShouldBe("incomplete");
     }
 
     [Fact]
@@ -183,14 +163,14 @@ public abstract class TestProviderTests(TollgateServer server)
         var checkout = await CheckoutAsync(customer, plan);
         using var browser = Browser();
         await browser.PostAsync(new Uri(checkout.Str("url")!), Card("tpm_4242"));
-        var payment = (await PaymentsAsync(customer)).ShouldHaveSingleItem()["id"]!.GetValue<string>();
+        var payment = (await _pay.PaymentsAsync(customer)).ShouldHaveSingleItem()["id"]!.GetValue<string>();
 
         var part = await server.TestAdmin.PostAsync($"/api/v1/payments/{payment}/refund", new { amount = 900 });
         (part.Str("status"), part.Body!["amount"]!.GetValue<long>()).ShouldBe(("succeeded", 900));
         var rest = await server.TestAdmin.PostAsync($"/api/v1/payments/{payment}/refund", new { });
         (rest.Str("status"), rest.Body!["amount"]!.GetValue<long>()).ShouldBe(("succeeded", 2000));
-        (await PaymentsAsync(customer)).Single()["amount_refunded"]!.GetValue<long>().ShouldBe(2900);
-        var invoice = (await InvoicesAsync(customer)).Single()["id"]!.GetValue<string>();
+        (await _pay.PaymentsAsync(customer)).Single()["amount_refunded"]!.GetValue<long>().ShouldBe(2900);
+        var invoice = (await _pay.InvoicesAsync(customer)).Single()["id"]!.GetValue<string>();
         var notes = (await server.TestAdmin.GetAsync($"/api/v1/credit-notes?invoice_id={invoice}")).Body!.AsArray();
         notes.Select(n => n!["refunded"]!.GetValue<long>()).Order().ShouldBe([900L, 2000L]);
 
