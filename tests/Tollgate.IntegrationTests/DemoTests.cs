@@ -37,6 +37,12 @@ public sealed class DemoTests
             await using var second = await TollgateProcess.StartAsync(connection, adminKey, "--demo");
             var shown = (await second.LineAfterAsync(l => l.StartsWith("The demo's checkout is paid", StringComparison.Ordinal))).Trim();
             new Uri(shown).AbsolutePath.ShouldBe(new Uri(invoice).AbsolutePath);
+
+            // The demo configures no real provider: putting a customer on one is refused.
+            var admin = new ApiClient(second.BaseAddress, adminKey);
+            var customer = (await admin.GetAsync("/api/v1/customers")).Data.First()!["id"]!.GetValue<string>();
+            var chosen = await admin.PutAsync($"/api/v1/customers/{customer}/payment-account", new { provider = "stripe" });
+            (chosen.Status, chosen.Code).ShouldBe((HttpStatusCode.Conflict, "payment_provider_unavailable"));
         }
         finally
         {

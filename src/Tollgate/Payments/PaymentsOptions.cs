@@ -33,6 +33,16 @@ public sealed class PaymentsOptions
     /// <summary>How far from now the time a Stripe or Paddle webhook was signed at may be (a replay is refused beyond).</summary>
     public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Whether a provider is configured: its API key (Razorpay's key id) set; the test provider, switched on.</summary>
+    public bool Configures(PaymentProviderName name) => name switch
+    {
+        PaymentProviderName.Stripe => !string.IsNullOrEmpty(Stripe.SecretKey),
+        PaymentProviderName.Razorpay => !string.IsNullOrEmpty(Razorpay.KeyId),
+        PaymentProviderName.Paddle => !string.IsNullOrEmpty(Paddle.ApiKey),
+        PaymentProviderName.LemonSqueezy => !string.IsNullOrEmpty(LemonSqueezy.ApiKey),
+        _ => TestProvider,
+    };
+
     public IReadOnlyList<RoutingRule> Rules() =>
         Routing.Count == 0 ? PaymentRouting.Defaults : [.. Routing.Select(r => new RoutingRule(PaymentProviderNames.Parse(r.Provider)!.Value, r.Country?.ToUpperInvariant(), r.Currency?.ToUpperInvariant()))];
 }
@@ -65,10 +75,18 @@ public sealed class RazorpayOptions
 
 public sealed class PaddleOptions
 {
+    public const string LiveUrl = "https://api.paddle.com";
+    public const string SandboxUrl = "https://sandbox-api.paddle.com";
+
+    /// <summary>How Paddle's sandbox keys begin (live keys begin <c>pdl_live_</c>; keys made before May 2025 carry no mark).</summary>
+    public const string SandboxKeyPrefix = "pdl_sdbx_";
+
     public string? ApiKey { get; set; }
     public string? WebhookSecret { get; set; }
     public string? PreviousWebhookSecret { get; set; }
-    public string BaseUrl { get; set; } = "https://api.paddle.com";
+
+    /// <summary>Paddle's live API; with a sandbox key, left as it is, its sandbox (<see cref="Providers.Paddle.PaddleProvider.BaseUrl"/>).</summary>
+    public string BaseUrl { get; set; } = LiveUrl;
 }
 
 public sealed class LemonSqueezyOptions
@@ -100,6 +118,8 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
         Provider("Stripe", options.Stripe.BaseUrl, ("SecretKey", options.Stripe.SecretKey), ("WebhookSecret", options.Stripe.WebhookSecret));
         Provider("Razorpay", options.Razorpay.BaseUrl, ("KeyId", options.Razorpay.KeyId), ("KeySecret", options.Razorpay.KeySecret), ("WebhookSecret", options.Razorpay.WebhookSecret));
         Provider("Paddle", options.Paddle.BaseUrl, ("ApiKey", options.Paddle.ApiKey), ("WebhookSecret", options.Paddle.WebhookSecret));
+        if (options.Paddle.ApiKey?.StartsWith("pdl_live_", StringComparison.Ordinal) == true && options.Paddle.BaseUrl == PaddleOptions.SandboxUrl)
+            errors.Add("Payments:Paddle:ApiKey is a live key, and Payments:Paddle:BaseUrl is Paddle's sandbox: Paddle refuses live keys there.");
         Provider("LemonSqueezy", options.LemonSqueezy.BaseUrl,
             ("ApiKey", options.LemonSqueezy.ApiKey), ("StoreId", options.LemonSqueezy.StoreId), ("SigningSecret", options.LemonSqueezy.SigningSecret));
         for (var i = 0; i < options.Routing.Count; i++)

@@ -25,6 +25,7 @@ public static class PaymentsServices
         services.TryAddSingleton<Credentials.PaymentCredentialService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, StripeProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Razorpay.RazorpayProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Paddle.PaddleProvider>());
         services.TryAddSingleton<Providers.Test.TestProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Test.TestProvider>(sp => sp.GetRequiredService<Providers.Test.TestProvider>()));
         services.TryAddSingleton<PaymentProviders>();
@@ -37,6 +38,7 @@ public static class PaymentsServices
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<Accounts.PaymentAccountService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, InvoiceCollector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, ProviderSubscriptionSync>());
         return services;
     }
 }

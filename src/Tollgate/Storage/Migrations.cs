@@ -715,5 +715,21 @@ public static class Migrations
                 updated_at {ts} NOT NULL
             );
             """),
+        new(20, "provider subscriptions and merchant-of-record tax", """
+            CREATE TABLE provider_subscriptions (
+                subscription_id text PRIMARY KEY REFERENCES subscriptions (id),
+                customer_id text NOT NULL REFERENCES customers (id),
+                provider text NOT NULL,
+                provider_subscription_id text NOT NULL,
+                status text NOT NULL,
+                provider_time {ts} NOT NULL,
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_provider_subscriptions_provider_id ON provider_subscriptions (provider, provider_subscription_id);
+            CREATE INDEX ix_provider_subscriptions_status ON provider_subscriptions (status);
+
+            ALTER TABLE payments ADD COLUMN tax {bigint} NOT NULL DEFAULT 0;
+            """),
     ];
 }

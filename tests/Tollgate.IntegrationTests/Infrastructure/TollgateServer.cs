@@ -44,6 +44,9 @@ public abstract class TollgateServer : IAsyncLifetime
     /// <summary>Razorpay, on loopback: the payment provider of customers in India or paying in rupees.</summary>
     public FakeRazorpay Razorpay { get; private set; } = null!;
 
+    /// <summary>Paddle, on loopback: merchant of record for the customers the operator puts on it.</summary>
+    public FakePaddle Paddle { get; private set; } = null!;
+
     protected abstract Task<ITestDatabase> CreateDatabaseAsync();
 
     /// <summary>Settings of this kind of server on top of the common ones.</summary>
@@ -61,6 +64,8 @@ public abstract class TollgateServer : IAsyncLifetime
         Stripe.Time = Clock;
         Razorpay = await FakeRazorpay.StartAsync();
         Razorpay.Time = Clock;
+        Paddle = await FakePaddle.StartAsync();
+        Paddle.Time = Clock;
         _app = TollgateApp.Build(
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
              $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress),
@@ -70,6 +75,7 @@ public abstract class TollgateServer : IAsyncLifetime
              $"--Payments:Stripe:BaseUrl={Stripe.BaseAddress}", "--Payments:TestProvider=true",
              $"--Payments:Razorpay:KeyId={FakeRazorpay.KeyId}", $"--Payments:Razorpay:KeySecret={FakeRazorpay.KeySecret}",
              $"--Payments:Razorpay:WebhookSecret={FakeRazorpay.WebhookSecret}", $"--Payments:Razorpay:BaseUrl={Razorpay.BaseAddress}",
+             $"--Payments:Paddle:ApiKey={FakePaddle.ApiKey}", $"--Payments:Paddle:WebhookSecret={FakePaddle.WebhookSecret}", $"--Payments:Paddle:BaseUrl={Paddle.BaseAddress}",
              .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
@@ -84,6 +90,7 @@ public abstract class TollgateServer : IAsyncLifetime
         BaseAddress = new Uri(address);
         Stripe.WebhookTarget = new Uri(BaseAddress, "/webhooks/stripe");
         Razorpay.WebhookTarget = new Uri(BaseAddress, "/webhooks/razorpay");
+        Paddle.WebhookTarget = new Uri(BaseAddress, "/webhooks/paddle");
     }
 
     /// <summary>
@@ -176,6 +183,7 @@ public abstract class TollgateServer : IAsyncLifetime
         if (Upstream is not null) await Upstream.DisposeAsync();
         if (Stripe is not null) await Stripe.DisposeAsync();
         if (Razorpay is not null) await Razorpay.DisposeAsync();
+        if (Paddle is not null) await Paddle.DisposeAsync();
         Directory.Delete(_journal, recursive: true);
     }
 

@@ -96,7 +96,9 @@ public abstract class PaymentCredentialTests(TollgateServer server)
 
         var list = await server.TestAdmin.GetAsync("/api/v1/payment-providers");
         var paddle = list.Data.Single(p => p!["provider"]!.GetValue<string>() == "paddle")!;
-        (paddle["configured"]!.GetValue<bool>(), paddle["source"]).ShouldBe((false, null));
+        // Paddle's credentials are the configuration's still, not the refused ones.
+        (paddle["configured"]!.GetValue<bool>(), paddle["source"]!.GetValue<string>()).ShouldBe((true, "configuration"));
+        paddle["credentials"]!["api_key"]!.GetValue<string>().ShouldBe(Tollgate.Payments.Credentials.PaymentCredentialService.Mask(FakePaddle.ApiKey));
         list.Data.Single(p => p!["provider"]!.GetValue<string>() == "test")!["configured"]!.GetValue<bool>().ShouldBeTrue();
     }
 }

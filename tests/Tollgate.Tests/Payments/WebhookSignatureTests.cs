@@ -77,6 +77,18 @@ public sealed class WebhookSignatureTests
     }
 
     [Fact]
+    public void Paddle_accepts_the_signature_its_own_sdk_tests_with()
+    {
+        // PaddleHQ/paddle-node-sdk, src/__tests__/notifications/webhooks-validator.node.test.ts: whitespace in the body is signed too.
+        const string body = """{"data": ["1", "2"]}""";
+        var at = DateTimeOffset.FromUnixTimeSeconds(1698796800);
+        PaddleSignature.Check("ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9", Encoding.UTF8.GetBytes(body), ["VALID_SECRET"], at, Tolerance)
+            .ShouldBe(SignatureCheck.Valid);
+        PaddleSignature.Check("ts=1698796800;h1=a300428748dce5c70e4da19bffd60769591ea969c99dea3105d0ec9612cf43f9", Encoding.UTF8.GetBytes("""{"data":["1","2"]}"""), ["VALID_SECRET"], at, Tolerance)
+            .ShouldBe(SignatureCheck.Mismatch);
+    }
+
+    [Fact]
     public void Paddle_refuses_tampered_forged_stale_and_malformed()
     {
         Paddle($"ts=1700000000;h1={PaddleH1}", body: PaddleBody + " ").ShouldBe(SignatureCheck.Mismatch);

@@ -272,15 +272,21 @@ public sealed class SubscriptionStore(
             var current = await FindAsync(tx, id, forUpdate: true);
             if (current is null) return ApiError.NotFound("subscription", id);
             Clocks.BillingClock.Enter(await Clocks.BillingClock.OfCustomerAsync(tx, current.CustomerId));
-            if (!current.GivesAccess) return await CancelInAsync(tx, current, request, actor); // no period under way to wait for
-            if (current.CancelAtPeriodEnd) return current;
-            var now = clock.Now;
-            var scheduled = current with { CancelAtPeriodEnd = true, CanceledAt = now, CancelReason = request.Reason, UpdatedAt = now };
-            await UpdateInAsync(tx, scheduled);
-            await audit.RecordAsync(tx, actor, "subscription.cancel_scheduled", "subscription", id, current, scheduled, current.CustomerId);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, scheduled, now);
-            return scheduled;
+            return await CancelAtPeriodEndInAsync(tx, current, request, actor);
         }, ct);
+
+    /// <summary>Cancels at the period's end in the caller's transaction, on the billing clock the caller entered.</summary>
+    internal async Task<Subscription> CancelAtPeriodEndInAsync(DbTransaction tx, Subscription current, CancelSubscriptionRequest request, Actor actor)
+    {
+        if (!current.GivesAccess) return await CancelInAsync(tx, current, request, actor); // no period under way to wait for
+        if (current.CancelAtPeriodEnd) return current;
+        var now = clock.Now;
+        var scheduled = current with { CancelAtPeriodEnd = true, CanceledAt = now, CancelReason = request.Reason, UpdatedAt = now };
+        await UpdateInAsync(tx, scheduled);
+        await audit.RecordAsync(tx, actor, "subscription.cancel_scheduled", "subscription", current.Id, current, scheduled, current.CustomerId);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.updated", current.CustomerId, scheduled, now);
+        return scheduled;
+    }
 
     /// <summary>Why a cancellation is refused as asked (a reason too long), or null.</summary>
     internal static ApiError? CancelRefused(CancelSubscriptionRequest request) =>

@@ -19,10 +19,16 @@ public sealed record PaymentPortalLink(string Provider, string Url);
 /// <summary>
 /// Which provider serves a customer, as the API shows it: the account stored once a checkout made the customer at a
 /// provider or the operator chose one (<c>chosen_by</c> <c>routing</c> or <c>operator</c>), or, before either, the
-/// provider the routing rules would choose now (<c>stored</c> false).
+/// provider the routing rules would choose now (<c>stored</c> false). A merchant of record's own subscriptions,
+/// each kept in step with one of the customer's, are listed with their state there.
 /// </summary>
 public sealed record PaymentAccountView(
-    string CustomerId, string? Provider, string ChosenBy, string? ProviderCustomerId, string? PaymentMethod, bool Stored, DateTimeOffset? UpdatedAt);
+    string CustomerId, string? Provider, string ChosenBy, string? ProviderCustomerId, string? PaymentMethod, bool Stored, DateTimeOffset? UpdatedAt)
+{
+    public IReadOnlyList<ProviderSubscriptionView> ProviderSubscriptions { get; init; } = [];
+}
+
+public sealed record ProviderSubscriptionView(string SubscriptionId, string Provider, string ProviderSubscriptionId, string Status, DateTimeOffset UpdatedAt);
 
 /// <summary>
 /// A customer's payment account (docs/payments.md, "Routing"): shown, chosen by the operator, and the door to the
@@ -40,8 +46,9 @@ public sealed class PaymentAccountService(Database database, PaymentProviders pr
         var account = await connection.QuerySingleOrDefaultAsync<PaymentAccount>(
             "SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId",
             new { customerId });
+        var links = await store.LinksAsync(customerId, ct);
         return account is not null
-            ? View(account)
+            ? View(account) with { ProviderSubscriptions = [.. links.Select(l => new ProviderSubscriptionView(l.SubscriptionId, l.Provider, l.ProviderSubscriptionId, l.Status, l.UpdatedAt))] }
             : new PaymentAccountView(customer.Id, providers.Route(customer.Country, customer.Currency, null)?.Text(), "routing", null, null, false, null);
     }
 

@@ -139,7 +139,7 @@ public sealed partial class CheckoutService(
     /// <summary>A provider's refusal as the API's error: 409 for what the customer must do otherwise, 502 for the provider failing.</summary>
     static ApiError Refused(PaymentProviderName name, Exception e, string what) => e switch
     {
-        PaymentProviderException { Code: "nothing_to_pay" or "email_required" } refused => ApiError.Conflict(refused.Code!, e.Message),
+        PaymentProviderException { Code: "nothing_to_pay" or "email_required" or "email_taken" } refused => ApiError.Conflict(refused.Code!, e.Message),
         _ => new ApiError("payment_provider_error", StatusCodes.Status502BadGateway, $"{name.Text()} did not {what}: {e.Message}"),
     };
 
@@ -185,6 +185,15 @@ public sealed partial class CheckoutService(
             var made = await subscriptions.CreateInAsync(tx, new CreateSubscriptionRequest(checkout.CustomerId, checkout.Plan, checkout.Interval, checkout.Currency, checkout.Quantity), actor);
             subscriptionId = made.IsOk ? made.Value.Id : null;
             if (!made.IsOk) LogCompletionRefused(log, checkout.Id, made.Error.Message);
+        }
+
+        if (completed.ProviderSubscriptionId is { } kept && subscriptionId is not null)
+        {
+            await PaymentStore.SaveLinkAsync(tx, new ProviderSubscription
+            {
+                SubscriptionId = subscriptionId, CustomerId = checkout.CustomerId, Provider = provider.Text(), ProviderSubscriptionId = kept, Status = "active",
+                ProviderTime = completed.At, CreatedAt = now, UpdatedAt = now,
+            });
         }
 
         var complete = checkout with { Status = "complete", SubscriptionId = subscriptionId, CompletedAt = now };

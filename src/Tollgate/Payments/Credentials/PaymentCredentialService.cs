@@ -45,16 +45,16 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
     {
         if (PaymentProviderNames.Parse(provider) is not { } name) return ApiError.NotFound("payment provider", provider);
         if (name == PaymentProviderName.Test) return ApiError.Invalid("provider", "The built-in test provider has no credentials: Payments:TestProvider turns it on.");
-        var (section, refused) = Section(name, request);
+        var (section, refused) = OptionsOf(name, request);
         if (refused.Count > 0) return ApiError.Invalid(refused.ToDictionary(f => f, f => new[] { $"is not a credential of {name.Text()}." }));
 
         var candidate = PaymentSettings.Copy(settings.Current);
         var json = JsonSerializer.Serialize(section, section.GetType(), ApiJson.Options);
         PaymentSettings.Apply(candidate, name, json);
         var check = new PaymentsOptionsValidation().Validate(null, candidate);
-        var mine = check.Failures?.Where(f => f.StartsWith($"Payments:{Section(name)}", StringComparison.Ordinal)).ToList() ?? [];
+        var mine = check.Failures?.Where(f => f.StartsWith($"Payments:{SectionName(name)}", StringComparison.Ordinal)).ToList() ?? [];
         if (mine.Count > 0) return ApiError.Invalid("credentials", string.Join(" ", mine));
-        if (!Configured(candidate, name)) return ApiError.Invalid("credentials", $"Set every credential of {name.Text()}: {string.Join(", ", Required(name))}.");
+        if (!candidate.Configures(name)) return ApiError.Invalid("credentials", $"Set every credential of {name.Text()}: {string.Join(", ", Required(name))}.");
 
         var before = View(name);
         await database.InTransactionAsync(async (connection, tx) =>
@@ -94,12 +94,12 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
     }
 
     PaymentProviderView View(PaymentProviderName name) =>
-        Masked(name, settings.Current, settings.Stored.ContainsKey(name) ? "api" : Configured(settings.Current, name) ? "configuration" : null,
+        Masked(name, settings.Current, settings.Stored.ContainsKey(name) ? "api" : settings.Current.Configures(name) ? "configuration" : null,
             settings.Stored.TryGetValue(name, out var at) ? at : null);
 
     static PaymentProviderView Masked(PaymentProviderName name, PaymentsOptions o, string? source, DateTimeOffset? updatedAt)
     {
-        var section = Section(name, o);
+        var section = Fields(name, o);
         var credentials = new SortedDictionary<string, string>(StringComparer.Ordinal);
         string? baseUrl = null;
         foreach (var (field, value) in section)
@@ -108,7 +108,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
             else if (!string.IsNullOrEmpty(value)) credentials[field] = Mask(value);
         }
 
-        return new PaymentProviderView(name.Text(), name == PaymentProviderName.Test ? o.TestProvider : Configured(o, name), name == PaymentProviderName.Test ? (o.TestProvider ? "configuration" : null) : source,
+        return new PaymentProviderView(name.Text(), name == PaymentProviderName.Test ? o.TestProvider : o.Configures(name), name == PaymentProviderName.Test ? (o.TestProvider ? "configuration" : null) : source,
             baseUrl, credentials, $"/webhooks/{name.Text()}", updatedAt);
     }
 
@@ -116,7 +116,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
     public static string Mask(string value) =>
         value.Length < 12 ? new string('•', 4) : $"{value[..Math.Min(7, value.Length / 4)]}…{value[^4..]}";
 
-    static string Section(PaymentProviderName name) => name switch
+    static string SectionName(PaymentProviderName name) => name switch
     {
         PaymentProviderName.Stripe => "Stripe",
         PaymentProviderName.Razorpay => "Razorpay",
@@ -132,17 +132,8 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
         _ => ["api_key", "store_id", "signing_secret"],
     };
 
-    static bool Configured(PaymentsOptions o, PaymentProviderName name) => name switch
-    {
-        PaymentProviderName.Stripe => !string.IsNullOrEmpty(o.Stripe.SecretKey),
-        PaymentProviderName.Razorpay => !string.IsNullOrEmpty(o.Razorpay.KeyId),
-        PaymentProviderName.Paddle => !string.IsNullOrEmpty(o.Paddle.ApiKey),
-        PaymentProviderName.LemonSqueezy => !string.IsNullOrEmpty(o.LemonSqueezy.ApiKey),
-        _ => o.TestProvider,
-    };
-
     /// <summary>A provider's section as its fields (snake_case) and values.</summary>
-    static IEnumerable<(string Field, string? Value)> Section(PaymentProviderName name, PaymentsOptions o) => name switch
+    static IEnumerable<(string Field, string? Value)> Fields(PaymentProviderName name, PaymentsOptions o) => name switch
     {
         PaymentProviderName.Stripe => [("secret_key", o.Stripe.SecretKey), ("webhook_secret", o.Stripe.WebhookSecret), ("previous_webhook_secret", o.Stripe.PreviousWebhookSecret), ("base_url", o.Stripe.BaseUrl)],
         PaymentProviderName.Razorpay => [("key_id", o.Razorpay.KeyId), ("key_secret", o.Razorpay.KeySecret), ("webhook_secret", o.Razorpay.WebhookSecret), ("previous_webhook_secret", o.Razorpay.PreviousWebhookSecret), ("base_url", o.Razorpay.BaseUrl)],
@@ -152,7 +143,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
     };
 
     /// <summary>The request as the provider's options (its base URL the public API's when not given), and the fields it gave that are another provider's.</summary>
-    static (object Section, List<string> Refused) Section(PaymentProviderName name, SetPaymentCredentialsRequest r)
+    static (object Section, List<string> Refused) OptionsOf(PaymentProviderName name, SetPaymentCredentialsRequest r)
     {
         var given = new (string Field, string? Value)[]
         {
@@ -167,7 +158,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
             PaymentProviderName.Paddle => new PaddleOptions { ApiKey = r.ApiKey, WebhookSecret = r.WebhookSecret, PreviousWebhookSecret = r.PreviousWebhookSecret, BaseUrl = r.BaseUrl ?? new PaddleOptions().BaseUrl },
             _ => new LemonSqueezyOptions { ApiKey = r.ApiKey, StoreId = r.StoreId, SigningSecret = r.SigningSecret, PreviousSigningSecret = r.PreviousSigningSecret, BaseUrl = r.BaseUrl ?? new LemonSqueezyOptions().BaseUrl },
         };
-        var own = Section(name, new PaymentsOptions()).Select(f => f.Field).ToHashSet();
+        var own = Fields(name, new PaymentsOptions()).Select(f => f.Field).ToHashSet();
         return (section, [.. given.Where(f => !own.Contains(f))]);
     }
 }

@@ -131,8 +131,8 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
                 new { status = EnumText.Snake(outcome.Status), outcome.ProviderPaymentId, now = time.GetUtcNow(), invoice.Id, attempt }, tx);
             if (outcome.ProviderPaymentId is null) return "unmatched";
             return await ledger.ApplyAsync(tx, provider.Name, new PaymentReported(
-                outcome.ProviderPaymentId, invoice.Id, invoice.CustomerId, outcome.Status, invoice.AmountDue, invoice.Currency, null,
-                outcome.FailureCode, outcome.FailureMessage, time.GetUtcNow()), actor, onCallersClock: true);
+                outcome.ProviderPaymentId, invoice.Id, invoice.CustomerId, outcome.Status, outcome.Amount ?? invoice.AmountDue, invoice.Currency, null,
+                outcome.FailureCode, outcome.FailureMessage, time.GetUtcNow()) { Tax = outcome.Tax }, actor, onCallersClock: true);
         }, ct);
     }
 

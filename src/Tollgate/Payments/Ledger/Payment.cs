@@ -16,6 +16,9 @@ public sealed record Payment
     public required long Amount { get; init; }
     public required string Currency { get; init; }
     public long AmountRefunded { get; init; }
+
+    /// <summary>The tax in <see cref="Amount"/> a merchant of record charged as its own, on top of the invoice; 0 elsewhere.</summary>
+    public long Tax { get; init; }
     public required PaymentStatus Status { get; init; }
     public string? FailureCode { get; init; }
     public string? FailureMessage { get; init; }
@@ -53,6 +56,22 @@ public sealed record PaymentAccount
     public string? ProviderCustomerId { get; init; }
     public string? PaymentMethod { get; init; }
     public string ChosenBy { get; init; } = "";
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>
+/// A merchant of record's own subscription, kept in step with a Tollgate subscription: its id at the provider, its
+/// state there (<c>active</c>, <c>paused</c>, <c>canceled</c>) and the provider's time of that state.
+/// </summary>
+public sealed record ProviderSubscription
+{
+    public string SubscriptionId { get; init; } = "";
+    public string CustomerId { get; init; } = "";
+    public string Provider { get; init; } = "";
+    public string ProviderSubscriptionId { get; init; } = "";
+    public string Status { get; init; } = "";
+    public DateTimeOffset ProviderTime { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }

@@ -18,7 +18,9 @@ namespace Tollgate.Payments.Ledger;
 /// active); one that fails, the first time, is the invoice's failed payment (past due, retries scheduled). A refund
 /// that succeeds makes a credit note of what was paid back.
 /// </summary>
-public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, DunningService dunning, CreditNoteStore creditNotes, AuditLog audit, BillingClock clock, TimeProvider time)
+public sealed class PaymentLedger(
+    PaymentStore store, InvoiceStore invoices, DunningService dunning, CreditNoteStore creditNotes, Billing.Subscriptions.SubscriptionStore subscriptions, AuditLog audit,
+    BillingClock clock, TimeProvider time)
 {
     /// <summary>
     /// Applies a payment's state. Returns what it did, for the event's record: <c>applied</c>, <c>unchanged</c> or
@@ -40,12 +42,12 @@ public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, Dun
             ? new Payment
             {
                 Id = Ids.New(PaymentStore.PaymentPrefix, time), CustomerId = customerId, InvoiceId = invoice?.Id, Provider = provider.Text(),
-                ProviderPaymentId = news.ProviderPaymentId, Amount = news.Amount, Currency = news.Currency, Status = news.Status,
+                ProviderPaymentId = news.ProviderPaymentId, Amount = news.Amount, Currency = news.Currency, Tax = news.Tax, Status = news.Status,
                 FailureCode = news.FailureCode, FailureMessage = news.FailureMessage, ProviderTime = news.At, CreatedAt = now, UpdatedAt = now,
             }
             : existing with
             {
-                InvoiceId = existing.InvoiceId ?? invoice?.Id, Amount = news.Amount, Status = news.Status, FailureCode = news.FailureCode,
+                InvoiceId = existing.InvoiceId ?? invoice?.Id, Amount = news.Amount, Tax = news.Tax, Status = news.Status, FailureCode = news.FailureCode,
                 FailureMessage = news.FailureMessage, ProviderTime = news.At > existing.ProviderTime ? news.At : existing.ProviderTime, UpdatedAt = now,
             };
         if (existing is null) await PaymentStore.InsertAsync(tx, payment);
@@ -89,7 +91,9 @@ public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, Dun
         BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, payment.CustomerId));
         var now = clock.Now;
         var existing = await store.FindRefundAsync(tx, provider.Text(), news.ProviderRefundId, news.RefundId);
-        if (existing is { Status: RefundStatus.Succeeded or RefundStatus.Failed } || existing?.Status == news.Status) return "unchanged";
+        // A refund the provider holds for review (pending) still learns its id there, for the news of its review to find.
+        if (existing is { Status: RefundStatus.Succeeded or RefundStatus.Failed }
+            || (existing?.Status == news.Status && existing.ProviderRefundId == news.ProviderRefundId)) return "unchanged";
         var refund = existing is null
             ? new Refund
             {
@@ -122,6 +126,31 @@ public sealed class PaymentLedger(PaymentStore store, InvoiceStore invoices, Dun
         var updated = account with { PaymentMethod = news.PaymentMethod, UpdatedAt = time.GetUtcNow() };
         await PaymentStore.SaveAccountAsync(tx, updated);
         await audit.RecordAsync(tx, actor, "payment_account.updated", "payment_account", account.CustomerId, account, updated, account.CustomerId);
+        return "applied";
+    }
+
+    /// <summary>
+    /// A merchant of record's subscription changed at the provider: its state recorded (older news, by the provider's
+    /// time, changes nothing), and, when it was cancelled there, the Tollgate subscription it keeps in step with set to
+    /// end with its period (that period's usage is still billed), and no longer charged on.
+    /// </summary>
+    public async Task<string> ApplyAsync(DbTransaction tx, PaymentProviderName provider, ProviderSubscriptionChanged news, Actor actor)
+    {
+        var link = await store.LinkAsync(tx, provider.Text(), news.ProviderSubscriptionId);
+        if (link is null) return "unmatched";
+        var state = EnumText.Snake(news.State);
+        if (news.At < link.ProviderTime || link.Status == state || link.Status == "canceled") return "unchanged";
+        BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, link.CustomerId));
+        var now = clock.Now;
+        var updated = link with { Status = state, ProviderTime = news.At, UpdatedAt = now };
+        await PaymentStore.SaveLinkAsync(tx, updated);
+        await audit.RecordAsync(tx, actor, $"provider_subscription.{state}", "subscription", link.SubscriptionId, link, updated, link.CustomerId);
+        if (news.State != ProviderSubscriptionState.Canceled) return "applied";
+
+        if (await store.AccountAsync(tx, link.CustomerId) is { } account && account.PaymentMethod == link.ProviderSubscriptionId)
+            await PaymentStore.SaveAccountAsync(tx, account with { PaymentMethod = null, UpdatedAt = now });
+        if (await subscriptions.FindAsync(tx, link.SubscriptionId, forUpdate: true) is { Status: not Billing.Subscriptions.SubscriptionStatus.Canceled } subscription)
+            await subscriptions.CancelAtPeriodEndInAsync(tx, subscription, new Billing.Subscriptions.CancelSubscriptionRequest(Reason: $"canceled_at_{provider.Text()}"), actor);
         return "applied";
     }
 

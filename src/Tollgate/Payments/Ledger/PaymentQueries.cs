@@ -12,7 +12,7 @@ public sealed class PaymentQueries(PaymentStore store)
     /// <summary>The payment's fields with its refunds beside them.</summary>
     public static object Shape(Payment p, IReadOnlyList<Refund> refunds) => new
     {
-        p.Id, p.CustomerId, p.InvoiceId, p.Provider, p.ProviderPaymentId, p.Amount, p.Currency, p.AmountRefunded, p.Status, p.FailureCode, p.FailureMessage,
+        p.Id, p.CustomerId, p.InvoiceId, p.Provider, p.ProviderPaymentId, p.Amount, p.Currency, p.AmountRefunded, p.Tax, p.Status, p.FailureCode, p.FailureMessage,
         p.CreatedAt, p.UpdatedAt, Refunds = refunds,
     };
 }

@@ -12,7 +12,7 @@ public sealed class PaymentStore(Database database)
     public const string PaymentPrefix = "py";
     public const string RefundPrefix = "rf";
 
-    const string PaymentColumns = "id, customer_id, invoice_id, provider, provider_payment_id, amount, currency, amount_refunded, status, failure_code, failure_message, provider_time, created_at, updated_at";
+    const string PaymentColumns = "id, customer_id, invoice_id, provider, provider_payment_id, amount, currency, amount_refunded, tax, status, failure_code, failure_message, provider_time, created_at, updated_at";
     const string RefundColumns = "id, payment_id, provider, provider_refund_id, amount, currency, status, reason, credit_note_id, created_at, updated_at";
 
     public async Task<Payment?> FindPaymentAsync(DbTransaction tx, string provider, string providerPaymentId) =>
@@ -27,20 +27,20 @@ public sealed class PaymentStore(Database database)
         tx.Connection!.ExecuteAsync(
             $"""
             INSERT INTO payments ({PaymentColumns})
-            VALUES (@Id, @CustomerId, @InvoiceId, @Provider, @ProviderPaymentId, @Amount, @Currency, @AmountRefunded, @status, @FailureCode, @FailureMessage, @ProviderTime, @CreatedAt, @UpdatedAt)
+            VALUES (@Id, @CustomerId, @InvoiceId, @Provider, @ProviderPaymentId, @Amount, @Currency, @AmountRefunded, @Tax, @status, @FailureCode, @FailureMessage, @ProviderTime, @CreatedAt, @UpdatedAt)
             """, Parameters(p), tx);
 
     public static Task UpdateAsync(DbTransaction tx, Payment p) =>
         tx.Connection!.ExecuteAsync(
             """
-            UPDATE payments SET invoice_id = @InvoiceId, amount = @Amount, amount_refunded = @AmountRefunded, status = @status, failure_code = @FailureCode,
+            UPDATE payments SET invoice_id = @InvoiceId, amount = @Amount, amount_refunded = @AmountRefunded, tax = @Tax, status = @status, failure_code = @FailureCode,
                 failure_message = @FailureMessage, provider_time = @ProviderTime, updated_at = @UpdatedAt
             WHERE id = @Id
             """, Parameters(p), tx);
 
     static object Parameters(Payment p) => new
     {
-        p.Id, p.CustomerId, p.InvoiceId, p.Provider, p.ProviderPaymentId, p.Amount, p.Currency, p.AmountRefunded, status = EnumText.Snake(p.Status),
+        p.Id, p.CustomerId, p.InvoiceId, p.Provider, p.ProviderPaymentId, p.Amount, p.Currency, p.AmountRefunded, p.Tax, status = EnumText.Snake(p.Status),
         p.FailureCode, p.FailureMessage, p.ProviderTime, p.CreatedAt, p.UpdatedAt,
     };
 
@@ -89,6 +89,47 @@ public sealed class PaymentStore(Database database)
                 payment_method = excluded.payment_method, chosen_by = excluded.chosen_by, updated_at = excluded.updated_at
             """, a, tx);
 
+    const string LinkColumns = "subscription_id, customer_id, provider, provider_subscription_id, status, provider_time, created_at, updated_at";
+
+    /// <summary>The Tollgate subscription a provider's own subscription is kept in step with, locked for the change.</summary>
+    public async Task<ProviderSubscription?> LinkAsync(DbTransaction tx, string provider, string providerSubscriptionId) =>
+        await tx.Connection!.QuerySingleOrDefaultAsync<ProviderSubscription>(
+            $"SELECT {LinkColumns} FROM provider_subscriptions WHERE provider = @provider AND provider_subscription_id = @providerSubscriptionId{database.ForUpdate}",
+            new { provider, providerSubscriptionId }, tx);
+
+    public static Task SaveLinkAsync(DbTransaction tx, ProviderSubscription link) =>
+        tx.Connection!.ExecuteAsync(
+            $"""
+            INSERT INTO provider_subscriptions ({LinkColumns})
+            VALUES (@SubscriptionId, @CustomerId, @Provider, @ProviderSubscriptionId, @Status, @ProviderTime, @CreatedAt, @UpdatedAt)
+            ON CONFLICT (subscription_id) DO UPDATE SET provider = excluded.provider, provider_subscription_id = excluded.provider_subscription_id,
+                status = excluded.status, provider_time = excluded.provider_time, updated_at = excluded.updated_at
+            """, link, tx);
+
+    /// <summary>
+    /// Provider subscriptions still running whose Tollgate subscription has ended, of the customers on
+    /// <paramref name="testClock"/> (or on none): each is to be ended at its provider.
+    /// </summary>
+    public async Task<IReadOnlyList<ProviderSubscription>> OutOfStepAsync(string? testClock, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<ProviderSubscription>(
+            $"""
+            SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id, l.status, l.provider_time, l.created_at, l.updated_at
+            FROM provider_subscriptions l JOIN subscriptions s ON s.id = l.subscription_id
+            WHERE l.status <> 'canceled' AND s.status = 'canceled' AND s.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
+            ORDER BY l.subscription_id LIMIT 1000
+            """, new { testClock })];
+    }
+
+    /// <summary>The customer's provider subscriptions, as the API shows them beside its payment account.</summary>
+    public async Task<IReadOnlyList<ProviderSubscription>> LinksAsync(string customerId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<ProviderSubscription>(
+            $"SELECT {LinkColumns} FROM provider_subscriptions WHERE customer_id = @customerId ORDER BY subscription_id", new { customerId })];
+    }
+
     public async Task<IReadOnlyList<Payment>> ListAsync(string? customerId, string? invoiceId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
@@ -120,6 +161,7 @@ public sealed class PaymentStore(Database database)
         public long Amount { get; init; }
         public string Currency { get; init; } = "";
         public long AmountRefunded { get; init; }
+        public long Tax { get; init; }
         public string Status { get; init; } = "";
         public string? FailureCode { get; init; }
         public string? FailureMessage { get; init; }
@@ -130,7 +172,7 @@ public sealed class PaymentStore(Database database)
         public Payment ToPayment() => new()
         {
             Id = Id, CustomerId = CustomerId, InvoiceId = InvoiceId, Provider = Provider, ProviderPaymentId = ProviderPaymentId, Amount = Amount, Currency = Currency,
-            AmountRefunded = AmountRefunded, Status = EnumText.Parse<PaymentStatus>(Status), FailureCode = FailureCode, FailureMessage = FailureMessage,
+            AmountRefunded = AmountRefunded, Tax = Tax, Status = EnumText.Parse<PaymentStatus>(Status), FailureCode = FailureCode, FailureMessage = FailureMessage,
             ProviderTime = ProviderTime, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }

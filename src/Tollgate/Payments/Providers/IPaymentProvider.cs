@@ -33,6 +33,13 @@ public interface IPaymentProvider
     /// <summary>Refunds a payment in full (no amount) or in part.</summary>
     Task<RefundOutcome> RefundAsync(RefundOrder refund, string idempotencyKey, CancellationToken ct);
 
+    /// <summary>
+    /// Ends the provider's own subscription, at once: a merchant of record's, when the Tollgate subscription it keeps in
+    /// step with has ended. Providers that keep none (Tollgate's subscription is the only one) are never asked.
+    /// </summary>
+    Task CancelSubscriptionAsync(string providerSubscriptionId, CancellationToken ct) =>
+        throw new PaymentProviderException(Name, 400, "no_provider_subscription", $"{Name.Text()} keeps no subscription of its own.");
+
     /// <summary>Checks an inbound webhook's signature on its raw body.</summary>
     SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now);
 
@@ -75,7 +82,13 @@ public sealed record HostedCheckout(string ProviderSessionId, string Url, DateTi
 public sealed record OffSessionCharge(string InvoiceId, string CustomerId, string ProviderCustomerId, string PaymentMethod, long Amount, string Currency);
 
 /// <summary>What a charge came to: the provider's payment id (a declined charge has one too), and its state.</summary>
-public sealed record ChargeOutcome(string? ProviderPaymentId, PaymentStatus Status, string? FailureCode, string? FailureMessage);
+public sealed record ChargeOutcome(string? ProviderPaymentId, PaymentStatus Status, string? FailureCode, string? FailureMessage)
+{
+    /// <summary>What the provider charged, when it differs from what was asked: a merchant of record adds its tax (<see cref="Tax"/>).</summary>
+    public long? Amount { get; init; }
+
+    public long Tax { get; init; }
+}
 
 /// <summary>A refund to make: <see cref="Amount"/> is null for all of the payment; <see cref="Asked"/> is what that comes to, whichever.</summary>
 public sealed record RefundOrder(string ProviderPaymentId, long? Amount, string Currency, string RefundId, string? Reason)

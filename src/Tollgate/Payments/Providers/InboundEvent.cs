@@ -14,7 +14,11 @@ public abstract record PaymentEffect(DateTimeOffset At);
 /// charges, and the payment it took (none when it sold nothing now).
 /// </summary>
 public sealed record CheckoutCompleted(string ProviderSessionId, string? ProviderCustomerId, string? PaymentMethod, PaymentReported? Payment, DateTimeOffset At)
-    : PaymentEffect(At);
+    : PaymentEffect(At)
+{
+    /// <summary>The provider's own subscription the checkout made (a merchant of record's), kept in step with the Tollgate subscription from then on.</summary>
+    public string? ProviderSubscriptionId { get; init; }
+}
 
 public sealed record CheckoutExpired(string ProviderSessionId, DateTimeOffset At) : PaymentEffect(At);
 
@@ -24,7 +28,11 @@ public sealed record CheckoutExpired(string ProviderSessionId, DateTimeOffset At
 /// </summary>
 public sealed record PaymentReported(
     string ProviderPaymentId, string? InvoiceId, string? CustomerId, PaymentStatus Status, long Amount, string Currency,
-    string? PaymentMethod, string? FailureCode, string? FailureMessage, DateTimeOffset At) : PaymentEffect(At);
+    string? PaymentMethod, string? FailureCode, string? FailureMessage, DateTimeOffset At) : PaymentEffect(At)
+{
+    /// <summary>The tax in <see cref="Amount"/> that a merchant of record charged on top of the invoice, as its own; 0 elsewhere.</summary>
+    public long Tax { get; init; }
+}
 
 /// <summary>A refund's state at the provider, of a payment.</summary>
 public sealed record RefundReported(
@@ -32,3 +40,16 @@ public sealed record RefundReported(
 
 /// <summary>The customer saved another payment method at the provider (its portal): later charges use it.</summary>
 public sealed record PaymentMethodUpdated(string ProviderCustomerId, string PaymentMethod, DateTimeOffset At) : PaymentEffect(At);
+
+/// <summary>
+/// A merchant of record's own subscription changed state at the provider (the customer cancelled it at the provider's
+/// portal, the provider's dunning gave up, it was paused or resumed there): the Tollgate subscription follows.
+/// </summary>
+public sealed record ProviderSubscriptionChanged(string ProviderSubscriptionId, ProviderSubscriptionState State, DateTimeOffset At) : PaymentEffect(At);
+
+public enum ProviderSubscriptionState
+{
+    Active,
+    Paused,
+    Canceled,
+}

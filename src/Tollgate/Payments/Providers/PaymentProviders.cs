@@ -13,12 +13,7 @@ public sealed class PaymentProviders(IEnumerable<IPaymentProvider> all, Credenti
         get
         {
             var o = settings.Current;
-            var configured = new HashSet<PaymentProviderName>();
-            if (!string.IsNullOrEmpty(o.Stripe.SecretKey)) configured.Add(PaymentProviderName.Stripe);
-            if (!string.IsNullOrEmpty(o.Razorpay.KeyId)) configured.Add(PaymentProviderName.Razorpay);
-            if (!string.IsNullOrEmpty(o.Paddle.ApiKey)) configured.Add(PaymentProviderName.Paddle);
-            if (!string.IsNullOrEmpty(o.LemonSqueezy.ApiKey)) configured.Add(PaymentProviderName.LemonSqueezy);
-            if (o.TestProvider) configured.Add(PaymentProviderName.Test);
+            var configured = Enum.GetValues<PaymentProviderName>().Where(o.Configures).ToHashSet();
             configured.IntersectWith(_byName.Keys);
             return configured;
         }

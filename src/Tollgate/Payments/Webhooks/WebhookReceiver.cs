@@ -148,6 +148,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
                 PaymentReported payment => await ledger.ApplyAsync(tx, name, payment, actor),
                 RefundReported refund => await ledger.ApplyAsync(tx, name, refund, actor),
                 PaymentMethodUpdated method => await ledger.ApplyAsync(tx, name, method, actor),
+                ProviderSubscriptionChanged changed => await ledger.ApplyAsync(tx, name, changed, actor),
                 _ => "ignored",
             });
         }
