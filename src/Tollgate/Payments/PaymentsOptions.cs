@@ -93,6 +93,12 @@ public sealed class LemonSqueezyOptions
 {
     public string? ApiKey { get; set; }
     public string? StoreId { get; set; }
+
+    /// <summary>
+    /// The variant every invoice is sold as (a one-time product of the store, "Invoice", say): each checkout sets its
+    /// price to the invoice's amount due (<c>custom_price</c>); LemonSqueezy makes no checkout without a variant.
+    /// </summary>
+    public string? VariantId { get; set; }
     public string? SigningSecret { get; set; }
     public string? PreviousSigningSecret { get; set; }
     public string BaseUrl { get; set; } = "https://api.lemonsqueezy.com";
@@ -121,7 +127,8 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
         if (options.Paddle.ApiKey?.StartsWith("pdl_live_", StringComparison.Ordinal) == true && options.Paddle.BaseUrl == PaddleOptions.SandboxUrl)
             errors.Add("Payments:Paddle:ApiKey is a live key, and Payments:Paddle:BaseUrl is Paddle's sandbox: Paddle refuses live keys there.");
         Provider("LemonSqueezy", options.LemonSqueezy.BaseUrl,
-            ("ApiKey", options.LemonSqueezy.ApiKey), ("StoreId", options.LemonSqueezy.StoreId), ("SigningSecret", options.LemonSqueezy.SigningSecret));
+            ("ApiKey", options.LemonSqueezy.ApiKey), ("StoreId", options.LemonSqueezy.StoreId), ("VariantId", options.LemonSqueezy.VariantId),
+            ("SigningSecret", options.LemonSqueezy.SigningSecret));
         for (var i = 0; i < options.Routing.Count; i++)
         {
             var rule = options.Routing[i];

@@ -26,6 +26,7 @@ public static class PaymentsServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, StripeProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Razorpay.RazorpayProvider>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Paddle.PaddleProvider>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.LemonSqueezy.LemonSqueezyProvider>());
         services.TryAddSingleton<Providers.Test.TestProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPaymentProvider, Providers.Test.TestProvider>(sp => sp.GetRequiredService<Providers.Test.TestProvider>()));
         services.TryAddSingleton<PaymentProviders>();

@@ -47,6 +47,9 @@ public abstract class TollgateServer : IAsyncLifetime
     /// <summary>Paddle, on loopback: merchant of record for the customers the operator puts on it.</summary>
     public FakePaddle Paddle { get; private set; } = null!;
 
+    /// <summary>LemonSqueezy, on loopback: merchant of record for the customers the operator puts on it.</summary>
+    public FakeLemonSqueezy LemonSqueezy { get; private set; } = null!;
+
     protected abstract Task<ITestDatabase> CreateDatabaseAsync();
 
     /// <summary>Settings of this kind of server on top of the common ones.</summary>
@@ -66,6 +69,8 @@ public abstract class TollgateServer : IAsyncLifetime
         Razorpay.Time = Clock;
         Paddle = await FakePaddle.StartAsync();
         Paddle.Time = Clock;
+        LemonSqueezy = await FakeLemonSqueezy.StartAsync();
+        LemonSqueezy.Time = Clock;
         _app = TollgateApp.Build(
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
              $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress),
@@ -76,6 +81,9 @@ public abstract class TollgateServer : IAsyncLifetime
              $"--Payments:Razorpay:KeyId={FakeRazorpay.KeyId}", $"--Payments:Razorpay:KeySecret={FakeRazorpay.KeySecret}",
              $"--Payments:Razorpay:WebhookSecret={FakeRazorpay.WebhookSecret}", $"--Payments:Razorpay:BaseUrl={Razorpay.BaseAddress}",
              $"--Payments:Paddle:ApiKey={FakePaddle.ApiKey}", $"--Payments:Paddle:WebhookSecret={FakePaddle.WebhookSecret}", $"--Payments:Paddle:BaseUrl={Paddle.BaseAddress}",
+             $"--Payments:LemonSqueezy:ApiKey={FakeLemonSqueezy.ApiKey}", $"--Payments:LemonSqueezy:StoreId={FakeLemonSqueezy.StoreId}",
+             $"--Payments:LemonSqueezy:VariantId={FakeLemonSqueezy.VariantId}", $"--Payments:LemonSqueezy:SigningSecret={FakeLemonSqueezy.SigningSecret}",
+             $"--Payments:LemonSqueezy:BaseUrl={LemonSqueezy.BaseAddress}",
              .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();
@@ -91,6 +99,7 @@ public abstract class TollgateServer : IAsyncLifetime
         Stripe.WebhookTarget = new Uri(BaseAddress, "/webhooks/stripe");
         Razorpay.WebhookTarget = new Uri(BaseAddress, "/webhooks/razorpay");
         Paddle.WebhookTarget = new Uri(BaseAddress, "/webhooks/paddle");
+        LemonSqueezy.WebhookTarget = new Uri(BaseAddress, "/webhooks/lemonsqueezy");
     }
 
     /// <summary>
@@ -184,6 +193,7 @@ public abstract class TollgateServer : IAsyncLifetime
         if (Stripe is not null) await Stripe.DisposeAsync();
         if (Razorpay is not null) await Razorpay.DisposeAsync();
         if (Paddle is not null) await Paddle.DisposeAsync();
+        if (LemonSqueezy is not null) await LemonSqueezy.DisposeAsync();
         Directory.Delete(_journal, recursive: true);
     }
 

@@ -63,6 +63,12 @@ public sealed partial class CheckoutService(
         async Task<ApiError?> PrepareAsync(DbTransaction tx, DateTimeOffset now)
         {
             if (await CurrencyRefusedAsync(tx, customer.Id, customer.Currency, currency) is { } refused) return refused;
+            // A provider that keeps one customer per email answers with another Tollgate customer's: not this one's to take.
+            var owner = await tx.Connection!.ExecuteScalarAsync<string?>(
+                "SELECT customer_id FROM payment_accounts WHERE provider = @provider AND provider_customer_id = @providerCustomer AND customer_id <> @Id",
+                new { provider = name.Text(), providerCustomer, customer.Id }, tx);
+            if (owner is not null)
+                return ApiError.Conflict("email_taken", $"{name.Text()} knows customer {customer.Id}'s email as customer {owner}'s: give it another email.");
             var account = await payments.AccountAsync(tx, customer.Id);
             await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = customer.Id, ChosenBy = "routing", CreatedAt = now })
                 with { Provider = name.Text(), ProviderCustomerId = providerCustomer, UpdatedAt = now });
@@ -164,6 +170,7 @@ public sealed partial class CheckoutService(
     public async Task<string> CompleteInAsync(DbTransaction tx, PaymentProviderName provider, CheckoutCompleted completed, Actor actor)
     {
         var checkout = await checkouts.FindByProviderAsync(tx, provider.Text(), completed.ProviderSessionId);
+        if (checkout is null && completed.CheckoutId is { } id && await checkouts.FindAsync(tx, id) is { } named && named.Provider == provider.Text()) checkout = named;
         if (checkout is null) return "unmatched";
         if (checkout.Status == "complete") return "unchanged";
         BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, checkout.CustomerId));

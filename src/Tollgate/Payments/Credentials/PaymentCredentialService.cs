@@ -15,7 +15,7 @@ namespace Tollgate.Payments.Credentials;
 /// </summary>
 public sealed record SetPaymentCredentialsRequest(
     string? SecretKey = null, string? WebhookSecret = null, string? PreviousWebhookSecret = null, string? KeyId = null, string? KeySecret = null,
-    string? ApiKey = null, string? StoreId = null, string? SigningSecret = null, string? PreviousSigningSecret = null, string? BaseUrl = null);
+    string? ApiKey = null, string? StoreId = null, string? VariantId = null, string? SigningSecret = null, string? PreviousSigningSecret = null, string? BaseUrl = null);
 
 /// <summary>
 /// A provider as the API shows it: whether it is configured, whence its credentials come (<c>api</c>,
@@ -129,7 +129,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
         PaymentProviderName.Stripe => ["secret_key", "webhook_secret"],
         PaymentProviderName.Razorpay => ["key_id", "key_secret", "webhook_secret"],
         PaymentProviderName.Paddle => ["api_key", "webhook_secret"],
-        _ => ["api_key", "store_id", "signing_secret"],
+        _ => ["api_key", "store_id", "variant_id", "signing_secret"],
     };
 
     /// <summary>A provider's section as its fields (snake_case) and values.</summary>
@@ -138,7 +138,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
         PaymentProviderName.Stripe => [("secret_key", o.Stripe.SecretKey), ("webhook_secret", o.Stripe.WebhookSecret), ("previous_webhook_secret", o.Stripe.PreviousWebhookSecret), ("base_url", o.Stripe.BaseUrl)],
         PaymentProviderName.Razorpay => [("key_id", o.Razorpay.KeyId), ("key_secret", o.Razorpay.KeySecret), ("webhook_secret", o.Razorpay.WebhookSecret), ("previous_webhook_secret", o.Razorpay.PreviousWebhookSecret), ("base_url", o.Razorpay.BaseUrl)],
         PaymentProviderName.Paddle => [("api_key", o.Paddle.ApiKey), ("webhook_secret", o.Paddle.WebhookSecret), ("previous_webhook_secret", o.Paddle.PreviousWebhookSecret), ("base_url", o.Paddle.BaseUrl)],
-        PaymentProviderName.LemonSqueezy => [("api_key", o.LemonSqueezy.ApiKey), ("store_id", o.LemonSqueezy.StoreId), ("signing_secret", o.LemonSqueezy.SigningSecret), ("previous_signing_secret", o.LemonSqueezy.PreviousSigningSecret), ("base_url", o.LemonSqueezy.BaseUrl)],
+        PaymentProviderName.LemonSqueezy => [("api_key", o.LemonSqueezy.ApiKey), ("store_id", o.LemonSqueezy.StoreId), ("variant_id", o.LemonSqueezy.VariantId), ("signing_secret", o.LemonSqueezy.SigningSecret), ("previous_signing_secret", o.LemonSqueezy.PreviousSigningSecret), ("base_url", o.LemonSqueezy.BaseUrl)],
         _ => [],
     };
 
@@ -148,7 +148,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
         var given = new (string Field, string? Value)[]
         {
             ("secret_key", r.SecretKey), ("webhook_secret", r.WebhookSecret), ("previous_webhook_secret", r.PreviousWebhookSecret), ("key_id", r.KeyId),
-            ("key_secret", r.KeySecret), ("api_key", r.ApiKey), ("store_id", r.StoreId), ("signing_secret", r.SigningSecret),
+            ("key_secret", r.KeySecret), ("api_key", r.ApiKey), ("store_id", r.StoreId), ("variant_id", r.VariantId), ("signing_secret", r.SigningSecret),
             ("previous_signing_secret", r.PreviousSigningSecret),
         }.Where(f => f.Value is not null).Select(f => f.Field);
         object section = name switch
@@ -156,7 +156,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
             PaymentProviderName.Stripe => new StripeOptions { SecretKey = r.SecretKey, WebhookSecret = r.WebhookSecret, PreviousWebhookSecret = r.PreviousWebhookSecret, BaseUrl = r.BaseUrl ?? new StripeOptions().BaseUrl },
             PaymentProviderName.Razorpay => new RazorpayOptions { KeyId = r.KeyId, KeySecret = r.KeySecret, WebhookSecret = r.WebhookSecret, PreviousWebhookSecret = r.PreviousWebhookSecret, BaseUrl = r.BaseUrl ?? new RazorpayOptions().BaseUrl },
             PaymentProviderName.Paddle => new PaddleOptions { ApiKey = r.ApiKey, WebhookSecret = r.WebhookSecret, PreviousWebhookSecret = r.PreviousWebhookSecret, BaseUrl = r.BaseUrl ?? new PaddleOptions().BaseUrl },
-            _ => new LemonSqueezyOptions { ApiKey = r.ApiKey, StoreId = r.StoreId, SigningSecret = r.SigningSecret, PreviousSigningSecret = r.PreviousSigningSecret, BaseUrl = r.BaseUrl ?? new LemonSqueezyOptions().BaseUrl },
+            _ => new LemonSqueezyOptions { ApiKey = r.ApiKey, StoreId = r.StoreId, VariantId = r.VariantId, SigningSecret = r.SigningSecret, PreviousSigningSecret = r.PreviousSigningSecret, BaseUrl = r.BaseUrl ?? new LemonSqueezyOptions().BaseUrl },
         };
         var own = Fields(name, new PaymentsOptions()).Select(f => f.Field).ToHashSet();
         return (section, [.. given.Where(f => !own.Contains(f))]);

@@ -38,6 +38,7 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
 
     public async Task RunAsync(string? testClock, DateTimeOffset now, Actor actor, CancellationToken ct)
     {
+        await ExpireLinksAsync(testClock, now, actor, ct);
         List<Due> due;
         await using (var connection = await database.OpenAsync(ct))
         {
@@ -56,21 +57,24 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         foreach (var invoice in due)
         {
             if (PaymentProviderNames.Parse(invoice.Provider) is not { } name || providers.Find(name) is not { } provider) continue;
-            if (!provider.ChargesOffSession) await SendLinkAsync(provider, invoice, ct);
-            else if (invoice.PaymentMethod is not null) await ChargeAsync(provider, invoice, actor, ct);
+            if (!provider.ChargesOffSession) await SendLinkAsync(provider, invoice, now, ct);
+            else if (invoice.PaymentMethod is not null) await ChargeAsync(provider, invoice, now, actor, ct);
         }
     }
 
     /// <summary>The attempt dunning is at: the first charge, then one per retry it scheduled (a failure leaves the count at the charge made).</summary>
     static int AttemptOf(Due invoice) => invoice.PaymentAttempts == 0 ? 0 : invoice.PaymentAttempts - 1;
 
-    /// <summary>Claims the invoice's attempt for this node; false when it was claimed before, here or elsewhere.</summary>
-    async Task<bool> ClaimAsync(Due invoice, int attempt, CancellationToken ct) =>
+    /// <summary>
+    /// Claims the invoice's attempt for this node, at the run's time (the customer's billing time, which a link's expiry
+    /// is counted on); false when it was claimed before, here or elsewhere.
+    /// </summary>
+    async Task<bool> ClaimAsync(Due invoice, int attempt, DateTimeOffset now, CancellationToken ct) =>
         await database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
             """
             INSERT INTO charge_attempts (invoice_id, attempt, provider, status, created_at, updated_at) VALUES (@Id, @attempt, @Provider, 'pending', @now, @now)
             ON CONFLICT (invoice_id, attempt) DO NOTHING
-            """, new { invoice.Id, attempt, invoice.Provider, now = time.GetUtcNow() }, tx), ct) == 1;
+            """, new { invoice.Id, attempt, invoice.Provider, now }, tx), ct) == 1;
 
     Task LetGoAsync(Due invoice, int attempt, CancellationToken ct) =>
         database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
@@ -80,10 +84,10 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
     /// A provider that charges nothing off session is sent a payment link per attempt, which it mails to the customer;
     /// the link paid pays the invoice, and the link expired unpaid is the attempt's failed payment (its webhooks).
     /// </summary>
-    async Task SendLinkAsync(IPaymentProvider provider, Due invoice, CancellationToken ct)
+    async Task SendLinkAsync(IPaymentProvider provider, Due invoice, DateTimeOffset now, CancellationToken ct)
     {
         var attempt = AttemptOf(invoice);
-        if (!await ClaimAsync(invoice, attempt, ct)) return;
+        if (!await ClaimAsync(invoice, attempt, now, ct)) return;
         HostedCheckout link;
         try
         {
@@ -100,15 +104,74 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
             return;
         }
 
-        await database.InTransactionAsync((connection, tx) => connection.ExecuteAsync(
-            "UPDATE charge_attempts SET status = 'sent', provider_payment_id = @ProviderSessionId, updated_at = @now WHERE invoice_id = @Id AND attempt = @attempt",
-            new { link.ProviderSessionId, now = time.GetUtcNow(), invoice.Id, attempt }, tx), ct);
+        // The link, for whoever tells the customer (Razorpay mails and texts it itself; LemonSqueezy does not).
+        await database.InTransactionAsync(async (connection, tx) =>
+        {
+            await connection.ExecuteAsync(
+                "UPDATE charge_attempts SET status = 'sent', provider_payment_id = @ProviderSessionId, updated_at = @now WHERE invoice_id = @Id AND attempt = @attempt",
+                new { link.ProviderSessionId, now, invoice.Id, attempt }, tx);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.payment_link", invoice.CustomerId,
+                new PaymentLink(invoice.Id, provider.Name.Text(), attempt, link.Url, link.ExpiresAt), now);
+            return true;
+        }, ct);
     }
 
-    async Task ChargeAsync(IPaymentProvider provider, Due invoice, Actor actor, CancellationToken ct)
+    /// <summary>The <c>invoice.payment_link</c> event: where the customer pays the invoice's attempt, and until when.</summary>
+    public sealed record PaymentLink(string InvoiceId, string Provider, int Attempt, string Url, DateTimeOffset ExpiresAt);
+
+    sealed class SentLink
+    {
+        public string InvoiceId { get; init; } = "";
+        public int Attempt { get; init; }
+        public string Provider { get; init; } = "";
+        public string? ProviderPaymentId { get; init; }
+        public string CustomerId { get; init; } = "";
+        public long AmountDue { get; init; }
+        public string Currency { get; init; } = "";
+        public long Current { get; init; }
+    }
+
+    /// <summary>
+    /// Links sent more than <see cref="LinkLifetime"/> ago and not paid: each is marked expired, and, if its invoice is
+    /// still open at that attempt, the attempt's failed payment (dunning's retry sends a new link). A provider that
+    /// reports the expiry itself (Razorpay) reported the same payment, so it counts once; one that does not
+    /// (LemonSqueezy) is counted here.
+    /// </summary>
+    async Task ExpireLinksAsync(string? testClock, DateTimeOffset now, Actor actor, CancellationToken ct)
+    {
+        List<SentLink> expired;
+        await using (var connection = await database.OpenAsync(ct))
+        {
+            expired = [.. await connection.QueryAsync<SentLink>(
+                $"""
+                SELECT c.invoice_id, c.attempt, c.provider, c.provider_payment_id, i.customer_id, i.amount_due, i.currency,
+                       CASE WHEN i.status = 'open' AND c.attempt = CASE WHEN i.payment_attempts = 0 THEN 0 ELSE i.payment_attempts - 1 END THEN 1 ELSE 0 END AS current
+                FROM charge_attempts c JOIN invoices i ON i.id = c.invoice_id
+                WHERE c.status = 'sent' AND c.created_at <= @cutoff AND i.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
+                ORDER BY c.invoice_id, c.attempt LIMIT {MostPerRun}
+                """, new { cutoff = now - LinkLifetime, testClock })];
+        }
+
+        foreach (var link in expired)
+        {
+            if (PaymentProviderNames.Parse(link.Provider) is not { } name) continue;
+            await database.InTransactionAsync(async (connection, tx) =>
+            {
+                var marked = await connection.ExecuteAsync(
+                    "UPDATE charge_attempts SET status = 'expired', updated_at = @now WHERE invoice_id = @InvoiceId AND attempt = @Attempt AND status = 'sent'",
+                    new { now, link.InvoiceId, link.Attempt }, tx);
+                if (marked == 0 || link.Current != 1 || link.ProviderPaymentId is null) return "unchanged"; // another node's, or news of an attempt gone by
+                return await ledger.ApplyAsync(tx, name, new PaymentReported(
+                    link.ProviderPaymentId, link.InvoiceId, link.CustomerId, PaymentStatus.Failed, link.AmountDue, link.Currency, null,
+                    "payment_link_expired", "The payment link expired unpaid.", now), actor, onCallersClock: true);
+            }, ct);
+        }
+    }
+
+    async Task ChargeAsync(IPaymentProvider provider, Due invoice, DateTimeOffset now, Actor actor, CancellationToken ct)
     {
         var attempt = AttemptOf(invoice);
-        if (!await ClaimAsync(invoice, attempt, ct)) return;
+        if (!await ClaimAsync(invoice, attempt, now, ct)) return;
 
         ChargeOutcome outcome;
         try

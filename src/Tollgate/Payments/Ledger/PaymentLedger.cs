@@ -88,6 +88,14 @@ public sealed class PaymentLedger(
     {
         var payment = await store.FindPaymentAsync(tx, provider.Text(), news.ProviderPaymentId);
         if (payment is null) return "unmatched";
+        if (news.Cumulative)
+        {
+            // All refunded so far, of which what is recorded is known: the rest is this refund; nothing more, no news.
+            var added = news.Amount - payment.AmountRefunded;
+            if (added <= 0) return "unchanged";
+            news = news with { Amount = added, Cumulative = false };
+        }
+
         BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, payment.CustomerId));
         var now = clock.Now;
         var existing = await store.FindRefundAsync(tx, provider.Text(), news.ProviderRefundId, news.RefundId);

@@ -18,6 +18,9 @@ public sealed record CheckoutCompleted(string ProviderSessionId, string? Provide
 {
     /// <summary>The provider's own subscription the checkout made (a merchant of record's), kept in step with the Tollgate subscription from then on.</summary>
     public string? ProviderSubscriptionId { get; init; }
+
+    /// <summary>The Tollgate checkout, for providers whose news of a paid checkout names not the checkout but what it sold (LemonSqueezy's order).</summary>
+    public string? CheckoutId { get; init; }
 }
 
 public sealed record CheckoutExpired(string ProviderSessionId, DateTimeOffset At) : PaymentEffect(At);
@@ -36,7 +39,14 @@ public sealed record PaymentReported(
 
 /// <summary>A refund's state at the provider, of a payment.</summary>
 public sealed record RefundReported(
-    string ProviderRefundId, string ProviderPaymentId, string? RefundId, RefundStatus Status, long Amount, string Currency, DateTimeOffset At) : PaymentEffect(At);
+    string ProviderRefundId, string ProviderPaymentId, string? RefundId, RefundStatus Status, long Amount, string Currency, DateTimeOffset At) : PaymentEffect(At)
+{
+    /// <summary>
+    /// <see cref="Amount"/> is all refunded of the payment so far (LemonSqueezy's orders know no refunds, only their
+    /// total): the refund is what it adds to what is recorded.
+    /// </summary>
+    public bool Cumulative { get; init; }
+}
 
 /// <summary>The customer saved another payment method at the provider (its portal): later charges use it.</summary>
 public sealed record PaymentMethodUpdated(string ProviderCustomerId, string PaymentMethod, DateTimeOffset At) : PaymentEffect(At);
