@@ -16,7 +16,10 @@ public static class PaymentEndpoints
     public static RouteGroupBuilder MapPaymentEndpoints(this RouteGroupBuilder api)
     {
         api.MapPost("/checkout-sessions", async (Caller caller, CheckoutService service, CreateCheckoutRequest request, CancellationToken ct) =>
-                (await service.CreateAsync(request, caller.Actor, ct)).ToCreated(s => $"/api/v1/checkout-sessions/{s.Id}"))
+            {
+                PaymentMode.Enter(caller.Key.Mode == ApiKeys.KeyMode.Test); // a test-mode key's checkout is made with the providers' test credentials
+                return (await service.CreateAsync(request, caller.Actor, ct)).ToCreated(s => $"/api/v1/checkout-sessions/{s.Id}");
+            })
             .WithTags("Payments").RequireAdmin()
             .WithSummary("A hosted checkout for a plan at the provider that serves the customer; its completion, reported by the provider's webhook, activates the subscription.");
         api.MapGet("/checkout-sessions/{id}", async (CheckoutStore store, string id, CancellationToken ct) =>
@@ -33,7 +36,10 @@ public static class PaymentEndpoints
             .WithTags("Payments").RequireAdmin()
             .WithSummary("The provider that serves the customer and its ids there; before any checkout, the provider routing would choose (stored: false).");
         api.MapPut("/customers/{id}/payment-account", async (Caller caller, PaymentAccountService accounts, string id, SetPaymentAccountRequest request, CancellationToken ct) =>
-                (await accounts.SetAsync(id, request, caller.Actor, ct)).ToOk())
+            {
+                PaymentMode.Enter(caller.Key.Mode == ApiKeys.KeyMode.Test);
+                return (await accounts.SetAsync(id, request, caller.Actor, ct)).ToOk();
+            })
             .WithTags("Payments").RequireAdmin()
             .WithSummary("Choose the provider that serves the customer, over the routing rules; another provider than its own forgets its ids at the old one.");
         api.MapPost("/customers/{id}/payment-portal", async (PaymentAccountService accounts, string id, PaymentPortalRequest request, CancellationToken ct) =>

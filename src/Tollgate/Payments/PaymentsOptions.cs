@@ -18,6 +18,12 @@ public sealed class PaymentsOptions
     public PaddleOptions Paddle { get; set; } = new();
     public LemonSqueezyOptions LemonSqueezy { get; set; } = new();
 
+    /// <summary>
+    /// The providers' test credentials (Stripe's test keys, Razorpay's test keys, a Paddle sandbox, a LemonSqueezy
+    /// test-mode key), used for test-mode data: checkouts made with a test-mode key, and all that follows from them.
+    /// </summary>
+    public PaymentSandboxOptions Sandbox { get; set; } = new();
+
     /// <summary>Routing rules, first match wins (<see cref="PaymentRouting"/>); none configured, <see cref="PaymentRouting.Defaults"/>.</summary>
     public List<RoutingRuleOptions> Routing { get; set; } = [];
 
@@ -43,8 +49,37 @@ public sealed class PaymentsOptions
         _ => TestProvider,
     };
 
+    /// <summary>
+    /// The settings a call in <paramref name="test"/> mode is made with. Live: these. Test: each provider's sandbox
+    /// credentials when set; else its live ones, unless they are recognisably live (<c>sk_live_</c>, <c>rzp_live_</c>,
+    /// <c>pdl_live_</c>), in which case the provider serves no test-mode data (test data never moves real money).
+    /// </summary>
+    public PaymentsOptions InMode(bool test)
+    {
+        if (!test) return this;
+        var o = Credentials.PaymentSettings.Copy(this);
+        o.Stripe = Sandbox.Stripe.SecretKey is { Length: > 0 } ? Sandbox.Stripe : IsLive(Stripe.SecretKey, "sk_live_", "rk_live_") ? new() : Stripe;
+        o.Razorpay = Sandbox.Razorpay.KeyId is { Length: > 0 } ? Sandbox.Razorpay : IsLive(Razorpay.KeyId, "rzp_live_") ? new() : Razorpay;
+        o.Paddle = Sandbox.Paddle.ApiKey is { Length: > 0 } ? Sandbox.Paddle : IsLive(Paddle.ApiKey, "pdl_live_") ? new() : Paddle;
+        o.LemonSqueezy = Sandbox.LemonSqueezy.ApiKey is { Length: > 0 } ? Sandbox.LemonSqueezy : LemonSqueezy;
+        return o;
+    }
+
+    /// <summary>Whether a credential says it is a live one by its prefix (LemonSqueezy's keys say nothing).</summary>
+    public static bool IsLive(string? credential, params string[] livePrefixes) =>
+        credential is not null && livePrefixes.Any(p => credential.StartsWith(p, StringComparison.Ordinal));
+
     public IReadOnlyList<RoutingRule> Rules() =>
         Routing.Count == 0 ? PaymentRouting.Defaults : [.. Routing.Select(r => new RoutingRule(PaymentProviderNames.Parse(r.Provider)!.Value, r.Country?.ToUpperInvariant(), r.Currency?.ToUpperInvariant()))];
+}
+
+/// <summary><c>Payments:Sandbox</c>: each provider's test credentials, in the same shape as its live section.</summary>
+public sealed class PaymentSandboxOptions
+{
+    public StripeOptions Stripe { get; set; } = new();
+    public RazorpayOptions Razorpay { get; set; } = new();
+    public PaddleOptions Paddle { get; set; } = new();
+    public LemonSqueezyOptions LemonSqueezy { get; set; } = new();
 }
 
 public sealed class RoutingRuleOptions
@@ -121,14 +156,28 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
             }
         }
 
-        Provider("Stripe", options.Stripe.BaseUrl, ("SecretKey", options.Stripe.SecretKey), ("WebhookSecret", options.Stripe.WebhookSecret));
-        Provider("Razorpay", options.Razorpay.BaseUrl, ("KeyId", options.Razorpay.KeyId), ("KeySecret", options.Razorpay.KeySecret), ("WebhookSecret", options.Razorpay.WebhookSecret));
-        Provider("Paddle", options.Paddle.BaseUrl, ("ApiKey", options.Paddle.ApiKey), ("WebhookSecret", options.Paddle.WebhookSecret));
-        if (options.Paddle.ApiKey?.StartsWith("pdl_live_", StringComparison.Ordinal) == true && options.Paddle.BaseUrl == PaddleOptions.SandboxUrl)
-            errors.Add("Payments:Paddle:ApiKey is a live key, and Payments:Paddle:BaseUrl is Paddle's sandbox: Paddle refuses live keys there.");
-        Provider("LemonSqueezy", options.LemonSqueezy.BaseUrl,
-            ("ApiKey", options.LemonSqueezy.ApiKey), ("StoreId", options.LemonSqueezy.StoreId), ("VariantId", options.LemonSqueezy.VariantId),
-            ("SigningSecret", options.LemonSqueezy.SigningSecret));
+        void Providers(string at, StripeOptions stripe, RazorpayOptions razorpay, PaddleOptions paddle, LemonSqueezyOptions lemon)
+        {
+            Provider($"{at}Stripe", stripe.BaseUrl, ("SecretKey", stripe.SecretKey), ("WebhookSecret", stripe.WebhookSecret));
+            Provider($"{at}Razorpay", razorpay.BaseUrl, ("KeyId", razorpay.KeyId), ("KeySecret", razorpay.KeySecret), ("WebhookSecret", razorpay.WebhookSecret));
+            Provider($"{at}Paddle", paddle.BaseUrl, ("ApiKey", paddle.ApiKey), ("WebhookSecret", paddle.WebhookSecret));
+            if (paddle.ApiKey?.StartsWith("pdl_live_", StringComparison.Ordinal) == true && paddle.BaseUrl == PaddleOptions.SandboxUrl)
+                errors.Add($"Payments:{at}Paddle:ApiKey is a live key, and Payments:{at}Paddle:BaseUrl is Paddle's sandbox: Paddle refuses live keys there.");
+            Provider($"{at}LemonSqueezy", lemon.BaseUrl,
+                ("ApiKey", lemon.ApiKey), ("StoreId", lemon.StoreId), ("VariantId", lemon.VariantId), ("SigningSecret", lemon.SigningSecret));
+        }
+
+        Providers("", options.Stripe, options.Razorpay, options.Paddle, options.LemonSqueezy);
+        var sandbox = options.Sandbox;
+        Providers("Sandbox:", sandbox.Stripe, sandbox.Razorpay, sandbox.Paddle, sandbox.LemonSqueezy);
+        foreach (var (field, value, prefixes) in new (string, string?, string[])[]
+                 {
+                     ("Stripe:SecretKey", sandbox.Stripe.SecretKey, ["sk_live_", "rk_live_"]), ("Razorpay:KeyId", sandbox.Razorpay.KeyId, ["rzp_live_"]),
+                     ("Paddle:ApiKey", sandbox.Paddle.ApiKey, ["pdl_live_"]),
+                 })
+        {
+            if (PaymentsOptions.IsLive(value, prefixes)) errors.Add($"Payments:Sandbox:{field} is a live credential: the sandbox takes the provider's test credentials.");
+        }
         for (var i = 0; i < options.Routing.Count; i++)
         {
             var rule = options.Routing[i];

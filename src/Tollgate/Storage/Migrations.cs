@@ -715,7 +715,7 @@ public static class Migrations
                 updated_at {ts} NOT NULL
             );
             """),
-        new(20, "provider subscriptions and merchant-of-record tax", """
+        new(20, "provider subscriptions, merchant-of-record tax, and payment modes", """
             CREATE TABLE provider_subscriptions (
                 subscription_id text PRIMARY KEY REFERENCES subscriptions (id),
                 customer_id text NOT NULL REFERENCES customers (id),
@@ -730,6 +730,8 @@ public static class Migrations
             CREATE INDEX ix_provider_subscriptions_status ON provider_subscriptions (status);
 
             ALTER TABLE payments ADD COLUMN tax {bigint} NOT NULL DEFAULT 0;
+            ALTER TABLE payment_accounts ADD COLUMN mode text NOT NULL DEFAULT 'live';
+            ALTER TABLE provider_subscriptions ADD COLUMN mode text NOT NULL DEFAULT 'live';
             """),
     ];
 }

@@ -27,7 +27,12 @@ public sealed class FakeStripe : IAsyncDisposable
     readonly ConcurrentDictionary<string, (string Body, int Status)> _replays = new();
     int _next;
 
-    FakeStripe(WebApplication app) => _app = app;
+    FakeStripe(WebApplication app, string key, string secret) => (_app, Key, Secret) = (app, key, secret);
+
+    /// <summary>The secret key this Stripe takes (an account's, test or live), and the webhook secret it signs with.</summary>
+    public string Key { get; }
+
+    public string Secret { get; }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -40,13 +45,13 @@ public sealed class FakeStripe : IAsyncDisposable
     /// <summary>Every request made, as path and form.</summary>
     public ConcurrentQueue<(string Method, string Path, Dictionary<string, string> Form, string? IdempotencyKey)> Requests { get; } = new();
 
-    public static async Task<FakeStripe> StartAsync()
+    public static async Task<FakeStripe> StartAsync(string key = SecretKey, string secret = WebhookSecret)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var fake = new FakeStripe(app);
+        var fake = new FakeStripe(app, key, secret);
         app.MapPost("/v1/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
         app.MapPost("/v1/checkout/sessions", c => fake.HandleAsync(c, fake.CreateSession));
         app.MapGet("/v1/checkout/sessions/{id}", c => fake.HandleAsync(c, _ => fake.GetSession(c.Request.RouteValues["id"]!.ToString()!, c.Request.Query["expand[]"])));
@@ -74,7 +79,7 @@ public sealed class FakeStripe : IAsyncDisposable
 
     async Task HandleAsync(HttpContext context, Func<Dictionary<string, string>, (int Status, JsonObject Body)> handle)
     {
-        if (context.Request.Headers.Authorization != $"Bearer {SecretKey}")
+        if (context.Request.Headers.Authorization != $"Bearer {Key}")
         {
             await WriteAsync(context, 401, Error("invalid_request_error", null, "Invalid API Key provided."));
             return;
@@ -301,7 +306,7 @@ public sealed class FakeStripe : IAsyncDisposable
     {
         using var client = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, WebhookTarget) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Stripe-Signature", signature ?? Sign(body, Time.GetUtcNow(), WebhookSecret));
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", signature ?? Sign(body, Time.GetUtcNow(), Secret));
         var response = await client.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;

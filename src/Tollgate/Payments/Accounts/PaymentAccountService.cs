@@ -25,6 +25,9 @@ public sealed record PaymentPortalLink(string Provider, string Url);
 public sealed record PaymentAccountView(
     string CustomerId, string? Provider, string ChosenBy, string? ProviderCustomerId, string? PaymentMethod, bool Stored, DateTimeOffset? UpdatedAt)
 {
+    /// <summary><c>live</c> or <c>test</c>: which of the provider's credentials serve the customer.</summary>
+    public string Mode { get; init; } = "live";
+
     public IReadOnlyList<ProviderSubscriptionView> ProviderSubscriptions { get; init; } = [];
 }
 
@@ -44,7 +47,7 @@ public sealed class PaymentAccountService(Database database, PaymentProviders pr
         var customer = await CustomerAsync(connection, null, customerId);
         if (customer is null) return ApiError.NotFound("customer", customerId);
         var account = await connection.QuerySingleOrDefaultAsync<PaymentAccount>(
-            "SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId",
+            "SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, mode, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId",
             new { customerId });
         var links = await store.LinksAsync(customerId, ct);
         return account is not null
@@ -70,7 +73,7 @@ public sealed class PaymentAccountService(Database database, PaymentProviders pr
             var before = await store.AccountAsync(tx, customerId);
             var after = before is not null && before.Provider == name.Text()
                 ? before with { ChosenBy = "operator", UpdatedAt = now }
-                : new PaymentAccount { CustomerId = customerId, Provider = name.Text(), ChosenBy = "operator", CreatedAt = before?.CreatedAt ?? now, UpdatedAt = now };
+                : new PaymentAccount { CustomerId = customerId, Provider = name.Text(), ChosenBy = "operator", Mode = PaymentMode.Text, CreatedAt = before?.CreatedAt ?? now, UpdatedAt = now };
             await PaymentStore.SaveAccountAsync(tx, after);
             await audit.RecordAsync(tx, actor, "payment_account.updated", "payment_account", customerId, before, after, customerId);
             return View(after);
@@ -90,6 +93,7 @@ public sealed class PaymentAccountService(Database database, PaymentProviders pr
         if (!account.IsOk) return account.Error;
         if (account.Value is not { Stored: true, ProviderCustomerId: { } providerCustomer, Provider: { } text })
             return ApiError.Conflict("no_payment_account", $"Customer {customerId} has no account at a provider yet: a checkout makes one.");
+        PaymentMode.Enter(account.Value.Mode);
         if (PaymentProviderNames.Parse(text) is not { } name || providers.Find(name) is not { } provider)
             return ApiError.Conflict("payment_provider_unavailable", $"Customer {customerId} pays through {text}, which is not configured.");
 
@@ -108,7 +112,7 @@ public sealed class PaymentAccountService(Database database, PaymentProviders pr
     }
 
     static PaymentAccountView View(PaymentAccount a) =>
-        new(a.CustomerId, a.Provider, a.ChosenBy, a.ProviderCustomerId, a.PaymentMethod, true, a.UpdatedAt);
+        new(a.CustomerId, a.Provider, a.ChosenBy, a.ProviderCustomerId, a.PaymentMethod, true, a.UpdatedAt) { Mode = a.Mode };
 
     static Task<CustomerRow?> CustomerAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, string id) =>
         connection.QuerySingleOrDefaultAsync<CustomerRow>(

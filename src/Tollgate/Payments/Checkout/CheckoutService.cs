@@ -38,6 +38,12 @@ public sealed partial class CheckoutService(
         var customer = await CustomerAsync(request.CustomerId!, ct);
         if (customer is null) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
         var currency = Currencies.Normalize(request.Currency) ?? customer.Currency;
+        if (customer.ProviderCustomerId is not null && customer.Mode != PaymentMode.Text)
+        {
+            return ApiError.Conflict("payment_mode_mismatch",
+                $"Customer {customer.Id} pays with the providers' {customer.Mode} credentials; a {PaymentMode.Text}-mode key cannot check it out.");
+        }
+
         var chosen = PaymentProviderNames.Parse(customer.Provider);
         if (providers.Route(customer.Country, currency, chosen) is not { } name || providers.Find(name) is not { } provider)
         {
@@ -71,7 +77,7 @@ public sealed partial class CheckoutService(
                 return ApiError.Conflict("email_taken", $"{name.Text()} knows customer {customer.Id}'s email as customer {owner}'s: give it another email.");
             var account = await payments.AccountAsync(tx, customer.Id);
             await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = customer.Id, ChosenBy = "routing", CreatedAt = now })
-                with { Provider = name.Text(), ProviderCustomerId = providerCustomer, UpdatedAt = now });
+                with { Provider = name.Text(), ProviderCustomerId = providerCustomer, Mode = PaymentMode.Text, UpdatedAt = now });
             return null;
         }
 
@@ -176,7 +182,7 @@ public sealed partial class CheckoutService(
         BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, checkout.CustomerId));
         var now = clock.Now;
         var account = await payments.AccountAsync(tx, checkout.CustomerId);
-        await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = checkout.CustomerId, ChosenBy = "routing", CreatedAt = now }) with
+        await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = checkout.CustomerId, ChosenBy = "routing", Mode = PaymentMode.Text, CreatedAt = now }) with
         {
             Provider = provider.Text(), ProviderCustomerId = completed.ProviderCustomerId ?? account?.ProviderCustomerId,
             PaymentMethod = completed.PaymentMethod ?? account?.PaymentMethod, UpdatedAt = now,
@@ -198,7 +204,7 @@ public sealed partial class CheckoutService(
         {
             await PaymentStore.SaveLinkAsync(tx, new ProviderSubscription
             {
-                SubscriptionId = subscriptionId, CustomerId = checkout.CustomerId, Provider = provider.Text(), ProviderSubscriptionId = kept, Status = "active",
+                SubscriptionId = subscriptionId, CustomerId = checkout.CustomerId, Provider = provider.Text(), ProviderSubscriptionId = kept, Status = "active", Mode = PaymentMode.Text,
                 ProviderTime = completed.At, CreatedAt = now, UpdatedAt = now,
             });
         }
@@ -233,14 +239,14 @@ public sealed partial class CheckoutService(
         return null;
     }
 
-    sealed record CustomerRow(string Id, string Name, string? Email, string? Country, string Currency, string? Provider, string? ProviderCustomerId);
+    sealed record CustomerRow(string Id, string Name, string? Email, string? Country, string Currency, string? Provider, string? ProviderCustomerId, string? Mode);
 
     async Task<CustomerRow?> CustomerAsync(string id, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return await connection.QuerySingleOrDefaultAsync<CustomerRow>(
             """
-            SELECT c.id, c.name, c.email, c.country, c.currency, a.provider, a.provider_customer_id
+            SELECT c.id, c.name, c.email, c.country, c.currency, a.provider, a.provider_customer_id, a.mode
             FROM customers c LEFT JOIN payment_accounts a ON a.customer_id = c.id WHERE c.id = @id AND c.deleted_at IS NULL
             """, new { id });
     }

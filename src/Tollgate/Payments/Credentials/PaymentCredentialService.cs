@@ -48,7 +48,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
         var (section, refused) = OptionsOf(name, request);
         if (refused.Count > 0) return ApiError.Invalid(refused.ToDictionary(f => f, f => new[] { $"is not a credential of {name.Text()}." }));
 
-        var candidate = PaymentSettings.Copy(settings.Current);
+        var candidate = PaymentSettings.Copy(settings.Live);
         var json = JsonSerializer.Serialize(section, section.GetType(), ApiJson.Options);
         PaymentSettings.Apply(candidate, name, json);
         var check = new PaymentsOptionsValidation().Validate(null, candidate);
@@ -94,7 +94,7 @@ public sealed class PaymentCredentialService(Database database, PaymentSettings 
     }
 
     PaymentProviderView View(PaymentProviderName name) =>
-        Masked(name, settings.Current, settings.Stored.ContainsKey(name) ? "api" : settings.Current.Configures(name) ? "configuration" : null,
+        Masked(name, settings.Live, settings.Stored.ContainsKey(name) ? "api" : settings.Live.Configures(name) ? "configuration" : null,
             settings.Stored.TryGetValue(name, out var at) ? at : null);
 
     static PaymentProviderView Masked(PaymentProviderName name, PaymentsOptions o, string? source, DateTimeOffset? updatedAt)

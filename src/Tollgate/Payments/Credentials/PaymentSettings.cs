@@ -18,10 +18,15 @@ namespace Tollgate.Payments.Credentials;
 public sealed partial class PaymentSettings(IOptions<PaymentsOptions> configured, Database database, SecretBox secrets, ILogger<PaymentSettings> log) : IHostedService
 {
     volatile PaymentsOptions _current = configured.Value;
+    volatile PaymentsOptions _test = configured.Value.InMode(test: true);
     volatile IReadOnlyDictionary<PaymentProviderName, DateTimeOffset> _stored = new Dictionary<PaymentProviderName, DateTimeOffset>();
     readonly SemaphoreSlim _loading = new(1, 1);
 
-    public PaymentsOptions Current => _current;
+    /// <summary>The settings in force for the mode the caller is in (<see cref="PaymentMode"/>): live, or test.</summary>
+    public PaymentsOptions Current => PaymentMode.IsTest ? _test : _current;
+
+    /// <summary>The live settings, whatever the mode: the configuration with the credentials stored over the API.</summary>
+    public PaymentsOptions Live => _current;
 
     /// <summary>The providers whose credentials were stored over the API, and when.</summary>
     public IReadOnlyDictionary<PaymentProviderName, DateTimeOffset> Stored => _stored;
@@ -61,6 +66,7 @@ public sealed partial class PaymentSettings(IOptions<PaymentsOptions> configured
                 stored[name] = row.UpdatedAt;
             }
 
+            _test = settings.InMode(test: true);
             _current = settings;
             _stored = stored;
         }
@@ -99,7 +105,7 @@ public sealed partial class PaymentSettings(IOptions<PaymentsOptions> configured
     public static PaymentsOptions Copy(PaymentsOptions o) => new()
     {
         Stripe = o.Stripe, Razorpay = o.Razorpay, Paddle = o.Paddle, LemonSqueezy = o.LemonSqueezy, Routing = o.Routing, TestProvider = o.TestProvider,
-        PublicUrl = o.PublicUrl, SignatureTolerance = o.SignatureTolerance,
+        PublicUrl = o.PublicUrl, SignatureTolerance = o.SignatureTolerance, Sandbox = o.Sandbox,
     };
 
     [LoggerMessage(EventId = 13010, Level = LogLevel.Error,

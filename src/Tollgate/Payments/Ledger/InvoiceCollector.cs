@@ -32,6 +32,7 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         public string Provider { get; init; } = "";
         public string ProviderCustomerId { get; init; } = "";
         public string? PaymentMethod { get; init; }
+        public string Mode { get; init; } = "live";
         public string Name { get; init; } = "";
         public string? Email { get; init; }
     }
@@ -44,7 +45,7 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         {
             due = [.. await connection.QueryAsync<Due>(
                 $"""
-                SELECT i.id, i.customer_id, i.amount_due, i.currency, i.payment_attempts, a.provider, a.provider_customer_id, a.payment_method, c.name, c.email
+                SELECT i.id, i.customer_id, i.amount_due, i.currency, i.payment_attempts, a.provider, a.provider_customer_id, a.payment_method, a.mode, c.name, c.email
                 FROM invoices i JOIN payment_accounts a ON a.customer_id = i.customer_id JOIN customers c ON c.id = i.customer_id
                 WHERE i.status = 'open' AND i.amount_due > 0 AND a.provider_customer_id IS NOT NULL
                   AND i.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
@@ -56,6 +57,7 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
 
         foreach (var invoice in due)
         {
+            PaymentMode.Enter(invoice.Mode); // the customer's account says which credentials charge it
             if (PaymentProviderNames.Parse(invoice.Provider) is not { } name || providers.Find(name) is not { } provider) continue;
             if (!provider.ChargesOffSession) await SendLinkAsync(provider, invoice, now, ct);
             else if (invoice.PaymentMethod is not null) await ChargeAsync(provider, invoice, now, actor, ct);

@@ -56,6 +56,9 @@ public sealed record PaymentAccount
     public string? ProviderCustomerId { get; init; }
     public string? PaymentMethod { get; init; }
     public string ChosenBy { get; init; } = "";
+
+    /// <summary><c>live</c> or <c>test</c>: which of the provider's credentials the customer is served with, fixed when it is first made there.</summary>
+    public string Mode { get; init; } = "live";
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
@@ -71,6 +74,7 @@ public sealed record ProviderSubscription
     public string Provider { get; init; } = "";
     public string ProviderSubscriptionId { get; init; } = "";
     public string Status { get; init; } = "";
+    public string Mode { get; init; } = "live";
     public DateTimeOffset ProviderTime { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }

@@ -79,7 +79,7 @@ public sealed class PaymentLedger(
     {
         var account = await store.AccountAsync(tx, customerId);
         if (account is not null && account.Provider != provider.Text()) return; // a payment elsewhere does not move the customer
-        await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = customerId, Provider = provider.Text(), ChosenBy = "routing", CreatedAt = now })
+        await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = customerId, Provider = provider.Text(), ChosenBy = "routing", Mode = PaymentMode.Text, CreatedAt = now })
             with { PaymentMethod = method, UpdatedAt = now });
     }
 

@@ -71,25 +71,25 @@ public sealed class PaymentStore(Database database)
 
     public async Task<PaymentAccount?> AccountAsync(DbTransaction tx, string customerId) =>
         await tx.Connection!.QuerySingleOrDefaultAsync<PaymentAccount>(
-            $"SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId{database.ForUpdate}",
+            $"SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, mode, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId{database.ForUpdate}",
             new { customerId }, tx);
 
     /// <summary>The account of the customer a provider knows by <paramref name="providerCustomerId"/>, locked for the change.</summary>
     public async Task<PaymentAccount?> AccountAtProviderAsync(DbTransaction tx, string provider, string providerCustomerId) =>
         await tx.Connection!.QuerySingleOrDefaultAsync<PaymentAccount>(
-            $"SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at FROM payment_accounts WHERE provider = @provider AND provider_customer_id = @providerCustomerId{database.ForUpdate}",
+            $"SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, mode, created_at, updated_at FROM payment_accounts WHERE provider = @provider AND provider_customer_id = @providerCustomerId{database.ForUpdate}",
             new { provider, providerCustomerId }, tx);
 
     public static Task SaveAccountAsync(DbTransaction tx, PaymentAccount a) =>
         tx.Connection!.ExecuteAsync(
             """
-            INSERT INTO payment_accounts (customer_id, provider, provider_customer_id, payment_method, chosen_by, created_at, updated_at)
-            VALUES (@CustomerId, @Provider, @ProviderCustomerId, @PaymentMethod, @ChosenBy, @CreatedAt, @UpdatedAt)
+            INSERT INTO payment_accounts (customer_id, provider, provider_customer_id, payment_method, chosen_by, mode, created_at, updated_at)
+            VALUES (@CustomerId, @Provider, @ProviderCustomerId, @PaymentMethod, @ChosenBy, @Mode, @CreatedAt, @UpdatedAt)
             ON CONFLICT (customer_id) DO UPDATE SET provider = excluded.provider, provider_customer_id = excluded.provider_customer_id,
-                payment_method = excluded.payment_method, chosen_by = excluded.chosen_by, updated_at = excluded.updated_at
+                payment_method = excluded.payment_method, chosen_by = excluded.chosen_by, mode = excluded.mode, updated_at = excluded.updated_at
             """, a, tx);
 
-    const string LinkColumns = "subscription_id, customer_id, provider, provider_subscription_id, status, provider_time, created_at, updated_at";
+    const string LinkColumns = "subscription_id, customer_id, provider, provider_subscription_id, status, mode, provider_time, created_at, updated_at";
 
     /// <summary>The Tollgate subscription a provider's own subscription is kept in step with, locked for the change.</summary>
     public async Task<ProviderSubscription?> LinkAsync(DbTransaction tx, string provider, string providerSubscriptionId) =>
@@ -101,7 +101,7 @@ public sealed class PaymentStore(Database database)
         tx.Connection!.ExecuteAsync(
             $"""
             INSERT INTO provider_subscriptions ({LinkColumns})
-            VALUES (@SubscriptionId, @CustomerId, @Provider, @ProviderSubscriptionId, @Status, @ProviderTime, @CreatedAt, @UpdatedAt)
+            VALUES (@SubscriptionId, @CustomerId, @Provider, @ProviderSubscriptionId, @Status, @Mode, @ProviderTime, @CreatedAt, @UpdatedAt)
             ON CONFLICT (subscription_id) DO UPDATE SET provider = excluded.provider, provider_subscription_id = excluded.provider_subscription_id,
                 status = excluded.status, provider_time = excluded.provider_time, updated_at = excluded.updated_at
             """, link, tx);
@@ -115,7 +115,7 @@ public sealed class PaymentStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         return [.. await connection.QueryAsync<ProviderSubscription>(
             $"""
-            SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id, l.status, l.provider_time, l.created_at, l.updated_at
+            SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id, l.status, l.mode, l.provider_time, l.created_at, l.updated_at
             FROM provider_subscriptions l JOIN subscriptions s ON s.id = l.subscription_id
             WHERE l.status <> 'canceled' AND s.status = 'canceled' AND s.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
             ORDER BY l.subscription_id LIMIT 1000
@@ -128,6 +128,14 @@ public sealed class PaymentStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         return [.. await connection.QueryAsync<ProviderSubscription>(
             $"SELECT {LinkColumns} FROM provider_subscriptions WHERE customer_id = @customerId ORDER BY subscription_id", new { customerId })];
+    }
+
+    /// <summary>The mode of the account of the customer a payment is of: the credentials its refunds are asked with.</summary>
+    public async Task<string?> ModeOfPaymentAsync(string paymentId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<string?>(
+            "SELECT a.mode FROM payments p JOIN payment_accounts a ON a.customer_id = p.customer_id WHERE p.id = @paymentId", new { paymentId });
     }
 
     public async Task<IReadOnlyList<Payment>> ListAsync(string? customerId, string? invoiceId, CancellationToken ct)

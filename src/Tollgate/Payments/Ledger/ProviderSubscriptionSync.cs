@@ -18,6 +18,7 @@ public sealed partial class ProviderSubscriptionSync(Database database, PaymentS
     {
         foreach (var link in await store.OutOfStepAsync(testClock, ct))
         {
+            PaymentMode.Enter(link.Mode);
             if (PaymentProviderNames.Parse(link.Provider) is not { } name || providers.Find(name) is not { } provider) continue;
             try
             {

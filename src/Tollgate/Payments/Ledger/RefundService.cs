@@ -16,6 +16,7 @@ public sealed class RefundService(Database database, PaymentProviders providers,
     {
         if (request.Amount is <= 0) return ApiError.Invalid("amount", "must be a positive number of minor units.");
         if (request.Reason is { Length: > 200 }) return ApiError.Invalid("reason", "must be at most 200 characters.");
+        PaymentMode.Enter(await store.ModeOfPaymentAsync(paymentId, ct)); // refunded with the credentials it was paid with
         var pending = await database.InTransactionAsync<(Payment Payment, Refund Refund, IPaymentProvider Provider)>(async (connection, tx) =>
         {
             var payment = await store.FindPaymentAsync(tx, paymentId);

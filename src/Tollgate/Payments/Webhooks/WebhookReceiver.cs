@@ -33,21 +33,34 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
     const int PostgresWriters = 2;
     const int MostPerCommit = 200;
 
-    sealed record Pending(PaymentProviderName Provider, InboundEvent Event, Actor Actor)
+    /// <summary>An event waiting, with the mode of the secret that signed it (what it makes, a payment account, is made in that mode).</summary>
+    sealed record Pending(PaymentProviderName Provider, InboundEvent Event, Actor Actor, bool Test)
     {
         public TaskCompletionSource<WebhookReceipt> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public async Task<Result<WebhookReceipt>> ReceiveAsync(string providerName, IHeaderDictionary headers, byte[] body, CancellationToken ct)
     {
-        if (PaymentProviderNames.Parse(providerName) is not { } name || providers.Find(name) is not { } provider)
+        if (PaymentProviderNames.Parse(providerName) is not { } name) return ApiError.NotFound("payment provider", providerName);
+
+        // Signed with the live secrets, or with the test ones (the provider's test environment posts to the same URL):
+        // which one signed it says which credentials read it.
+        IPaymentProvider? provider = null;
+        SignatureCheck? check = null;
+        foreach (var test in (bool[])[false, true])
         {
-            return ApiError.NotFound("payment provider", providerName);
+            PaymentMode.Enter(test);
+            if (providers.Find(name) is not { } inMode) continue;
+            provider = inMode;
+            var verified = inMode.Verify(headers, body, time.GetUtcNow());
+            if (check is null || verified == SignatureCheck.Valid) check = verified;
+            if (verified == SignatureCheck.Valid) break;
         }
 
-        var check = provider.Verify(headers, body, time.GetUtcNow());
+        if (provider is null || check is null) return ApiError.NotFound("payment provider", providerName);
         if (check != SignatureCheck.Valid)
         {
+            PaymentMode.Enter(false);
             return new ApiError("invalid_signature", StatusCodes.Status400BadRequest, check switch
             {
                 SignatureCheck.Missing => "The request carries no signature.",
@@ -73,7 +86,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
         }
 
         if (inbound is null) return new ApiError("invalid_event", StatusCodes.Status400BadRequest, "The body is signed but is not an event of the provider's.");
-        var pending = new Pending(name, inbound, new Actor("payment_provider", name.Text(), inbound.EventId));
+        var pending = new Pending(name, inbound, new Actor("payment_provider", name.Text(), inbound.EventId), PaymentMode.IsTest);
         _waiting.Enqueue(pending);
         while (!pending.Done.Task.IsCompleted)
         {
@@ -102,7 +115,12 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
             var receipts = await database.InTransactionAsync(async (connection, tx) =>
             {
                 var done = new List<WebhookReceipt>(batch.Count);
-                foreach (var p in batch) done.Add(await ApplyInAsync(tx, p));
+                foreach (var p in batch)
+                {
+                    PaymentMode.Enter(p.Test);
+                    done.Add(await ApplyInAsync(tx, p));
+                }
+
                 return done;
             }, CancellationToken.None);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(receipts[i]);
@@ -113,6 +131,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
             {
                 try
                 {
+                    PaymentMode.Enter(p.Test);
                     p.Done.TrySetResult(await database.InTransactionAsync((connection, tx) => ApplyInAsync(tx, p), CancellationToken.None));
                 }
                 catch (Exception e)
