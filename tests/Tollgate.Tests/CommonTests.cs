@@ -61,6 +61,15 @@ public class CommonTests
     }
 
     [Fact]
+    public void Postgres_statements_are_prepared_automatically_unless_the_connection_string_says_how()
+    {
+        var prepared = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionTarget.Parse("Host=db;Username=app").ConnectionString);
+        (prepared.MaxAutoPrepare, prepared.AutoPrepareMinUsages).ShouldBe((128, 2));
+        new Npgsql.NpgsqlConnectionStringBuilder(ConnectionTarget.Parse("postgres://app@db/tollgate").ConnectionString).MaxAutoPrepare.ShouldBe(128);
+        new Npgsql.NpgsqlConnectionStringBuilder(ConnectionTarget.Parse("Host=db;Username=app;Max Auto Prepare=10").ConnectionString).MaxAutoPrepare.ShouldBe(10);
+    }
+
+    [Fact]
     public void No_connection_string_means_the_default_sqlite_file()
     {
         var target = ConnectionTarget.Parse("");

@@ -14,12 +14,12 @@ public sealed record ConnectionTarget(DatabaseKind Kind, string ConnectionString
         if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
             || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
         {
-            return new(DatabaseKind.Postgres, FromUrl(text));
+            return new(DatabaseKind.Postgres, Prepared(new NpgsqlConnectionStringBuilder(FromUrl(text))));
         }
 
         if (LooksLikeNpgsql(text))
         {
-            return new(DatabaseKind.Postgres, new NpgsqlConnectionStringBuilder(text).ConnectionString);
+            return new(DatabaseKind.Postgres, Prepared(new NpgsqlConnectionStringBuilder(text)));
         }
 
         var sqlite = new SqliteConnectionStringBuilder(text);
@@ -51,6 +51,22 @@ public sealed record ConnectionTarget(DatabaseKind Kind, string ConnectionString
         var userInfo = uri.UserInfo.Split(':', 2);
         if (userInfo[0].Length > 0) builder.Username = Uri.UnescapeDataString(userInfo[0]);
         if (userInfo.Length == 2) builder.Password = Uri.UnescapeDataString(userInfo[1]);
+        return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// Statements run often are prepared on each pooled connection (Npgsql's automatic preparation), so PostgreSQL parses
+    /// and plans them once per connection, not once per call: the same few statements are most of what the gateway,
+    /// the billing engine and the webhook receiver send. A connection string that sets <c>Max Auto Prepare</c> above 0 keeps its own.
+    /// </summary>
+    static string Prepared(NpgsqlConnectionStringBuilder builder)
+    {
+        if (builder.MaxAutoPrepare == 0)
+        {
+            builder.MaxAutoPrepare = 128;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
         return builder.ConnectionString;
     }
 
