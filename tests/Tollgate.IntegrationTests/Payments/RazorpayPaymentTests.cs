@@ -68,6 +68,22 @@ public abstract class RazorpayPaymentTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task One_event_delivered_many_times_at_once_applies_once()
+    {
+        var plan = await PlanAsync();
+        var (_, customer) = await CustomerAsync();
+        await CheckoutAsync(customer, plan);
+        var paid = server.Razorpay.PayLink(LastLink().Id);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 24).Select(async _ => await PaymentScenario.OutcomeAsync(await server.Razorpay.DeliverAsync(paid, "evt_many_" + customer))));
+
+        outcomes.Count(o => o == "applied").ShouldBe(1);
+        outcomes.Count(o => o == "duplicate").ShouldBe(23);
+        (await server.TestAdmin.GetAsync($"/api/v1/payments?customer_id={customer}")).Data.Count.ShouldBe(1);
+        (await _pay.StatusAsync(customer)).ShouldBe("active");
+    }
+
+    [Fact]
     public async Task Renewals_are_sent_as_payment_links_and_one_that_expires_unpaid_is_dunned_with_a_new_link()
     {
         var plan = await PlanAsync();
