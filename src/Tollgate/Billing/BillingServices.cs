@@ -21,6 +21,7 @@ public static class BillingServices
         services.TryAddSingleton<AdvanceUsageRun>();
         services.TryAddSingleton<PlanMigration>();
         services.TryAddSingleton<InvoicePdf>();
+        services.TryAddSingleton<InvoicePages>();
         services.AddSingleton<Catalog.ICatalogPart, BillingCatalogPart>();
         services.TryAddSingleton<InvoiceRunner>();
         services.TryAddSingleton<Taxes.TaxRateStore>();

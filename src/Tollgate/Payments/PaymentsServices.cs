@@ -33,6 +33,7 @@ public static class PaymentsServices
         services.TryAddSingleton<PaymentStore>();
         services.TryAddSingleton<PaymentLedger>();
         services.TryAddSingleton<PaymentQueries>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Invoices.IInvoiceSettlements, InvoiceSettlements>());
         services.TryAddSingleton<RefundService>();
         services.TryAddSingleton<CheckoutStore>();
         services.TryAddSingleton<CheckoutService>();

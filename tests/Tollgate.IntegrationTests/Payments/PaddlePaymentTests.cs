@@ -76,6 +76,14 @@ public abstract class PaddlePaymentTests(TollgateServer server)
         var payment = (await _pay.PaymentsAsync(customer)).ShouldHaveSingleItem();
         (payment["provider"]!.GetValue<string>(), payment["provider_payment_id"]!.GetValue<string>()).ShouldBe(("paddle", transaction));
         (payment["amount"]!.GetValue<long>(), payment["tax"]!.GetValue<long>()).ShouldBe((due + due / 10, due / 10)); // Paddle's tax, on top, as its own
+        // The invoice's page says how it was paid, and Paddle's tax beside its totals, not in them.
+        using (var page = await new HttpClient().SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseAddress, $"/api/v1/invoices/{invoice["id"]}/html"))
+               { Headers = { Authorization = new("Bearer", server.TestAdminKey) } }))
+        {
+            var html = await page.Content.ReadAsStringAsync();
+            page.StatusCode.ShouldBe(HttpStatusCode.OK, html);
+            html.ShouldContain($"USD {(due + due / 10) / 100}.{(due + due / 10) % 100:D2} through Paddle, merchant of record, of which USD {due / 10 / 100}.{due / 10 % 100:D2} is tax Paddle charged as the seller");
+        }
         var account = await server.TestAdmin.GetAsync($"/api/v1/customers/{customer}/payment-account");
         var paddleSubscription = server.Paddle.Object(transaction)["subscription_id"]!.GetValue<string>();
         (account.Str("provider_customer_id")!, account.Str("payment_method")).ShouldBe((made["customer_id"]!.GetValue<string>(), paddleSubscription));

@@ -26,7 +26,7 @@ public static class InvoiceDocument
 {
     static readonly HtmlEncoder Html = HtmlEncoder.Default;
 
-    public static string Render(Invoice invoice, InvoiceBuyer buyer, SellerOptions seller)
+    public static string Render(Invoice invoice, InvoiceBuyer buyer, SellerOptions seller, IReadOnlyList<InvoiceSettlement>? settlements = null)
     {
         var currency = invoice.Currency;
         string M(long amount) => Money.Format(amount, currency);
@@ -120,6 +120,21 @@ public static class InvoiceDocument
         Total("Amount due", invoice.Status == InvoiceStatus.Paid ? 0 : invoice.AmountDue, "due");
         page.Append("</tfoot>\n</table>\n");
         if (invoice.TaxNote is { } note) page.Append($"<p>{E(note)}</p>\n");
+        if (settlements is { Count: > 0 })
+        {
+            // How it was paid; a merchant of record's own tax is on top of this invoice, so it is shown beside it, not in its totals.
+            page.Append("<section aria-label=\"Payments\">\n<h2>Payments</h2>\n<ul>\n");
+            foreach (var payment in settlements)
+            {
+                var amount = Money.Format(payment.Amount, payment.Currency);
+                page.Append(payment is { MerchantOfRecord: true, Tax: > 0 }
+                    ? $"<li>{E(D(payment.At))}: {E(amount)} through {E(payment.Provider)}, merchant of record, of which {E(Money.Format(payment.Tax, payment.Currency))} is tax {E(payment.Provider)} charged as the seller</li>\n"
+                    : $"<li>{E(D(payment.At))}: {E(amount)} through {E(payment.Provider)}{(payment.MerchantOfRecord ? ", merchant of record" : "")}</li>\n");
+            }
+
+            page.Append("</ul>\n</section>\n");
+        }
+
         page.Append($"<footer class=\"muted\"><p>Invoice id {E(invoice.Id)}{(invoice.SubscriptionId is null ? "" : $" · subscription {E(invoice.SubscriptionId)}")}</p></footer>\n");
         page.Append("</main>\n</body>\n</html>\n");
         return page.ToString();

@@ -13,11 +13,9 @@ public static class InvoiceEndpoints
         var invoices = api.MapGroup("/invoices").WithTags("Billing").RequireAdmin();
         invoices.MapGet("/", List).WithSummary("List invoices, newest first, by customer, subscription and status.");
         invoices.MapGet("/{id}", Get).WithSummary("Get an invoice with its lines and totals, all amounts in minor units.");
-        invoices.MapGet("/{id}/html", (InvoiceStore store, Customers.CustomerStore customers, IOptions<BillingOptions> options, string id, CancellationToken ct) =>
-                PageAsync(store, customers, options.Value, null, id, ct))
+        invoices.MapGet("/{id}/html", (InvoicePages pages, string id, CancellationToken ct) => PageAsync(pages, null, id, ct))
             .WithSummary("The invoice as a page for its customer: one self-contained HTML document that also prints.");
-        invoices.MapGet("/{id}/pdf", (InvoiceStore store, Customers.CustomerStore customers, IOptions<BillingOptions> options, InvoicePdf pdf, string id, CancellationToken ct) =>
-                PdfAsync(store, customers, options.Value, pdf, null, id, ct))
+        invoices.MapGet("/{id}/pdf", (InvoicePages pages, InvoicePdf pdf, string id, CancellationToken ct) => PdfAsync(pages, pdf, null, id, ct))
             .WithSummary("The invoice page printed to PDF (A4) by headless Chromium; 503 pdf_unavailable on a server without Chromium.");
         invoices.MapPost("/{id}/finalize", (Caller caller, InvoiceStore store, string id, CancellationToken ct) => Change(store.FinalizeAsync(id, caller.Actor, ct)))
             .WithSummary("Finalize a draft: it gets the next invoice number and is open for payment (paid at once when nothing is due).");
@@ -32,11 +30,9 @@ public static class InvoiceEndpoints
         own.MapGet("/{id}", async (InvoiceStore store, string customerId, string id, CancellationToken ct) =>
                 await OwnAsync(store, customerId, id, ct) is { } invoice ? Results.Ok(invoice) : ApiError.NotFound("invoice", id).ToProblem())
             .Produces<Invoice>().WithSummary("One of the customer's invoices.");
-        own.MapGet("/{id}/html", (InvoiceStore store, Customers.CustomerStore customers, IOptions<BillingOptions> options, string customerId, string id, CancellationToken ct) =>
-                PageAsync(store, customers, options.Value, customerId, id, ct))
+        own.MapGet("/{id}/html", (InvoicePages pages, string customerId, string id, CancellationToken ct) => PageAsync(pages, customerId, id, ct))
             .WithSummary("One of the customer's invoices as a page.");
-        own.MapGet("/{id}/pdf", (InvoiceStore store, Customers.CustomerStore customers, IOptions<BillingOptions> options, InvoicePdf pdf, string customerId, string id, CancellationToken ct) =>
-                PdfAsync(store, customers, options.Value, pdf, customerId, id, ct))
+        own.MapGet("/{id}/pdf", (InvoicePages pages, InvoicePdf pdf, string customerId, string id, CancellationToken ct) => PdfAsync(pages, pdf, customerId, id, ct))
             .WithSummary("One of the customer's invoices as a PDF.");
         return api;
     }
@@ -49,31 +45,21 @@ public static class InvoiceEndpoints
     }
 
     /// <summary>The invoice when it is the customer's (or any, for the operator's routes), and a customer may see it: finalized.</summary>
-    static async Task<Invoice?> OwnAsync(InvoiceStore store, string? customerId, string id, CancellationToken ct) =>
+    internal static async Task<Invoice?> OwnAsync(InvoiceStore store, string? customerId, string id, CancellationToken ct) =>
         await store.GetAsync(id, ct) is { } invoice && (customerId is null || (invoice.CustomerId == customerId && invoice.Status != InvoiceStatus.Draft)) ? invoice : null;
 
-    /// <summary>The invoice's page, when it is the customer's (<see cref="OwnAsync"/>).</summary>
-    internal static async Task<string?> RenderAsync(InvoiceStore store, Customers.CustomerStore customers, BillingOptions options, string? customerId, string id, CancellationToken ct)
-    {
-        if (await OwnAsync(store, customerId, id, ct) is not { } invoice) return null;
-        var customer = await customers.GetAsync(invoice.CustomerId, ct);
-        var buyer = new InvoiceBuyer(customer?.Name ?? invoice.CustomerId, customer?.Email, customer?.Country, customer?.Region, customer?.TaxId);
-        return InvoiceDocument.Render(invoice, buyer, options.Seller);
-    }
-
-    static async Task<IResult> PageAsync(InvoiceStore store, Customers.CustomerStore customers, BillingOptions options, string? customerId, string id, CancellationToken ct) =>
-        await RenderAsync(store, customers, options, customerId, id, ct) is { } html
+    static async Task<IResult> PageAsync(InvoicePages pages, string? customerId, string id, CancellationToken ct) =>
+        await pages.RenderAsync(customerId, id, ct) is { } html
             ? Results.Content(html, "text/html; charset=utf-8")
             : ApiError.NotFound("invoice", id).ToProblem();
 
-    static async Task<IResult> PdfAsync(
-        InvoiceStore store, Customers.CustomerStore customers, BillingOptions options, InvoicePdf pdf, string? customerId, string id, CancellationToken ct)
+    static async Task<IResult> PdfAsync(InvoicePages pages, InvoicePdf pdf, string? customerId, string id, CancellationToken ct)
     {
-        if (await RenderAsync(store, customers, options, customerId, id, ct) is not { } html) return ApiError.NotFound("invoice", id).ToProblem();
+        if (await pages.RenderAsync(customerId, id, ct) is not { } html) return ApiError.NotFound("invoice", id).ToProblem();
         if (await pdf.PrintAsync(html, ct) is not { } document)
         {
             return new ApiError("pdf_unavailable", StatusCodes.Status503ServiceUnavailable,
-                $"This server has no Chromium at {options.ChromiumPath} to print PDFs with; the invoice's page is at its /html.").ToProblem();
+                $"This server has no Chromium at {pages.Options.ChromiumPath} to print PDFs with; the invoice's page is at its /html.").ToProblem();
         }
 
         return Results.File(document, "application/pdf", $"{id}.pdf");

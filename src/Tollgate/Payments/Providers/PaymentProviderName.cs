@@ -32,6 +32,16 @@ public static class PaymentProviderNames
         _ => null,
     };
 
+    /// <summary>How a provider's name is written for people: on an invoice's page.</summary>
+    public static string DisplayName(this PaymentProviderName provider) => provider switch
+    {
+        PaymentProviderName.Stripe => "Stripe",
+        PaymentProviderName.Razorpay => "Razorpay",
+        PaymentProviderName.Paddle => "Paddle",
+        PaymentProviderName.LemonSqueezy => "Lemon Squeezy",
+        _ => "the test provider",
+    };
+
     /// <summary>Whether the provider sells as merchant of record: it invoices the customer and charges its own tax.</summary>
     public static bool IsMerchantOfRecord(this PaymentProviderName provider) => provider is PaymentProviderName.Paddle or PaymentProviderName.LemonSqueezy;
 }

@@ -53,8 +53,7 @@ public static class TestProviderEndpoints
     {
         if (await FindAsync(http, checkoutId, ct) is not { Status: "complete", InvoiceId: { } invoiceId } checkout) return NotFound();
         var services = http.RequestServices;
-        var html = await Billing.Invoices.InvoiceEndpoints.RenderAsync(services.GetRequiredService<Billing.Invoices.InvoiceStore>(),
-            services.GetRequiredService<Customers.CustomerStore>(), services.GetRequiredService<IOptions<BillingOptions>>().Value, checkout.CustomerId, invoiceId, ct);
+        var html = await services.GetRequiredService<Billing.Invoices.InvoicePages>().RenderAsync(checkout.CustomerId, invoiceId, ct);
         return html is null ? NotFound() : Page(html);
     }
 
