@@ -2,11 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Tollgate.IntegrationTests.Infrastructure;
 
@@ -18,42 +14,34 @@ namespace Tollgate.IntegrationTests.Infrastructure;
 /// the body, <c>X-Event-Name</c>, the checkout's custom data as <c>meta.custom_data</c>, a new <c>meta.webhook_id</c>
 /// per dispatch. As merchant of record it adds 10% tax. A test pays a checkout or refunds at the dashboard.
 /// </summary>
-public sealed class FakeLemonSqueezy : IAsyncDisposable
+public sealed class FakeLemonSqueezy : LoopbackFake
 {
     public const string ApiKey = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake-lemonsqueezy-test-key";
     public const string StoreId = "24905";
     public const string VariantId = "111545";
     public const string SigningSecret = "fake_ls_signing_secret";
 
-    readonly WebApplication _app;
     readonly ConcurrentDictionary<string, JsonObject> _objects = new();
     readonly object _gate = new();
     int _next = 1000;
 
-    FakeLemonSqueezy(WebApplication app) => _app = app;
 
-    public Uri BaseAddress { get; private set; } = null!;
 
-    public Uri? WebhookTarget { get; set; }
 
-    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     public ConcurrentQueue<(string Method, string Path, string? ContentType, JsonObject? Body)> Requests { get; } = new();
 
     public static async Task<FakeLemonSqueezy> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeLemonSqueezy(app);
-        app.MapGet("/v1/customers", c => fake.HandleAsync(c, _ => fake.Customers(c.Request.Query["filter[store_id]"].ToString(), c.Request.Query["filter[email]"].ToString())));
-        app.MapPost("/v1/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
-        app.MapGet("/v1/customers/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
-        app.MapPost("/v1/checkouts", c => fake.HandleAsync(c, fake.CreateCheckout));
-        app.MapPost("/v1/orders/{id}/refund", c => fake.HandleAsync(c, body => fake.Refund(c.Request.RouteValues["id"]!.ToString()!, body)));
-        await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var fake = new FakeLemonSqueezy();
+        await fake.ListenAsync(app =>
+        {
+            app.MapGet("/v1/customers", c => fake.HandleAsync(c, _ => fake.Customers(c.Request.Query["filter[store_id]"].ToString(), c.Request.Query["filter[email]"].ToString())));
+            app.MapPost("/v1/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
+            app.MapGet("/v1/customers/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapPost("/v1/checkouts", c => fake.HandleAsync(c, fake.CreateCheckout));
+            app.MapPost("/v1/orders/{id}/refund", c => fake.HandleAsync(c, body => fake.Refund(c.Request.RouteValues["id"]!.ToString()!, body)));
+        });
         return fake;
     }
 
@@ -212,18 +200,7 @@ public sealed class FakeLemonSqueezy : IAsyncDisposable
     /// <summary>Delivers a webhook as LemonSqueezy does: POSTed JSON with its event's name and the body's signature.</summary>
     public async Task<HttpResponseMessage> DeliverAsync(string body, string? signature = null)
     {
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookTarget) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("X-Event-Name", JsonNode.Parse(body)?["meta"]?["event_name"]?.GetValue<string>());
-        request.Headers.TryAddWithoutValidation("X-Signature", signature ?? Sign(body, SigningSecret));
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
+        return await PostWebhookAsync(body, ("X-Event-Name", JsonNode.Parse(body)?["meta"]?["event_name"]?.GetValue<string>()), ("X-Signature", signature ?? Sign(body, SigningSecret)));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }

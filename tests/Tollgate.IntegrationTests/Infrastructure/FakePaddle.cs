@@ -3,11 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Tollgate.IntegrationTests.Infrastructure;
 
@@ -20,7 +16,7 @@ namespace Tollgate.IntegrationTests.Infrastructure;
 /// HMAC-SHA256 of "ts:body"</c>). As merchant of record it adds 10% tax on top of every price. A test completes a
 /// checkout, approves a refund or cancels at the portal as the customer and Paddle would.
 /// </summary>
-public sealed class FakePaddle : IAsyncDisposable
+public sealed class FakePaddle : LoopbackFake
 {
     public const string ApiKey = "pdl_sdbx_apikey_01fakefakefakefakefakefake_FakeSecret";
     public const string WebhookSecret = "pdl_ntfset_01fakefakefakefakefakefake_FakeWebhookSecret";
@@ -28,41 +24,33 @@ public sealed class FakePaddle : IAsyncDisposable
     /// <summary>A card that pays, and one Paddle saves but whose later charges are declined.</summary>
     public const string GoodCard = "4242424242424242", DecliningCard = "4000000000000341";
 
-    readonly WebApplication _app;
     readonly ConcurrentDictionary<string, JsonObject> _objects = new();
     readonly ConcurrentQueue<string> _events = new();
     readonly object _gate = new();
 
-    FakePaddle(WebApplication app) => _app = app;
 
-    public Uri BaseAddress { get; private set; } = null!;
 
-    public Uri? WebhookTarget { get; set; }
 
-    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     public ConcurrentQueue<(string Method, string Path, JsonObject? Body)> Requests { get; } = new();
 
     public static async Task<FakePaddle> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakePaddle(app);
-        app.MapPost("/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
-        app.MapGet("/customers", c => fake.HandleAsync(c, _ => fake.List("customer", o => o["email"]?.GetValue<string>() == c.Request.Query["email"].ToString())));
-        app.MapPost("/customers/{id}/portal-sessions", c => fake.HandleAsync(c, _ => fake.Portal(c.Request.RouteValues["id"]!.ToString()!)));
-        app.MapPost("/transactions", c => fake.HandleAsync(c, fake.CreateTransaction));
-        app.MapGet("/transactions", c => fake.HandleAsync(c, _ => fake.List("transaction", o => Matches(o, c.Request.Query))));
-        app.MapGet("/transactions/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
-        app.MapGet("/subscriptions/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
-        app.MapPost("/subscriptions/{id}/charge", c => fake.HandleAsync(c, body => fake.Charge(c.Request.RouteValues["id"]!.ToString()!, body)));
-        app.MapPost("/subscriptions/{id}/cancel", c => fake.HandleAsync(c, _ => fake.Cancel(c.Request.RouteValues["id"]!.ToString()!)));
-        app.MapPost("/adjustments", c => fake.HandleAsync(c, fake.CreateAdjustment));
-        app.MapGet("/adjustments", c => fake.HandleAsync(c, _ => fake.List("adjustment", o => Matches(o, c.Request.Query))));
-        await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var fake = new FakePaddle();
+        await fake.ListenAsync(app =>
+        {
+            app.MapPost("/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
+            app.MapGet("/customers", c => fake.HandleAsync(c, _ => fake.List("customer", o => o["email"]?.GetValue<string>() == c.Request.Query["email"].ToString())));
+            app.MapPost("/customers/{id}/portal-sessions", c => fake.HandleAsync(c, _ => fake.Portal(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapPost("/transactions", c => fake.HandleAsync(c, fake.CreateTransaction));
+            app.MapGet("/transactions", c => fake.HandleAsync(c, _ => fake.List("transaction", o => Matches(o, c.Request.Query))));
+            app.MapGet("/transactions/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapGet("/subscriptions/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapPost("/subscriptions/{id}/charge", c => fake.HandleAsync(c, body => fake.Charge(c.Request.RouteValues["id"]!.ToString()!, body)));
+            app.MapPost("/subscriptions/{id}/cancel", c => fake.HandleAsync(c, _ => fake.Cancel(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapPost("/adjustments", c => fake.HandleAsync(c, fake.CreateAdjustment));
+            app.MapGet("/adjustments", c => fake.HandleAsync(c, _ => fake.List("adjustment", o => Matches(o, c.Request.Query))));
+        });
         return fake;
     }
 
@@ -389,17 +377,7 @@ public sealed class FakePaddle : IAsyncDisposable
     /// <summary>Delivers a notification as Paddle does: POSTed JSON, signed now with the destination's secret unless a header is given.</summary>
     public async Task<HttpResponseMessage> DeliverAsync(string body, string? signature = null)
     {
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookTarget) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Paddle-Signature", signature ?? Sign(body, Time.GetUtcNow(), WebhookSecret));
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
+        return await PostWebhookAsync(body, ("Paddle-Signature", signature ?? Sign(body, Time.GetUtcNow(), WebhookSecret)));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }

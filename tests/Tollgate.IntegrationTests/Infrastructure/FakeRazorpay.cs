@@ -2,11 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Tollgate.IntegrationTests.Infrastructure;
 
@@ -16,7 +12,7 @@ namespace Tollgate.IntegrationTests.Infrastructure;
 /// refused) and sending its webhooks as Razorpay does: <c>X-Razorpay-Signature</c> the hex HMAC-SHA256 of the body,
 /// <c>X-Razorpay-Event-Id</c> the event's id. A test pays or lets expire a link as a customer would.
 /// </summary>
-public sealed class FakeRazorpay : IAsyncDisposable
+public sealed class FakeRazorpay : LoopbackFake
 {
     public const string KeyId = "rzp_test_fakekey";
     public const string KeySecret = "fake_key_secret";
@@ -25,37 +21,29 @@ public sealed class FakeRazorpay : IAsyncDisposable
     static readonly HashSet<string> LinkFields =
         ["amount", "currency", "accept_partial", "reference_id", "description", "expire_by", "notify", "reminder_enable", "notes", "callback_url", "callback_method", "customer"];
 
-    readonly WebApplication _app;
     readonly ConcurrentDictionary<string, JsonObject> _objects = new();
     int _next;
 
-    FakeRazorpay(WebApplication app) => _app = app;
 
-    public Uri BaseAddress { get; private set; } = null!;
 
-    public Uri? WebhookTarget { get; set; }
 
-    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     public ConcurrentQueue<(string Method, string Path, JsonObject? Body, string? RefundKey)> Requests { get; } = new();
 
     public static async Task<FakeRazorpay> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeRazorpay(app);
-        app.MapPost("/v1/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
-        app.MapPost("/v1/payment_links", c => fake.HandleAsync(c, fake.CreateLink));
-        app.MapGet("/v1/payment_links", c => fake.HandleAsync(c, _ => (200, new JsonObject
+        var fake = new FakeRazorpay();
+        await fake.ListenAsync(app =>
         {
-            ["payment_links"] = new JsonArray([.. fake._objects.Values.Where(o => o["entity"]?.GetValue<string>() == "payment_link"
-                && o["reference_id"]?.GetValue<string>() == c.Request.Query["reference_id"].ToString()).Select(o => o.DeepClone())]),
-        })));
-        app.MapPost("/v1/payments/{id}/refund", c => fake.HandleAsync(c, body => fake.Refund(c.Request.RouteValues["id"]!.ToString()!, body)));
-        await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            app.MapPost("/v1/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
+            app.MapPost("/v1/payment_links", c => fake.HandleAsync(c, fake.CreateLink));
+            app.MapGet("/v1/payment_links", c => fake.HandleAsync(c, _ => (200, new JsonObject
+            {
+                ["payment_links"] = new JsonArray([.. fake._objects.Values.Where(o => o["entity"]?.GetValue<string>() == "payment_link"
+                    && o["reference_id"]?.GetValue<string>() == c.Request.Query["reference_id"].ToString()).Select(o => o.DeepClone())]),
+            })));
+            app.MapPost("/v1/payments/{id}/refund", c => fake.HandleAsync(c, body => fake.Refund(c.Request.RouteValues["id"]!.ToString()!, body)));
+        });
         return fake;
     }
 
@@ -200,18 +188,7 @@ public sealed class FakeRazorpay : IAsyncDisposable
     /// <summary>Delivers an event as Razorpay does, with a new event id unless one is given (a redelivery keeps its id).</summary>
     public async Task<HttpResponseMessage> DeliverAsync(string body, string? eventId = null, string? signature = null)
     {
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookTarget) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("X-Razorpay-Signature", signature ?? Sign(body, WebhookSecret));
-        if (eventId != "") request.Headers.TryAddWithoutValidation("X-Razorpay-Event-Id", eventId ?? NewId("evt"));
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
+        return await PostWebhookAsync(body, ("X-Razorpay-Signature", signature ?? Sign(body, WebhookSecret)), ("X-Razorpay-Event-Id", eventId == "" ? null : eventId ?? NewId("evt")));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }

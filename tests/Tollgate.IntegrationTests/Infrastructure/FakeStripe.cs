@@ -3,11 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Tollgate.IntegrationTests.Infrastructure;
 
@@ -17,27 +13,23 @@ namespace Tollgate.IntegrationTests.Infrastructure;
 /// Stripe does (<c>Stripe-Signature: t=…,v1=hex HMAC-SHA256 of "t.body"</c> keyed with the whole <c>whsec_</c> secret).
 /// A test completes a checkout as a customer would (<see cref="CompleteCheckoutAsync"/>) and decides which saved cards decline.
 /// </summary>
-public sealed class FakeStripe : IAsyncDisposable
+public sealed class FakeStripe : LoopbackFake
 {
     public const string SecretKey = "sk_test_fake_stripe";
     public const string WebhookSecret = "whsec_fake_stripe_secret";
 
-    readonly WebApplication _app;
     readonly ConcurrentDictionary<string, JsonObject> _objects = new();
     readonly ConcurrentDictionary<string, (string Body, int Status)> _replays = new();
     int _next;
 
-    FakeStripe(WebApplication app, string key, string secret) => (_app, Key, Secret) = (app, key, secret);
+    FakeStripe(string key, string secret) => (Key, Secret) = (key, secret);
 
     /// <summary>The secret key this Stripe takes (an account's, test or live), and the webhook secret it signs with.</summary>
     public string Key { get; }
 
     public string Secret { get; }
 
-    public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>Where webhooks go: the Tollgate server's <c>/webhooks/stripe</c>.</summary>
-    public Uri? WebhookTarget { get; set; }
 
     /// <summary>Cards (payment method ids) that decline every charge while they are in here.</summary>
     public ConcurrentDictionary<string, bool> Declining { get; } = new();
@@ -47,24 +39,21 @@ public sealed class FakeStripe : IAsyncDisposable
 
     public static async Task<FakeStripe> StartAsync(string key = SecretKey, string secret = WebhookSecret)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var fake = new FakeStripe(app, key, secret);
-        app.MapPost("/v1/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
-        app.MapPost("/v1/checkout/sessions", c => fake.HandleAsync(c, fake.CreateSession));
-        app.MapGet("/v1/checkout/sessions/{id}", c => fake.HandleAsync(c, _ => fake.GetSession(c.Request.RouteValues["id"]!.ToString()!, c.Request.Query["expand[]"])));
-        app.MapPost("/v1/payment_intents", c => fake.HandleAsync(c, fake.CreateIntent));
-        app.MapGet("/v1/payment_intents/{id}", c => fake.HandleAsync(c, _ => fake.GetPublic(c.Request.RouteValues["id"]!.ToString()!)));
-        app.MapPost("/v1/refunds", c => fake.HandleAsync(c, fake.CreateRefund));
-        app.MapPost("/v1/billing_portal/sessions", c => fake.HandleAsync(c, f => (200, new JsonObject
+        var fake = new FakeStripe(key, secret);
+        await fake.ListenAsync(app =>
         {
-            ["id"] = fake.NewId("bps"), ["object"] = "billing_portal.session", ["customer"] = f["customer"], ["return_url"] = f["return_url"],
-            ["url"] = $"https://billing.stripe.test/p/session/{fake.NewId("test")}",
-        })));
-        await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            app.MapPost("/v1/customers", c => fake.HandleAsync(c, fake.CreateCustomer));
+            app.MapPost("/v1/checkout/sessions", c => fake.HandleAsync(c, fake.CreateSession));
+            app.MapGet("/v1/checkout/sessions/{id}", c => fake.HandleAsync(c, _ => fake.GetSession(c.Request.RouteValues["id"]!.ToString()!, c.Request.Query["expand[]"])));
+            app.MapPost("/v1/payment_intents", c => fake.HandleAsync(c, fake.CreateIntent));
+            app.MapGet("/v1/payment_intents/{id}", c => fake.HandleAsync(c, _ => fake.GetPublic(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapPost("/v1/refunds", c => fake.HandleAsync(c, fake.CreateRefund));
+            app.MapPost("/v1/billing_portal/sessions", c => fake.HandleAsync(c, f => (200, new JsonObject
+            {
+                ["id"] = fake.NewId("bps"), ["object"] = "billing_portal.session", ["customer"] = f["customer"], ["return_url"] = f["return_url"],
+                ["url"] = $"https://billing.stripe.test/p/session/{fake.NewId("test")}",
+            })));
+        });
         return fake;
     }
 
@@ -72,8 +61,6 @@ public sealed class FakeStripe : IAsyncDisposable
 
     string NewId(string prefix) => $"{prefix}_{Interlocked.Increment(ref _next):D6}{Guid.NewGuid():N}"[..(prefix.Length + 1 + 20)];
 
-    /// <summary>Stripe's clock: the Tollgate server's, so that what it signs and stamps is "now" to the server under test.</summary>
-    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     long Now => Time.GetUtcNow().ToUnixTimeSeconds();
 
@@ -304,17 +291,7 @@ public sealed class FakeStripe : IAsyncDisposable
     /// <summary>Delivers an event to Tollgate as Stripe does: POSTed JSON, signed now with the webhook secret unless a header is given.</summary>
     public async Task<HttpResponseMessage> DeliverAsync(string body, string? signature = null)
     {
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookTarget) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.TryAddWithoutValidation("Stripe-Signature", signature ?? Sign(body, Time.GetUtcNow(), Secret));
-        var response = await client.SendAsync(request);
-        await response.Content.LoadIntoBufferAsync();
-        return response;
+        return await PostWebhookAsync(body, ("Stripe-Signature", signature ?? Sign(body, Time.GetUtcNow(), Secret)));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
 }

@@ -121,14 +121,10 @@ public sealed class LemonSqueezyProvider(PaymentsHttp http, Credentials.PaymentS
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Settings.ApiKey);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonApi.MediaType!));
         if (body is not null) request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString())) { Headers = { ContentType = JsonApi } };
-        using var response = await http.Client.SendAsync(request, ct);
-        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-        var document = ProviderJson.TryParse(bytes);
-        if (response.IsSuccessStatusCode && document is not null) return document;
-        using (document)
+        return await http.SendAsync(request, Name, static (body, _) =>
         {
-            var error = document?.RootElement.Items("errors").FirstOrDefault() ?? default;
-            throw new PaymentProviderException(Name, (int)response.StatusCode, error.Text("title"), error.Text("detail") ?? $"HTTP {(int)response.StatusCode}");
-        }
+            var error = body.Items("errors").FirstOrDefault();
+            return (error.Text("title"), error.Text("detail"));
+        }, ct);
     }
 }

@@ -243,14 +243,6 @@ public sealed class PaddleProvider(PaymentsHttp http, Credentials.PaymentSetting
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.ApiKey);
         request.Headers.Add("Paddle-Version", "1");
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        using var response = await http.Client.SendAsync(request, ct);
-        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-        var document = ProviderJson.TryParse(bytes);
-        if (response.IsSuccessStatusCode && document is not null) return document;
-        using (document)
-        {
-            var error = document?.RootElement.Child("error") ?? default;
-            throw new PaymentProviderException(Name, (int)response.StatusCode, error.Text("code"), error.Text("detail") ?? $"HTTP {(int)response.StatusCode}");
-        }
+        return await http.SendAsync(request, Name, static (body, _) => (body.Child("error").Text("code"), body.Child("error").Text("detail")), ct);
     }
 }

@@ -187,15 +187,6 @@ public sealed class RazorpayProvider(PaymentsHttp http, Credentials.PaymentSetti
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Settings.KeyId}:{Settings.KeySecret}")));
         if (refundKey is not null) request.Headers.Add("X-Refund-Idempotency", refundKey);
         if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
-        using var response = await http.Client.SendAsync(request, ct);
-        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
-        var document = ProviderJson.TryParse(bytes);
-
-        if (response.IsSuccessStatusCode && document is not null) return document;
-        using (document)
-        {
-            var error = document?.RootElement.Child("error") ?? default;
-            throw new PaymentProviderException(Name, (int)response.StatusCode, error.Text("code"), error.Text("description") ?? $"HTTP {(int)response.StatusCode}");
-        }
+        return await http.SendAsync(request, Name, static (body, _) => (body.Child("error").Text("code"), body.Child("error").Text("description")), ct);
     }
 }

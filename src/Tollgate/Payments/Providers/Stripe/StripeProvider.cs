@@ -232,24 +232,14 @@ public sealed class StripeProvider(PaymentsHttp http, Credentials.PaymentSetting
     {
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Settings.SecretKey);
         request.Headers.Add("Stripe-Version", ApiVersion);
-        using var response = await http.Client.SendAsync(request, ct);
-        var body = await response.Content.ReadAsByteArrayAsync(ct);
-        var document = ProviderJson.TryParse(body);
-
-        if (response.IsSuccessStatusCode && document is not null) return document;
-        using (document)
+        return await http.SendAsync(request, Name, static (body, status) =>
         {
-            var error = document?.RootElement.Child("error") ?? default;
+            var error = body.Child("error");
             var code = error.Text("decline_code") ?? error.Text("code");
-            var message = error.Text("message") ?? $"HTTP {(int)response.StatusCode}";
-            if ((int)response.StatusCode == 402)
-            {
-                var intent = error.Child("payment_intent").Text("id");
-                throw new StripeCardError(intent, code, message);
-            }
-
-            throw new PaymentProviderException(PaymentProviderName.Stripe, (int)response.StatusCode, code, message);
-        }
+            var message = error.Text("message") ?? $"HTTP {status}";
+            if (status == 402) throw new StripeCardError(error.Child("payment_intent").Text("id"), code, message);
+            return (code, message);
+        }, ct);
     }
 
     /// <summary>An expandable field: its id, whether Stripe answered the id or the object.</summary>
