@@ -39,8 +39,9 @@ public static class PaymentsServices
         services.TryAddSingleton<CheckoutService>();
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<Accounts.PaymentAccountService>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, InvoiceCollector>());
+        // In step first, then collected: a subscription resumed at the provider can be charged its resumption's invoice.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, ProviderSubscriptionSync>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, InvoiceCollector>());
         return services;
     }
 }

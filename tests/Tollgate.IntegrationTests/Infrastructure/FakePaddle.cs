@@ -48,6 +48,8 @@ public sealed class FakePaddle : LoopbackFake
             app.MapGet("/subscriptions/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
             app.MapPost("/subscriptions/{id}/charge", c => fake.HandleAsync(c, body => fake.Charge(c.Request.RouteValues["id"]!.ToString()!, body)));
             app.MapPost("/subscriptions/{id}/cancel", c => fake.HandleAsync(c, _ => fake.Cancel(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapPost("/subscriptions/{id}/pause", c => fake.HandleAsync(c, body => fake.Pause(c.Request.RouteValues["id"]!.ToString()!, body, pause: true)));
+            app.MapPost("/subscriptions/{id}/resume", c => fake.HandleAsync(c, body => fake.Pause(c.Request.RouteValues["id"]!.ToString()!, body, pause: false)));
             app.MapPost("/adjustments", c => fake.HandleAsync(c, fake.CreateAdjustment));
             app.MapGet("/adjustments", c => fake.HandleAsync(c, _ => fake.List("adjustment", o => Matches(o, c.Request.Query))));
         });
@@ -56,12 +58,20 @@ public sealed class FakePaddle : LoopbackFake
 
     public JsonObject Object(string id) => _objects[id];
 
-    /// <summary>The notifications Paddle has to send for what the API did (a charge, a cancellation), taken to be delivered.</summary>
-    public List<string> TakeEvents()
+    /// <summary>
+    /// The notifications Paddle has to send for what the API did (a charge, a cancellation, a pause) to a subscription,
+    /// taken to be delivered; those of other subscriptions (other tests') stay.
+    /// </summary>
+    public List<string> TakeEvents(string subscriptionId)
     {
-        var taken = new List<string>();
-        while (_events.TryDequeue(out var e)) taken.Add(e);
-        return taken;
+        lock (_gate)
+        {
+            var all = new List<string>();
+            while (_events.TryDequeue(out var e)) all.Add(e);
+            bool About(string e) => JsonNode.Parse(e)!["data"] is { } data && (data["id"]?.GetValue<string>() == subscriptionId || data["subscription_id"]?.GetValue<string>() == subscriptionId);
+            foreach (var other in all.Where(e => !About(e))) _events.Enqueue(other);
+            return [.. all.Where(About)];
+        }
     }
 
     static string NewId(string prefix) => $"{prefix}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(13))}";
@@ -293,6 +303,21 @@ public sealed class FakePaddle : LoopbackFake
         return Data(200, Public(Canceled(subscription)));
     }
 
+    /// <summary>Pausing an active subscription, or resuming a paused one, at once; anything else is refused as Paddle refuses it.</summary>
+    (int, JsonObject) Pause(string subscriptionId, JsonObject? body, bool pause)
+    {
+        if (!_objects.TryGetValue(subscriptionId, out var subscription)) return Error(404, "not_found", $"Entity {subscriptionId} not found");
+        if (body?["effective_from"]?.GetValue<string>() != "immediately") return Error(400, "bad_request", "Tollgate pauses and resumes immediately");
+        var status = subscription["status"]!.GetValue<string>();
+        if (pause && status != "active") return Error(400, "subscription_not_active", "subscription is not active");
+        if (!pause && status != "paused") return Error(400, "subscription_must_be_paused", "subscription is not paused");
+        subscription["status"] = pause ? "paused" : "active";
+        subscription["paused_at"] = pause ? Now : null;
+        subscription["updated_at"] = Now;
+        _events.Enqueue(Event(pause ? "subscription.paused" : "subscription.resumed", subscription));
+        return Data(200, Public(subscription));
+    }
+
     JsonObject Canceled(JsonObject subscription)
     {
         subscription["status"] = "canceled";
@@ -308,7 +333,7 @@ public sealed class FakePaddle : LoopbackFake
         lock (_gate)
         {
             Canceled(_objects[subscriptionId]);
-            return TakeEvents().Last();
+            return TakeEvents(subscriptionId).Last();
         }
     }
 

@@ -121,8 +121,8 @@ public abstract class PaddlePaymentTests(TollgateServer server)
         (await _pay.StatusAsync(customer)).ShouldBe("active");
         var paid = (await _pay.PaymentsAsync(customer)).Last();
         (paid["status"]!.GetValue<string>(), paid["amount"]!.GetValue<long>(), paid["tax"]!.GetValue<long>()).ShouldBe(("succeeded", 3190L, 290L));
-        (await DeliverAllAsync(server.Paddle.TakeEvents())).ShouldBe(["unchanged"]); // the charge's own notification, after its answer was applied
-        server.Paddle.Requests.Count(r => r.Path.EndsWith("/charge", StringComparison.Ordinal)).ShouldBe(2); // one charge per attempt
+        (await DeliverAllAsync(server.Paddle.TakeEvents(paddleSubscription))).ShouldBe(["unchanged"]); // the charge's own notification, after its answer was applied
+        server.Paddle.Requests.Count(r => r.Path == $"/subscriptions/{paddleSubscription}/charge").ShouldBe(2); // one charge per attempt
     }
 
     [Fact]
@@ -210,7 +210,36 @@ public abstract class PaddlePaymentTests(TollgateServer server)
         LastRequest("POST", $"/subscriptions/{paddleSubscription}/cancel")["effective_from"]!.GetValue<string>().ShouldBe("immediately");
         var kept = (await server.TestAdmin.GetAsync($"/api/v1/customers/{customer}/payment-account")).Body!["provider_subscriptions"]!.AsArray().Single()!;
         kept["status"]!.GetValue<string>().ShouldBe("canceled");
-        (await DeliverAllAsync(server.Paddle.TakeEvents())).ShouldBe(["unchanged"]); // Paddle's notification of it, after
+        (await DeliverAllAsync(server.Paddle.TakeEvents(paddleSubscription))).ShouldBe(["unchanged"]); // Paddle's notification of it, after
+    }
+
+    [Fact]
+    public async Task A_subscription_paused_in_Tollgate_is_paused_at_Paddle_and_resumed_there_so_that_its_renewals_are_charged_again()
+    {
+        var plan = await PlanAsync();
+        var (clock, customer, paddleSubscription) = await PaidCheckoutAsync(plan);
+        var subscription = (await _pay.SubscriptionAsync(customer))["id"]!.GetValue<string>();
+
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/pause", new { at = "now" })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.TestAdmin.AdvanceClockAsync(clock, At(1, 5));
+
+        server.Paddle.Object(paddleSubscription)["status"]!.GetValue<string>().ShouldBe("paused");
+        (await DeliverAllAsync(server.Paddle.TakeEvents(paddleSubscription))).ShouldBe(["unchanged"]); // Paddle's news of the pause Tollgate asked for
+
+        var resumed = await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{subscription}/resume");
+        resumed.Status.ShouldBe(HttpStatusCode.OK, resumed.Body?.ToJsonString());
+        await server.TestAdmin.AdvanceClockAsync(clock, At(1, 10));
+        server.Paddle.Object(paddleSubscription)["status"]!.GetValue<string>().ShouldBe("active");
+        var charges = server.Paddle.Requests.Count(r => r.Path == $"/subscriptions/{paddleSubscription}/charge");
+
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2, 5).AddHours(1)); // a month after the resumption: its renewal
+
+        var renewal = (await _pay.InvoicesAsync(customer)).Last();
+        (renewal["billing_reason"]!.GetValue<string>(), renewal["status"]!.GetValue<string>()).ShouldBe(("subscription_cycle", "paid"));
+        server.Paddle.Requests.Count(r => r.Path == $"/subscriptions/{paddleSubscription}/charge").ShouldBe(charges + 1); // charged on the subscription resumed at Paddle
+        var kept = (await server.TestAdmin.GetAsync($"/api/v1/customers/{customer}/payment-account")).Body!["provider_subscriptions"]!.AsArray().Single()!;
+        kept["status"]!.GetValue<string>().ShouldBe("active");
+        (await DeliverAllAsync(server.Paddle.TakeEvents(paddleSubscription))).ShouldBe(["unchanged", "unchanged"]); // the resumption, and the renewal's charge
     }
 
     [Fact]

@@ -107,17 +107,21 @@ public sealed class PaymentStore(Database database)
             """, link, tx);
 
     /// <summary>
-    /// Provider subscriptions still running whose Tollgate subscription has ended, of the customers on
-    /// <paramref name="testClock"/> (or on none): each is to be ended at its provider.
+    /// Provider subscriptions out of step with their Tollgate subscription, of the customers on <paramref name="testClock"/>
+    /// (or on none): still running when it has ended (to be ended at the provider), active when it is paused (to be
+    /// paused), paused when it is active again (to be resumed). <see cref="ProviderSubscription.Status"/> is the state wanted.
     /// </summary>
     public async Task<IReadOnlyList<ProviderSubscription>> OutOfStepAsync(string? testClock, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         return [.. await connection.QueryAsync<ProviderSubscription>(
             $"""
-            SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id, l.status, l.mode, l.provider_time, l.created_at, l.updated_at
+            SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id,
+                   CASE WHEN s.status = 'canceled' THEN 'canceled' WHEN s.status = 'paused' THEN 'paused' ELSE 'active' END AS status,
+                   l.mode, l.provider_time, l.created_at, l.updated_at
             FROM provider_subscriptions l JOIN subscriptions s ON s.id = l.subscription_id
-            WHERE l.status <> 'canceled' AND s.status = 'canceled' AND s.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
+            WHERE l.status <> 'canceled' AND s.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
+              AND ((s.status = 'canceled') OR (s.status = 'paused' AND l.status = 'active') OR (s.status IN ('active', 'past_due', 'trialing') AND l.status = 'paused'))
             ORDER BY l.subscription_id LIMIT 1000
             """, new { testClock })];
     }

@@ -40,6 +40,10 @@ public interface IPaymentProvider
     Task CancelSubscriptionAsync(string providerSubscriptionId, CancellationToken ct) =>
         throw new PaymentProviderException(Name, 400, "no_provider_subscription", $"{Name.Text()} keeps no subscription of its own.");
 
+    /// <summary>Pauses (<paramref name="pause"/>) or resumes the provider's own subscription, at once, as its Tollgate subscription was.</summary>
+    Task PauseSubscriptionAsync(string providerSubscriptionId, bool pause, CancellationToken ct) =>
+        throw new PaymentProviderException(Name, 400, "no_provider_subscription", $"{Name.Text()} keeps no subscription of its own.");
+
     /// <summary>Checks an inbound webhook's signature on its raw body.</summary>
     SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now);
 

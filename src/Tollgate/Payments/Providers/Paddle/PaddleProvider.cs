@@ -214,6 +214,21 @@ public sealed class PaddleProvider(PaymentsHttp http, Credentials.PaymentSetting
         }
     }
 
+    public async Task PauseSubscriptionAsync(string providerSubscriptionId, bool pause, CancellationToken ct)
+    {
+        var subscription = Uri.EscapeDataString(providerSubscriptionId);
+        try
+        {
+            using var _ = await SendAsync(HttpMethod.Post, $"/subscriptions/{subscription}/{(pause ? "pause" : "resume")}", new JsonObject { ["effective_from"] = "immediately" }, ct);
+        }
+        catch (PaymentProviderException e) when (e.Status == 400)
+        {
+            // Refused because it is so already (an earlier try's doing): done.
+            using var current = await SendAsync(HttpMethod.Get, $"/subscriptions/{subscription}", null, ct);
+            if (current.RootElement.Child("data").Text("status") != (pause ? "paused" : "active")) throw;
+        }
+    }
+
     public SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now) =>
         PaddleSignature.Check(headers["Paddle-Signature"], body, WebhookSecrets.Of(Settings.WebhookSecret, Settings.PreviousWebhookSecret), now, settings.Current.SignatureTolerance);
 
