@@ -42,6 +42,7 @@ public static class PaymentsServices
         // In step first, then collected: a subscription resumed at the provider can be charged its resumption's invoice.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, ProviderSubscriptionSync>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, InvoiceCollector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, CheckoutExpiry>());
         return services;
     }
 }

@@ -140,6 +140,25 @@ public abstract class TestProviderTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_checkout_left_open_past_its_expiry_is_expired_and_its_page_takes_no_payment()
+    {
+        var plan = await PlanAsync();
+        var (clock, customer) = await CustomerAsync();
+        var checkout = await CheckoutAsync(customer, plan);
+
+        server.Clock.Advance(CheckoutLifetime + TimeSpan.FromMinutes(1)); // the provider's time, past the checkout's expires_at
+        await server.TestAdmin.AdvanceClockAsync(clock, At(1, 1).AddHours(1));
+
+        (await server.TestAdmin.GetAsync($"/api/v1/checkout-sessions/{checkout.Id}")).Str("status").ShouldBe("expired");
+        using var browser = Browser();
+        var paid = await browser.PostAsync(new Uri(checkout.Str("url")!), Card("tpm_4242"));
+        paid.StatusCode.ShouldNotBe(HttpStatusCode.Found); // no payment, no redirect to success_url
+        (await _pay.PaymentsAsync(customer)).ShouldBeEmpty();
+    }
+
+    static readonly TimeSpan CheckoutLifetime = Tollgate.Payments.Checkout.CheckoutService.Lifetime;
+
+    [Fact]
     public async Task A_malformed_form_posted_to_the_test_page_is_refused_and_pays_nothing()
     {
         var plan = await PlanAsync();
