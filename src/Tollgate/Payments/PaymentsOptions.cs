@@ -165,6 +165,11 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
                 errors.Add($"Payments:{at}Paddle:ApiKey is a live key, and Payments:{at}Paddle:BaseUrl is Paddle's sandbox: Paddle refuses live keys there.");
             Provider($"{at}LemonSqueezy", lemon.BaseUrl,
                 ("ApiKey", lemon.ApiKey), ("StoreId", lemon.StoreId), ("VariantId", lemon.VariantId), ("SigningSecret", lemon.SigningSecret));
+            foreach (var (field, id) in new[] { ("StoreId", lemon.StoreId), ("VariantId", lemon.VariantId) })
+            {
+                if (id is { Length: > 0 } && (id.Length > 18 || !id.All(char.IsAsciiDigit)))
+                    errors.Add($"Payments:{at}LemonSqueezy:{field} must be LemonSqueezy's numeric id (its dashboard shows it).");
+            }
         }
 
         Providers("", options.Stripe, options.Razorpay, options.Paddle, options.LemonSqueezy);

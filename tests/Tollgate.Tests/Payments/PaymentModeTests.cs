@@ -50,6 +50,14 @@ public sealed class PaymentModeTests
     }
 
     [Fact]
+    public void LemonSqueezys_store_and_variant_are_numeric_ids()
+    {
+        var o = new PaymentsOptions { LemonSqueezy = new() { ApiKey = "key", StoreId = "24905", VariantId = "pro-monthly", SigningSecret = "s" } };
+
+        new PaymentsOptionsValidation().Validate(null, o).FailureMessage!.ShouldContain("Payments:LemonSqueezy:VariantId must be LemonSqueezy's numeric id");
+    }
+
+    [Fact]
     public async Task The_mode_entered_flows_into_the_calls_made_after_and_not_back_out()
     {
         PaymentMode.Enter(false);
