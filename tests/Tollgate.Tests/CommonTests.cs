@@ -67,6 +67,7 @@ public class CommonTests
         (prepared.MaxAutoPrepare, prepared.AutoPrepareMinUsages).ShouldBe((128, 2));
         new Npgsql.NpgsqlConnectionStringBuilder(ConnectionTarget.Parse("postgres://app@db/tollgate").ConnectionString).MaxAutoPrepare.ShouldBe(128);
         new Npgsql.NpgsqlConnectionStringBuilder(ConnectionTarget.Parse("Host=db;Username=app;Max Auto Prepare=10").ConnectionString).MaxAutoPrepare.ShouldBe(10);
+        new Npgsql.NpgsqlConnectionStringBuilder(ConnectionTarget.Parse("Host=db;Username=app;Max Auto Prepare=0").ConnectionString).MaxAutoPrepare.ShouldBe(0); // off, for a pooler
     }
 
     [Fact]

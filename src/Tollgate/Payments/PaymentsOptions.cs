@@ -39,35 +39,36 @@ public sealed class PaymentsOptions
     /// <summary>How far from now the time a Stripe or Paddle webhook was signed at may be (a replay is refused beyond).</summary>
     public TimeSpan SignatureTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Whether a provider is configured: its API key (Razorpay's key id) set; the test provider, switched on.</summary>
+    /// <summary>Whether a provider is configured: its API key (Razorpay's key id) set, and LemonSqueezy's store and variant; the test provider, switched on.</summary>
     public bool Configures(PaymentProviderName name) => name switch
     {
         PaymentProviderName.Stripe => !string.IsNullOrEmpty(Stripe.SecretKey),
         PaymentProviderName.Razorpay => !string.IsNullOrEmpty(Razorpay.KeyId),
         PaymentProviderName.Paddle => !string.IsNullOrEmpty(Paddle.ApiKey),
-        PaymentProviderName.LemonSqueezy => !string.IsNullOrEmpty(LemonSqueezy.ApiKey),
+        PaymentProviderName.LemonSqueezy => !string.IsNullOrEmpty(LemonSqueezy.ApiKey) && !string.IsNullOrEmpty(LemonSqueezy.StoreId) && !string.IsNullOrEmpty(LemonSqueezy.VariantId),
         _ => TestProvider,
     };
 
     /// <summary>
     /// The settings a call in <paramref name="test"/> mode is made with. Live: these. Test: each provider's sandbox
-    /// credentials when set; else its live ones, unless they are recognisably live (<c>sk_live_</c>, <c>rzp_live_</c>,
-    /// <c>pdl_live_</c>), in which case the provider serves no test-mode data (test data never moves real money).
+    /// credentials when set; else its live section only when that is recognisably a test credential itself
+    /// (<c>sk_test_</c>, <c>rk_test_</c>, <c>rzp_test_</c>, <c>pdl_sdbx_</c>; LemonSqueezy's keys say nothing, so it needs
+    /// its sandbox section); otherwise the provider serves no test-mode data: test data never moves real money.
     /// </summary>
     public PaymentsOptions InMode(bool test)
     {
         if (!test) return this;
         var o = Credentials.PaymentSettings.Copy(this);
-        o.Stripe = Sandbox.Stripe.SecretKey is { Length: > 0 } ? Sandbox.Stripe : IsLive(Stripe.SecretKey, "sk_live_", "rk_live_") ? new() : Stripe;
-        o.Razorpay = Sandbox.Razorpay.KeyId is { Length: > 0 } ? Sandbox.Razorpay : IsLive(Razorpay.KeyId, "rzp_live_") ? new() : Razorpay;
-        o.Paddle = Sandbox.Paddle.ApiKey is { Length: > 0 } ? Sandbox.Paddle : IsLive(Paddle.ApiKey, "pdl_live_") ? new() : Paddle;
-        o.LemonSqueezy = Sandbox.LemonSqueezy.ApiKey is { Length: > 0 } ? Sandbox.LemonSqueezy : LemonSqueezy;
+        o.Stripe = Sandbox.Stripe.SecretKey is { Length: > 0 } ? Sandbox.Stripe : HasPrefix(Stripe.SecretKey, "sk_test_", "rk_test_") ? Stripe : new();
+        o.Razorpay = Sandbox.Razorpay.KeyId is { Length: > 0 } ? Sandbox.Razorpay : HasPrefix(Razorpay.KeyId, "rzp_test_") ? Razorpay : new();
+        o.Paddle = Sandbox.Paddle.ApiKey is { Length: > 0 } ? Sandbox.Paddle : HasPrefix(Paddle.ApiKey, PaddleOptions.SandboxKeyPrefix) ? Paddle : new();
+        o.LemonSqueezy = Sandbox.LemonSqueezy.ApiKey is { Length: > 0 } ? Sandbox.LemonSqueezy : new();
         return o;
     }
 
-    /// <summary>Whether a credential says it is a live one by its prefix (LemonSqueezy's keys say nothing).</summary>
-    public static bool IsLive(string? credential, params string[] livePrefixes) =>
-        credential is not null && livePrefixes.Any(p => credential.StartsWith(p, StringComparison.Ordinal));
+    /// <summary>Whether a credential says what it is by one of these prefixes (<c>sk_live_</c>, <c>sk_test_</c>, …; LemonSqueezy's keys say nothing).</summary>
+    public static bool HasPrefix(string? credential, params string[] prefixes) =>
+        credential is not null && prefixes.Any(p => credential.StartsWith(p, StringComparison.Ordinal));
 
     public IReadOnlyList<RoutingRule> Rules() =>
         Routing.Count == 0 ? PaymentRouting.Defaults : [.. Routing.Select(r => new RoutingRule(PaymentProviderNames.Parse(r.Provider)!.Value, r.Country?.ToUpperInvariant(), r.Currency?.ToUpperInvariant()))];
@@ -181,7 +182,7 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
                      ("Paddle:ApiKey", sandbox.Paddle.ApiKey, ["pdl_live_"]),
                  })
         {
-            if (PaymentsOptions.IsLive(value, prefixes)) errors.Add($"Payments:Sandbox:{field} is a live credential: the sandbox takes the provider's test credentials.");
+            if (PaymentsOptions.HasPrefix(value, prefixes)) errors.Add($"Payments:Sandbox:{field} is a live credential: the sandbox takes the provider's test credentials.");
         }
         for (var i = 0; i < options.Routing.Count; i++)
         {

@@ -14,12 +14,12 @@ public sealed record ConnectionTarget(DatabaseKind Kind, string ConnectionString
         if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
             || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
         {
-            return new(DatabaseKind.Postgres, Prepared(new NpgsqlConnectionStringBuilder(FromUrl(text))));
+            return new(DatabaseKind.Postgres, Prepared(new NpgsqlConnectionStringBuilder(FromUrl(text)), text));
         }
 
         if (LooksLikeNpgsql(text))
         {
-            return new(DatabaseKind.Postgres, Prepared(new NpgsqlConnectionStringBuilder(text)));
+            return new(DatabaseKind.Postgres, Prepared(new NpgsqlConnectionStringBuilder(text), text));
         }
 
         var sqlite = new SqliteConnectionStringBuilder(text);
@@ -57,11 +57,12 @@ public sealed record ConnectionTarget(DatabaseKind Kind, string ConnectionString
     /// <summary>
     /// Statements run often are prepared on each pooled connection (Npgsql's automatic preparation), so PostgreSQL parses
     /// and plans them once per connection, not once per call: the same few statements are most of what the gateway,
-    /// the billing engine and the webhook receiver send. A connection string that sets <c>Max Auto Prepare</c> above 0 keeps its own.
+    /// the billing engine and the webhook receiver send. A connection string that sets <c>Max Auto Prepare</c> keeps its own, 0 (off) included.
     /// </summary>
-    static string Prepared(NpgsqlConnectionStringBuilder builder)
+    static string Prepared(NpgsqlConnectionStringBuilder builder, string given)
     {
-        if (builder.MaxAutoPrepare == 0)
+        // Set by the operator, even to 0 (a pooler that cannot hold prepared statements): theirs.
+        if (!given.Contains("Max Auto Prepare", StringComparison.OrdinalIgnoreCase) && !given.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
         {
             builder.MaxAutoPrepare = 128;
             builder.AutoPrepareMinUsages = 2;

@@ -84,6 +84,10 @@ public abstract class TollgateServer : IAsyncLifetime
              $"--Payments:LemonSqueezy:ApiKey={FakeLemonSqueezy.ApiKey}", $"--Payments:LemonSqueezy:StoreId={FakeLemonSqueezy.StoreId}",
              $"--Payments:LemonSqueezy:VariantId={FakeLemonSqueezy.VariantId}", $"--Payments:LemonSqueezy:SigningSecret={FakeLemonSqueezy.SigningSecret}",
              $"--Payments:LemonSqueezy:BaseUrl={LemonSqueezy.BaseAddress}",
+             // LemonSqueezy's keys do not say their mode, so test-mode data (the test-mode admin key's) needs its sandbox section: the same fake.
+             $"--Payments:Sandbox:LemonSqueezy:ApiKey={FakeLemonSqueezy.ApiKey}", $"--Payments:Sandbox:LemonSqueezy:StoreId={FakeLemonSqueezy.StoreId}",
+             $"--Payments:Sandbox:LemonSqueezy:VariantId={FakeLemonSqueezy.VariantId}", $"--Payments:Sandbox:LemonSqueezy:SigningSecret={FakeLemonSqueezy.SigningSecret}",
+             $"--Payments:Sandbox:LemonSqueezy:BaseUrl={LemonSqueezy.BaseAddress}",
              .. Settings],
             b => b.Services.AddSingleton<TimeProvider>(Clock));
         await Get<Migrator>().MigrateAsync();

@@ -44,6 +44,7 @@ public sealed class PaddleEventTests
     public void The_billing_agreements_renewal_at_zero_and_a_failed_attempt_at_the_checkout_change_nothing()
     {
         const string agreement = """[{"price":{"custom_data":{"tollgate_customer_id":"cus_1"}}}]""";
+        Read("transaction.completed", Transaction("subscription_recurring", agreement)).Effects.ShouldBeEmpty(); // the checkout's custom data, copied: still nothing
         Read("transaction.completed", Transaction("subscription_recurring", agreement).Replace(CheckoutData, "null")).Effects.ShouldBeEmpty();
         Read("transaction.payment_failed", Transaction("api", agreement, status: "ready")).Effects.ShouldBeEmpty();
 

@@ -27,6 +27,11 @@ public sealed class PaymentModeTests
         var live = Options("sk_live_only").InMode(test: true);
         live.Configures(Tollgate.Payments.Providers.PaymentProviderName.Stripe).ShouldBeFalse(); // test data never moves real money
         Options("rk_live_restricted").InMode(test: true).Stripe.SecretKey.ShouldBeNull();
+        Options("sk_unmarked_key").InMode(test: true).Stripe.SecretKey.ShouldBeNull(); // not recognisably a test key: not for test data
+        var legacyPaddle = new PaymentsOptions { Paddle = new() { ApiKey = "a_legacy_key_without_a_mark", WebhookSecret = "s" } };
+        legacyPaddle.InMode(test: true).Paddle.ApiKey.ShouldBeNull();
+        var lemon = new PaymentsOptions { LemonSqueezy = new() { ApiKey = "eyJ0", StoreId = "1", VariantId = "2", SigningSecret = "s" } };
+        lemon.InMode(test: true).Configures(Tollgate.Payments.Providers.PaymentProviderName.LemonSqueezy).ShouldBeFalse(); // its keys say nothing: a sandbox section or no test data
     }
 
     [Fact]

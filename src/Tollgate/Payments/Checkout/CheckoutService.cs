@@ -76,6 +76,8 @@ public sealed partial class CheckoutService(
             if (owner is not null)
                 return ApiError.Conflict("email_taken", $"{name.Text()} knows customer {customer.Id}'s email as customer {owner}'s: give it another email.");
             var account = await payments.AccountAsync(tx, customer.Id);
+            if (account is { ProviderCustomerId: not null } && account.Mode != PaymentMode.Text) // another checkout, of the other mode, got there first
+                return ApiError.Conflict("payment_mode_mismatch", $"Customer {customer.Id} pays with the providers' {account.Mode} credentials; a {PaymentMode.Text}-mode key cannot check it out.");
             await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = customer.Id, ChosenBy = "routing", CreatedAt = now })
                 with { Provider = name.Text(), ProviderCustomerId = providerCustomer, Mode = PaymentMode.Text, UpdatedAt = now });
             return null;

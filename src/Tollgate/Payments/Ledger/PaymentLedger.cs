@@ -169,7 +169,7 @@ public sealed class PaymentLedger(
     async Task<string?> CreditAsync(DbTransaction tx, Payment payment, Refund refund, Actor actor)
     {
         if (payment.InvoiceId is null || await invoices.FindAsync(tx, payment.InvoiceId, forUpdate: false) is not { } invoice) return null;
-        var request = new CreateCreditNoteRequest(invoice.Id, Amount: RefundCredit.BeforeTax(invoice, refund.Amount), Reason: refund.Reason ?? "refund");
+        var request = new CreateCreditNoteRequest(invoice.Id, Amount: RefundCredit.BeforeTax(invoice, RefundCredit.OfInvoice(refund.Amount, payment.Amount, payment.Tax)), Reason: refund.Reason ?? "refund");
         var note = await creditNotes.CreateInAsync(tx, request, actor, refund: true);
         return note.IsOk ? note.Value.Id : null;
     }

@@ -9,6 +9,14 @@ namespace Tollgate.Payments.Ledger;
 /// </summary>
 public static class RefundCredit
 {
+    /// <summary>
+    /// The part of a refund that was this invoice's: a merchant of record's payment holds its own tax on top
+    /// (<paramref name="providerTax"/> of <paramref name="paid"/>), which it refunds in proportion and which no credit
+    /// note of Tollgate's may credit. Rounded down, as <see cref="BeforeTax"/> is.
+    /// </summary>
+    public static long OfInvoice(long refunded, long paid, long providerTax) =>
+        providerTax <= 0 || paid <= 0 ? refunded : (long)decimal.Floor((decimal)refunded * (paid - providerTax) / paid);
+
     public static long BeforeTax(Invoice invoice, long refunded)
     {
         if (invoice.Tax == 0 || invoice.Total <= 0) return refunded;

@@ -61,8 +61,10 @@ public static class PaddleEvents
         if (transaction.Text("id") is not { } id) return null;
         var custom = transaction.Child("custom_data");
         var prices = transaction.Items("items").Select(i => i.Child("price").Child("custom_data")).ToList();
-        // The item's invoice first: a charge's transaction carries, copied from its subscription, the checkout's first invoice too.
-        var invoice = prices.Select(c => c.Text(MetadataKeys.Invoice)).FirstOrDefault(i => i is not null) ?? custom.Text(MetadataKeys.Invoice);
+        // A transaction of the subscription (a charge, the agreement's renewal at 0) carries, copied from it, the
+        // checkout's first invoice: only its items say which invoice it pays. The checkout's own names it itself.
+        var ofSubscription = transaction.Text("origin")?.StartsWith("subscription", StringComparison.Ordinal) == true;
+        var invoice = prices.Select(c => c.Text(MetadataKeys.Invoice)).FirstOrDefault(i => i is not null) ?? (ofSubscription ? null : custom.Text(MetadataKeys.Invoice));
         var customer = custom.Text(MetadataKeys.Customer) ?? prices.Select(c => c.Text(MetadataKeys.Customer)).FirstOrDefault(c => c is not null);
         var attempt = transaction.Items("payments").OrderBy(p => p.Time("created_at")).LastOrDefault();
         var status = transaction.Text("status") switch
