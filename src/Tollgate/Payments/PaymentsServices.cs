@@ -39,9 +39,11 @@ public static class PaymentsServices
         services.TryAddSingleton<CheckoutService>();
         services.TryAddSingleton<WebhookReceiver>();
         services.TryAddSingleton<Accounts.PaymentAccountService>();
-        // In step first, then collected: a subscription resumed at the provider can be charged its resumption's invoice.
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, ProviderSubscriptionSync>());
+        // Resumed at the provider, then collected, then ended or paused there: each invoice is charged on a subscription
+        // that is running at the provider, the last one included.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, ProviderSubscriptionResumes>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, InvoiceCollector>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, ProviderSubscriptionEnds>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Billing.Runs.IAfterInvoiceRun, CheckoutExpiry>());
         return services;
     }

@@ -247,6 +247,29 @@ public abstract class PaddlePaymentTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task Each_subscription_is_charged_on_its_own_Paddle_subscription_so_ending_one_leaves_the_other_charged()
+    {
+        var (clock, customer, first) = await PaidCheckoutAsync(await PlanAsync());
+        var second = await _pay.CheckoutAsync(customer, await PlanAsync(), "USD");
+        var transaction = new Uri(second.Str("url")!).Query.Split("_ptxn=")[1];
+        await DeliverAllAsync(server.Paddle.CompleteCheckout(transaction));
+        var secondPaddle = server.Paddle.Object(transaction)["subscription_id"]!.GetValue<string>();
+        var subscriptions = (await server.TestAdmin.GetAsync($"/api/v1/subscriptions?customer_id={customer}")).Data;
+        var ending = subscriptions.Single(s => s!["id"]!.GetValue<string>() == second.Body!["subscription_id"]!.GetValue<string>())!["id"]!.GetValue<string>();
+
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{ending}/cancel", new { at = "now" })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.TestAdmin.AdvanceClockAsync(clock, At(1, 2));
+        server.Paddle.Object(secondPaddle)["status"]!.GetValue<string>().ShouldBe("canceled");
+
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2, 1).AddHours(1));
+
+        server.Paddle.Requests.Count(r => r.Path == $"/subscriptions/{first}/charge").ShouldBe(1); // the first's renewal, on its own Paddle subscription
+        server.Paddle.Requests.Count(r => r.Path == $"/subscriptions/{secondPaddle}/charge").ShouldBe(0);
+        var renewal = (await _pay.InvoicesAsync(customer)).Single(i => i["billing_reason"]!.GetValue<string>() == "subscription_cycle");
+        renewal["status"]!.GetValue<string>().ShouldBe("paid");
+    }
+
+    [Fact]
     public async Task A_customer_Paddle_cannot_make_without_an_email_of_its_own_is_refused_at_checkout_and_nothing_is_made()
     {
         var plan = await PlanAsync();

@@ -9,7 +9,8 @@ namespace Tollgate.Payments.Ledger;
 /// <summary>
 /// Charges open invoices off session, after every invoice run (docs/payments.md, "Collecting invoices"): each invoice
 /// with something due, of a customer whose provider charges off session and has its payment method saved, once for
-/// its first attempt and once for each retry dunning schedules. A charge is claimed first (<c>charge_attempts</c>, one
+/// its first attempt and once for each retry dunning schedules. The payment method is the one kept for the invoice's
+/// own subscription when its provider keeps one per subscription (a merchant of record's), else the account's. A charge is claimed first (<c>charge_attempts</c>, one
 /// row per invoice and attempt, so two nodes never make the same charge), then asked of the provider with a key made
 /// of the invoice and the attempt (a charge retried after a crash is the same charge at the provider), then its outcome
 /// applied as a webhook's would be. A claim whose call failed before the provider answered is let go for the next run.
@@ -45,7 +46,10 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         {
             due = [.. await connection.QueryAsync<Due>(
                 $"""
-                SELECT i.id, i.customer_id, i.amount_due, i.currency, i.payment_attempts, a.provider, a.provider_customer_id, a.payment_method, a.mode, c.name, c.email
+                SELECT i.id, i.customer_id, i.amount_due, i.currency, i.payment_attempts, a.provider, a.provider_customer_id,
+                       COALESCE((SELECT l.provider_subscription_id FROM provider_subscriptions l WHERE l.subscription_id = i.subscription_id AND l.provider = a.provider),
+                                a.payment_method) AS payment_method,
+                       a.mode, c.name, c.email
                 FROM invoices i JOIN payment_accounts a ON a.customer_id = i.customer_id JOIN customers c ON c.id = i.customer_id
                 WHERE i.status = 'open' AND i.amount_due > 0 AND a.provider_customer_id IS NOT NULL
                   AND i.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}

@@ -106,24 +106,71 @@ public sealed class PaymentStore(Database database)
                 status = excluded.status, provider_time = excluded.provider_time, updated_at = excluded.updated_at
             """, link, tx);
 
+    /// <summary>A provider subscription out of step with its Tollgate subscription, and the state it should be in.</summary>
+    public sealed record OutOfStep(ProviderSubscription Link, string Wanted);
+
+    sealed class OutOfStepRow
+    {
+        public string SubscriptionId { get; init; } = "";
+        public string CustomerId { get; init; } = "";
+        public string Provider { get; init; } = "";
+        public string ProviderSubscriptionId { get; init; } = "";
+        public string Status { get; init; } = "";
+        public string Mode { get; init; } = "live";
+        public DateTimeOffset ProviderTime { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset UpdatedAt { get; init; }
+        public string Wanted { get; init; } = "";
+    }
+
     /// <summary>
     /// Provider subscriptions out of step with their Tollgate subscription, of the customers on <paramref name="testClock"/>
-    /// (or on none): still running when it has ended (to be ended at the provider), active when it is paused (to be
-    /// paused), paused when it is active again (to be resumed). <see cref="ProviderSubscription.Status"/> is the state wanted.
+    /// (or on none). <paramref name="resuming"/>: those paused there whose Tollgate subscription is active again (to be
+    /// resumed before the run's invoices are collected). Otherwise: those still running whose Tollgate subscription has
+    /// ended, or active whose Tollgate subscription is paused, once it has no open invoice with something due (its last
+    /// invoice is collected on it first).
     /// </summary>
-    public async Task<IReadOnlyList<ProviderSubscription>> OutOfStepAsync(string? testClock, CancellationToken ct)
+    public async Task<IReadOnlyList<OutOfStep>> OutOfStepAsync(string? testClock, bool resuming, CancellationToken ct)
     {
+        var which = resuming
+            ? "s.status IN ('active', 'past_due', 'trialing') AND l.status = 'paused'"
+            : """
+              ((s.status = 'canceled' AND l.status <> 'canceled') OR (s.status = 'paused' AND l.status = 'active'))
+              AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.subscription_id = l.subscription_id AND i.status = 'open' AND i.amount_due > 0)
+              """;
         await using var connection = await database.OpenAsync(ct);
-        return [.. await connection.QueryAsync<ProviderSubscription>(
+        var rows = await connection.QueryAsync<OutOfStepRow>(
             $"""
-            SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id,
-                   CASE WHEN s.status = 'canceled' THEN 'canceled' WHEN s.status = 'paused' THEN 'paused' ELSE 'active' END AS status,
-                   l.mode, l.provider_time, l.created_at, l.updated_at
+            SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id, l.status, l.mode, l.provider_time, l.created_at, l.updated_at,
+                   CASE WHEN s.status = 'canceled' THEN 'canceled' WHEN s.status = 'paused' THEN 'paused' ELSE 'active' END AS wanted
             FROM provider_subscriptions l JOIN subscriptions s ON s.id = l.subscription_id
-            WHERE l.status <> 'canceled' AND s.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
-              AND ((s.status = 'canceled') OR (s.status = 'paused' AND l.status = 'active') OR (s.status IN ('active', 'past_due', 'trialing') AND l.status = 'paused'))
+            WHERE l.status <> 'canceled' AND s.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)} AND {which}
             ORDER BY l.subscription_id LIMIT 1000
-            """, new { testClock })];
+            """, new { testClock });
+        return [.. rows.Select(r => new OutOfStep(new ProviderSubscription
+        {
+            SubscriptionId = r.SubscriptionId, CustomerId = r.CustomerId, Provider = r.Provider, ProviderSubscriptionId = r.ProviderSubscriptionId, Status = r.Status,
+            Mode = r.Mode, ProviderTime = r.ProviderTime, CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt,
+        }, r.Wanted))];
+    }
+
+    /// <summary>
+    /// Records a provider subscription in the state it was brought to, if it is still in the state it was read in (news
+    /// from the provider meanwhile wins); an ended one is no longer the customer's payment method. False when it moved.
+    /// </summary>
+    public static async Task<bool> MoveLinkAsync(DbTransaction tx, ProviderSubscription read, string wanted, DateTimeOffset now)
+    {
+        var moved = await tx.Connection!.ExecuteAsync(
+            "UPDATE provider_subscriptions SET status = @wanted, updated_at = @now WHERE subscription_id = @SubscriptionId AND status = @Status",
+            new { wanted, now, read.SubscriptionId, read.Status }, tx) == 1;
+        if (moved && wanted == "canceled")
+        {
+            await tx.Connection!.ExecuteAsync(
+                "UPDATE payment_accounts SET payment_method = NULL, updated_at = @now WHERE customer_id = @CustomerId AND payment_method = @ProviderSubscriptionId",
+                new { now, read.CustomerId, read.ProviderSubscriptionId }, tx);
+        }
+
+        return moved;
     }
 
     /// <summary>The customer's provider subscriptions, as the API shows them beside its payment account.</summary>
