@@ -151,13 +151,18 @@ public sealed class FakeLemonSqueezy : LoopbackFake
         }
     }
 
+    /// <summary>Sends <c>order_refunded</c> before answering the refund's request, as a slow answer lets it arrive first.</summary>
+    public bool RefundEventsFirst { get; set; }
+
     (int, JsonObject) Refund(string orderId, JsonObject? body)
     {
         if (!_objects.TryGetValue(orderId, out var order) || order["type"]!.GetValue<string>() != "orders") return Error(404, "Not Found", "Not found.");
         var left = order["attributes"]!["total"]!.GetValue<long>() - order["attributes"]!["refunded_amount"]!.GetValue<long>();
         var amount = body?["data"]?["attributes"]?["amount"]?.GetValue<long>() ?? left;
         if (amount <= 0 || amount > left) return Error(422, "Unprocessable Entity", $"The amount must be between 1 and {left}.");
-        return Document(200, Refunded(order, amount));
+        var refunded = Refunded(order, amount);
+        if (RefundEventsFirst) DeliverAsync(Event("order_refunded", order)).GetAwaiter().GetResult().StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        return Document(200, refunded);
     }
 
     JsonObject Refunded(JsonObject order, long amount)

@@ -147,6 +147,31 @@ public abstract class LemonSqueezyPaymentTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_refunds_webhook_come_before_its_answer_completes_the_refund_asked_for_and_makes_no_second()
+    {
+        var plan = await PlanAsync();
+        var (_, customer) = await CustomerAsync();
+        await PaidCheckoutAsync(customer, plan);
+        var payment = (await _pay.PaymentsAsync(customer)).Single()["id"]!.GetValue<string>();
+        server.LemonSqueezy.RefundEventsFirst = true;
+        try
+        {
+            var refund = await server.TestAdmin.PostAsync($"/api/v1/payments/{payment}/refund", new { amount = 700 });
+
+            refund.Status.ShouldBe(HttpStatusCode.OK, refund.Body?.ToJsonString());
+            refund.Str("status").ShouldBe("succeeded");
+        }
+        finally
+        {
+            server.LemonSqueezy.RefundEventsFirst = false;
+        }
+
+        var listed = (await _pay.PaymentsAsync(customer)).Single();
+        listed["amount_refunded"]!.GetValue<long>().ShouldBe(700);
+        listed["refunds"]!.AsArray().ShouldHaveSingleItem()!["status"]!.GetValue<string>().ShouldBe("succeeded");
+    }
+
+    [Fact]
     public async Task LemonSqueezy_signatures_are_checked_and_a_trial_takes_no_checkout()
     {
         var plan = await PlanAsync();

@@ -93,7 +93,11 @@ public sealed class PaymentLedger(
             // All refunded so far, of which what is recorded is known: the rest is this refund; nothing more, no news.
             var added = news.Amount - payment.AmountRefunded;
             if (added <= 0) return "unchanged";
-            news = news with { Amount = added, Cumulative = false };
+            // News of a refund Tollgate asked for, come before the provider's answer to it: that refund, not another.
+            var asked = await store.FindRefundAsync(tx, provider.Text(), news.ProviderRefundId, null) is null
+                ? await store.PendingRefundAsync(tx, payment.Id, added)
+                : null;
+            news = news with { Amount = added, Cumulative = false, RefundId = news.RefundId ?? asked };
         }
 
         BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, payment.CustomerId));

@@ -53,6 +53,12 @@ public sealed class PaymentStore(Database database)
         return row?.ToRefund();
     }
 
+    /// <summary>The oldest refund of the payment still waiting for its provider's answer (no provider id yet) of exactly this amount.</summary>
+    public async Task<string?> PendingRefundAsync(DbTransaction tx, string paymentId, long amount) =>
+        await tx.Connection!.QueryFirstOrDefaultAsync<string?>(
+            $"SELECT id FROM refunds WHERE payment_id = @paymentId AND status = 'pending' AND provider_refund_id IS NULL AND amount = @amount ORDER BY id LIMIT 1{database.ForUpdate}",
+            new { paymentId, amount }, tx);
+
     public static Task InsertAsync(DbTransaction tx, Refund r) =>
         tx.Connection!.ExecuteAsync(
             $"""
