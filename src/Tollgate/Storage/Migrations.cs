@@ -731,6 +731,7 @@ public static class Migrations
 
             ALTER TABLE payments ADD COLUMN tax {bigint} NOT NULL DEFAULT 0;
             ALTER TABLE payment_accounts ADD COLUMN mode text NOT NULL DEFAULT 'live';
+            ALTER TABLE payments ADD COLUMN mode text NOT NULL DEFAULT 'live';
             ALTER TABLE provider_subscriptions ADD COLUMN mode text NOT NULL DEFAULT 'live';
             """),
     ];

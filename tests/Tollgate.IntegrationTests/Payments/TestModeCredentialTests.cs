@@ -78,6 +78,14 @@ public abstract class TestModeCredentialTests
                 customer_id = tested, plan, interval = "month", currency = "USD", success_url = "https://app.example.com/paid", cancel_url = "https://app.example.com/pricing",
             });
             (crossed.Status, crossed.Code).ShouldBe((HttpStatusCode.Conflict, "payment_mode_mismatch"));
+
+            // The account moved since (the operator, with a live key, put the customer on another provider): the test
+            // payment is still refunded with the test credentials it was made with.
+            (await server.Admin.PutAsync($"/api/v1/customers/{tested}/payment-account", new { provider = "test" })).Status.ShouldBe(HttpStatusCode.OK);
+            (await server.Admin.GetAsync($"/api/v1/customers/{tested}/payment-account")).Str("mode").ShouldBe("live");
+            (await server.TestAdmin.PostAsync($"/api/v1/payments/{payment}/refund", new { amount = 100 })).Status.ShouldBe(HttpStatusCode.OK);
+            sandbox.Requests.Count(r => r.Path == "/v1/refunds").ShouldBe(2);
+            server.Stripe.Requests.Count(r => r.Path == "/v1/refunds").ShouldBe(0);
         }
         finally
         {

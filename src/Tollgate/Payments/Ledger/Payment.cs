@@ -19,6 +19,9 @@ public sealed record Payment
 
     /// <summary>The tax in <see cref="Amount"/> a merchant of record charged as its own, on top of the invoice; 0 elsewhere.</summary>
     public long Tax { get; init; }
+
+    /// <summary><c>live</c> or <c>test</c>: the provider's credentials it was made with, which its refunds are asked with.</summary>
+    public string Mode { get; init; } = "live";
     public required PaymentStatus Status { get; init; }
     public string? FailureCode { get; init; }
     public string? FailureMessage { get; init; }

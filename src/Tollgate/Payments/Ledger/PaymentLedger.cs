@@ -42,7 +42,7 @@ public sealed class PaymentLedger(
             ? new Payment
             {
                 Id = Ids.New(PaymentStore.PaymentPrefix, time), CustomerId = customerId, InvoiceId = invoice?.Id, Provider = provider.Text(),
-                ProviderPaymentId = news.ProviderPaymentId, Amount = news.Amount, Currency = news.Currency, Tax = news.Tax, Status = news.Status,
+                ProviderPaymentId = news.ProviderPaymentId, Amount = news.Amount, Currency = news.Currency, Tax = news.Tax, Mode = PaymentMode.Text, Status = news.Status,
                 FailureCode = news.FailureCode, FailureMessage = news.FailureMessage, ProviderTime = news.At, CreatedAt = now, UpdatedAt = now,
             }
             : existing with

@@ -12,7 +12,7 @@ public sealed class PaymentStore(Database database)
     public const string PaymentPrefix = "py";
     public const string RefundPrefix = "rf";
 
-    const string PaymentColumns = "id, customer_id, invoice_id, provider, provider_payment_id, amount, currency, amount_refunded, tax, status, failure_code, failure_message, provider_time, created_at, updated_at";
+    const string PaymentColumns = "id, customer_id, invoice_id, provider, provider_payment_id, amount, currency, amount_refunded, tax, mode, status, failure_code, failure_message, provider_time, created_at, updated_at";
     const string RefundColumns = "id, payment_id, provider, provider_refund_id, amount, currency, status, reason, credit_note_id, created_at, updated_at";
 
     public async Task<Payment?> FindPaymentAsync(DbTransaction tx, string provider, string providerPaymentId) =>
@@ -27,7 +27,7 @@ public sealed class PaymentStore(Database database)
         tx.Connection!.ExecuteAsync(
             $"""
             INSERT INTO payments ({PaymentColumns})
-            VALUES (@Id, @CustomerId, @InvoiceId, @Provider, @ProviderPaymentId, @Amount, @Currency, @AmountRefunded, @Tax, @status, @FailureCode, @FailureMessage, @ProviderTime, @CreatedAt, @UpdatedAt)
+            VALUES (@Id, @CustomerId, @InvoiceId, @Provider, @ProviderPaymentId, @Amount, @Currency, @AmountRefunded, @Tax, @Mode, @status, @FailureCode, @FailureMessage, @ProviderTime, @CreatedAt, @UpdatedAt)
             """, Parameters(p), tx);
 
     public static Task UpdateAsync(DbTransaction tx, Payment p) =>
@@ -40,7 +40,7 @@ public sealed class PaymentStore(Database database)
 
     static object Parameters(Payment p) => new
     {
-        p.Id, p.CustomerId, p.InvoiceId, p.Provider, p.ProviderPaymentId, p.Amount, p.Currency, p.AmountRefunded, p.Tax, status = EnumText.Snake(p.Status),
+        p.Id, p.CustomerId, p.InvoiceId, p.Provider, p.ProviderPaymentId, p.Amount, p.Currency, p.AmountRefunded, p.Tax, p.Mode, status = EnumText.Snake(p.Status),
         p.FailureCode, p.FailureMessage, p.ProviderTime, p.CreatedAt, p.UpdatedAt,
     };
 
@@ -187,12 +187,11 @@ public sealed class PaymentStore(Database database)
             $"SELECT {LinkColumns} FROM provider_subscriptions WHERE customer_id = @customerId ORDER BY subscription_id", new { customerId })];
     }
 
-    /// <summary>The mode of the account of the customer a payment is of: the credentials its refunds are asked with.</summary>
+    /// <summary>The mode a payment was made in: the credentials its refunds are asked with, whatever its customer's account says since.</summary>
     public async Task<string?> ModeOfPaymentAsync(string paymentId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<string?>(
-            "SELECT a.mode FROM payments p JOIN payment_accounts a ON a.customer_id = p.customer_id WHERE p.id = @paymentId", new { paymentId });
+        return await connection.ExecuteScalarAsync<string?>("SELECT mode FROM payments WHERE id = @paymentId", new { paymentId });
     }
 
     public async Task<IReadOnlyList<Payment>> ListAsync(string? customerId, string? invoiceId, CancellationToken ct)
@@ -227,6 +226,7 @@ public sealed class PaymentStore(Database database)
         public string Currency { get; init; } = "";
         public long AmountRefunded { get; init; }
         public long Tax { get; init; }
+        public string Mode { get; init; } = "live";
         public string Status { get; init; } = "";
         public string? FailureCode { get; init; }
         public string? FailureMessage { get; init; }
@@ -237,7 +237,7 @@ public sealed class PaymentStore(Database database)
         public Payment ToPayment() => new()
         {
             Id = Id, CustomerId = CustomerId, InvoiceId = InvoiceId, Provider = Provider, ProviderPaymentId = ProviderPaymentId, Amount = Amount, Currency = Currency,
-            AmountRefunded = AmountRefunded, Tax = Tax, Status = EnumText.Parse<PaymentStatus>(Status), FailureCode = FailureCode, FailureMessage = FailureMessage,
+            AmountRefunded = AmountRefunded, Tax = Tax, Mode = Mode, Status = EnumText.Parse<PaymentStatus>(Status), FailureCode = FailureCode, FailureMessage = FailureMessage,
             ProviderTime = ProviderTime, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }
