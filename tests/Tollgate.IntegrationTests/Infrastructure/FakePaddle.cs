@@ -45,6 +45,7 @@ public sealed class FakePaddle : LoopbackFake
             app.MapPost("/transactions", c => fake.HandleAsync(c, fake.CreateTransaction));
             app.MapGet("/transactions", c => fake.HandleAsync(c, _ => fake.List("transaction", o => Matches(o, c.Request.Query))));
             app.MapGet("/transactions/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
+            app.MapPatch("/transactions/{id}", c => fake.HandleAsync(c, body => fake.UpdateTransaction(c.Request.RouteValues["id"]!.ToString()!, body)));
             app.MapGet("/subscriptions/{id}", c => fake.HandleAsync(c, _ => fake.Get(c.Request.RouteValues["id"]!.ToString()!)));
             app.MapPost("/subscriptions/{id}/charge", c => fake.HandleAsync(c, body => fake.Charge(c.Request.RouteValues["id"]!.ToString()!, body)));
             app.MapPost("/subscriptions/{id}/cancel", c => fake.HandleAsync(c, _ => fake.Cancel(c.Request.RouteValues["id"]!.ToString()!)));
@@ -203,6 +204,17 @@ public sealed class FakePaddle : LoopbackFake
         return Data(201, Public(transaction));
     }
 
+    /// <summary>Only <c>{"status": "canceled"}</c>, of a draft or ready transaction, as Paddle allows.</summary>
+    (int, JsonObject) UpdateTransaction(string id, JsonObject? body)
+    {
+        if (!_objects.TryGetValue(id, out var transaction)) return Error(404, "not_found", $"Entity {id} not found");
+        if (body?["status"]?.GetValue<string>() != "canceled") return Error(400, "bad_request", "Tollgate only cancels transactions");
+        if (transaction["status"]!.GetValue<string>() is not ("draft" or "ready")) return Error(400, "transaction_immutable", "transaction cannot be changed");
+        transaction["status"] = "canceled";
+        transaction["updated_at"] = Now;
+        return Data(200, Public(transaction));
+    }
+
     JsonObject Transaction(string origin, string? customer, string? subscription, string currency, JsonArray items, JsonNode? custom, string status)
     {
         var id = NewId("txn");
@@ -239,6 +251,7 @@ public sealed class FakePaddle : LoopbackFake
         lock (_gate)
         {
             var transaction = _objects[transactionId];
+            if (transaction["status"]!.GetValue<string>() == "canceled") throw new InvalidOperationException($"Transaction {transactionId} is canceled: Paddle's checkout takes no payment.");
             if (card == "4000000000000002")
             {
                 Attempt(transaction, card, captured: false, Now);

@@ -270,6 +270,34 @@ public abstract class PaddlePaymentTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task An_expired_checkout_is_canceled_at_Paddle_and_one_paid_all_the_same_sells_nothing_and_is_reported()
+    {
+        var plan = await PlanAsync();
+        var (clock, unpaid) = await CustomerAsync();
+        var (lateClock, latePayer) = await CustomerAsync();
+        var open = await _pay.CheckoutAsync(unpaid, plan, "USD");
+        var late = await _pay.CheckoutAsync(latePayer, plan, "USD");
+        var openTransaction = new Uri(open.Str("url")!).Query.Split("_ptxn=")[1];
+        var paidLate = server.Paddle.CompleteCheckout(new Uri(late.Str("url")!).Query.Split("_ptxn=")[1]); // paid at Paddle, its news held up
+
+        server.Clock.Advance(Tollgate.Payments.Checkout.CheckoutService.Lifetime + TimeSpan.FromMinutes(1)); // Paddle's time, past both checkouts' expiry
+        await server.TestAdmin.AdvanceClockAsync(clock, At(1, 1).AddHours(1));
+        await server.TestAdmin.AdvanceClockAsync(lateClock, At(1, 1).AddHours(1));
+
+        server.Paddle.Object(openTransaction)["status"]!.GetValue<string>().ShouldBe("canceled");
+        Should.Throw<InvalidOperationException>(() => server.Paddle.CompleteCheckout(openTransaction)); // its page takes no payment now
+        (await server.TestAdmin.GetAsync($"/api/v1/checkout-sessions/{late.Id}")).Str("status").ShouldBe("expired");
+
+        (await DeliverAllAsync(paidLate)).ShouldBe(["ignored", "applied", "unmatched"]);
+
+        (await server.TestAdmin.GetAsync($"/api/v1/checkout-sessions/{late.Id}")).Str("status").ShouldBe("expired"); // sold nothing
+        (await _pay.PaymentsAsync(latePayer)).ShouldHaveSingleItem()["status"]!.GetValue<string>().ShouldBe("succeeded"); // the money, recorded
+        await using var connection = await server.Get<Tollgate.Storage.Database>().OpenAsync();
+        (await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT COUNT(*) FROM outbox WHERE type = 'checkout_session.paid_after_close' AND customer_id = @latePayer", new { latePayer }))
+            .ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_customer_Paddle_cannot_make_without_an_email_of_its_own_is_refused_at_checkout_and_nothing_is_made()
     {
         var plan = await PlanAsync();

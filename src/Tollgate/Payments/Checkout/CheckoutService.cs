@@ -183,6 +183,17 @@ public sealed partial class CheckoutService(
         if (checkout.Status == "complete") return "unchanged";
         BillingClock.Enter(await BillingClock.OfCustomerAsync(tx, checkout.CustomerId));
         var now = clock.Now;
+        if (checkout.Status != "open")
+        {
+            // Paid after it expired or failed (a provider that kept its page open): the money is recorded, against the
+            // invoice it was for (voided by then, so it stays unpaid), nothing is sold, and the operator is told to refund.
+            if (completed.Payment is { } late)
+                await ledger.ApplyAsync(tx, provider, late with { InvoiceId = late.InvoiceId ?? checkout.InvoiceId, CustomerId = checkout.CustomerId }, actor);
+            await audit.RecordAsync(tx, actor, "checkout_session.paid_after_close", "checkout_session", checkout.Id, checkout, checkout, checkout.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "checkout_session.paid_after_close", checkout.CustomerId, checkout, now);
+            return "applied";
+        }
+
         var account = await payments.AccountAsync(tx, checkout.CustomerId);
         await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = checkout.CustomerId, ChosenBy = "routing", Mode = PaymentMode.Text, CreatedAt = now }) with
         {

@@ -44,6 +44,12 @@ public interface IPaymentProvider
     Task PauseSubscriptionAsync(string providerSubscriptionId, bool pause, CancellationToken ct) =>
         throw new PaymentProviderException(Name, 400, "no_provider_subscription", $"{Name.Text()} keeps no subscription of its own.");
 
+    /// <summary>
+    /// Closes a checkout that expired in Tollgate at the provider too, where its page would take a payment otherwise
+    /// (Paddle's transactions never expire); providers whose checkouts expire by themselves do nothing.
+    /// </summary>
+    Task CloseCheckoutAsync(string providerSessionId, CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>Checks an inbound webhook's signature on its raw body.</summary>
     SignatureCheck Verify(IHeaderDictionary headers, ReadOnlySpan<byte> body, DateTimeOffset now);
 

@@ -214,6 +214,19 @@ public sealed class PaddleProvider(PaymentsHttp http, Credentials.PaymentSetting
         }
     }
 
+    /// <summary>Cancels the checkout's transaction (Paddle lets a draft or ready one be canceled), so that its page takes no payment; one paid meanwhile stays paid.</summary>
+    public async Task CloseCheckoutAsync(string providerSessionId, CancellationToken ct)
+    {
+        try
+        {
+            using var _ = await SendAsync(HttpMethod.Patch, $"/transactions/{Uri.EscapeDataString(providerSessionId)}", new JsonObject { ["status"] = "canceled" }, ct);
+        }
+        catch (PaymentProviderException e) when (e.Status == 400)
+        {
+            // Not draft or ready any more: paid (its notification completes or reports it) or canceled already.
+        }
+    }
+
     public async Task PauseSubscriptionAsync(string providerSubscriptionId, bool pause, CancellationToken ct)
     {
         var subscription = Uri.EscapeDataString(providerSubscriptionId);
