@@ -115,20 +115,6 @@ public sealed class PaymentStore(Database database)
     /// <summary>A provider subscription out of step with its Tollgate subscription, and the state it should be in.</summary>
     public sealed record OutOfStep(ProviderSubscription Link, string Wanted);
 
-    sealed class OutOfStepRow
-    {
-        public string SubscriptionId { get; init; } = "";
-        public string CustomerId { get; init; } = "";
-        public string Provider { get; init; } = "";
-        public string ProviderSubscriptionId { get; init; } = "";
-        public string Status { get; init; } = "";
-        public string Mode { get; init; } = "live";
-        public DateTimeOffset ProviderTime { get; init; }
-        public DateTimeOffset CreatedAt { get; init; }
-        public DateTimeOffset UpdatedAt { get; init; }
-        public string Wanted { get; init; } = "";
-    }
-
     /// <summary>
     /// Provider subscriptions out of step with their Tollgate subscription, of the customers on <paramref name="testClock"/>
     /// (or on none). <paramref name="resuming"/>: those paused there whose Tollgate subscription is active again (to be
@@ -145,19 +131,14 @@ public sealed class PaymentStore(Database database)
               AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.subscription_id = l.subscription_id AND i.status = 'open' AND i.amount_due > 0)
               """;
         await using var connection = await database.OpenAsync(ct);
-        var rows = await connection.QueryAsync<OutOfStepRow>(
+        return [.. await connection.QueryAsync<ProviderSubscription, string, OutOfStep>(
             $"""
             SELECT l.subscription_id, l.customer_id, l.provider, l.provider_subscription_id, l.status, l.mode, l.provider_time, l.created_at, l.updated_at,
                    CASE WHEN s.status = 'canceled' THEN 'canceled' WHEN s.status = 'paused' THEN 'paused' ELSE 'active' END AS wanted
             FROM provider_subscriptions l JOIN subscriptions s ON s.id = l.subscription_id
             WHERE l.status <> 'canceled' AND s.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)} AND {which}
             ORDER BY l.subscription_id LIMIT 1000
-            """, new { testClock });
-        return [.. rows.Select(r => new OutOfStep(new ProviderSubscription
-        {
-            SubscriptionId = r.SubscriptionId, CustomerId = r.CustomerId, Provider = r.Provider, ProviderSubscriptionId = r.ProviderSubscriptionId, Status = r.Status,
-            Mode = r.Mode, ProviderTime = r.ProviderTime, CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt,
-        }, r.Wanted))];
+            """, (link, wanted) => new OutOfStep(link, wanted), new { testClock }, splitOn: "wanted")];
     }
 
     /// <summary>
