@@ -46,9 +46,20 @@ public sealed class TestCheckoutBrowserTests(SqliteServer server)
         (await page.GetByRole(AriaRole.Alert).TextContentAsync())!.ShouldContain("Your card was declined.");
         (await page.RunAxe()).Violations.ShouldBeEmpty();
 
-        await page.GetByLabel("4242 4242 4242 4242 Succeeds").CheckAsync();
+        var good = page.GetByLabel("4242 4242 4242 4242 Succeeds");
+        await good.CheckAsync();
+        (await good.IsCheckedAsync()).ShouldBeTrue();
         await page.GetByRole(AriaRole.Button, new() { Name = "Pay USD 29.00" }).ClickAsync();
-        await page.WaitForURLAsync($"**/pay/test/{checkout.Id}/invoice", new() { Timeout = 60_000 });
+        try
+        {
+            await page.WaitForURLAsync($"**/pay/test/{checkout.Id}/invoice", new() { Timeout = 90_000 });
+        }
+        catch (TimeoutException)
+        {
+            // Say where the browser is and what it shows, so a run that times out on a loaded machine explains itself.
+            var shown = await page.ContentAsync();
+            throw new ShouldAssertException($"No invoice page after paying: the browser is at {page.Url}, showing:\n{shown[..Math.Min(shown.Length, 3000)]}");
+        }
 
         (await page.Locator("h1").TextContentAsync())!.ShouldStartWith("Invoice ");
         (await page.Locator(".status").TextContentAsync()).ShouldBe("paid");
