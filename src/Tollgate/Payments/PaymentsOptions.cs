@@ -59,11 +59,19 @@ public sealed class PaymentsOptions
     {
         if (!test) return this;
         var o = Credentials.PaymentSettings.Copy(this);
-        o.Stripe = Sandbox.Stripe.SecretKey is { Length: > 0 } ? Sandbox.Stripe : HasPrefix(Stripe.SecretKey, "sk_test_", "rk_test_") ? Stripe : new();
-        o.Razorpay = Sandbox.Razorpay.KeyId is { Length: > 0 } ? Sandbox.Razorpay : HasPrefix(Razorpay.KeyId, "rzp_test_") ? Razorpay : new();
-        o.Paddle = Sandbox.Paddle.ApiKey is { Length: > 0 } ? Sandbox.Paddle : HasPrefix(Paddle.ApiKey, PaddleOptions.SandboxKeyPrefix) ? Paddle : new();
+        o.Stripe = Sandbox.Stripe.SecretKey is { Length: > 0 } ? Sandbox.Stripe : HasPrefix(Stripe.SecretKey, Marks.StripeTest) ? Stripe : new();
+        o.Razorpay = Sandbox.Razorpay.KeyId is { Length: > 0 } ? Sandbox.Razorpay : HasPrefix(Razorpay.KeyId, Marks.RazorpayTest) ? Razorpay : new();
+        o.Paddle = Sandbox.Paddle.ApiKey is { Length: > 0 } ? Sandbox.Paddle : HasPrefix(Paddle.ApiKey, Marks.PaddleTest) ? Paddle : new();
         o.LemonSqueezy = Sandbox.LemonSqueezy.ApiKey is { Length: > 0 } ? Sandbox.LemonSqueezy : new();
         return o;
+    }
+
+    /// <summary>How the providers' credentials say which environment they are for (LemonSqueezy's say nothing).</summary>
+    internal static class Marks
+    {
+        public static readonly string[] StripeLive = ["sk_live_", "rk_live_"], StripeTest = ["sk_test_", "rk_test_"];
+        public static readonly string[] RazorpayLive = ["rzp_live_"], RazorpayTest = ["rzp_test_"];
+        public static readonly string[] PaddleLive = ["pdl_live_"], PaddleTest = [PaddleOptions.SandboxKeyPrefix];
     }
 
     /// <summary>Whether a credential says what it is by one of these prefixes (<c>sk_live_</c>, <c>sk_test_</c>, …; LemonSqueezy's keys say nothing).</summary>
@@ -162,7 +170,7 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
             Provider($"{at}Stripe", stripe.BaseUrl, ("SecretKey", stripe.SecretKey), ("WebhookSecret", stripe.WebhookSecret));
             Provider($"{at}Razorpay", razorpay.BaseUrl, ("KeyId", razorpay.KeyId), ("KeySecret", razorpay.KeySecret), ("WebhookSecret", razorpay.WebhookSecret));
             Provider($"{at}Paddle", paddle.BaseUrl, ("ApiKey", paddle.ApiKey), ("WebhookSecret", paddle.WebhookSecret));
-            if (paddle.ApiKey?.StartsWith("pdl_live_", StringComparison.Ordinal) == true && paddle.BaseUrl == PaddleOptions.SandboxUrl)
+            if (PaymentsOptions.HasPrefix(paddle.ApiKey, PaymentsOptions.Marks.PaddleLive) && paddle.BaseUrl == PaddleOptions.SandboxUrl)
                 errors.Add($"Payments:{at}Paddle:ApiKey is a live key, and Payments:{at}Paddle:BaseUrl is Paddle's sandbox: Paddle refuses live keys there.");
             Provider($"{at}LemonSqueezy", lemon.BaseUrl,
                 ("ApiKey", lemon.ApiKey), ("StoreId", lemon.StoreId), ("VariantId", lemon.VariantId), ("SigningSecret", lemon.SigningSecret));
@@ -178,8 +186,8 @@ sealed class PaymentsOptionsValidation : IValidateOptions<PaymentsOptions>
         Providers("Sandbox:", sandbox.Stripe, sandbox.Razorpay, sandbox.Paddle, sandbox.LemonSqueezy);
         foreach (var (field, value, prefixes) in new (string, string?, string[])[]
                  {
-                     ("Stripe:SecretKey", sandbox.Stripe.SecretKey, ["sk_live_", "rk_live_"]), ("Razorpay:KeyId", sandbox.Razorpay.KeyId, ["rzp_live_"]),
-                     ("Paddle:ApiKey", sandbox.Paddle.ApiKey, ["pdl_live_"]),
+                     ("Stripe:SecretKey", sandbox.Stripe.SecretKey, PaymentsOptions.Marks.StripeLive), ("Razorpay:KeyId", sandbox.Razorpay.KeyId, PaymentsOptions.Marks.RazorpayLive),
+                     ("Paddle:ApiKey", sandbox.Paddle.ApiKey, PaymentsOptions.Marks.PaddleLive),
                  })
         {
             if (PaymentsOptions.HasPrefix(value, prefixes)) errors.Add($"Payments:Sandbox:{field} is a live credential: the sandbox takes the provider's test credentials.");

@@ -49,9 +49,8 @@ public sealed class PaymentAccountService(Database database, PaymentProviders pr
         var account = await connection.QuerySingleOrDefaultAsync<PaymentAccount>(
             "SELECT customer_id, provider, provider_customer_id, payment_method, chosen_by, mode, created_at, updated_at FROM payment_accounts WHERE customer_id = @customerId",
             new { customerId });
-        var links = await store.LinksAsync(customerId, ct);
         return account is not null
-            ? View(account) with { ProviderSubscriptions = [.. links.Select(l => new ProviderSubscriptionView(l.SubscriptionId, l.Provider, l.ProviderSubscriptionId, l.Status, l.UpdatedAt))] }
+            ? View(account) with { ProviderSubscriptions = [.. (await store.LinksAsync(customerId, ct)).Select(l => new ProviderSubscriptionView(l.SubscriptionId, l.Provider, l.ProviderSubscriptionId, l.Status, l.UpdatedAt))] }
             : new PaymentAccountView(customer.Id, providers.Route(customer.Country, customer.Currency, null)?.Text(), "routing", null, null, false, null);
     }
 

@@ -38,11 +38,7 @@ public sealed partial class CheckoutService(
         var customer = await CustomerAsync(request.CustomerId!, ct);
         if (customer is null) return ApiError.Invalid("customer_id", $"There is no customer '{request.CustomerId}'.");
         var currency = Currencies.Normalize(request.Currency) ?? customer.Currency;
-        if (customer.ProviderCustomerId is not null && customer.Mode != PaymentMode.Text)
-        {
-            return ApiError.Conflict("payment_mode_mismatch",
-                $"Customer {customer.Id} pays with the providers' {customer.Mode} credentials; a {PaymentMode.Text}-mode key cannot check it out.");
-        }
+        if (customer.ProviderCustomerId is not null && customer.Mode != PaymentMode.Text) return ModeMismatch(customer.Id, customer.Mode!);
 
         var chosen = PaymentProviderNames.Parse(customer.Provider);
         if (providers.Route(customer.Country, currency, chosen) is not { } name || providers.Find(name) is not { } provider)
@@ -76,8 +72,7 @@ public sealed partial class CheckoutService(
             if (owner is not null)
                 return ApiError.Conflict("email_taken", $"{name.Text()} knows customer {customer.Id}'s email as customer {owner}'s: give it another email.");
             var account = await payments.AccountAsync(tx, customer.Id);
-            if (account is { ProviderCustomerId: not null } && account.Mode != PaymentMode.Text) // another checkout, of the other mode, got there first
-                return ApiError.Conflict("payment_mode_mismatch", $"Customer {customer.Id} pays with the providers' {account.Mode} credentials; a {PaymentMode.Text}-mode key cannot check it out.");
+            if (account is { ProviderCustomerId: not null } && account.Mode != PaymentMode.Text) return ModeMismatch(customer.Id, account.Mode); // another checkout, of the other mode, got there first
             await PaymentStore.SaveAccountAsync(tx, (account ?? new PaymentAccount { CustomerId = customer.Id, ChosenBy = "routing", CreatedAt = now })
                 with { Provider = name.Text(), ProviderCustomerId = providerCustomer, Mode = PaymentMode.Text, UpdatedAt = now });
             return null;
@@ -149,6 +144,9 @@ public sealed partial class CheckoutService(
         }, ct);
         return opened;
     }
+
+    static ApiError ModeMismatch(string customerId, string mode) =>
+        ApiError.Conflict("payment_mode_mismatch", $"Customer {customerId} pays with the providers' {mode} credentials; a {PaymentMode.Text}-mode key cannot check it out.");
 
     /// <summary>A provider's refusal as the API's error: 409 for what the customer must do otherwise, 502 for the provider failing.</summary>
     static ApiError Refused(PaymentProviderName name, Exception e, string what) => e switch

@@ -134,6 +134,7 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         public string CustomerId { get; init; } = "";
         public long AmountDue { get; init; }
         public string Currency { get; init; } = "";
+        public string? Mode { get; init; }
         public long Current { get; init; }
     }
 
@@ -150,9 +151,9 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         {
             expired = [.. await connection.QueryAsync<SentLink>(
                 $"""
-                SELECT c.invoice_id, c.attempt, c.provider, c.provider_payment_id, i.customer_id, i.amount_due, i.currency,
+                SELECT c.invoice_id, c.attempt, c.provider, c.provider_payment_id, i.customer_id, i.amount_due, i.currency, a.mode,
                        CASE WHEN i.status = 'open' AND c.attempt = CASE WHEN i.payment_attempts = 0 THEN 0 ELSE i.payment_attempts - 1 END THEN 1 ELSE 0 END AS current
-                FROM charge_attempts c JOIN invoices i ON i.id = c.invoice_id
+                FROM charge_attempts c JOIN invoices i ON i.id = c.invoice_id LEFT JOIN payment_accounts a ON a.customer_id = i.customer_id
                 WHERE c.status = 'sent' AND c.created_at <= @cutoff AND i.{Billing.Subscriptions.SubscriptionStore.OnClock(testClock)}
                 ORDER BY c.invoice_id, c.attempt LIMIT {MostPerRun}
                 """, new { cutoff = now - LinkLifetime, testClock })];
@@ -161,6 +162,7 @@ public sealed partial class InvoiceCollector(Database database, PaymentProviders
         foreach (var link in expired)
         {
             if (PaymentProviderNames.Parse(link.Provider) is not { } name) continue;
+            PaymentMode.Enter(link.Mode); // the failed payment is recorded in its customer's mode, as its link was made
             await database.InTransactionAsync(async (connection, tx) =>
             {
                 var marked = await connection.ExecuteAsync(

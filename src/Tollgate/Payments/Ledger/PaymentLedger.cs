@@ -159,8 +159,7 @@ public sealed class PaymentLedger(
         await audit.RecordAsync(tx, actor, $"provider_subscription.{state}", "subscription", link.SubscriptionId, link, updated, link.CustomerId);
         if (news.State != ProviderSubscriptionState.Canceled) return "applied";
 
-        if (await store.AccountAsync(tx, link.CustomerId) is { } account && account.PaymentMethod == link.ProviderSubscriptionId)
-            await PaymentStore.SaveAccountAsync(tx, account with { PaymentMethod = null, UpdatedAt = now });
+        await PaymentStore.ForgetMethodAsync(tx, link, now);
         if (await subscriptions.FindAsync(tx, link.SubscriptionId, forUpdate: true) is { Status: not Billing.Subscriptions.SubscriptionStatus.Canceled } subscription)
             await subscriptions.CancelAtPeriodEndInAsync(tx, subscription, new Billing.Subscriptions.CancelSubscriptionRequest(Reason: $"canceled_at_{provider.Text()}"), actor);
         return "applied";

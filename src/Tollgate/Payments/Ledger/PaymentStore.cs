@@ -150,15 +150,15 @@ public sealed class PaymentStore(Database database)
         var moved = await tx.Connection!.ExecuteAsync(
             "UPDATE provider_subscriptions SET status = @wanted, updated_at = @now WHERE subscription_id = @SubscriptionId AND status = @Status",
             new { wanted, now, read.SubscriptionId, read.Status }, tx) == 1;
-        if (moved && wanted == "canceled")
-        {
-            await tx.Connection!.ExecuteAsync(
-                "UPDATE payment_accounts SET payment_method = NULL, updated_at = @now WHERE customer_id = @CustomerId AND payment_method = @ProviderSubscriptionId",
-                new { now, read.CustomerId, read.ProviderSubscriptionId }, tx);
-        }
-
+        if (moved && wanted == "canceled") await ForgetMethodAsync(tx, read, now);
         return moved;
     }
+
+    /// <summary>An ended provider subscription is no longer its customer's payment method, if it was.</summary>
+    public static Task ForgetMethodAsync(DbTransaction tx, ProviderSubscription ended, DateTimeOffset now) =>
+        tx.Connection!.ExecuteAsync(
+            "UPDATE payment_accounts SET payment_method = NULL, updated_at = @now WHERE customer_id = @CustomerId AND payment_method = @ProviderSubscriptionId",
+            new { now, ended.CustomerId, ended.ProviderSubscriptionId }, tx);
 
     /// <summary>The customer's provider subscriptions, as the API shows them beside its payment account.</summary>
     public async Task<IReadOnlyList<ProviderSubscription>> LinksAsync(string customerId, CancellationToken ct)

@@ -199,18 +199,23 @@ public sealed class PaddleProvider(PaymentsHttp http, Credentials.PaymentSetting
         return items;
     }
 
-    public async Task CancelSubscriptionAsync(string providerSubscriptionId, CancellationToken ct)
+    public Task CancelSubscriptionAsync(string providerSubscriptionId, CancellationToken ct) => MoveSubscriptionAsync(providerSubscriptionId, "cancel", "canceled", ct);
+
+    public Task PauseSubscriptionAsync(string providerSubscriptionId, bool pause, CancellationToken ct) =>
+        MoveSubscriptionAsync(providerSubscriptionId, pause ? "pause" : "resume", pause ? "paused" : "active", ct);
+
+    /// <summary>Asks Paddle to <paramref name="action"/> the subscription at once; refused because it is so already (at Paddle, or by an earlier try), done.</summary>
+    async Task MoveSubscriptionAsync(string providerSubscriptionId, string action, string status, CancellationToken ct)
     {
         var subscription = Uri.EscapeDataString(providerSubscriptionId);
         try
         {
-            using var _ = await SendAsync(HttpMethod.Post, $"/subscriptions/{subscription}/cancel", new JsonObject { ["effective_from"] = "immediately" }, ct);
+            using var _ = await SendAsync(HttpMethod.Post, $"/subscriptions/{subscription}/{action}", new JsonObject { ["effective_from"] = "immediately" }, ct);
         }
         catch (PaymentProviderException e) when (e.Status == 400)
         {
-            // Refused because it has ended already (at Paddle, or by an earlier try): done.
             using var current = await SendAsync(HttpMethod.Get, $"/subscriptions/{subscription}", null, ct);
-            if (current.RootElement.Child("data").Text("status") != "canceled") throw;
+            if (current.RootElement.Child("data").Text("status") != status) throw;
         }
     }
 
@@ -224,21 +229,6 @@ public sealed class PaddleProvider(PaymentsHttp http, Credentials.PaymentSetting
         catch (PaymentProviderException e) when (e.Status == 400)
         {
             // Not draft or ready any more: paid (its notification completes or reports it) or canceled already.
-        }
-    }
-
-    public async Task PauseSubscriptionAsync(string providerSubscriptionId, bool pause, CancellationToken ct)
-    {
-        var subscription = Uri.EscapeDataString(providerSubscriptionId);
-        try
-        {
-            using var _ = await SendAsync(HttpMethod.Post, $"/subscriptions/{subscription}/{(pause ? "pause" : "resume")}", new JsonObject { ["effective_from"] = "immediately" }, ct);
-        }
-        catch (PaymentProviderException e) when (e.Status == 400)
-        {
-            // Refused because it is so already (an earlier try's doing): done.
-            using var current = await SendAsync(HttpMethod.Get, $"/subscriptions/{subscription}", null, ct);
-            if (current.RootElement.Child("data").Text("status") != (pause ? "paused" : "active")) throw;
         }
     }
 
