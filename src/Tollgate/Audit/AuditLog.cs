@@ -22,7 +22,7 @@ public sealed class AuditLog(Database database, TimeProvider time)
     {
         var at = time.Now();
         var rows = changes.Select(c => new AuditRow(Ids.New(Ids.Audit, time), actor, c, at)).ToList();
-        return BulkInsert.InsertNewAsync(transaction.Connection!, transaction, "audit_log", "id", Columns, rows, CancellationToken.None);
+        return WriteBehind.InsertAsync(transaction, "audit_log", "id", Columns, rows);
     }
 
     sealed record AuditRow(string Id, Actor Actor, AuditChange Change, DateTimeOffset OccurredAt);

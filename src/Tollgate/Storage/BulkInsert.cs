@@ -102,29 +102,49 @@ public static class BulkInsert
         return inserted;
     }
 
+    /// <summary>
+    /// Inserts the rows, and where a row of the same <paramref name="conflict"/> key is there already sets its columns
+    /// <paramref name="set"/> to the new row's. Rows must not share a key (PostgreSQL refuses to update a row twice in one statement).
+    /// </summary>
+    public static async Task<int> UpsertAsync<T>(
+        DbTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, IReadOnlyList<string> set, CancellationToken ct) =>
+        rows.Count == 0 ? 0 : transaction.Connection switch
+        {
+            NpgsqlConnection postgres => await PostgresAsync(postgres, (NpgsqlTransaction)transaction, table, conflict, columns, rows, ct, set),
+            SqliteConnection sqlite => Sqlite(sqlite, table, columns, rows, null, OnConflict(conflict, set)),
+            var other => throw new NotSupportedException($"No bulk insert for {other?.GetType().Name}."),
+        };
+
     static async Task<int> PostgresAsync<T>(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string conflict, IReadOnlyList<BulkColumn<T>> columns,
-        IReadOnlyList<T> rows, CancellationToken ct)
+        IReadOnlyList<T> rows, CancellationToken ct, IReadOnlyList<string>? set = null)
     {
-        var arrays = string.Join(", ", columns.Select((_, i) => $"@p{i}"));
-        await using var command = new NpgsqlCommand(
-            $"INSERT INTO {table} ({Names(columns)}) SELECT * FROM unnest({arrays}) ON CONFLICT ({conflict}) DO NOTHING", connection, transaction);
-        for (var i = 0; i < columns.Count; i++)
-        {
-            command.Parameters.Add(new NpgsqlParameter($"p{i}", NpgsqlDbType.Array | columns[i].PostgresType)
-            {
-                Value = columns[i].PostgresArray(rows),
-            });
-        }
-
-        return await command.ExecuteNonQueryAsync(ct);
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { PostgresCommand(table, conflict, columns, rows, set) } };
+        return await batch.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>The PostgreSQL statement of an insert (or, with <paramref name="set"/>, an upsert), to send alone or in a batch of statements (<see cref="WriteBehind"/>).</summary>
+    internal static NpgsqlBatchCommand PostgresCommand<T>(string table, string conflict, IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, IReadOnlyList<string>? set)
+    {
+        var arrays = string.Join(", ", columns.Select((_, i) => $"${i + 1}"));
+        var command = new NpgsqlBatchCommand($"INSERT INTO {table} ({Names(columns)}) SELECT * FROM unnest({arrays}) {OnConflict(conflict, set)}");
+        foreach (var column in columns)
+        {
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | column.PostgresType, Value = column.PostgresArray(rows) });
+        }
+
+        return command;
+    }
+
+    static string OnConflict(string conflict, IReadOnlyList<string>? set) => set is null
+        ? $"ON CONFLICT ({conflict}) DO NOTHING"
+        : $"ON CONFLICT ({conflict}) DO UPDATE SET {string.Join(", ", set.Select(c => $"{c} = excluded.{c}"))}";
+
     /// <summary>Inserts each row in turn; calls <paramref name="inserted"/> for each that was new.</summary>
-    static int Sqlite<T>(SqliteConnection connection, string table, IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, Action<T>? inserted)
+    static int Sqlite<T>(SqliteConnection connection, string table, IReadOnlyList<BulkColumn<T>> columns, IReadOnlyList<T> rows, Action<T>? inserted, string onConflict = "ON CONFLICT DO NOTHING")
     {
         using var statement = new SqliteRowStatement(
-            connection, $"INSERT INTO {table} ({Names(columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))}) ON CONFLICT DO NOTHING");
+            connection, $"INSERT INTO {table} ({Names(columns)}) VALUES ({string.Join(", ", columns.Select((_, i) => $"?{i + 1}"))}) {onConflict}");
         var count = 0;
         for (var r = 0; r < rows.Count; r++)
         {

@@ -27,5 +27,5 @@ public static class Outbox
 
     /// <summary>Writes many events in one statement's worth of work (the invoice run's hundreds per transaction).</summary>
     public static Task WriteManyAsync(DbTransaction tx, IReadOnlyList<OutboxMessage> messages) =>
-        BulkInsert.InsertNewAsync(tx.Connection!, tx, "outbox", "id", Columns, messages, CancellationToken.None);
+        WriteBehind.InsertAsync(tx, "outbox", "id", Columns, messages);
 }

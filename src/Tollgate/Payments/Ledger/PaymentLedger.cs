@@ -23,6 +23,18 @@ public sealed class PaymentLedger(
     BillingClock clock, TimeProvider time)
 {
     /// <summary>
+    /// Reads ahead, in one round trip for all of them, the payments that a batch of providers' news will look up
+    /// (<see cref="ReadAhead{TKey, TValue}"/>), so that applying each costs PostgreSQL one round trip less. Until disposed.
+    /// </summary>
+    public async Task<IDisposable> ReadAheadAsync(DbTransaction tx, IReadOnlyList<(PaymentProviderName Provider, PaymentEffect News)> news) =>
+        await store.ReadAheadAsync(tx, [.. news.Select(n => n.News switch
+        {
+            PaymentReported p => (n.Provider.Text(), p.ProviderPaymentId),
+            RefundReported r => (n.Provider.Text(), r.ProviderPaymentId),
+            _ => ((string, string)?)null,
+        }).OfType<(string, string)>()]);
+
+    /// <summary>
     /// Applies a payment's state. Returns what it did, for the event's record: <c>applied</c>, <c>unchanged</c> or
     /// <c>unmatched</c>. It acts at the customer's billing time, unless <paramref name="onCallersClock"/>: an invoice
     /// run entered the time it runs at, which a test clock's stored time reaches only when the run is done.

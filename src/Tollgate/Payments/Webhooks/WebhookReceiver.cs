@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Dapper;
+using Npgsql;
 using Tollgate.Common;
 using Tollgate.Payments.Checkout;
 using Tollgate.Payments.Ledger;
@@ -112,17 +114,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
         if (batch.Count == 0) return;
         try
         {
-            var receipts = await database.InTransactionAsync(async (connection, tx) =>
-            {
-                var done = new List<WebhookReceipt>(batch.Count);
-                foreach (var p in batch)
-                {
-                    PaymentMode.Enter(p.Test);
-                    done.Add(await ApplyInAsync(tx, p));
-                }
-
-                return done;
-            }, CancellationToken.None);
+            var receipts = await database.InTransactionAsync((connection, tx) => ApplyAllAsync(tx, batch), CancellationToken.None);
             for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(receipts[i]);
         }
         catch (Exception) when (batch.Count > 1)
@@ -131,8 +123,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
             {
                 try
                 {
-                    PaymentMode.Enter(p.Test);
-                    p.Done.TrySetResult(await database.InTransactionAsync((connection, tx) => ApplyInAsync(tx, p), CancellationToken.None));
+                    p.Done.TrySetResult((await database.InTransactionAsync((connection, tx) => ApplyAllAsync(tx, [p]), CancellationToken.None))[0]);
                 }
                 catch (Exception e)
                 {
@@ -146,17 +137,95 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
         }
     }
 
-    /// <summary>Records the event's id and applies its effects, in the caller's transaction; a recorded id is a duplicate.</summary>
-    async Task<WebhookReceipt> ApplyInAsync(System.Data.Common.DbTransaction tx, Pending pending)
+    /// <summary>
+    /// Applies each event in turn in the caller's transaction, then writes what they leave for the end: their audit
+    /// entries and outbox messages (<see cref="WriteBehind"/>) and their outcomes, in a few round trips for the whole
+    /// batch rather than three for each event (PostgreSQL's time per event is in its round trips: docs/benchmarks.md).
+    /// </summary>
+    async Task<List<WebhookReceipt>> ApplyAllAsync(DbTransaction tx, IReadOnlyList<Pending> batch)
+    {
+        using var later = WriteBehind.Begin(tx);
+        var recorded = await RecordAsync(tx, batch);
+        using var ahead = await ledger.ReadAheadAsync(tx, [.. batch.Where((_, i) => recorded[i]).SelectMany(p => p.Event.Effects.Select(e => (p.Provider, e)))]);
+        var receipts = new List<WebhookReceipt>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var p = batch[i];
+            PaymentMode.Enter(p.Test);
+            receipts.Add(recorded[i] ? await ApplyInAsync(tx, p) : new WebhookReceipt(true, p.Event.EventId, p.Event.Type, "duplicate"));
+        }
+
+        var now = time.GetUtcNow();
+        later.Upsert("provider_events", "provider, event_id", OutcomeColumns, ["outcome"],
+            [.. Enumerable.Range(0, batch.Count).Where(i => recorded[i]).Select(i => new Outcome(batch[i].Provider.Text(), receipts[i], now))]);
+        await later.FlushAsync(CancellationToken.None);
+        return receipts;
+    }
+
+    /// <summary>A new event's outcome, for its row (recorded at the batch's start as <c>received</c>).</summary>
+    sealed record Outcome(string Provider, WebhookReceipt Receipt, DateTimeOffset At);
+
+    static readonly IReadOnlyList<BulkColumn<Outcome>> OutcomeColumns =
+    [
+        BulkColumn<Outcome>.Text("provider", o => o.Provider),
+        BulkColumn<Outcome>.Text("event_id", o => o.Receipt.EventId),
+        BulkColumn<Outcome>.Text("type", o => o.Receipt.Type),
+        BulkColumn<Outcome>.Text("outcome", o => o.Receipt.Outcome),
+        BulkColumn<Outcome>.Timestamp("received_at", o => o.At),
+    ];
+
+    /// <summary>
+    /// Records the batch's event ids, as received, in one statement; says of each event whether it is new. An id
+    /// recorded already, by an earlier delivery or earlier in this batch, is a duplicate; one another writer's batch
+    /// holds uncommitted waits for that batch, and is a duplicate once it commits.
+    /// </summary>
+    async Task<bool[]> RecordAsync(DbTransaction tx, IReadOnlyList<Pending> batch)
+    {
+        var now = time.GetUtcNow();
+        var isNew = new bool[batch.Count];
+        if (tx is NpgsqlTransaction postgres)
+        {
+            await using var insert = new NpgsqlCommand(
+                """
+                INSERT INTO provider_events (provider, event_id, type, outcome, received_at)
+                SELECT provider, event_id, type, 'received', @now FROM unnest(@providers, @ids, @types) AS e (provider, event_id, type)
+                ON CONFLICT (provider, event_id) DO NOTHING
+                RETURNING provider, event_id
+                """, postgres.Connection, postgres);
+            // In key order, so that two writers' batches holding the same redelivered events wait on each other rather than deadlock.
+            var rows = batch.Select(p => (Provider: p.Provider.Text(), Id: p.Event.EventId, p.Event.Type))
+                .OrderBy(r => r.Provider, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal).ToArray();
+            insert.Parameters.Add(new NpgsqlParameter("now", now));
+            insert.Parameters.Add(new NpgsqlParameter("providers", rows.Select(r => r.Provider).ToArray()));
+            insert.Parameters.Add(new NpgsqlParameter("ids", rows.Select(r => r.Id).ToArray()));
+            insert.Parameters.Add(new NpgsqlParameter("types", rows.Select(r => r.Type).ToArray()));
+            var inserted = new HashSet<(string, string)>();
+            await using (var reader = await insert.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync()) inserted.Add((reader.GetString(0), reader.GetString(1)));
+            }
+
+            // The first of two deliveries in one batch is the new one; the second, its duplicate.
+            for (var i = 0; i < batch.Count; i++) isNew[i] = inserted.Remove((batch[i].Provider.Text(), batch[i].Event.EventId));
+            return isNew;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            isNew[i] = await tx.Connection!.ExecuteAsync(
+                """
+                INSERT INTO provider_events (provider, event_id, type, outcome, received_at) VALUES (@provider, @EventId, @Type, 'received', @now)
+                ON CONFLICT (provider, event_id) DO NOTHING
+                """, new { provider = batch[i].Provider.Text(), batch[i].Event.EventId, batch[i].Event.Type, now }, tx) == 1;
+        }
+
+        return isNew;
+    }
+
+    /// <summary>Applies a new event's effects, in the caller's transaction (its id recorded, its outcome the caller's to record).</summary>
+    async Task<WebhookReceipt> ApplyInAsync(DbTransaction tx, Pending pending)
     {
         var (name, inbound, actor) = (pending.Provider, pending.Event, pending.Actor);
-        var connection = tx.Connection!;
-        var recorded = await connection.ExecuteAsync(
-            """
-            INSERT INTO provider_events (provider, event_id, type, outcome, received_at) VALUES (@provider, @EventId, @Type, 'received', @now)
-            ON CONFLICT (provider, event_id) DO NOTHING
-            """, new { provider = name.Text(), inbound.EventId, inbound.Type, now = time.GetUtcNow() }, tx);
-        if (recorded == 0) return new WebhookReceipt(true, inbound.EventId, inbound.Type, "duplicate");
         var outcomes = new List<string>();
         foreach (var effect in inbound.Effects)
         {
@@ -173,8 +242,6 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
         }
 
         var outcome = outcomes.Count == 0 ? "ignored" : outcomes.Contains("applied") ? "applied" : outcomes[0];
-        await connection.ExecuteAsync("UPDATE provider_events SET outcome = @outcome WHERE provider = @provider AND event_id = @EventId",
-            new { outcome, provider = name.Text(), inbound.EventId }, tx);
         return new WebhookReceipt(true, inbound.EventId, inbound.Type, outcome);
     }
 }
