@@ -31,7 +31,7 @@ public sealed class WebhookReceiver(Database database, PaymentProviders provider
     readonly ConcurrentQueue<Pending> _waiting = new();
     readonly SemaphoreSlim _writers = new(database.Kind == DatabaseKind.Sqlite ? 1 : PostgresWriters);
 
-    /// <summary>PostgreSQL commits this many batches at once: an event is a dozen round trips, so one writer waits on the network more than on the disk.</summary>
+    /// <summary>PostgreSQL commits this many batches at once: one writer's batch waits on its round trips and its sync to disk, the other's meanwhile runs (more did worse on two cores: docs/benchmarks.md).</summary>
     const int PostgresWriters = 2;
     const int MostPerCommit = 200;
 
