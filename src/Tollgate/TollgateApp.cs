@@ -30,6 +30,7 @@ using Tollgate.Operations;
 using Tollgate.Payments;
 using Tollgate.Payments.Providers.Test;
 using Tollgate.Storage;
+using Tollgate.Webhooks;
 
 namespace Tollgate;
 
@@ -61,6 +62,7 @@ public static class TollgateApp
         services.AddPayments(builder.Configuration);
         services.AddLimits();
         services.AddAlerts(builder.Configuration);
+        services.AddWebhooks(builder.Configuration);
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -95,6 +97,7 @@ public static class TollgateApp
             .MapLimitEndpoints()
             .MapGrantEndpoints()
             .MapAlertEndpoints()
+            .MapWebhookEndpoints()
             .MapPricingEndpoints()
             .MapSubscriptionEndpoints()
             .MapInvoiceEndpoints()

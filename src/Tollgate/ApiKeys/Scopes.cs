@@ -11,9 +11,12 @@ public static class Scopes
     public const string CustomerRead = "customer:read";
     public const string KeysWrite = "keys:write";
 
+    /// <summary>Register and manage webhook endpoints for the key's own customer's events.</summary>
+    public const string WebhooksWrite = "webhooks:write";
+
     public static IReadOnlyList<string> ForAdmins { get; } = [Admin, AdminRead];
 
-    public static IReadOnlyList<string> ForCustomers { get; } = [Gateway, UsageWrite, UsageRead, CustomerRead, KeysWrite];
+    public static IReadOnlyList<string> ForCustomers { get; } = [Gateway, UsageWrite, UsageRead, CustomerRead, KeysWrite, WebhooksWrite];
 
     public static IReadOnlyList<string> Defaults(KeyKind kind) => kind == KeyKind.Admin
         ? [Admin]

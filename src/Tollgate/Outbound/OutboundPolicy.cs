@@ -9,7 +9,7 @@ namespace Tollgate.Outbound;
 /// multicast, broadcast, unspecified and reserved addresses never. Applied to the address actually connected to, after
 /// DNS, so a name that resolves somewhere else tomorrow (DNS rebinding) is judged by where it leads then.
 /// </summary>
-public sealed class OutboundPolicy(bool allowPrivate)
+public sealed class OutboundPolicy(bool allowPrivate, string setting = "Gateway:AllowPrivateAddresses")
 {
     public bool AllowPrivate { get; } = allowPrivate;
 
@@ -18,7 +18,7 @@ public sealed class OutboundPolicy(bool allowPrivate)
     {
         AddressKind.Public => null,
         AddressKind.Private when AllowPrivate => null,
-        AddressKind.Private => $"{address} is a loopback or private address; set Gateway:AllowPrivateAddresses to call your own network.",
+        AddressKind.Private => $"{address} is a loopback or private address; set {setting} to call your own network.",
         _ => $"{address} is link-local (cloud metadata), multicast, broadcast or reserved; Tollgate never connects there.",
     };
 

@@ -15,6 +15,12 @@ public static class OutboundUrl
         if (uri.Scheme is not ("http" or "https")) return "only http and https URLs are allowed.";
         if (!string.IsNullOrEmpty(uri.UserInfo)) return "put credentials in the API key, not the URL.";
         if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment)) return "a base URL cannot have a query or fragment.";
+        return HostRefusal(uri, policy);
+    }
+
+    /// <summary>Why the URL's host is no destination already, before any DNS (a metadata name, a refused literal address), or null.</summary>
+    public static string? HostRefusal(Uri uri, OutboundPolicy policy)
+    {
         if (uri.IdnHost.Equals("metadata.google.internal", StringComparison.OrdinalIgnoreCase)) return "cloud metadata addresses are not allowed.";
         var literal = IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var address) ? address
             : uri.IsLoopback ? IPAddress.Loopback

@@ -734,5 +734,56 @@ public static class Migrations
             ALTER TABLE payments ADD COLUMN mode text NOT NULL DEFAULT 'live';
             ALTER TABLE provider_subscriptions ADD COLUMN mode text NOT NULL DEFAULT 'live';
             """),
+        new(21, "outbound webhooks", """
+            CREATE TABLE webhook_endpoints (
+                id text PRIMARY KEY,
+                customer_id text REFERENCES customers (id),
+                url text NOT NULL,
+                description text,
+                events {json} NOT NULL,
+                secret_sealed text NOT NULL,
+                previous_secret_sealed text,
+                previous_secret_until {ts},
+                mode text NOT NULL,
+                status text NOT NULL,
+                disabled_reason text,
+                failing_since {ts},
+                deleted_at {ts},
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            CREATE INDEX ix_webhook_endpoints_customer ON webhook_endpoints (customer_id, id);
+
+            CREATE TABLE webhook_deliveries (
+                id text PRIMARY KEY,
+                message_id text NOT NULL REFERENCES outbox (id),
+                endpoint_id text NOT NULL REFERENCES webhook_endpoints (id),
+                status text NOT NULL,
+                attempts integer NOT NULL DEFAULT 0,
+                next_attempt_at {ts},
+                lease_owner text,
+                lease_until {ts},
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+            CREATE UNIQUE INDEX ux_webhook_deliveries_message ON webhook_deliveries (endpoint_id, message_id);
+            CREATE INDEX ix_webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+
+            CREATE TABLE webhook_attempts (
+                id text PRIMARY KEY,
+                delivery_id text NOT NULL REFERENCES webhook_deliveries (id),
+                endpoint_id text NOT NULL,
+                message_id text NOT NULL,
+                attempted_at {ts} NOT NULL,
+                status_code integer,
+                latency_ms integer NOT NULL,
+                succeeded {bool} NOT NULL,
+                response_excerpt text,
+                error text
+            );
+            CREATE INDEX ix_webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+            CREATE INDEX ix_webhook_attempts_time ON webhook_attempts (attempted_at);
+            CREATE INDEX ix_outbox_fan_out ON outbox (created_at) WHERE delivered_at IS NULL;
+            """),
     ];
 }

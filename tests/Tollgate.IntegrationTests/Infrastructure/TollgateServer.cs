@@ -75,6 +75,7 @@ public abstract class TollgateServer : IAsyncLifetime
             ["--urls=http://127.0.0.1:0", $"--Storage:ConnectionString={_database.ConnectionString}", "--Logging:LogLevel:Default=Warning",
              $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress),
              "--Billing:RunEvery=00:00:00", // tests run invoice runs themselves, when they mean to
+             "--Webhooks:AllowPrivateAddresses=true", // the receivers listen on loopback
              "--Billing:FallbackPlan=fallback_free", // exists only while the test of the fallback runs
              $"--Payments:Stripe:SecretKey={FakeStripe.SecretKey}", $"--Payments:Stripe:WebhookSecret={FakeStripe.WebhookSecret}",
              $"--Payments:Stripe:BaseUrl={Stripe.BaseAddress}", "--Payments:TestProvider=true",

@@ -1,0 +1,215 @@
+using System.Data.Common;
+using Dapper;
+using Tollgate.Common;
+using Tollgate.Storage;
+using Tollgate.Webhooks.Endpoints;
+
+namespace Tollgate.Webhooks.Delivery;
+
+/// <summary>One message due to one endpoint, claimed by this node for one attempt, with what the attempt needs.</summary>
+public sealed record DueDelivery(string Id, int Attempts, string MessageId, string Type, string? CustomerId, string Payload, DateTimeOffset CreatedAt, WebhookEndpoint Endpoint);
+
+/// <summary>One attempt to deliver a message, as the log keeps it.</summary>
+public sealed record WebhookAttempt(
+    string Id, string DeliveryId, string EndpointId, string MessageId, DateTimeOffset AttemptedAt, int? StatusCode, int LatencyMs, bool Succeeded, string? ResponseExcerpt,
+    string? Error);
+
+/// <summary>
+/// The rows of deliveries (one message to one endpoint: <c>pending</c>, <c>succeeded</c>, <c>failed</c> once its retries
+/// ran out, <c>canceled</c> when its endpoint was disabled or deleted) and of their attempts. A node claims due
+/// deliveries with a lease (on PostgreSQL skipping rows another node holds), so no two nodes make the same attempt;
+/// a lease left by a node that died runs out and the delivery is claimed again: at least once.
+/// </summary>
+public sealed class DeliveryStore(Database database)
+{
+    public const string DeliveryPrefix = "wd";
+    public const string AttemptPrefix = "wa";
+
+    /// <summary>
+    /// Turns up to <paramref name="take"/> events not yet fanned out into a delivery for each endpoint that hears it,
+    /// due now, and marks them fanned out, in one transaction; returns how many events it took.
+    /// </summary>
+    public async Task<int> FanOutAsync(int take, DateTimeOffset now, TimeProvider time, CancellationToken ct) =>
+        await database.InTransactionAsync(async (connection, tx) =>
+        {
+            var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+            var events = (await connection.QueryAsync<OutboxEvent>(
+                $"SELECT id, type, customer_id FROM outbox WHERE delivered_at IS NULL ORDER BY created_at LIMIT @take{skipLocked}", new { take }, tx)).ToList();
+            if (events.Count == 0) return 0;
+            var endpoints = await WebhookEndpointStore.EnabledAsync(connection, tx);
+            var deliveries = (from e in events from endpoint in endpoints where endpoint.Hears(e.Type, e.CustomerId)
+                              select new NewDelivery(Ids.New(DeliveryPrefix, time), e.Id, endpoint.Id, now)).ToList();
+            await BulkInsert.InsertNewAsync(connection, tx, "webhook_deliveries", "endpoint_id, message_id", NewDelivery.Columns, deliveries, ct);
+            await connection.ExecuteAsync($"UPDATE outbox SET delivered_at = @now WHERE id {database.AnyOf("ids")}", new { now, ids = database.ListOf(events.Select(e => e.Id)) }, tx);
+            return events.Count;
+        }, ct);
+
+    /// <summary>
+    /// Leases up to <paramref name="take"/> due deliveries to <paramref name="owner"/> until <paramref name="until"/>,
+    /// none to the endpoints in <paramref name="busy"/> (those this node already sends its most to), oldest due first.
+    /// </summary>
+    public async Task<IReadOnlyList<DueDelivery>> ClaimAsync(string owner, int take, IReadOnlyCollection<string> busy, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
+    {
+        var claimed = await database.InTransactionAsync(async (connection, tx) =>
+        {
+            var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+            return (await connection.QueryAsync<string>(
+                $"""
+                UPDATE webhook_deliveries SET lease_owner = @owner, lease_until = @until, updated_at = @now
+                WHERE id IN (
+                    SELECT id FROM webhook_deliveries
+                    WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now) AND NOT (endpoint_id {database.AnyOf("busy")})
+                    ORDER BY next_attempt_at LIMIT @take{skipLocked})
+                RETURNING id
+                """, new { owner, until, now, take, busy = database.ListOf(busy) }, tx)).ToList();
+        }, ct);
+        if (claimed.Count == 0) return [];
+
+        await using var connection = await database.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<DueRow>(
+            $"""
+            SELECT d.id, d.attempts, d.endpoint_id, o.id AS message_id, o.type, o.customer_id, o.payload, o.created_at
+            FROM webhook_deliveries d JOIN outbox o ON o.id = d.message_id
+            WHERE d.id {database.AnyOf("ids")}
+            """, new { ids = database.ListOf(claimed) })).ToList();
+        var endpoints = new Dictionary<string, WebhookEndpoint?>();
+        var store = new WebhookEndpointStore(database);
+        var due = new List<DueDelivery>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (!endpoints.TryGetValue(row.EndpointId, out var endpoint)) endpoints[row.EndpointId] = endpoint = await store.GetAsync(row.EndpointId, ct);
+            if (endpoint is not null) due.Add(new DueDelivery(row.Id, row.Attempts, row.MessageId, row.Type, row.CustomerId, row.Payload, row.CreatedAt, endpoint));
+        }
+
+        return due;
+    }
+
+    /// <summary>
+    /// Records an attempt and its delivery's next state, in one transaction: <paramref name="nextAttemptAt"/> null ends it
+    /// (<paramref name="status"/> <c>succeeded</c> or <c>failed</c>). Only the lease's holder moves the delivery; a late answer
+    /// after its lease ran out is logged and changes nothing else.
+    /// </summary>
+    public Task RecordAsync(WebhookAttempt attempt, string owner, string status, DateTimeOffset? nextAttemptAt, Func<DbTransaction, Task> alsoInTransaction, CancellationToken ct) =>
+        database.InTransactionAsync(async (connection, tx) =>
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, message_id, attempted_at, status_code, latency_ms, succeeded, response_excerpt, error)
+                VALUES (@Id, @DeliveryId, @EndpointId, @MessageId, @AttemptedAt, @StatusCode, @LatencyMs, @Succeeded, @ResponseExcerpt, @Error)
+                """, attempt, tx);
+            var moved = await connection.ExecuteAsync(
+                """
+                UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, next_attempt_at = @nextAttemptAt, lease_owner = NULL, lease_until = NULL, updated_at = @now
+                WHERE id = @id AND lease_owner = @owner AND status = 'pending'
+                """, new { id = attempt.DeliveryId, owner, status, nextAttemptAt, now = attempt.AttemptedAt }, tx);
+            if (moved == 1) await alsoInTransaction(tx);
+            return moved;
+        }, ct);
+
+    /// <summary>Drops what still waits for an endpoint that was disabled or deleted.</summary>
+    public static Task DropPendingAsync(DbTransaction tx, string endpointId, DateTimeOffset now) =>
+        tx.Connection!.ExecuteAsync(
+            "UPDATE webhook_deliveries SET status = 'canceled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = @now WHERE endpoint_id = @endpointId AND status = 'pending'",
+            new { endpointId, now }, tx);
+
+    /// <summary>
+    /// Sends the messages again: each becomes due now with its retries afresh, whether it was delivered, failed or
+    /// never sent to this endpoint (an event from before it heard of it). Returns how many.
+    /// </summary>
+    public async Task<int> ReplayAsync(WebhookEndpoint endpoint, IReadOnlyList<string> messageIds, DateTimeOffset now, TimeProvider time, CancellationToken ct) =>
+        await database.InTransactionAsync(async (connection, tx) =>
+        {
+            var rows = messageIds.Select(id => new NewDelivery(Ids.New(DeliveryPrefix, time), id, endpoint.Id, now)).ToList();
+            await BulkInsert.UpsertAsync(tx, "webhook_deliveries", "endpoint_id, message_id", NewDelivery.Columns, rows,
+                ["status", "attempts", "next_attempt_at", "lease_owner", "lease_until", "updated_at"], ct);
+            return rows.Count;
+        }, ct);
+
+    /// <summary>The events since <paramref name="since"/> that <paramref name="endpoint"/> hears, oldest first, at most <paramref name="take"/>.</summary>
+    public async Task<IReadOnlyList<string>> HeardSinceAsync(WebhookEndpoint endpoint, DateTimeOffset since, int take, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var events = await connection.QueryAsync<OutboxEvent>(
+            "SELECT id, type, customer_id FROM outbox WHERE created_at >= @since AND (@customerId IS NULL OR customer_id = @customerId) ORDER BY created_at, id",
+            new { since, customerId = endpoint.CustomerId });
+        return [.. events.Where(e => endpoint.Events.Any(p => EventTypes.Matches(p, e.Type))).Select(e => e.Id).Take(take)];
+    }
+
+    /// <summary>Whether the message exists and the endpoint hears it.</summary>
+    public async Task<bool> HearsAsync(WebhookEndpoint endpoint, string messageId, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var e = await connection.QuerySingleOrDefaultAsync<OutboxEvent>("SELECT id, type, customer_id FROM outbox WHERE id = @messageId", new { messageId });
+        return e is not null && (endpoint.CustomerId is null || endpoint.CustomerId == e.CustomerId) && endpoint.Events.Any(p => EventTypes.Matches(p, e.Type));
+    }
+
+    public async Task<Page<WebhookAttempt>> AttemptsAsync(string endpointId, PageRequest page, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<AttemptRow>(
+            """
+            SELECT id, delivery_id, endpoint_id, message_id, attempted_at, status_code, latency_ms, succeeded, response_excerpt, error FROM webhook_attempts
+            WHERE endpoint_id = @endpointId AND (@Cursor IS NULL OR id < @Cursor) ORDER BY id DESC LIMIT @take
+            """, new { endpointId, page.Cursor, take = page.Size + 1 })).Select(r => r.ToAttempt()).ToList();
+        return Page<WebhookAttempt>.From(rows, page.Size, a => a.Id);
+    }
+
+    /// <summary>Forgets attempts older than <paramref name="before"/>; returns how many.</summary>
+    public async Task<int> PruneAttemptsAsync(DateTimeOffset before, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync("DELETE FROM webhook_attempts WHERE attempted_at < @before", new { before });
+    }
+
+    sealed record NewDelivery(string Id, string MessageId, string EndpointId, DateTimeOffset Now)
+    {
+        public static readonly IReadOnlyList<BulkColumn<NewDelivery>> Columns =
+        [
+            BulkColumn<NewDelivery>.Text("id", d => d.Id),
+            BulkColumn<NewDelivery>.Text("message_id", d => d.MessageId),
+            BulkColumn<NewDelivery>.Text("endpoint_id", d => d.EndpointId),
+            BulkColumn<NewDelivery>.Text("status", _ => "pending"),
+            BulkColumn<NewDelivery>.Int("attempts", _ => 0),
+            BulkColumn<NewDelivery>.NullableTimestamp("next_attempt_at", d => d.Now),
+            BulkColumn<NewDelivery>.Text("lease_owner", _ => null),
+            BulkColumn<NewDelivery>.NullableTimestamp("lease_until", _ => null),
+            BulkColumn<NewDelivery>.Timestamp("created_at", d => d.Now),
+            BulkColumn<NewDelivery>.Timestamp("updated_at", d => d.Now),
+        ];
+    }
+
+    sealed class OutboxEvent
+    {
+        public string Id { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string? CustomerId { get; init; }
+    }
+
+    sealed class AttemptRow
+    {
+        public string Id { get; init; } = "";
+        public string DeliveryId { get; init; } = "";
+        public string EndpointId { get; init; } = "";
+        public string MessageId { get; init; } = "";
+        public DateTimeOffset AttemptedAt { get; init; }
+        public int? StatusCode { get; init; }
+        public int LatencyMs { get; init; }
+        public bool Succeeded { get; init; }
+        public string? ResponseExcerpt { get; init; }
+        public string? Error { get; init; }
+
+        public WebhookAttempt ToAttempt() => new(Id, DeliveryId, EndpointId, MessageId, AttemptedAt, StatusCode, LatencyMs, Succeeded, ResponseExcerpt, Error);
+    }
+
+    sealed class DueRow
+    {
+        public string Id { get; init; } = "";
+        public int Attempts { get; init; }
+        public string EndpointId { get; init; } = "";
+        public string MessageId { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string? CustomerId { get; init; }
+        public string Payload { get; init; } = "";
+        public DateTimeOffset CreatedAt { get; init; }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Data.Common;
+using Dapper;
+using Tollgate.Common;
+using Tollgate.Storage;
+using Tollgate.Webhooks.Endpoints;
+
+namespace Tollgate.Webhooks.Delivery;
+
+/// <summary>
+/// What an attempt's answer says of its endpoint, in the transaction that records the attempt: a success clears its
+/// failing streak; the first failure starts one; a 410, or a streak as long as the operator's limit, disables it
+/// (what still waits for it is dropped) and tells the operator with a <c>webhook_endpoint.disabled</c> event.
+/// </summary>
+public static class EndpointHealth
+{
+    public static async Task AfterAttemptAsync(DbTransaction tx, WebhookEndpoint endpoint, AttemptOutcome outcome, DateTimeOffset now, TimeSpan disableAfter, TimeProvider time)
+    {
+        var connection = tx.Connection!;
+        if (outcome.Succeeded)
+        {
+            if (endpoint.FailingSince is not null)
+                await connection.ExecuteAsync("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = @Id AND failing_since IS NOT NULL", new { endpoint.Id }, tx);
+            return;
+        }
+
+        // The streak as stored (another node's attempt may have started or ended it since this one was claimed).
+        var failingSince = await connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(
+            "SELECT failing_since FROM webhook_endpoints WHERE id = @Id AND status = 'enabled' AND deleted_at IS NULL", new { endpoint.Id }, tx);
+        var reason = outcome.Gone ? "gone" : failingSince is { } since && now - since >= disableAfter ? "failing" : null;
+        if (reason is null)
+        {
+            if (failingSince is null) await connection.ExecuteAsync("UPDATE webhook_endpoints SET failing_since = @now WHERE id = @Id AND failing_since IS NULL", new { endpoint.Id, now }, tx);
+            return;
+        }
+
+        var disabled = await connection.ExecuteAsync(
+            "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = @reason, updated_at = @now WHERE id = @Id AND status = 'enabled'", new { endpoint.Id, reason, now }, tx);
+        if (disabled == 0) return;
+        await DeliveryStore.DropPendingAsync(tx, endpoint.Id, now);
+        await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "webhook_endpoint.disabled", null,
+            new { endpoint_id = endpoint.Id, url = endpoint.Url, customer_id = endpoint.CustomerId, reason, failing_since = failingSince, last_status_code = outcome.StatusCode, last_error = outcome.Error }, now);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Tollgate.Common;
+using Tollgate.Storage;
+using Tollgate.Webhooks.Endpoints;
+
+namespace Tollgate.Webhooks.Delivery;
+
+/// <summary>
+/// Delivers the outbox on every node: fans new events out to the endpoints that hear them, then claims due deliveries
+/// and makes each attempt on its own, up to <see cref="WebhookOptions.Concurrency"/> at once and
+/// <see cref="WebhookOptions.ConcurrencyPerEndpoint"/> per endpoint, so a slow endpoint holds only its own share. Each
+/// answer is recorded with the delivery's next state (<see cref="RetrySchedule"/>): 2xx delivers, 410 disables the
+/// endpoint at once, and an endpoint whose attempts have all failed for <see cref="WebhookOptions.DisableAfterFailingFor"/>
+/// is disabled with a <c>webhook_endpoint.disabled</c> event to the operator. Claims are leases, so a node killed mid-attempt
+/// leaves its deliveries to be claimed again when the lease runs out: delivered at least once, in no promised order.
+/// </summary>
+public sealed class WebhookDispatcher(
+    DeliveryStore store, WebhookSender sender, NodeIdentity node, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    const int FanOutBatch = 500;
+
+    /// <summary>How long a claim holds: longer than an attempt can take, so a live node's attempt is never made twice.</summary>
+    TimeSpan Lease => options.Value.AttemptTimeout * 2 + TimeSpan.FromSeconds(30);
+
+    readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    readonly string _owner = node.Id;
+    DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Periodic.RunAsync(options.Value.PollInterval, time, RoundAsync, e => logger.LogWarning(e, "Webhook delivery round failed; the next one tries again."), stoppingToken,
+            startAtOnce: true);
+        await DrainAsync(); // attempts under way finish (each has its timeout) before the host stops
+    }
+
+    /// <summary>Waits for the attempts under way on this node to be made and recorded.</summary>
+    public Task DrainAsync() => Task.WhenAll(_inFlight.Keys);
+
+    /// <summary>One round: everything fanned out, then as many due deliveries started as there is room for.</summary>
+    public async Task RoundAsync(CancellationToken ct)
+    {
+        while (await store.FanOutAsync(FanOutBatch, time.GetUtcNow(), time, ct) == FanOutBatch)
+        {
+        }
+
+        while (true)
+        {
+            var room = options.Value.Concurrency - _inFlight.Count;
+            if (room <= 0) break;
+            var busy = _inFlightByEndpoint.Where(e => e.Value >= options.Value.ConcurrencyPerEndpoint).Select(e => e.Key).ToList();
+            var now = time.GetUtcNow();
+            var due = await store.ClaimAsync(_owner, room, busy, now, now + Lease, ct);
+            foreach (var delivery in due) Start(delivery, ct);
+            if (due.Count < room) break;
+        }
+
+        await PruneAsync(ct);
+    }
+
+    void Start(DueDelivery delivery, CancellationToken ct)
+    {
+        _inFlightByEndpoint.AddOrUpdate(delivery.Endpoint.Id, 1, (_, n) => n + 1);
+        var attempt = AttemptAsync(delivery, ct);
+        _inFlight.TryAdd(attempt, 0);
+        attempt.ContinueWith(t =>
+        {
+            _inFlight.TryRemove(t, out _);
+            _inFlightByEndpoint.AddOrUpdate(delivery.Endpoint.Id, 0, (_, n) => n - 1);
+        }, TaskScheduler.Default);
+    }
+
+    async Task AttemptAsync(DueDelivery delivery, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Yield();
+            var outcome = await sender.SendAsync(delivery, ct);
+            await RecordAsync(delivery, outcome, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Its lease runs out and the delivery is claimed again.
+            logger.LogWarning(e, "Webhook attempt {Delivery} to {Endpoint} could not be made or recorded.", delivery.Id, delivery.Endpoint.Id);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    async Task RecordAsync(DueDelivery delivery, AttemptOutcome outcome, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var attempt = new WebhookAttempt(
+            Ids.New(DeliveryStore.AttemptPrefix, time), delivery.Id, delivery.Endpoint.Id, delivery.MessageId, now, outcome.StatusCode, outcome.LatencyMs, outcome.Succeeded,
+            outcome.ResponseExcerpt, outcome.Error);
+        var next = outcome.Succeeded || outcome.Gone ? null : RetrySchedule.Next(delivery.Attempts + 1, now, Random.Shared.NextDouble());
+        var status = outcome.Succeeded ? "succeeded" : next is null ? "failed" : "pending";
+        await store.RecordAsync(attempt, _owner, status, next, tx => EndpointHealth.AfterAttemptAsync(tx, delivery.Endpoint, outcome, now, options.Value.DisableAfterFailingFor, time), ct);
+    }
+
+    async Task PruneAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (now - _prunedAt < TimeSpan.FromHours(1)) return;
+        _prunedAt = now;
+        var pruned = await store.PruneAttemptsAsync(now - options.Value.AttemptRetention, ct);
+        if (pruned > 0) logger.LogInformation("Forgot {Count} webhook attempts older than {Retention}.", pruned, options.Value.AttemptRetention);
+    }
+}
