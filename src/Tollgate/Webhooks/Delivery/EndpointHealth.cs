@@ -24,8 +24,10 @@ public static class EndpointHealth
         }
 
         // The streak as stored (another node's attempt may have started or ended it since this one was claimed).
-        var failingSince = await connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(
+        var stored = await connection.QuerySingleOrDefaultAsync<Streak>(
             "SELECT failing_since FROM webhook_endpoints WHERE id = @Id AND status = 'enabled' AND deleted_at IS NULL", new { endpoint.Id }, tx);
+        if (stored is null) return; // disabled or deleted meanwhile
+        var failingSince = stored.FailingSince;
         var reason = outcome.Gone ? "gone" : failingSince is { } since && now - since >= disableAfter ? "failing" : null;
         if (reason is null)
         {
@@ -39,5 +41,10 @@ public static class EndpointHealth
         await DeliveryStore.DropPendingAsync(tx, endpoint.Id, now);
         await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "webhook_endpoint.disabled", null,
             new { endpoint_id = endpoint.Id, url = endpoint.Url, customer_id = endpoint.CustomerId, reason, failing_since = failingSince, last_status_code = outcome.StatusCode, last_error = outcome.Error }, now);
+    }
+
+    sealed class Streak
+    {
+        public DateTimeOffset? FailingSince { get; init; }
     }
 }

@@ -26,6 +26,9 @@ public sealed class WebhookDispatcher(
     readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     readonly string _owner = node.Id;
+
+    /// <summary>One round at a time on a node (the loop's, or one a caller runs), so that when a round returns, what it claimed has started.</summary>
+    readonly SemaphoreSlim _rounds = new(1, 1);
     DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -40,6 +43,19 @@ public sealed class WebhookDispatcher(
 
     /// <summary>One round: everything fanned out, then as many due deliveries started as there is room for.</summary>
     public async Task RoundAsync(CancellationToken ct)
+    {
+        await _rounds.WaitAsync(ct);
+        try
+        {
+            await FanOutAndStartAsync(ct);
+        }
+        finally
+        {
+            _rounds.Release();
+        }
+    }
+
+    async Task FanOutAndStartAsync(CancellationToken ct)
     {
         while (await store.FanOutAsync(FanOutBatch, time.GetUtcNow(), time, ct) == FanOutBatch)
         {

@@ -1,0 +1,298 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Tollgate.Common;
+using Tollgate.IntegrationTests.Infrastructure;
+using Tollgate.Storage;
+using Tollgate.Webhooks;
+using Tollgate.Webhooks.Delivery;
+
+namespace Tollgate.IntegrationTests.Webhooks;
+
+/// <summary>
+/// Outbound webhooks end to end over loopback: endpoints registered over the API, events written to the outbox as
+/// billing and payments write them, the dispatcher's rounds run by the test (the server's clock is the test's), and a
+/// real HTTP receiver that checks what arrives.
+/// </summary>
+public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifetime
+{
+    FakeWebhookReceiver _receiver = null!;
+
+    public async Task InitializeAsync() => _receiver = await FakeWebhookReceiver.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        // This test's endpoints stop hearing events, so later tests' events do not go to a receiver that is gone.
+        foreach (var endpoint in (await server.Admin.GetAsync("/api/v1/webhook-endpoints?limit=100")).Data)
+        {
+            if (endpoint!["url"]!.GetValue<string>().StartsWith(_receiver.BaseAddress.ToString(), StringComparison.Ordinal))
+                await server.Admin.DeleteAsync($"/api/v1/webhook-endpoints/{endpoint["id"]!.GetValue<string>()}");
+        }
+
+        await _receiver.DisposeAsync();
+    }
+
+    WebhookDispatcher Dispatcher => server.Get<WebhookDispatcher>();
+
+    async Task RoundAsync()
+    {
+        await Dispatcher.RoundAsync(CancellationToken.None);
+        await Dispatcher.DrainAsync();
+    }
+
+    async Task<string> CustomerAsync() => (await server.Admin.PostAsync("/api/v1/customers", new { name = "Hears webhooks" })).Id;
+
+    /// <summary>An event as billing writes one: in the outbox, in a transaction of its own.</summary>
+    async Task<string> EventAsync(string type, string? customerId, object payload)
+    {
+        var id = Ids.New(Outbox.MessagePrefix, server.Clock);
+        await server.Get<Database>().InTransactionAsync(async (_, tx) =>
+        {
+            await Outbox.WriteAsync(tx, id, type, customerId, payload, server.Clock.GetUtcNow());
+            return 0;
+        });
+        return id;
+    }
+
+    async Task<(string Id, string Secret)> EndpointAsync(string name, object? events = null, string? customerId = null)
+    {
+        var created = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url(name), events, description = name, customer_id = customerId });
+        created.Status.ShouldBe(HttpStatusCode.Created);
+        return (created.Id, created.Str("secret")!);
+    }
+
+    static bool Verifies(ReceivedWebhook hook, string secret) =>
+        hook.Signature!.Split(' ').Contains(StandardWebhooks.Sign(StandardWebhooks.KeyOf(secret)!, hook.Id!, long.Parse(hook.Timestamp!), Encoding.UTF8.GetBytes(hook.Body)));
+
+    async Task<JsonArray> AttemptsAsync(string endpointId) => (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpointId}/attempts?limit=100")).Data;
+
+    [Fact]
+    public async Task An_event_reaches_the_endpoints_that_hear_it_once_signed_by_Standard_Webhooks()
+    {
+        var customer = await CustomerAsync();
+        var (endpoint, secret) = await EndpointAsync("invoices", new[] { "invoice.*" }, customer);
+        await EndpointAsync("payments", new[] { "payment.succeeded" }, customer);
+
+        var paid = await EventAsync("invoice.paid", customer, new { id = "in_1", total = 1200, currency = "USD" });
+        await EventAsync("invoice.paid", await CustomerAsync(), new { id = "in_other" }); // another customer's: not this endpoint's
+        await RoundAsync();
+        await RoundAsync(); // delivered once, not again
+
+        var hook = _receiver.To("invoices").ShouldHaveSingleItem();
+        _receiver.To("payments").ShouldBeEmpty();
+        hook.Id.ShouldBe(paid);
+        hook.Timestamp.ShouldBe(server.Clock.GetUtcNow().ToUnixTimeSeconds().ToString());
+        Verifies(hook, secret).ShouldBeTrue();
+        Verifies(hook, StandardWebhooks.NewSecret()).ShouldBeFalse();
+        var body = JsonNode.Parse(hook.Body)!;
+        (body["type"]!.GetValue<string>(), body["data"]!["id"]!.GetValue<string>(), body["data"]!["total"]!.GetValue<int>()).ShouldBe(("invoice.paid", "in_1", 1200));
+        body["timestamp"]!.GetValue<DateTimeOffset>().ShouldBe(server.Clock.GetUtcNow(), TimeSpan.FromSeconds(1));
+
+        var attempt = (await AttemptsAsync(endpoint)).ShouldHaveSingleItem()!;
+        (attempt["message_id"]!.GetValue<string>(), attempt["status_code"]!.GetValue<int>(), attempt["succeeded"]!.GetValue<bool>(), attempt["response_excerpt"]!.GetValue<string>())
+            .ShouldBe((paid, 200, true, "thanks"));
+    }
+
+    [Fact]
+    public async Task A_failing_endpoint_is_retried_on_the_schedule_and_the_message_fails_after_the_last_attempt()
+    {
+        var customer = await CustomerAsync();
+        var (endpoint, _) = await EndpointAsync("flaky", new[] { "invoice.paid" }, customer);
+        _receiver.Answer("flaky", 500);
+        await EventAsync("invoice.paid", customer, new { id = "in_retry" });
+
+        await RoundAsync();
+        _receiver.To("flaky").Count.ShouldBe(1); // at once
+        await RoundAsync();
+        _receiver.To("flaky").Count.ShouldBe(1); // not before 5 s
+        var delays = RetrySchedule.Delays.Skip(1).ToList();
+        foreach (var (delay, i) in delays.Select((d, i) => (d, i)))
+        {
+            server.Clock.Advance(delay * 1.2 + TimeSpan.FromSeconds(1)); // past the most jitter can add
+            await RoundAsync();
+            _receiver.To("flaky").Count.ShouldBe(i + 2);
+        }
+
+        server.Clock.Advance(TimeSpan.FromDays(1));
+        await RoundAsync();
+        _receiver.To("flaky").Count.ShouldBe(RetrySchedule.Attempts); // eight, and no more
+        var attempts = await AttemptsAsync(endpoint);
+        attempts.Count.ShouldBe(8);
+        attempts.ShouldAllBe(a => a!["status_code"]!.GetValue<int>() == 500 && !a["succeeded"]!.GetValue<bool>());
+        attempts[0]!["response_excerpt"]!.GetValue<string>().ShouldBe("refused with 500");
+        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled"); // failing for 28 h, not 5 days
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_answers_410_is_disabled_at_once_and_the_operator_is_told()
+    {
+        var customer = await CustomerAsync();
+        var (endpoint, _) = await EndpointAsync("gone", new[] { "invoice.*" }, customer);
+        var (operatorEndpoint, _) = await EndpointAsync("operator", new[] { "webhook_endpoint.disabled" });
+        _receiver.Answer("gone", 410);
+        await EventAsync("invoice.paid", customer, new { id = "in_gone_1" });
+        await EventAsync("invoice.created", customer, new { id = "in_gone_2" });
+
+        await RoundAsync();
+        await RoundAsync(); // the disabling event goes out
+
+        var disabled = await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}");
+        (disabled.Str("status"), disabled.Str("disabled_reason")).ShouldBe(("disabled", "gone"));
+        _receiver.To("gone").Count.ShouldBeInRange(1, 2); // both may have gone out together; none after
+        server.Clock.Advance(TimeSpan.FromMinutes(10));
+        await EventAsync("invoice.paid", customer, new { id = "in_gone_3" });
+        await RoundAsync();
+        _receiver.To("gone").Count.ShouldBeInRange(1, 2);
+        var told = _receiver.To("operator").Select(h => JsonNode.Parse(h.Body)!).Single(b => b["data"]!["endpoint_id"]!.GetValue<string>() == endpoint);
+        (told["type"]!.GetValue<string>(), told["data"]!["reason"]!.GetValue<string>(), told["data"]!["last_status_code"]!.GetValue<int>()).ShouldBe(("webhook_endpoint.disabled", "gone", 410));
+        operatorEndpoint.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task An_endpoint_failing_for_five_days_is_disabled()
+    {
+        var customer = await CustomerAsync();
+        var (endpoint, _) = await EndpointAsync("down", new[] { "invoice.*" }, customer);
+        _receiver.Answer("down", 503);
+        for (var day = 0; day <= 5; day++)
+        {
+            await EventAsync("invoice.paid", customer, new { id = $"in_down_{day}" });
+            await RoundAsync();
+            if (day < 5) (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled");
+            server.Clock.Advance(day < 4 ? TimeSpan.FromDays(1) : TimeSpan.FromHours(23)); // the fifth day's failure at 4 d 23 h… then the sixth past 5 d
+        }
+
+        server.Clock.Advance(TimeSpan.FromHours(2));
+        await EventAsync("invoice.paid", customer, new { id = "in_down_last" });
+        await RoundAsync();
+        var disabled = await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}");
+        (disabled.Str("status"), disabled.Str("disabled_reason")).ShouldBe(("disabled", "failing"));
+    }
+
+    [Fact]
+    public async Task A_success_ends_the_failing_streak()
+    {
+        var customer = await CustomerAsync();
+        var (endpoint, _) = await EndpointAsync("recovers", new[] { "invoice.*" }, customer);
+        _receiver.Answer("recovers", 500);
+        await EventAsync("invoice.paid", customer, new { id = "in_recovers" });
+        await RoundAsync();
+        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldNotBeNull();
+
+        _receiver.Answer("recovers", 204);
+        server.Clock.Advance(TimeSpan.FromSeconds(7));
+        await RoundAsync();
+
+        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldBeNull();
+        server.Clock.Advance(TimeSpan.FromDays(6));
+        _receiver.Answer("recovers", 500);
+        await EventAsync("invoice.paid", customer, new { id = "in_recovers_2" });
+        await RoundAsync();
+        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled"); // a new streak, not six days of one
+    }
+
+    [Fact]
+    public async Task After_a_rotation_both_secrets_sign_until_the_overlap_ends()
+    {
+        var customer = await CustomerAsync();
+        var (endpoint, old) = await EndpointAsync("rotating", new[] { "invoice.*" }, customer);
+        var rotated = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/rotate-secret");
+        rotated.Status.ShouldBe(HttpStatusCode.OK);
+        var fresh = rotated.Str("secret")!;
+        fresh.ShouldNotBe(old);
+        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["secret"].ShouldBeNull(); // never shown again
+
+        await EventAsync("invoice.paid", customer, new { id = "in_overlap" });
+        await RoundAsync();
+        var during = _receiver.To("rotating").Single();
+        during.Signature!.Split(' ').Length.ShouldBe(2);
+        (Verifies(during, old), Verifies(during, fresh)).ShouldBe((true, true));
+
+        server.Clock.Advance(TimeSpan.FromHours(25));
+        await EventAsync("invoice.paid", customer, new { id = "in_after" });
+        await RoundAsync();
+        var after = _receiver.To("rotating").Last();
+        after.Signature!.Split(' ').Length.ShouldBe(1);
+        (Verifies(after, old), Verifies(after, fresh)).ShouldBe((false, true));
+    }
+
+    [Fact]
+    public async Task A_message_or_every_message_since_a_time_is_replayed()
+    {
+        var customer = await CustomerAsync();
+        var first = await EventAsync("invoice.paid", customer, new { id = "in_before_endpoint" }); // before the endpoint existed
+        server.Clock.Advance(TimeSpan.FromSeconds(1));
+        await RoundAsync();
+        var (endpoint, _) = await EndpointAsync("replays", new[] { "invoice.*" }, customer);
+        var second = await EventAsync("invoice.paid", customer, new { id = "in_after_endpoint" });
+        await RoundAsync();
+        _receiver.To("replays").Select(h => h.Id).ShouldBe([second]);
+
+        var one = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = second });
+        (one.Status, one.Body!["replayed"]!.GetValue<int>()).ShouldBe((HttpStatusCode.OK, 1));
+        await RoundAsync();
+        _receiver.To("replays").Select(h => h.Id).ShouldBe([second, second]);
+
+        var since = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { since = server.Clock.GetUtcNow().AddMinutes(-1) });
+        since.Body!["replayed"]!.GetValue<int>().ShouldBe(2);
+        await RoundAsync();
+        _receiver.To("replays").Skip(2).Select(h => h.Id).ShouldBe([first, second], ignoreOrder: true);
+
+        (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = "msg_nope" })).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { })).Status.ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_customer_key_manages_its_own_endpoints_and_hears_only_its_own_events()
+    {
+        var customer = await CustomerAsync();
+        var other = await CustomerAsync();
+        var key = (await server.Admin.PostAsync("/api/v1/keys", new { name = "hooks", customer_id = customer, mode = "test", scopes = new[] { "webhooks:write" } })).Str("secret")!;
+        var mine = server.Client(key);
+
+        var created = await mine.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("b2b"), events = new[] { "invoice.*" } });
+        created.Status.ShouldBe(HttpStatusCode.Created);
+        created.Str("customer_id").ShouldBe(customer);
+        (await mine.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("b2b"), customer_id = other })).Status.ShouldBe(HttpStatusCode.NotFound);
+        var othersEndpoint = await EndpointAsync("others", new[] { "invoice.*" }, other);
+        (await mine.GetAsync($"/api/v1/webhook-endpoints/{othersEndpoint.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await mine.PostAsync($"/api/v1/webhook-endpoints/{othersEndpoint.Id}/disable")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await mine.GetAsync("/api/v1/webhook-endpoints")).Data.Select(e => e!["id"]!.GetValue<string>()).ShouldBe([created.Id]);
+        var withoutScope = (await server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer, mode = "test" })).Str("secret")!;
+        (await server.Client(withoutScope).GetAsync("/api/v1/webhook-endpoints")).Status.ShouldBe(HttpStatusCode.Forbidden);
+
+        var own = await EventAsync("invoice.paid", customer, new { id = "in_own" });
+        await EventAsync("invoice.paid", other, new { id = "in_not_own" });
+        await EventAsync("invoice.paid", null, new { id = "in_nobodys" });
+        await RoundAsync();
+        _receiver.To("b2b").Select(h => h.Id).ShouldBe([own]);
+    }
+
+    [Fact]
+    public async Task Registration_refuses_what_cannot_be_an_endpoint()
+    {
+        async Task<string[]> Refused(ApiClient client, object body)
+        {
+            var answer = await client.PostAsync("/api/v1/webhook-endpoints", body);
+            answer.Status.ShouldBe(HttpStatusCode.BadRequest);
+            return answer.FieldErrors;
+        }
+
+        (await Refused(server.Admin, new { url = "http://hooks.example.com/x" })).ShouldBe(["url"]); // a live endpoint must be https
+        (await Refused(server.TestAdmin, new { url = "https://169.254.169.254/latest" })).ShouldBe(["url"]);
+        (await Refused(server.TestAdmin, new { url = "https://metadata.google.internal/" })).ShouldBe(["url"]);
+        (await Refused(server.TestAdmin, new { url = "https://[ff02::1]/" })).ShouldBe(["url"]);
+        (await Refused(server.TestAdmin, new { url = _receiver.Url("x"), events = new[] { "invoice.pay" } })).ShouldBe(["events"]);
+        (await Refused(server.TestAdmin, new { })).ShouldBe(["url"]);
+        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("x"), customer_id = "cus_missing" })).Status.ShouldBe(HttpStatusCode.NotFound);
+        var live = await server.Admin.PostAsync("/api/v1/webhook-endpoints", new { url = "https://hooks.example.com/tollgate", events = new[] { "invoice.*" } });
+        (live.Status, live.Str("mode")).ShouldBe((HttpStatusCode.Created, "live"));
+        (await server.Admin.DeleteAsync($"/api/v1/webhook-endpoints/{live.Id}")).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.Admin.GetAsync($"/api/v1/webhook-endpoints/{live.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
+    }
+}
+
+[Collection(SqliteCollection.Name)]
+public sealed class WebhookDeliveryOnSqlite(SqliteServer server) : WebhookDeliveryTests(server);
+
+[Collection(PostgresCollection.Name)]
+public sealed class WebhookDeliveryOnPostgres(PostgresServer server) : WebhookDeliveryTests(server);
