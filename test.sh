@@ -26,6 +26,16 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
 fi
 
+# Outbound webhooks are verified by the official Standard Webhooks library, as receivers verify them (Node 20 and npm).
+if ! command -v node >/dev/null 2>&1; then
+  log "Installing Node.js from apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+log "Installing the Standard Webhooks verifier from npm"
+(cd tests/webhook-verifier && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
 PGDIR=$(mktemp -d /tmp/tollgate-pg.XXXXXX)
 PGPORT=${TOLLGATE_TEST_PGPORT:-$(( 20000 + RANDOM % 20000 ))}
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -93,6 +93,29 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task The_official_Standard_Webhooks_library_verifies_what_is_sent_and_refuses_it_tampered()
+    {
+        var customer = await CustomerAsync();
+        var (endpoint, old) = await EndpointAsync("verified", new[] { "invoice.*" }, customer);
+        await EventAsync("invoice.paid", customer, new { id = "in_verified", total = 4_200 });
+        await RoundAsync();
+        var fresh = (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/rotate-secret")).Str("secret")!;
+        await EventAsync("invoice.paid", customer, new { id = "in_rotated" });
+        await RoundAsync();
+        var (before, during) = (_receiver.To("verified")[0], _receiver.To("verified")[1]);
+
+        var now = server.Clock.GetUtcNow();
+        var (ok, payload) = await StandardWebhooksLibrary.VerifyAsync(old, before, now);
+        ok.ShouldBeTrue(payload);
+        JsonNode.Parse(payload)!["data"]!["total"]!.GetValue<int>().ShouldBe(4_200);
+        (await StandardWebhooksLibrary.VerifyAsync(old, during, now)).Ok.ShouldBeTrue(); // during the overlap, with either secret
+        (await StandardWebhooksLibrary.VerifyAsync(fresh, during, now)).Ok.ShouldBeTrue();
+        (await StandardWebhooksLibrary.VerifyAsync(fresh, before, now)).Ok.ShouldBeFalse();
+        (await StandardWebhooksLibrary.VerifyAsync(old, before with { Body = before.Body.Replace("4200", "1") }, now)).Ok.ShouldBeFalse();
+        (await StandardWebhooksLibrary.VerifyAsync(old, before, now.AddMinutes(10))).Output.ShouldContain("too old"); // a replayed capture, later
+    }
+
+    [Fact]
     public async Task A_failing_endpoint_is_retried_on_the_schedule_and_the_message_fails_after_the_last_attempt()
     {
         var customer = await CustomerAsync();
