@@ -774,6 +774,7 @@ public static class Migrations
                 delivery_id text NOT NULL REFERENCES webhook_deliveries (id),
                 endpoint_id text NOT NULL,
                 message_id text NOT NULL,
+                node_id text NOT NULL,
                 attempted_at {ts} NOT NULL,
                 status_code integer,
                 latency_ms integer NOT NULL,

@@ -15,6 +15,9 @@ public sealed class FakeWebhookReceiver : LoopbackFake
 {
     readonly ConcurrentDictionary<string, int> _status = new();
 
+    /// <summary>How long each request waits before its answer: a slow receiver, so that attempts are under way when a node dies.</summary>
+    public TimeSpan AnswerAfter { get; set; }
+
     public ConcurrentQueue<ReceivedWebhook> Received { get; } = new();
 
     public static async Task<FakeWebhookReceiver> StartAsync()
@@ -22,6 +25,7 @@ public sealed class FakeWebhookReceiver : LoopbackFake
         var receiver = new FakeWebhookReceiver();
         await receiver.ListenAsync(app => app.MapPost("/hooks/{name}", async (HttpContext http, string name) =>
         {
+            if (receiver.AnswerAfter > TimeSpan.Zero) await Task.Delay(receiver.AnswerAfter);
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
             var headers = http.Request.Headers;

@@ -45,7 +45,7 @@ public sealed class TollgateProcess : IAsyncDisposable
         var process = Process.Start(start)!;
         var server = new TollgateProcess(process);
         process.OutputDataReceived += (_, line) => server.Received(line.Data);
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, line) => server.Received(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await server.WaitReadyAsync();
@@ -91,7 +91,12 @@ public sealed class TollgateProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (_process.HasExited) throw new InvalidOperationException($"Tollgate exited with {_process.ExitCode} before it was ready.");
+            if (_process.HasExited)
+            {
+                string said;
+                lock (_output) said = string.Join('\n', _output.TakeLast(20));
+                throw new InvalidOperationException($"Tollgate exited with {_process.ExitCode} before it was ready. It said:\n{said}");
+            }
             if (BaseAddress is null)
             {
                 string? line;

@@ -11,7 +11,7 @@ public sealed record DueDelivery(string Id, int Attempts, string MessageId, stri
 
 /// <summary>One attempt to deliver a message, as the log keeps it.</summary>
 public sealed record WebhookAttempt(
-    string Id, string DeliveryId, string EndpointId, string MessageId, DateTimeOffset AttemptedAt, int? StatusCode, int LatencyMs, bool Succeeded, string? ResponseExcerpt,
+    string Id, string DeliveryId, string EndpointId, string MessageId, string NodeId, DateTimeOffset AttemptedAt, int? StatusCode, int LatencyMs, bool Succeeded, string? ResponseExcerpt,
     string? Error);
 
 /// <summary>
@@ -94,8 +94,8 @@ public sealed class DeliveryStore(Database database)
         {
             await connection.ExecuteAsync(
                 """
-                INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, message_id, attempted_at, status_code, latency_ms, succeeded, response_excerpt, error)
-                VALUES (@Id, @DeliveryId, @EndpointId, @MessageId, @AttemptedAt, @StatusCode, @LatencyMs, @Succeeded, @ResponseExcerpt, @Error)
+                INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, message_id, node_id, attempted_at, status_code, latency_ms, succeeded, response_excerpt, error)
+                VALUES (@Id, @DeliveryId, @EndpointId, @MessageId, @NodeId, @AttemptedAt, @StatusCode, @LatencyMs, @Succeeded, @ResponseExcerpt, @Error)
                 """, attempt, tx);
             var moved = await connection.ExecuteAsync(
                 """
@@ -148,7 +148,7 @@ public sealed class DeliveryStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         var rows = (await connection.QueryAsync<AttemptRow>(
             """
-            SELECT id, delivery_id, endpoint_id, message_id, attempted_at, status_code, latency_ms, succeeded, response_excerpt, error FROM webhook_attempts
+            SELECT id, delivery_id, endpoint_id, message_id, node_id, attempted_at, status_code, latency_ms, succeeded, response_excerpt, error FROM webhook_attempts
             WHERE endpoint_id = @endpointId AND (@Cursor IS NULL OR id < @Cursor) ORDER BY id DESC LIMIT @take
             """, new { endpointId, page.Cursor, take = page.Size + 1 })).Select(r => r.ToAttempt()).ToList();
         return Page<WebhookAttempt>.From(rows, page.Size, a => a.Id);
@@ -191,6 +191,7 @@ public sealed class DeliveryStore(Database database)
         public string DeliveryId { get; init; } = "";
         public string EndpointId { get; init; } = "";
         public string MessageId { get; init; } = "";
+        public string NodeId { get; init; } = "";
         public DateTimeOffset AttemptedAt { get; init; }
         public int? StatusCode { get; init; }
         public int LatencyMs { get; init; }
@@ -198,7 +199,7 @@ public sealed class DeliveryStore(Database database)
         public string? ResponseExcerpt { get; init; }
         public string? Error { get; init; }
 
-        public WebhookAttempt ToAttempt() => new(Id, DeliveryId, EndpointId, MessageId, AttemptedAt, StatusCode, LatencyMs, Succeeded, ResponseExcerpt, Error);
+        public WebhookAttempt ToAttempt() => new(Id, DeliveryId, EndpointId, MessageId, NodeId, AttemptedAt, StatusCode, LatencyMs, Succeeded, ResponseExcerpt, Error);
     }
 
     sealed class DueRow

@@ -20,8 +20,11 @@ public sealed class WebhookDispatcher(
 {
     const int FanOutBatch = 500;
 
-    /// <summary>How long a claim holds: longer than an attempt can take, so a live node's attempt is never made twice.</summary>
-    TimeSpan Lease => options.Value.AttemptTimeout * 2 + TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a claim holds: twice what an attempt may take, so a live node's attempt is recorded before another node
+    /// may claim it; a killed node's deliveries are claimed again that much after it died.
+    /// </summary>
+    TimeSpan Lease => options.Value.AttemptTimeout * 2;
 
     readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<Task, byte> _inFlight = new();
@@ -109,7 +112,7 @@ public sealed class WebhookDispatcher(
     {
         var now = time.GetUtcNow();
         var attempt = new WebhookAttempt(
-            Ids.New(DeliveryStore.AttemptPrefix, time), delivery.Id, delivery.Endpoint.Id, delivery.MessageId, now, outcome.StatusCode, outcome.LatencyMs, outcome.Succeeded,
+            Ids.New(DeliveryStore.AttemptPrefix, time), delivery.Id, delivery.Endpoint.Id, delivery.MessageId, _owner, now, outcome.StatusCode, outcome.LatencyMs, outcome.Succeeded,
             outcome.ResponseExcerpt, outcome.Error);
         var next = outcome.Succeeded || outcome.Gone ? null : RetrySchedule.Next(delivery.Attempts + 1, now, Random.Shared.NextDouble());
         var status = outcome.Succeeded ? "succeeded" : next is null ? "failed" : "pending";
