@@ -21,6 +21,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
 
             var row = await InsertAsync(tx, key, secret, actor);
             await audit.RecordAsync(tx, actor, "api_key.created", "api_key", row.Id, null, row.ToView(row.CreatedAt), key.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "api_key.created", key.CustomerId, row.ToView(row.CreatedAt), row.CreatedAt);
             return row;
         }, ct);
         if (!result.IsOk) return result.Error;
@@ -57,6 +58,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
                 new { updated.ExpiresAt, updated.RevokedAt, updated.Id }, tx);
             await audit.RecordAsync(tx, actor, "api_key.rotated", "api_key", old.Id, old.ToView(now), updated.ToView(now), old.CustomerId);
             await audit.RecordAsync(tx, actor, "api_key.created", "api_key", created.Id, null, created.ToView(now), old.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "api_key.rotated", old.CustomerId, new { key = created.ToView(now), previous = updated.ToView(now) }, now);
             // Sent with the commit (TransactionChanges): every node's cache, this one's included, reads the retired key again.
             changes.Publish(ChangeKind.Key, old.Id);
             return (updated, created, secret);
@@ -81,6 +83,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
             var revoked = row with { RevokedAt = now };
             await connection.ExecuteAsync("UPDATE api_keys SET revoked_at = @RevokedAt WHERE id = @Id", new { revoked.RevokedAt, revoked.Id }, tx);
             await audit.RecordAsync(tx, actor, "api_key.revoked", "api_key", row.Id, row.ToView(now), revoked.ToView(now), row.CustomerId);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "api_key.revoked", row.CustomerId, revoked.ToView(now), now);
             changes.Publish(ChangeKind.Key, id); // sent with the commit (TransactionChanges): no node trusts the key after it
             return revoked;
         }, ct);

@@ -31,6 +31,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                     """,
                     Row.From(customer.Value), tx);
                 await audit.RecordAsync(tx, actor, "customer.created", "customer", customer.Value.Id, null, customer.Value, customer.Value.Id);
+                await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "customer.created", customer.Value.Id, customer.Value, customer.Value.CreatedAt);
                 return customer;
             }, ct);
         }
@@ -73,6 +74,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                     """,
                     Row.From(updated.Value), tx);
                 await audit.RecordAsync(tx, actor, "customer.updated", "customer", id, current, updated.Value, id);
+                await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "customer.updated", id, updated.Value, updated.Value.UpdatedAt);
                 changes.Publish(ChangeKind.Customer, id); // sent with the commit (TransactionChanges)
                 return updated;
             }, ct);
@@ -97,6 +99,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 "SELECT id FROM api_keys WHERE customer_id = @id AND revoked_at IS NULL", new { id }, tx)).ToList();
             await connection.ExecuteAsync("UPDATE api_keys SET revoked_at = @now WHERE customer_id = @id AND revoked_at IS NULL", new { id, now }, tx);
             await audit.RecordAsync(tx, actor, "customer.deleted", "customer", id, current, null, id);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "customer.deleted", id, new { id, deleted_at = now, revoked_keys = revoked }, now);
             foreach (var keyId in revoked) changes.Publish(ChangeKind.Key, keyId); // sent with the commit (TransactionChanges)
             changes.Publish(ChangeKind.Customer, id);
             return (current, revoked);

@@ -8,6 +8,8 @@ public static class EventTypes
 {
     public static IReadOnlyList<string> All { get; } =
     [
+        "customer.created", "customer.updated", "customer.deleted",
+        "api_key.created", "api_key.rotated", "api_key.revoked",
         "quota.threshold_reached", "budget.threshold_reached", "limit.threshold_reached",
         "subscription.created", "subscription.updated", "subscription.canceled", "subscription.resumed", "subscription.paused",
         "subscription.trial_will_end",

@@ -116,6 +116,26 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Customer_and_key_changes_are_announced_and_a_key_event_never_carries_its_secret()
+    {
+        await EndpointAsync("accounts", new[] { "customer.*", "api_key.*" });
+        var customer = await CustomerAsync();
+        (await server.Admin.PatchAsync($"/api/v1/customers/{customer}", new { name = "Renamed" })).Status.ShouldBe(HttpStatusCode.OK);
+        var key = await server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer });
+        (await server.Admin.PostAsync($"/api/v1/keys/{key.Id}/revoke")).Status.ShouldBe(HttpStatusCode.OK);
+        await RoundAsync();
+
+        var events = _receiver.To("accounts").Select(h => JsonNode.Parse(h.Body)!)
+            .Where(b => b["data"]!["id"]?.GetValue<string>() is { } id && (id == customer || id == key.Id)).ToList();
+        events.Select(e => e["type"]!.GetValue<string>()).ShouldBe(["customer.created", "customer.updated", "api_key.created", "api_key.revoked"], ignoreOrder: true);
+        events.Single(e => e["type"]!.GetValue<string>() == "customer.updated")["data"]!["name"]!.GetValue<string>().ShouldBe("Renamed");
+        var created = events.Single(e => e["type"]!.GetValue<string>() == "api_key.created")["data"]!;
+        created["customer_id"]!.GetValue<string>().ShouldBe(customer);
+        created["secret"].ShouldBeNull();
+        _receiver.To("accounts").ShouldAllBe(h => !h.Body.Contains(key.Str("secret")!));
+    }
+
+    [Fact]
     public async Task A_failing_endpoint_is_retried_on_the_schedule_and_the_message_fails_after_the_last_attempt()
     {
         var customer = await CustomerAsync();
