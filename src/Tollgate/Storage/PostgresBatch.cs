@@ -30,6 +30,15 @@ public static class PostgresBatch
         return results;
     }
 
+    /// <summary>Runs <paramref name="sql"/> once per set of parameters; returns the rows each run changed, in their order.</summary>
+    public static async Task<int[]> ExecuteEachAsync(NpgsqlTransaction transaction, string sql, IReadOnlyList<object?[]> parameterSets, CancellationToken ct)
+    {
+        if (parameterSets.Count == 0) return [];
+        await using var batch = Batch(transaction, sql, parameterSets);
+        await batch.ExecuteNonQueryAsync(ct);
+        return [.. batch.BatchCommands.Cast<NpgsqlBatchCommand>().Select(c => c.RecordsAffected)];
+    }
+
     static NpgsqlBatch Batch(NpgsqlTransaction transaction, string sql, IReadOnlyList<object?[]> parameterSets)
     {
         var batch = new NpgsqlBatch(transaction.Connection, transaction);

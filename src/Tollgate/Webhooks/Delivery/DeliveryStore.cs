@@ -9,6 +9,9 @@ namespace Tollgate.Webhooks.Delivery;
 /// <summary>One message due to one endpoint, claimed by this node for one attempt, with what the attempt needs.</summary>
 public sealed record DueDelivery(string Id, int Attempts, string MessageId, string Type, string? CustomerId, string Payload, DateTimeOffset CreatedAt, WebhookEndpoint Endpoint);
 
+/// <summary>An attempt made, to record with what it makes of its delivery: its status and when it is tried next (null: never).</summary>
+public sealed record RecordedAttempt(DueDelivery Delivery, AttemptOutcome Outcome, WebhookAttempt Attempt, string Status, DateTimeOffset? NextAttemptAt);
+
 /// <summary>One attempt to deliver a message, as the log keeps it.</summary>
 public sealed record WebhookAttempt(
     string Id, string DeliveryId, string EndpointId, string MessageId, string NodeId, DateTimeOffset AttemptedAt, int? StatusCode, int LatencyMs, bool Succeeded, string? ResponseExcerpt,
@@ -85,26 +88,60 @@ public sealed class DeliveryStore(Database database)
     }
 
     /// <summary>
-    /// Records an attempt and its delivery's next state, in one transaction: <paramref name="nextAttemptAt"/> null ends it
-    /// (<paramref name="status"/> <c>succeeded</c> or <c>failed</c>). Only the lease's holder moves the delivery; a late answer
-    /// after its lease ran out is logged and changes nothing else.
+    /// Records attempts and their deliveries' next states, in one transaction for all of them: a null next attempt
+    /// ends a delivery (<c>succeeded</c> or <c>failed</c>). Only the lease's holder moves a delivery; a late answer after
+    /// its lease ran out is logged and changes nothing else. <paramref name="afterMove"/> runs in the transaction for
+    /// each attempt that moved its delivery (the endpoint's health).
     /// </summary>
-    public Task RecordAsync(WebhookAttempt attempt, string owner, string status, DateTimeOffset? nextAttemptAt, Func<DbTransaction, Task> alsoInTransaction, CancellationToken ct) =>
+    public Task RecordAsync(IReadOnlyList<RecordedAttempt> recorded, string owner, Func<DbTransaction, RecordedAttempt, Task> afterMove, CancellationToken ct) =>
         database.InTransactionAsync(async (connection, tx) =>
         {
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO webhook_attempts (id, delivery_id, endpoint_id, message_id, node_id, attempted_at, status_code, latency_ms, succeeded, response_excerpt, error)
-                VALUES (@Id, @DeliveryId, @EndpointId, @MessageId, @NodeId, @AttemptedAt, @StatusCode, @LatencyMs, @Succeeded, @ResponseExcerpt, @Error)
-                """, attempt, tx);
-            var moved = await connection.ExecuteAsync(
-                """
-                UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, next_attempt_at = @nextAttemptAt, lease_owner = NULL, lease_until = NULL, updated_at = @now
-                WHERE id = @id AND lease_owner = @owner AND status = 'pending'
-                """, new { id = attempt.DeliveryId, owner, status, nextAttemptAt, now = attempt.AttemptedAt }, tx);
-            if (moved == 1) await alsoInTransaction(tx);
-            return moved;
+            await BulkInsert.InsertNewAsync(connection, tx, "webhook_attempts", "id", AttemptColumns, [.. recorded.Select(r => r.Attempt)], ct);
+            const string Move =
+                "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3 " +
+                "WHERE id = $4 AND lease_owner = $5 AND status = 'pending'";
+            int[] moved;
+            if (tx is Npgsql.NpgsqlTransaction postgres)
+            {
+                moved = await PostgresBatch.ExecuteEachAsync(postgres, Move,
+                    [.. recorded.Select(r => new object?[] { r.Status, r.NextAttemptAt, r.Attempt.AttemptedAt, r.Attempt.DeliveryId, owner })], ct);
+            }
+            else
+            {
+                moved = new int[recorded.Count];
+                for (var i = 0; i < recorded.Count; i++)
+                {
+                    var r = recorded[i];
+                    moved[i] = await connection.ExecuteAsync(
+                        """
+                        UPDATE webhook_deliveries SET status = @Status, attempts = attempts + 1, next_attempt_at = @NextAttemptAt, lease_owner = NULL, lease_until = NULL, updated_at = @now
+                        WHERE id = @id AND lease_owner = @owner AND status = 'pending'
+                        """, new { r.Status, r.NextAttemptAt, now = r.Attempt.AttemptedAt, id = r.Attempt.DeliveryId, owner }, tx);
+                }
+            }
+
+            for (var i = 0; i < recorded.Count; i++)
+            {
+                if (moved[i] == 1) await afterMove(tx, recorded[i]);
+            }
+
+            return 0;
         }, ct);
+
+    static readonly IReadOnlyList<BulkColumn<WebhookAttempt>> AttemptColumns =
+    [
+        BulkColumn<WebhookAttempt>.Text("id", a => a.Id),
+        BulkColumn<WebhookAttempt>.Text("delivery_id", a => a.DeliveryId),
+        BulkColumn<WebhookAttempt>.Text("endpoint_id", a => a.EndpointId),
+        BulkColumn<WebhookAttempt>.Text("message_id", a => a.MessageId),
+        BulkColumn<WebhookAttempt>.Text("node_id", a => a.NodeId),
+        BulkColumn<WebhookAttempt>.Timestamp("attempted_at", a => a.AttemptedAt),
+        BulkColumn<WebhookAttempt>.NullableLong("status_code", a => a.StatusCode),
+        BulkColumn<WebhookAttempt>.Int("latency_ms", a => a.LatencyMs),
+        BulkColumn<WebhookAttempt>.Bool("succeeded", a => a.Succeeded),
+        BulkColumn<WebhookAttempt>.Text("response_excerpt", a => a.ResponseExcerpt),
+        BulkColumn<WebhookAttempt>.Text("error", a => a.Error),
+    ];
 
     /// <summary>Drops what still waits for an endpoint that was disabled or deleted.</summary>
     public static Task DropPendingAsync(DbTransaction tx, string endpointId, DateTimeOffset now) =>

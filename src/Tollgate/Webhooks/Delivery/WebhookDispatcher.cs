@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 using Tollgate.Common;
 using Tollgate.Storage;
@@ -108,6 +109,11 @@ public sealed class WebhookDispatcher(
         }
     }
 
+    /// <summary>
+    /// Records the attempt with its delivery's next state. Attempts ending together are recorded together: whoever
+    /// finds none recording records every one waiting, its own among them, in one transaction (a group commit, as the
+    /// webhook receiver's), and each waits for that commit. A group that fails is recorded again one at a time.
+    /// </summary>
     async Task RecordAsync(DueDelivery delivery, AttemptOutcome outcome, CancellationToken ct)
     {
         var now = time.GetUtcNow();
@@ -116,7 +122,65 @@ public sealed class WebhookDispatcher(
             outcome.ResponseExcerpt, outcome.Error);
         var next = outcome.Succeeded || outcome.Gone ? null : RetrySchedule.Next(delivery.Attempts + 1, now, Random.Shared.NextDouble());
         var status = outcome.Succeeded ? "succeeded" : next is null ? "failed" : "pending";
-        await store.RecordAsync(attempt, _owner, status, next, tx => EndpointHealth.AfterAttemptAsync(tx, delivery.Endpoint, outcome, now, options.Value.DisableAfterFailingFor, time), ct);
+        var waiting = new WaitingRecord(new RecordedAttempt(delivery, outcome, attempt, status, next));
+        _unrecorded.Enqueue(waiting);
+        while (!waiting.Done.Task.IsCompleted)
+        {
+            await _recorder.WaitAsync(ct);
+            try
+            {
+                if (!waiting.Done.Task.IsCompleted) await RecordWaitingAsync();
+            }
+            finally
+            {
+                _recorder.Release();
+            }
+        }
+
+        await waiting.Done.Task;
+    }
+
+    async Task RecordWaitingAsync()
+    {
+        var group = new List<WaitingRecord>(MostPerRecord);
+        while (group.Count < MostPerRecord && _unrecorded.TryDequeue(out var next)) group.Add(next);
+        if (group.Count == 0) return;
+        try
+        {
+            await store.RecordAsync([.. group.Select(g => g.Attempt)], _owner, HealthAsync, CancellationToken.None);
+            group.ForEach(g => g.Done.TrySetResult());
+        }
+        catch (Exception) when (group.Count > 1)
+        {
+            foreach (var one in group)
+            {
+                try
+                {
+                    await store.RecordAsync([one.Attempt], _owner, HealthAsync, CancellationToken.None);
+                    one.Done.TrySetResult();
+                }
+                catch (Exception e)
+                {
+                    one.Done.TrySetException(e);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            group[0].Done.TrySetException(e);
+        }
+    }
+
+    Task HealthAsync(DbTransaction tx, RecordedAttempt recorded) =>
+        EndpointHealth.AfterAttemptAsync(tx, recorded.Delivery.Endpoint, recorded.Outcome, recorded.Attempt.AttemptedAt, options.Value.DisableAfterFailingFor, time);
+
+    const int MostPerRecord = 500;
+    readonly ConcurrentQueue<WaitingRecord> _unrecorded = new();
+    readonly SemaphoreSlim _recorder = new(1, 1);
+
+    sealed record WaitingRecord(RecordedAttempt Attempt)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     async Task PruneAsync(CancellationToken ct)
