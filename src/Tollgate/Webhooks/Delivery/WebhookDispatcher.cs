@@ -28,11 +28,21 @@ public sealed class WebhookDispatcher(
     TimeSpan Lease => options.Value.AttemptTimeout * 2;
 
     readonly ConcurrentDictionary<string, int> _inFlightByEndpoint = new(StringComparer.Ordinal);
+    /// <summary>Attempts started and not yet recorded (what <see cref="DrainAsync"/> waits for).</summary>
     readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+
+    /// <summary>Attempts waiting for their endpoint's answer: what <see cref="WebhookOptions.Concurrency"/> bounds.</summary>
+    int _sending;
+
+    /// <summary>Answers waiting to be recorded, at most: past it, no more is claimed until a group commits.</summary>
+    const int MostUnrecorded = 2_000;
     readonly string _owner = node.Id;
 
     /// <summary>One round at a time on a node (the loop's, or one a caller runs), so that when a round returns, what it claimed has started.</summary>
     readonly SemaphoreSlim _rounds = new(1, 1);
+
+    /// <summary>Released each time an attempt ends: a round waiting for room claims again.</summary>
+    readonly SemaphoreSlim _slotFreed = new(0);
     DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -59,44 +69,70 @@ public sealed class WebhookDispatcher(
         }
     }
 
+    /// <summary>
+    /// Fans out and claims until nothing more is due: when every slot is taken, it waits for an attempt to end and
+    /// claims again at once, so a busy node sends as fast as its slots turn over, not one claim per poll.
+    /// </summary>
     async Task FanOutAndStartAsync(CancellationToken ct)
     {
-        while (await store.FanOutAsync(FanOutBatch, time.GetUtcNow(), time, ct) == FanOutBatch)
-        {
-        }
-
         while (true)
         {
-            var room = options.Value.Concurrency - _inFlight.Count;
-            if (room <= 0) break;
+            while (await store.FanOutAsync(FanOutBatch, time.GetUtcNow(), time, ct) == FanOutBatch)
+            {
+            }
+
+            var room = Math.Min(options.Value.Concurrency - Volatile.Read(ref _sending), MostUnrecorded - _unrecorded.Count);
+            if (room <= 0)
+            {
+                await _slotFreed.WaitAsync(ct);
+                continue;
+            }
+
             var busy = _inFlightByEndpoint.Where(e => e.Value >= options.Value.ConcurrencyPerEndpoint).Select(e => e.Key).ToList();
             var now = time.GetUtcNow();
             var due = await store.ClaimAsync(_owner, room, busy, now, now + Lease, ct);
             foreach (var delivery in due) Start(delivery, ct);
-            if (due.Count < room) break;
+            if (due.Count < room && busy.Count == 0) break; // all that is due is under way
+            // An endpoint at its share may have more waiting: claim again when one of the attempts under way ends.
+            if (due.Count < room) await _slotFreed.WaitAsync(ct);
         }
 
         await PruneAsync(ct);
     }
 
+    /// <summary>
+    /// Starts an attempt. Its slot (and its endpoint's share) is free again once the endpoint has answered; its record
+    /// joins the next group to commit, so slots turn over at the speed of the endpoints, not of the database's syncs.
+    /// </summary>
     void Start(DueDelivery delivery, CancellationToken ct)
     {
+        Interlocked.Increment(ref _sending);
         _inFlightByEndpoint.AddOrUpdate(delivery.Endpoint.Id, 1, (_, n) => n + 1);
-        var attempt = AttemptAsync(delivery, ct);
+        var freed = 0;
+        void Answered()
+        {
+            if (Interlocked.Exchange(ref freed, 1) == 1) return;
+            Interlocked.Decrement(ref _sending);
+            _inFlightByEndpoint.AddOrUpdate(delivery.Endpoint.Id, 0, (_, n) => n - 1);
+            _slotFreed.Release();
+        }
+
+        var attempt = AttemptAsync(delivery, Answered, ct);
         _inFlight.TryAdd(attempt, 0);
         attempt.ContinueWith(t =>
         {
             _inFlight.TryRemove(t, out _);
-            _inFlightByEndpoint.AddOrUpdate(delivery.Endpoint.Id, 0, (_, n) => n - 1);
+            Answered();
         }, TaskScheduler.Default);
     }
 
-    async Task AttemptAsync(DueDelivery delivery, CancellationToken ct)
+    async Task AttemptAsync(DueDelivery delivery, Action answered, CancellationToken ct)
     {
         try
         {
             await Task.Yield();
             var outcome = await sender.SendAsync(delivery, ct);
+            answered();
             await RecordAsync(delivery, outcome, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
@@ -149,6 +185,7 @@ public sealed class WebhookDispatcher(
         {
             await store.RecordAsync([.. group.Select(g => g.Attempt)], _owner, HealthAsync, CancellationToken.None);
             group.ForEach(g => g.Done.TrySetResult());
+            _slotFreed.Release(); // room under MostUnrecorded again
         }
         catch (Exception) when (group.Count > 1)
         {
