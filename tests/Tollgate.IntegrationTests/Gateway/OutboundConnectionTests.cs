@@ -1,9 +1,8 @@
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Options;
 using Tollgate.Gateway;
 using Tollgate.Gateway.Routing;
 using Tollgate.Gateway.Sandbox;
+using Tollgate.IntegrationTests.Infrastructure;
 using Tollgate.Outbound;
 
 namespace Tollgate.IntegrationTests.Gateway;
@@ -14,39 +13,9 @@ namespace Tollgate.IntegrationTests.Gateway;
 /// </summary>
 public sealed class OutboundConnectionTests : IAsyncDisposable
 {
-    readonly TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
-    readonly List<string> _received = [];
-    readonly Task _serving;
-    readonly CancellationTokenSource _stop = new();
+    readonly RawHttpServer _server = new(_ => "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
 
-    public OutboundConnectionTests()
-    {
-        _listener.Start();
-        _serving = ServeAsync();
-    }
-
-    int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
-
-    /// <summary>Answers every request with a small 200, and notes its request line (a proxy sees absolute URLs there).</summary>
-    async Task ServeAsync()
-    {
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                var stream = client.GetStream();
-                var buffer = new byte[8192];
-                var read = await stream.ReadAsync(buffer, _stop.Token);
-                var head = Encoding.ASCII.GetString(buffer, 0, read);
-                lock (_received) _received.Add(head.Split("\r\n")[0]);
-                await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"u8.ToArray(), _stop.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    int Port => _server.Port;
 
     /// <summary>The policy's refusal: thrown as is before a proxied request, wrapped by the handler when connecting.</summary>
     static OutboundRefusedException Refusal(HttpRequestException e) =>
@@ -70,7 +39,7 @@ public sealed class OutboundConnectionTests : IAsyncDisposable
 
         Refusal(refused).Message.ShouldContain("private");
         allowed.StatusCode.ShouldBe(HttpStatusCode.OK);
-        lock (_received) _received.Count.ShouldBe(1);
+        _server.Received.Count.ShouldBe(1);
     }
 
     [Fact]
@@ -85,14 +54,8 @@ public sealed class OutboundConnectionTests : IAsyncDisposable
         Refusal(refused).Message.ShouldContain("private");
         Refusal(metadata).Message.ShouldContain("link-local");
         allowed.StatusCode.ShouldBe(HttpStatusCode.OK);
-        lock (_received) _received.ShouldBe(["GET http://8.8.8.8/v1/models HTTP/1.1"]);
+        _server.Received.ShouldBe(["GET http://8.8.8.8/v1/models HTTP/1.1"]);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        await _serving;
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

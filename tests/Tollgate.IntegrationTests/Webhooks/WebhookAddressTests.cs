@@ -1,6 +1,5 @@
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Options;
+using Tollgate.IntegrationTests.Infrastructure;
 using Tollgate.Secrets;
 using Tollgate.Webhooks;
 using Tollgate.Webhooks.Delivery;
@@ -15,39 +14,10 @@ namespace Tollgate.IntegrationTests.Webhooks;
 /// </summary>
 public sealed class WebhookAddressTests : IAsyncDisposable
 {
-    readonly TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
-    readonly List<string> _received = [];
-    readonly CancellationTokenSource _stop = new();
-    readonly Task _serving;
+    readonly RawHttpServer _server = new(port => $"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{port}/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     readonly SecretBox _box = new(() => Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
 
-    public WebhookAddressTests()
-    {
-        _listener.Start();
-        _serving = ServeAsync();
-    }
-
-    int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
-
-    /// <summary>Answers every request with a redirect to /elsewhere, and notes its request line.</summary>
-    async Task ServeAsync()
-    {
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                var stream = client.GetStream();
-                var buffer = new byte[65536];
-                var read = await stream.ReadAsync(buffer, _stop.Token);
-                lock (_received) _received.Add(Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0]);
-                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{Port}/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), _stop.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    int Port => _server.Port;
 
     WebhookSender Sender(bool allowPrivate) =>
         new(_box, Options.Create(new WebhookOptions { AllowPrivateAddresses = allowPrivate, AttemptTimeout = TimeSpan.FromSeconds(5) }), TimeProvider.System);
@@ -70,14 +40,14 @@ public sealed class WebhookAddressTests : IAsyncDisposable
         using var open = Sender(allowPrivate: true);
 
         var refused = await strict.SendAsync(To($"http://localhost:{Port}/hook"), CancellationToken.None);
-        lock (_received) _received.ShouldBeEmpty(); // no connection was made
+        _server.Received.ShouldBeEmpty(); // no connection was made
         var allowed = await open.SendAsync(To($"http://localhost:{Port}/hook"), CancellationToken.None);
 
         (refused.StatusCode, refused.Succeeded).ShouldBe((null, false));
         refused.Error.ShouldNotBeNull().ShouldContain("Webhooks:AllowPrivateAddresses");
         allowed.StatusCode.ShouldBe(307); // the redirect is the answer: not followed, and not a success
         allowed.Succeeded.ShouldBeFalse();
-        lock (_received) _received.ShouldBe(["POST /hook HTTP/1.1"]);
+        _server.Received.ShouldBe(["POST /hook HTTP/1.1"]);
     }
 
     [Theory]
@@ -113,16 +83,5 @@ public sealed class WebhookAddressTests : IAsyncDisposable
         outcome.Error.ShouldNotBeNull().ShouldContain("link-local");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        try
-        {
-            await _serving;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }
