@@ -785,6 +785,8 @@ public static class Migrations
             CREATE INDEX ix_webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
             CREATE INDEX ix_webhook_attempts_time ON webhook_attempts (attempted_at);
             CREATE INDEX ix_outbox_fan_out ON outbox (created_at) WHERE delivered_at IS NULL;
+            -- What the outbox held before there were endpoints goes to none of them (replay sends it on purpose).
+            UPDATE outbox SET delivered_at = created_at WHERE delivered_at IS NULL;
             """),
     ];
 }

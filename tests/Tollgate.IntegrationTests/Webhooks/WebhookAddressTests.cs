@@ -76,6 +76,32 @@ public sealed class WebhookAddressTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task An_answer_whose_body_breaks_off_is_still_its_status()
+    {
+        await using var broken = new RawHttpServer(_ => "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nshort");
+        using var open = Sender(allowPrivate: true);
+
+        var outcome = await open.SendAsync(To($"http://127.0.0.1:{broken.Port}/hook"), CancellationToken.None);
+
+        (outcome.StatusCode, outcome.Succeeded).ShouldBe((200, true)); // recorded as answered, not left to be sent again
+        outcome.Error.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task An_endpoint_whose_secret_does_not_open_is_a_failed_attempt_not_an_exception()
+    {
+        using var open = Sender(allowPrivate: true);
+        var delivery = To($"http://127.0.0.1:{Port}/hook");
+        var sealedElsewhere = new SecretBox(() => new byte[32]).Seal(StandardWebhooks.NewSecret(), WebhookEndpointService.SecretContext("we_test"));
+
+        var outcome = await open.SendAsync(delivery with { Endpoint = delivery.Endpoint with { SecretSealed = sealedElsewhere } }, CancellationToken.None);
+
+        (outcome.StatusCode, outcome.Succeeded).ShouldBe((null, false));
+        outcome.Error.ShouldNotBeNull().ShouldContain("Secrets:Key");
+        _server.Received.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Link_local_addresses_are_refused_even_where_private_networks_are_allowed()
     {
         using var open = Sender(allowPrivate: true);

@@ -5,6 +5,7 @@ using Tollgate.IntegrationTests.Infrastructure;
 using Tollgate.Storage;
 using Tollgate.Webhooks;
 using Tollgate.Webhooks.Delivery;
+using Tollgate.Webhooks.Endpoints;
 
 namespace Tollgate.IntegrationTests.Webhooks;
 
@@ -311,6 +312,18 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_customer_has_at_most_fifty_endpoints()
+    {
+        var customer = await CustomerAsync();
+        for (var i = 0; i < WebhookEndpointService.MostEndpoints; i++) await EndpointAsync($"many{i}", new[] { "invoice.paid" }, customer);
+
+        var refused = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("one-more"), customer_id = customer });
+
+        (refused.Status, refused.Code).ShouldBe((HttpStatusCode.Conflict, "too_many_webhook_endpoints"));
+        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("another"), customer_id = await CustomerAsync() })).Status.ShouldBe(HttpStatusCode.Created);
+    }
+
+    [Fact]
     public async Task Registration_refuses_what_cannot_be_an_endpoint()
     {
         async Task<string[]> Refused(ApiClient client, object body)
@@ -321,6 +334,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         }
 
         (await Refused(server.Admin, new { url = "http://hooks.example.com/x" })).ShouldBe(["url"]); // a live endpoint must be https
+        (await Refused(server.TestAdmin, new { url = "http://hooks.example.com/x" })).ShouldBe(["url"]); // and plain http never crosses the internet
         (await Refused(server.TestAdmin, new { url = "https://169.254.169.254/latest" })).ShouldBe(["url"]);
         (await Refused(server.TestAdmin, new { url = "https://metadata.google.internal/" })).ShouldBe(["url"]);
         (await Refused(server.TestAdmin, new { url = "https://[ff02::1]/" })).ShouldBe(["url"]);

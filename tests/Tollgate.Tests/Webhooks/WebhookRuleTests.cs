@@ -75,7 +75,8 @@ public sealed class WebhookRuleTests
 
     [Theory]
     [InlineData("https://hooks.example.com/tollgate?token=a", "live", null)]
-    [InlineData("http://hooks.example.com/tollgate", "test", null)]
+    [InlineData("http://hooks.example.com/tollgate", "test", "https")] // plain http never crosses the internet
+    [InlineData("http://127.0.0.1:8080/tollgate", "test", "private")] // nor, here, to a private address
     [InlineData("http://hooks.example.com/tollgate", "live", "https")]
     [InlineData("ftp://hooks.example.com/", "test", "http or https")]
     [InlineData("/relative", "test", "http or https")]

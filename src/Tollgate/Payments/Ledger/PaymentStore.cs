@@ -37,8 +37,14 @@ public sealed class PaymentStore(Database database)
         var answers = await PostgresBatch.QueryEachAsync<PaymentRow>(postgres,
             $"SELECT {PaymentColumns} FROM payments WHERE provider = $1 AND provider_payment_id = $2 FOR UPDATE",
             [.. ordered.Select(k => new object?[] { k.Provider, k.ProviderPaymentId })], CancellationToken.None);
+        // Only payments found are kept: one absent now may be committed by another writer before this batch looks it
+        // up, and that lookup must then find (and lock) it.
         var rows = new Dictionary<(string, string), Payment?>();
-        for (var i = 0; i < ordered.Count; i++) rows[ordered[i]] = answers[i].SingleOrDefault()?.ToPayment();
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            if (answers[i].SingleOrDefault()?.ToPayment() is { } payment) rows[ordered[i]] = payment;
+        }
+
         return Ahead.Begin(tx, rows);
     }
 

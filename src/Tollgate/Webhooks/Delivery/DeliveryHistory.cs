@@ -7,12 +7,14 @@ namespace Tollgate.Webhooks.Delivery;
 /// <summary>Send one message again, or every message an endpoint hears since a time (<c>{"message_id"}</c> or <c>{"since"}</c>).</summary>
 public sealed record ReplayRequest(string? MessageId, DateTimeOffset? Since);
 
-public sealed record ReplayResult(int Replayed, bool HasMore);
+/// <summary>How many messages were replayed; when there may be more, <c>next_since</c> to call again with.</summary>
+public sealed record ReplayResult(int Replayed, bool HasMore, DateTimeOffset? NextSince = null);
 
 /// <summary>
 /// An endpoint's delivery log, and replays. A replayed message is due at once with its retries afresh, whether it was delivered, failed,
 /// dropped or never sent there (an event from before the endpoint heard of it). At most <see cref="MostPerCall"/> a
-/// call, oldest first; <c>has_more</c> says to call again from the last one's time.
+/// call, oldest first; <c>has_more</c> says to call again with <c>since</c> set to <c>next_since</c> (a message at
+/// that very time may be sent twice then, never skipped).
 /// </summary>
 public sealed class DeliveryHistory(WebhookEndpointService endpoints, DeliveryStore deliveries, TimeProvider time)
 {
@@ -41,8 +43,8 @@ public sealed class DeliveryHistory(WebhookEndpointService endpoints, DeliverySt
             return new ReplayResult(await deliveries.ReplayAsync(endpoint, [messageId], now, time, ct), false);
         }
 
-        var ids = await deliveries.HeardSinceAsync(endpoint, request.Since!.Value, MostPerCall + 1, ct);
-        var replayed = await deliveries.ReplayAsync(endpoint, [.. ids.Take(MostPerCall)], now, time, ct);
-        return new ReplayResult(replayed, ids.Count > MostPerCall);
+        var (ids, next) = await deliveries.HeardSinceAsync(endpoint, request.Since!.Value, MostPerCall, ct);
+        var replayed = await deliveries.ReplayAsync(endpoint, ids, now, time, ct);
+        return new ReplayResult(replayed, next is not null, next);
     }
 }

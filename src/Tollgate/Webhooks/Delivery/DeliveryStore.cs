@@ -7,7 +7,11 @@ using Tollgate.Webhooks.Endpoints;
 namespace Tollgate.Webhooks.Delivery;
 
 /// <summary>One message due to one endpoint, claimed by this node for one attempt, with what the attempt needs.</summary>
-public sealed record DueDelivery(string Id, int Attempts, string MessageId, string Type, string? CustomerId, string Payload, DateTimeOffset CreatedAt, WebhookEndpoint Endpoint);
+public sealed record DueDelivery(string Id, int Attempts, string MessageId, string Type, string? CustomerId, string Payload, DateTimeOffset CreatedAt, WebhookEndpoint Endpoint)
+{
+    /// <summary>The claim's own token: only its holder moves the delivery, so a record that comes after the lease ran out and another claim began changes nothing.</summary>
+    public string LeaseToken { get; init; } = "";
+}
 
 /// <summary>An attempt made, to record with what it makes of its delivery: its status and when it is tried next (null: never).</summary>
 public sealed record RecordedAttempt(DueDelivery Delivery, AttemptOutcome Outcome, WebhookAttempt Attempt, string Status, DateTimeOffset? NextAttemptAt);
@@ -47,8 +51,18 @@ public sealed class DeliveryStore(Database database)
             return events.Count;
         }, ct);
 
+    /// <summary>Hands claimed deliveries back unsent: due again at once, for any node.</summary>
+    public async Task ReleaseAsync(IReadOnlyList<DueDelivery> deliveries, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        foreach (var d in deliveries)
+        {
+            await connection.ExecuteAsync("UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE id = @Id AND lease_owner = @LeaseToken", new { d.Id, d.LeaseToken });
+        }
+    }
+
     /// <summary>
-    /// Leases up to <paramref name="take"/> due deliveries to <paramref name="owner"/> until <paramref name="until"/>,
+    /// Leases up to <paramref name="take"/> due deliveries of enabled endpoints to the claim <paramref name="owner"/> until <paramref name="until"/>,
     /// none to the endpoints in <paramref name="busy"/> (those this node already sends its most to), oldest due first.
     /// </summary>
     public async Task<IReadOnlyList<DueDelivery>> ClaimAsync(string owner, int take, IReadOnlyCollection<string> busy, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
@@ -62,6 +76,7 @@ public sealed class DeliveryStore(Database database)
                 WHERE id IN (
                     SELECT id FROM webhook_deliveries
                     WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now) AND NOT (endpoint_id {database.AnyOf("busy")})
+                      AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'enabled' AND deleted_at IS NULL)
                     ORDER BY next_attempt_at LIMIT @take{skipLocked})
                 RETURNING id
                 """, new { owner, until, now, take, busy = database.ListOf(busy) }, tx)).ToList();
@@ -81,7 +96,7 @@ public sealed class DeliveryStore(Database database)
         foreach (var row in rows)
         {
             if (!endpoints.TryGetValue(row.EndpointId, out var endpoint)) endpoints[row.EndpointId] = endpoint = await store.GetAsync(row.EndpointId, ct);
-            if (endpoint is not null) due.Add(new DueDelivery(row.Id, row.Attempts, row.MessageId, row.Type, row.CustomerId, row.Payload, row.CreatedAt, endpoint));
+            if (endpoint is not null) due.Add(new DueDelivery(row.Id, row.Attempts, row.MessageId, row.Type, row.CustomerId, row.Payload, row.CreatedAt, endpoint) { LeaseToken = owner });
         }
 
         return due;
@@ -93,7 +108,7 @@ public sealed class DeliveryStore(Database database)
     /// its lease ran out is logged and changes nothing else. <paramref name="afterMove"/> runs in the transaction for
     /// each attempt that moved its delivery (the endpoint's health).
     /// </summary>
-    public Task RecordAsync(IReadOnlyList<RecordedAttempt> recorded, string owner, Func<DbTransaction, RecordedAttempt, Task> afterMove, CancellationToken ct) =>
+    public Task RecordAsync(IReadOnlyList<RecordedAttempt> recorded, Func<DbTransaction, RecordedAttempt, Task> afterMove, CancellationToken ct) =>
         database.InTransactionAsync(async (connection, tx) =>
         {
             await BulkInsert.InsertNewAsync(connection, tx, "webhook_attempts", "id", AttemptColumns, [.. recorded.Select(r => r.Attempt)], ct);
@@ -104,7 +119,7 @@ public sealed class DeliveryStore(Database database)
             if (tx is Npgsql.NpgsqlTransaction postgres)
             {
                 moved = await PostgresBatch.ExecuteEachAsync(postgres, Move,
-                    [.. recorded.Select(r => new object?[] { r.Status, r.NextAttemptAt, r.Attempt.AttemptedAt, r.Attempt.DeliveryId, owner })], ct);
+                    [.. recorded.Select(r => new object?[] { r.Status, r.NextAttemptAt, r.Attempt.AttemptedAt, r.Attempt.DeliveryId, r.Delivery.LeaseToken })], ct);
             }
             else
             {
@@ -116,7 +131,7 @@ public sealed class DeliveryStore(Database database)
                         """
                         UPDATE webhook_deliveries SET status = @Status, attempts = attempts + 1, next_attempt_at = @NextAttemptAt, lease_owner = NULL, lease_until = NULL, updated_at = @now
                         WHERE id = @id AND lease_owner = @owner AND status = 'pending'
-                        """, new { r.Status, r.NextAttemptAt, now = r.Attempt.AttemptedAt, id = r.Attempt.DeliveryId, owner }, tx);
+                        """, new { r.Status, r.NextAttemptAt, now = r.Attempt.AttemptedAt, id = r.Attempt.DeliveryId, owner = r.Delivery.LeaseToken }, tx);
                 }
             }
 
@@ -162,15 +177,31 @@ public sealed class DeliveryStore(Database database)
             return rows.Count;
         }, ct);
 
-    /// <summary>The events since <paramref name="since"/> that <paramref name="endpoint"/> hears, oldest first, at most <paramref name="take"/>.</summary>
-    public async Task<IReadOnlyList<string>> HeardSinceAsync(WebhookEndpoint endpoint, DateTimeOffset since, int take, CancellationToken ct)
+    /// <summary>
+    /// The events from <paramref name="since"/> on that <paramref name="endpoint"/> hears, oldest first, at most
+    /// <paramref name="take"/>, reading at most <see cref="MostScanned"/> events to find them; and where to go on from
+    /// (the last one read's time), when there may be more.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Ids, DateTimeOffset? Next)> HeardSinceAsync(WebhookEndpoint endpoint, DateTimeOffset since, int take, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        var events = await connection.QueryAsync<OutboxEvent>(
-            "SELECT id, type, customer_id FROM outbox WHERE created_at >= @since AND (@customerId IS NULL OR customer_id = @customerId) ORDER BY created_at, id",
-            new { since, customerId = endpoint.CustomerId });
-        return [.. events.Where(e => endpoint.Events.Any(p => EventTypes.Matches(p, e.Type))).Select(e => e.Id).Take(take)];
+        var events = (await connection.QueryAsync<OutboxEvent>(
+            """
+            SELECT id, type, customer_id, created_at FROM outbox WHERE created_at >= @since AND (@customerId IS NULL OR customer_id = @customerId)
+            ORDER BY created_at, id LIMIT @scan
+            """, new { since, customerId = endpoint.CustomerId, scan = MostScanned })).ToList();
+        var heard = new List<string>();
+        foreach (var e in events)
+        {
+            if (!endpoint.Events.Any(p => EventTypes.Matches(p, e.Type))) continue;
+            if (heard.Count == take) return (heard, e.CreatedAt);
+            heard.Add(e.Id);
+        }
+
+        return (heard, events.Count == MostScanned ? events[^1].CreatedAt : null);
     }
+
+    const int MostScanned = 100_000;
 
     /// <summary>Whether the message exists and the endpoint hears it.</summary>
     public async Task<bool> HearsAsync(WebhookEndpoint endpoint, string messageId, CancellationToken ct)
@@ -191,11 +222,18 @@ public sealed class DeliveryStore(Database database)
         return Page<WebhookAttempt>.From(rows, page.Size, a => a.Id);
     }
 
-    /// <summary>Forgets attempts older than <paramref name="before"/>; returns how many.</summary>
+    /// <summary>Forgets attempts older than <paramref name="before"/>, and settled deliveries left without any; returns how many attempts.</summary>
     public async Task<int> PruneAttemptsAsync(DateTimeOffset before, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync("DELETE FROM webhook_attempts WHERE attempted_at < @before", new { before });
+        var attempts = await connection.ExecuteAsync("DELETE FROM webhook_attempts WHERE attempted_at < @before", new { before });
+        // Settled deliveries whose attempts are gone: a replay of their message makes a new one.
+        await connection.ExecuteAsync(
+            """
+            DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < @before
+              AND NOT EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = webhook_deliveries.id)
+            """, new { before });
+        return attempts;
     }
 
     sealed record NewDelivery(string Id, string MessageId, string EndpointId, DateTimeOffset Now)
@@ -220,6 +258,7 @@ public sealed class DeliveryStore(Database database)
         public string Id { get; init; } = "";
         public string Type { get; init; } = "";
         public string? CustomerId { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
     }
 
     sealed class AttemptRow

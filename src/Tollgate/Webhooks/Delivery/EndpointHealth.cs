@@ -18,8 +18,8 @@ public static class EndpointHealth
         var connection = tx.Connection!;
         if (outcome.Succeeded)
         {
-            if (endpoint.FailingSince is not null)
-                await connection.ExecuteAsync("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = @Id AND failing_since IS NOT NULL", new { endpoint.Id }, tx);
+            // As stored, not as claimed: an attempt claimed with this one may have started a streak since.
+            await connection.ExecuteAsync("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = @Id AND failing_since IS NOT NULL", new { endpoint.Id }, tx);
             return;
         }
 

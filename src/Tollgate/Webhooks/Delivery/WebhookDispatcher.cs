@@ -90,8 +90,21 @@ public sealed class WebhookDispatcher(
 
             var busy = _inFlightByEndpoint.Where(e => e.Value >= options.Value.ConcurrencyPerEndpoint).Select(e => e.Key).ToList();
             var now = time.GetUtcNow();
-            var due = await store.ClaimAsync(_owner, room, busy, now, now + Lease, ct);
-            foreach (var delivery in due) Start(delivery, ct);
+            var due = await store.ClaimAsync($"{_owner}:{Guid.NewGuid():N}", room, busy, now, now + Lease, ct);
+            // One claim may bring more for an endpoint than its share: those beyond it go back at once, unsent.
+            var excess = new List<DueDelivery>();
+            foreach (var delivery in due)
+            {
+                if (_inFlightByEndpoint.GetValueOrDefault(delivery.Endpoint.Id) < options.Value.ConcurrencyPerEndpoint) Start(delivery);
+                else excess.Add(delivery);
+            }
+
+            if (excess.Count > 0)
+            {
+                await store.ReleaseAsync(excess, ct);
+                busy = [.. busy.Union(excess.Select(e => e.Endpoint.Id))];
+            }
+
             if (due.Count < room && busy.Count == 0) break; // all that is due is under way
             // An endpoint at its share may have more waiting: claim again when one of the attempts under way ends.
             if (due.Count < room) await _slotFreed.WaitAsync(ct);
@@ -104,7 +117,7 @@ public sealed class WebhookDispatcher(
     /// Starts an attempt. Its slot (and its endpoint's share) is free again once the endpoint has answered; its record
     /// joins the next group to commit, so slots turn over at the speed of the endpoints, not of the database's syncs.
     /// </summary>
-    void Start(DueDelivery delivery, CancellationToken ct)
+    void Start(DueDelivery delivery)
     {
         Interlocked.Increment(ref _sending);
         _inFlightByEndpoint.AddOrUpdate(delivery.Endpoint.Id, 1, (_, n) => n + 1);
@@ -117,7 +130,7 @@ public sealed class WebhookDispatcher(
             _slotFreed.Release();
         }
 
-        var attempt = AttemptAsync(delivery, Answered, ct);
+        var attempt = AttemptAsync(delivery, Answered);
         _inFlight.TryAdd(attempt, 0);
         attempt.ContinueWith(t =>
         {
@@ -126,22 +139,23 @@ public sealed class WebhookDispatcher(
         }, TaskScheduler.Default);
     }
 
-    async Task AttemptAsync(DueDelivery delivery, Action answered, CancellationToken ct)
+    /// <summary>
+    /// Makes the attempt and records it. Neither is cut short when the host stops: the attempt has its own timeout,
+    /// and an answer received is recorded (else its delivery would be sent again when its lease ran out).
+    /// </summary>
+    async Task AttemptAsync(DueDelivery delivery, Action answered)
     {
         try
         {
             await Task.Yield();
-            var outcome = await sender.SendAsync(delivery, ct);
+            var outcome = await sender.SendAsync(delivery, CancellationToken.None);
             answered();
-            await RecordAsync(delivery, outcome, ct);
+            await RecordAsync(delivery, outcome);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested)
+        catch (Exception e)
         {
             // Its lease runs out and the delivery is claimed again.
             logger.LogWarning(e, "Webhook attempt {Delivery} to {Endpoint} could not be made or recorded.", delivery.Id, delivery.Endpoint.Id);
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 
@@ -150,7 +164,7 @@ public sealed class WebhookDispatcher(
     /// finds none recording records every one waiting, its own among them, in one transaction (a group commit, as the
     /// webhook receiver's), and each waits for that commit. A group that fails is recorded again one at a time.
     /// </summary>
-    async Task RecordAsync(DueDelivery delivery, AttemptOutcome outcome, CancellationToken ct)
+    async Task RecordAsync(DueDelivery delivery, AttemptOutcome outcome)
     {
         var now = time.GetUtcNow();
         var attempt = new WebhookAttempt(
@@ -162,7 +176,7 @@ public sealed class WebhookDispatcher(
         _unrecorded.Enqueue(waiting);
         while (!waiting.Done.Task.IsCompleted)
         {
-            await _recorder.WaitAsync(ct);
+            await _recorder.WaitAsync();
             try
             {
                 if (!waiting.Done.Task.IsCompleted) await RecordWaitingAsync();
@@ -183,7 +197,7 @@ public sealed class WebhookDispatcher(
         if (group.Count == 0) return;
         try
         {
-            await store.RecordAsync([.. group.Select(g => g.Attempt)], _owner, HealthAsync, CancellationToken.None);
+            await store.RecordAsync([.. group.Select(g => g.Attempt)], HealthAsync, CancellationToken.None);
             group.ForEach(g => g.Done.TrySetResult());
             _slotFreed.Release(); // room under MostUnrecorded again
         }
@@ -193,7 +207,7 @@ public sealed class WebhookDispatcher(
             {
                 try
                 {
-                    await store.RecordAsync([one.Attempt], _owner, HealthAsync, CancellationToken.None);
+                    await store.RecordAsync([one.Attempt], HealthAsync, CancellationToken.None);
                     one.Done.TrySetResult();
                 }
                 catch (Exception e)

@@ -45,7 +45,7 @@ public sealed class WebhookSender : IDisposable
             UseProxy = false,
             UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            MaxConnectionsPerServer = Math.Max(1, _options.ConcurrencyPerEndpoint),
+            MaxConnectionsPerServer = Math.Max(1, _options.Concurrency), // endpoints sharing a host never wait on each other's connections
             AutomaticDecompression = DecompressionMethods.None,
         })
         {
@@ -74,7 +74,8 @@ public sealed class WebhookSender : IDisposable
     public async Task<AttemptOutcome> SendAsync(DueDelivery delivery, CancellationToken stopping)
     {
         var now = _time.GetUtcNow();
-        var keys = Keys(delivery.Endpoint, now);
+        if (Keys(delivery.Endpoint, now) is not { Count: > 0 } keys)
+            return new AttemptOutcome(null, 0, null, "the endpoint's secret does not open with this server's Secrets:Key; rotate it");
         var body = Body(delivery.Type, delivery.CreatedAt, delivery.Payload);
         var timestamp = now.ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Endpoint.Url) { Content = new ByteArrayContent(body) };
@@ -87,19 +88,27 @@ public sealed class WebhookSender : IDisposable
         using var both = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
         var started = Stopwatch.GetTimestamp();
         int Elapsed() => (int)Math.Min(int.MaxValue, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        int? status = null;
         try
         {
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, both.Token);
+            status = (int)response.StatusCode;
             var excerpt = await ExcerptAsync(response, both.Token);
-            return new AttemptOutcome((int)response.StatusCode, Elapsed(), excerpt, null);
+            return new AttemptOutcome(status, Elapsed(), excerpt, null);
+        }
+        catch (IOException e) when (status is not null)
+        {
+            // The answer's status came, then its body broke off: the status is the answer.
+            return new AttemptOutcome(status, Elapsed(), null, $"the answer's body broke off: {e.Message}");
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stopping.IsCancellationRequested)
         {
             return new AttemptOutcome(null, Elapsed(), null, $"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s");
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException && !stopping.IsCancellationRequested)
         {
             var refused = e as OutboundRefusedException ?? e.InnerException as OutboundRefusedException;
+            if (status is not null) return new AttemptOutcome(status, Elapsed(), null, e.Message);
             return new AttemptOutcome(null, Elapsed(), null, refused?.Message ?? e.Message);
         }
     }
@@ -112,7 +121,6 @@ public sealed class WebhookSender : IDisposable
         if (_secrets.Open(endpoint.SecretSealed, context) is { } current && StandardWebhooks.KeyOf(current) is { } key) keys.Add(key);
         if (endpoint.PreviousSecretUntil > now && endpoint.PreviousSecretSealed is { } sealedPrevious
             && _secrets.Open(sealedPrevious, context) is { } previous && StandardWebhooks.KeyOf(previous) is { } previousKey) keys.Add(previousKey);
-        if (keys.Count == 0) throw new InvalidOperationException($"The secret of webhook endpoint {endpoint.Id} does not open with this server's key.");
         return keys;
     }
 

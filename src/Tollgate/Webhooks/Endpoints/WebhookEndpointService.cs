@@ -16,6 +16,9 @@ namespace Tollgate.Webhooks.Endpoints;
 public sealed class WebhookEndpointService(Database database, WebhookEndpointStore store, SecretBox secrets, AuditLog audit, IOptions<WebhookOptions> options, TimeProvider time)
 {
     const int MostEvents = 100;
+
+    /// <summary>Endpoints the operator, and each customer, may have: every fan-out matches each event against all of them.</summary>
+    public const int MostEndpoints = 50;
     const int MostDescriptionLength = 500;
 
     public static string SecretContext(string endpointId) => $"webhook_endpoint:{endpointId}";
@@ -37,6 +40,8 @@ public sealed class WebhookEndpointService(Database database, WebhookEndpointSto
         return await database.InTransactionAsync<WebhookEndpointWithSecret>(async (_, tx) =>
         {
             if (owner is not null && !await Customers.CustomerStore.ExistsInAsync(tx, owner)) return ApiError.NotFound("customer", owner);
+            if (await WebhookEndpointStore.CountAsync(tx, owner) >= MostEndpoints)
+                return ApiError.Conflict("too_many_webhook_endpoints", $"At most {MostEndpoints} endpoints {(owner is null ? "for the operator" : "per customer")}; delete one first.");
             await WebhookEndpointStore.InsertAsync(tx, endpoint);
             await audit.RecordAsync(tx, caller.Actor, "webhook_endpoint.created", "webhook_endpoint", id, null, endpoint, owner);
             return WebhookEndpointWithSecret.Of(endpoint, secret);

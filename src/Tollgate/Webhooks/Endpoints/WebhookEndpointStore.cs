@@ -63,6 +63,11 @@ public sealed class WebhookEndpointStore(Database database)
         return Page<WebhookEndpoint>.From(rows, page.Size, e => e.Id);
     }
 
+    /// <summary>How many endpoints (not deleted) the customer has, or the operator when <paramref name="customerId"/> is null.</summary>
+    public static Task<long> CountAsync(DbTransaction tx, string? customerId) =>
+        tx.Connection!.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM webhook_endpoints WHERE deleted_at IS NULL AND (customer_id = @customerId OR (@customerId IS NULL AND customer_id IS NULL))", new { customerId }, tx);
+
     /// <summary>Every enabled endpoint, for the fan-out to match events against.</summary>
     public static async Task<IReadOnlyList<WebhookEndpoint>> EnabledAsync(DbConnection connection, DbTransaction? tx) =>
         [.. (await connection.QueryAsync<Row>($"SELECT {Columns} FROM webhook_endpoints WHERE deleted_at IS NULL AND status = 'enabled'", transaction: tx)).Select(r => r.ToEndpoint())];
