@@ -26,7 +26,7 @@ public sealed class Database : IAsyncDisposable
             {
                 ForeignKeys = true,
                 Pooling = true,
-                DefaultTimeout = 30,
+                DefaultTimeout = SqliteBusyTimeoutSeconds,
             };
             var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
             if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(directory))
@@ -69,6 +69,7 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in one transaction, committed only if it returns (and the <see cref="CommitGuard"/> agrees).</summary>
     public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
     {
+        using var writer = await WriterAsync(ct);
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         using var changes = Announcer is null ? null : Common.TransactionChanges.Begin();
@@ -89,6 +90,7 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in one transaction, committed only if it succeeds: a failed result writes nothing.</summary>
     public async Task<Common.Result<T>> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<Common.Result<T>>> work, CancellationToken ct = default)
     {
+        using var writer = await WriterAsync(ct);
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         using var changes = Announcer is null ? null : Common.TransactionChanges.Begin();
@@ -121,12 +123,36 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> in a transaction that is always rolled back: what it would write, unwritten (a dry run).</summary>
     public async Task<T> RehearseAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
     {
+        using var writer = await WriterAsync(ct);
         await using var connection = await OpenAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         using var changes = Common.TransactionChanges.Begin(); // whatever it announces is dropped with it
         var result = await work(connection, transaction);
         await transaction.RollbackAsync(ct);
         return result;
+    }
+
+    /// <summary>
+    /// SQLite's transactions begin immediate: one writer at a time on a file. The writers of this process queue for it
+    /// here, in turn, instead of in SQLite's busy handler, which sleeps and retries (tens of milliseconds lost each time
+    /// two meet, as the webhook dispatcher's fan-outs and records did). Other processes on the file still meet it there.
+    /// A transaction that waits for one this process holds longer than the busy timeout fails, as SQLite's would.
+    /// </summary>
+    async Task<Writer?> WriterAsync(CancellationToken ct)
+    {
+        if (_postgres is not null) return null;
+        var gate = Writers.GetOrAdd(_sqlite, _ => new SemaphoreSlim(1, 1));
+        if (!await gate.WaitAsync(TimeSpan.FromSeconds(SqliteBusyTimeoutSeconds), ct))
+            throw new TimeoutException("The SQLite database stayed locked by another transaction of this process for longer than the busy timeout.");
+        return new Writer(gate);
+    }
+
+    const int SqliteBusyTimeoutSeconds = 30;
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
+
+    sealed class Writer(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
     }
 
     public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;

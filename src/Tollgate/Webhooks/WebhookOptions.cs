@@ -15,10 +15,10 @@ public sealed class WebhookOptions
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Attempts in flight on a node at once.</summary>
-    public int Concurrency { get; set; } = 64;
+    public int Concurrency { get; set; } = 256;
 
     /// <summary>Attempts in flight to one endpoint on a node at once: a slow endpoint holds no more of the node than this.</summary>
-    public int ConcurrencyPerEndpoint { get; set; } = 8;
+    public int ConcurrencyPerEndpoint { get; set; } = 64;
 
     /// <summary>How long a rotated secret still signs beside its successor.</summary>
     public TimeSpan RotationOverlap { get; set; } = TimeSpan.FromHours(24);

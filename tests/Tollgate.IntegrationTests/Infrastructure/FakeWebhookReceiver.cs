@@ -14,6 +14,8 @@ public sealed record ReceivedWebhook(string Path, string? Id, string? Timestamp,
 public sealed class FakeWebhookReceiver : LoopbackFake
 {
     readonly ConcurrentDictionary<string, int> _status = new();
+    readonly ConcurrentDictionary<string, TaskCompletionSource> _held = new();
+    readonly ConcurrentDictionary<string, int> _waiting = new();
 
     /// <summary>How long each request waits before its answer: a slow receiver, so that attempts are under way when a node dies.</summary>
     public TimeSpan AnswerAfter { get; set; }
@@ -26,6 +28,11 @@ public sealed class FakeWebhookReceiver : LoopbackFake
         await receiver.ListenAsync(app => app.MapPost("/hooks/{name}", async (HttpContext http, string name) =>
         {
             if (receiver.AnswerAfter > TimeSpan.Zero) await Task.Delay(receiver.AnswerAfter);
+            if (receiver._held.TryGetValue(name, out var gate))
+            {
+                receiver._waiting.AddOrUpdate(name, 1, (_, n) => n + 1);
+                await gate.Task;
+            }
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
             var headers = http.Request.Headers;
@@ -41,6 +48,18 @@ public sealed class FakeWebhookReceiver : LoopbackFake
 
     /// <summary>From now on, <paramref name="name"/> answers <paramref name="status"/>.</summary>
     public void Answer(string name, int status) => _status[name] = status;
+
+    /// <summary>From now on, requests to <paramref name="name"/> get no answer until <see cref="Let"/>: an endpoint that hangs.</summary>
+    public void Hold(string name) => _held[name] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Answers what <paramref name="name"/> holds, and what comes later at once.</summary>
+    public void Let(string name)
+    {
+        if (_held.TryRemove(name, out var gate)) gate.TrySetResult();
+    }
+
+    /// <summary>How many requests to <paramref name="name"/> have been held so far.</summary>
+    public int Held(string name) => _waiting.GetValueOrDefault(name);
 
     public IReadOnlyList<ReceivedWebhook> To(string name) => [.. Received.Where(r => r.Path == name)];
 }

@@ -76,6 +76,7 @@ public abstract class TollgateServer : IAsyncLifetime
              $"--Gateway:Journal:Directory={_journal}", .. GatewaySettings(Upstream.BaseAddress),
              "--Billing:RunEvery=00:00:00", // tests run invoice runs themselves, when they mean to
              "--Webhooks:AllowPrivateAddresses=true", // the receivers listen on loopback
+             "--Webhooks:ConcurrencyPerEndpoint=4", // fewer than a test's events: a hanging endpoint holds its share, and no more
              "--Billing:FallbackPlan=fallback_free", // exists only while the test of the fallback runs
              $"--Payments:Stripe:SecretKey={FakeStripe.SecretKey}", $"--Payments:Stripe:WebhookSecret={FakeStripe.WebhookSecret}",
              $"--Payments:Stripe:BaseUrl={Stripe.BaseAddress}", "--Payments:TestProvider=true",

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Text;
 using System.Text.Json.Nodes;
 using Tollgate.Common;
@@ -91,6 +92,36 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         var attempt = (await AttemptsAsync(endpoint)).ShouldHaveSingleItem()!;
         (attempt["message_id"]!.GetValue<string>(), attempt["status_code"]!.GetValue<int>(), attempt["succeeded"]!.GetValue<bool>(), attempt["response_excerpt"]!.GetValue<string>())
             .ShouldBe((paid, 200, true, "thanks"));
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_hangs_holds_only_its_share_and_the_others_hear_everything_meanwhile()
+    {
+        var customer = await CustomerAsync();
+        await EndpointAsync("hangs", new[] { "invoice.*" }, customer);
+        await EndpointAsync("answers", new[] { "invoice.*" }, customer);
+        _receiver.Hold("hangs");
+        try
+        {
+            var sent = new List<string>();
+            for (var i = 0; i < 30; i++) sent.Add(await EventAsync("invoice.paid", customer, new { id = $"in_{i}" }));
+
+            // The round ends while the hanging endpoint's attempts are still waiting for their answers (the bound only
+            // turns a round that waits on them, keeping every later event waiting too, into a failure instead of a hang).
+            await Dispatcher.RoundAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            _receiver.To("answers").Select(h => h.Id).ShouldBe(sent, ignoreOrder: true);
+            _receiver.Held("hangs").ShouldBe(server.Get<IOptions<WebhookOptions>>().Value.ConcurrencyPerEndpoint, "the hanging endpoint holds its share, no more");
+
+            _receiver.Let("hangs");
+            await Dispatcher.DrainAsync();
+            for (var round = 0; round < 10 && _receiver.To("hangs").Count < sent.Count; round++) await RoundAsync();
+            _receiver.To("hangs").Select(h => h.Id).ShouldBe(sent, ignoreOrder: true);
+            _receiver.To("answers").Count.ShouldBe(sent.Count, "nothing twice");
+        }
+        finally
+        {
+            _receiver.Let("hangs");
+        }
     }
 
     [Fact]

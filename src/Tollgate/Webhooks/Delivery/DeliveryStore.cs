@@ -13,6 +13,15 @@ public sealed record DueDelivery(string Id, int Attempts, string MessageId, stri
     public string LeaseToken { get; init; } = "";
 }
 
+/// <summary>
+/// What one fan-out did: whether events may remain; the deliveries it leased for sending; the endpoints it left
+/// deliveries due to for a claim (their share was full); and those whose full shares stopped it (it goes on when one has room).
+/// </summary>
+public sealed record FannedOut(bool More, IReadOnlyList<DueDelivery> Claimed, IReadOnlyCollection<string> Unclaimed, IReadOnlyCollection<string> Blocked)
+{
+    public static readonly FannedOut None = new(false, [], [], []);
+}
+
 /// <summary>An attempt made, to record with what it makes of its delivery: its status and when it is tried next (null: never).</summary>
 public sealed record RecordedAttempt(DueDelivery Delivery, AttemptOutcome Outcome, WebhookAttempt Attempt, string Status, DateTimeOffset? NextAttemptAt);
 
@@ -34,39 +43,71 @@ public sealed class DeliveryStore(Database database)
 
     /// <summary>
     /// Turns up to <paramref name="take"/> events not yet fanned out into a delivery for each endpoint that hears it,
-    /// due now, and marks them fanned out, in one transaction; returns how many events it took.
+    /// due now, and marks them fanned out, in one transaction. Deliveries that fit in <paramref name="shares"/> are
+    /// leased to the claim <paramref name="owner"/> until <paramref name="until"/> and returned ready to send (the
+    /// event in hand: no claim and no read of it again); the others wait, due, for a claim. It stops once no endpoint
+    /// has room, so that what saturated endpoints cannot take yet waits in the outbox, not as deliveries made only to be
+    /// claimed later (while any endpoint has room it goes on: a slow endpoint delays no other).
     /// </summary>
-    public async Task<int> FanOutAsync(int take, DateTimeOffset now, TimeProvider time, CancellationToken ct) =>
+    public async Task<FannedOut> FanOutAsync(int take, Shares shares, string owner, DateTimeOffset now, DateTimeOffset until, TimeProvider time, CancellationToken ct) =>
         await database.InTransactionAsync(async (connection, tx) =>
         {
             var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
-            var events = (await connection.QueryAsync<OutboxEvent>(
-                $"SELECT id, type, customer_id FROM outbox WHERE delivered_at IS NULL ORDER BY created_at LIMIT @take{skipLocked}", new { take }, tx)).ToList();
-            if (events.Count == 0) return 0;
+            var events = (await connection.QueryAsync<DueRow>(
+                $"SELECT id AS message_id, type, customer_id, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY created_at LIMIT @take{skipLocked}",
+                new { take }, tx)).ToList();
+            if (events.Count == 0) return FannedOut.None;
             var endpoints = await WebhookEndpointStore.EnabledAsync(connection, tx);
-            var deliveries = (from e in events from endpoint in endpoints where endpoint.Hears(e.Type, e.CustomerId)
-                              select new NewDelivery(Ids.New(DeliveryPrefix, time), e.Id, endpoint.Id, now)).ToList();
-            await BulkInsert.InsertNewAsync(connection, tx, "webhook_deliveries", "endpoint_id, message_id", NewDelivery.Columns, deliveries, ct);
-            await connection.ExecuteAsync($"UPDATE outbox SET delivered_at = @now WHERE id {database.AnyOf("ids")}", new { now, ids = database.ListOf(events.Select(e => e.Id)) }, tx);
-            return events.Count;
+            var room = shares.Copy();
+            var rows = new List<NewDelivery>();
+            var claimed = new List<DueDelivery>();
+            var unclaimed = new HashSet<string>(StringComparer.Ordinal);
+            var taken = new List<string>(events.Count);
+            IReadOnlyCollection<string> blocked = [];
+            foreach (var e in events)
+            {
+                var hearers = endpoints.Where(endpoint => endpoint.Hears(e.Type, e.CustomerId)).ToList();
+                if (hearers.Count > 0 && (room.Room == 0 || endpoints.All(h => room.Left(h.Id) == 0)))
+                {
+                    // Nothing at all could be sent now: the rest waits in the outbox, not as deliveries to claim later.
+                    blocked = [.. endpoints.Select(h => h.Id)];
+                    break;
+                }
+
+                taken.Add(e.MessageId);
+                foreach (var endpoint in hearers)
+                {
+                    var leased = room.TryTake(endpoint.Id);
+                    var row = new NewDelivery(Ids.New(DeliveryPrefix, time), e.MessageId, endpoint.Id, now) { LeaseOwner = leased ? owner : null, LeaseUntil = leased ? until : null };
+                    rows.Add(row);
+                    if (leased) claimed.Add(new DueDelivery(row.Id, 0, e.MessageId, e.Type, e.CustomerId, e.Payload, e.CreatedAt, endpoint) { LeaseToken = owner });
+                    else unclaimed.Add(endpoint.Id);
+                }
+            }
+
+            if (taken.Count == 0) return new FannedOut(true, [], [], blocked);
+            await BulkInsert.InsertNewAsync(connection, tx, "webhook_deliveries", "endpoint_id, message_id", NewDelivery.Columns, rows, ct);
+            await connection.ExecuteAsync($"UPDATE outbox SET delivered_at = @now WHERE id {database.AnyOf("ids")}", new { now, ids = database.ListOf(taken) }, tx);
+            return new FannedOut(blocked.Count > 0 || events.Count == take, claimed, unclaimed, blocked);
         }, ct);
 
-    /// <summary>Hands claimed deliveries back unsent: due again at once, for any node.</summary>
-    public async Task ReleaseAsync(IReadOnlyList<DueDelivery> deliveries, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        foreach (var d in deliveries)
-        {
-            await connection.ExecuteAsync("UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE id = @Id AND lease_owner = @LeaseToken", new { d.Id, d.LeaseToken });
-        }
-    }
-
     /// <summary>
-    /// Leases up to <paramref name="take"/> due deliveries of enabled endpoints to the claim <paramref name="owner"/> until <paramref name="until"/>,
-    /// none to the endpoints in <paramref name="busy"/> (those this node already sends its most to), oldest due first.
+    /// Leases due deliveries of enabled endpoints to the claim <paramref name="owner"/> until <paramref name="until"/>,
+    /// as many as <paramref name="shares"/> has room for, in all and to each endpoint, oldest due first.
     /// </summary>
-    public async Task<IReadOnlyList<DueDelivery>> ClaimAsync(string owner, int take, IReadOnlyCollection<string> busy, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
+    public async Task<IReadOnlyList<DueDelivery>> ClaimAsync(string owner, Shares shares, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
     {
+        if (shares.Room == 0) return [];
+        var parameters = new DynamicParameters(new { owner, until, now, take = shares.Room, share = shares.PerEndpoint, scan = shares.Room * 4, full = database.ListOf(shares.Full) });
+        // An endpoint with attempts in flight gets what is left of its share; the others a whole share each.
+        var partial = new System.Text.StringBuilder();
+        foreach (var group in shares.Partial)
+        {
+            partial.Append($" WHEN endpoint_id {database.AnyOf($"left{group.Key}")} THEN {group.Key}");
+            parameters.Add($"left{group.Key}", database.ListOf(group));
+        }
+
+        var limit = partial.Length == 0 ? "@share" : $"CASE{partial} ELSE @share END";
         var claimed = await database.InTransactionAsync(async (connection, tx) =>
         {
             var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
@@ -74,12 +115,17 @@ public sealed class DeliveryStore(Database database)
                 $"""
                 UPDATE webhook_deliveries SET lease_owner = @owner, lease_until = @until, updated_at = @now
                 WHERE id IN (
-                    SELECT id FROM webhook_deliveries
-                    WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now) AND NOT (endpoint_id {database.AnyOf("busy")})
-                      AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'enabled' AND deleted_at IS NULL)
-                    ORDER BY next_attempt_at LIMIT @take{skipLocked})
+                    SELECT id FROM (
+                        SELECT id, endpoint_id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS place
+                        FROM (
+                            SELECT id, endpoint_id, next_attempt_at FROM webhook_deliveries
+                            WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now) AND NOT (endpoint_id {database.AnyOf("full")})
+                              AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'enabled' AND deleted_at IS NULL)
+                            ORDER BY next_attempt_at LIMIT @scan{skipLocked}) candidates
+                    ) ranked
+                    WHERE place <= {limit} ORDER BY next_attempt_at LIMIT @take)
                 RETURNING id
-                """, new { owner, until, now, take, busy = database.ListOf(busy) }, tx)).ToList();
+                """, parameters, tx)).ToList();
         }, ct);
         if (claimed.Count == 0) return [];
 
@@ -112,32 +158,48 @@ public sealed class DeliveryStore(Database database)
         database.InTransactionAsync(async (connection, tx) =>
         {
             await BulkInsert.InsertNewAsync(connection, tx, "webhook_attempts", "id", AttemptColumns, [.. recorded.Select(r => r.Attempt)], ct);
+            var moved = new HashSet<string>(StringComparer.Ordinal);
+            // Successes, nearly all of them: one statement for each claim's.
+            foreach (var claim in recorded.Where(r => r.Status == "succeeded").GroupBy(r => r.Delivery.LeaseToken))
+            {
+                moved.UnionWith(await connection.QueryAsync<string>(
+                    $"""
+                    UPDATE webhook_deliveries SET status = 'succeeded', attempts = attempts + 1, next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = @now
+                    WHERE id {database.AnyOf("ids")} AND lease_owner = @token AND status = 'pending'
+                    RETURNING id
+                    """, new { ids = database.ListOf(claim.Select(r => r.Attempt.DeliveryId)), token = claim.Key, now = claim.Max(r => r.Attempt.AttemptedAt) }, tx));
+            }
+            // Failures, each with its own next attempt.
+            var failures = recorded.Where(r => r.Status != "succeeded").ToList();
             const string Move =
                 "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3 " +
                 "WHERE id = $4 AND lease_owner = $5 AND status = 'pending'";
-            int[] moved;
-            if (tx is Npgsql.NpgsqlTransaction postgres)
+            if (tx is Npgsql.NpgsqlTransaction postgres && failures.Count > 1)
             {
-                moved = await PostgresBatch.ExecuteEachAsync(postgres, Move,
-                    [.. recorded.Select(r => new object?[] { r.Status, r.NextAttemptAt, r.Attempt.AttemptedAt, r.Attempt.DeliveryId, r.Delivery.LeaseToken })], ct);
+                var counts = await PostgresBatch.ExecuteEachAsync(postgres, Move,
+                    [.. failures.Select(r => new object?[] { r.Status, r.NextAttemptAt, r.Attempt.AttemptedAt, r.Attempt.DeliveryId, r.Delivery.LeaseToken })], ct);
+                for (var i = 0; i < failures.Count; i++)
+                {
+                    if (counts[i] == 1) moved.Add(failures[i].Attempt.DeliveryId);
+                }
             }
             else
             {
-                moved = new int[recorded.Count];
-                for (var i = 0; i < recorded.Count; i++)
+                foreach (var r in failures)
                 {
-                    var r = recorded[i];
-                    moved[i] = await connection.ExecuteAsync(
+                    var count = await connection.ExecuteAsync(
                         """
                         UPDATE webhook_deliveries SET status = @Status, attempts = attempts + 1, next_attempt_at = @NextAttemptAt, lease_owner = NULL, lease_until = NULL, updated_at = @now
                         WHERE id = @id AND lease_owner = @owner AND status = 'pending'
                         """, new { r.Status, r.NextAttemptAt, now = r.Attempt.AttemptedAt, id = r.Attempt.DeliveryId, owner = r.Delivery.LeaseToken }, tx);
+                    if (count == 1) moved.Add(r.Attempt.DeliveryId);
                 }
             }
 
-            for (var i = 0; i < recorded.Count; i++)
+            // In the order the answers came: a success after a failure ends a streak, a failure after a success starts one.
+            foreach (var r in recorded)
             {
-                if (moved[i] == 1) await afterMove(tx, recorded[i]);
+                if (moved.Contains(r.Attempt.DeliveryId)) await afterMove(tx, r);
             }
 
             return 0;
@@ -238,6 +300,9 @@ public sealed class DeliveryStore(Database database)
 
     sealed record NewDelivery(string Id, string MessageId, string EndpointId, DateTimeOffset Now)
     {
+        public string? LeaseOwner { get; init; }
+        public DateTimeOffset? LeaseUntil { get; init; }
+
         public static readonly IReadOnlyList<BulkColumn<NewDelivery>> Columns =
         [
             BulkColumn<NewDelivery>.Text("id", d => d.Id),
@@ -246,8 +311,8 @@ public sealed class DeliveryStore(Database database)
             BulkColumn<NewDelivery>.Text("status", _ => "pending"),
             BulkColumn<NewDelivery>.Int("attempts", _ => 0),
             BulkColumn<NewDelivery>.NullableTimestamp("next_attempt_at", d => d.Now),
-            BulkColumn<NewDelivery>.Text("lease_owner", _ => null),
-            BulkColumn<NewDelivery>.NullableTimestamp("lease_until", _ => null),
+            BulkColumn<NewDelivery>.Text("lease_owner", d => d.LeaseOwner),
+            BulkColumn<NewDelivery>.NullableTimestamp("lease_until", d => d.LeaseUntil),
             BulkColumn<NewDelivery>.Timestamp("created_at", d => d.Now),
             BulkColumn<NewDelivery>.Timestamp("updated_at", d => d.Now),
         ];

@@ -34,8 +34,8 @@ public sealed class WebhookDispatcher(
     /// <summary>Attempts waiting for their endpoint's answer: what <see cref="WebhookOptions.Concurrency"/> bounds.</summary>
     int _sending;
 
-    /// <summary>Answers waiting to be recorded, at most: past it, no more is claimed until a group commits.</summary>
-    const int MostUnrecorded = 2_000;
+    /// <summary>Answers waiting for their record's group to commit.</summary>
+    int _unrecorded;
     readonly string _owner = node.Id;
 
     /// <summary>One round at a time on a node (the loop's, or one a caller runs), so that when a round returns, what it claimed has started.</summary>
@@ -70,47 +70,89 @@ public sealed class WebhookDispatcher(
     }
 
     /// <summary>
-    /// Fans out and claims until nothing more is due: when every slot is taken, it waits for an attempt to end and
-    /// claims again at once, so a busy node sends as fast as its slots turn over, not one claim per poll.
+    /// Claims and fans out until nothing more is due: deliveries already due (retries, what a dead node held, what did
+    /// not fit an endpoint's share) first, then new events, whose deliveries the fan-out leases itself. When the slots
+    /// are taken it waits for attempts to end and goes on at once, so a busy node sends as fast as its slots turn over,
+    /// not one claim per poll; and it claims again only once a handful of slots is free, not one delivery per answer.
     /// </summary>
     async Task FanOutAndStartAsync(CancellationToken ct)
     {
+        var claimMore = true; // retries come due and dead nodes' leases run out between rounds
+        var fanOutMore = true;
+        var dueFor = new HashSet<string>(StringComparer.Ordinal); // endpoints that may have deliveries due beyond what was claimed
+        IReadOnlyCollection<string> blockedOn = []; // the endpoints whose full shares stopped the fan-out
         while (true)
         {
-            while (await store.FanOutAsync(FanOutBatch, time.GetUtcNow(), time, ct) == FanOutBatch)
+            var started = 0;
+            var shares = Shares();
+            if (shares.Room > 0 && (claimMore || dueFor.Any(id => shares.Left(id) > 0)))
             {
+                var now = time.GetUtcNow();
+                var due = await store.ClaimAsync(ClaimToken(), shares, now, now + Lease, ct);
+                foreach (var delivery in due) Start(delivery);
+                started += due.Count;
+                claimMore = due.Count == shares.Room;
+                var got = due.CountBy(d => d.Endpoint.Id).ToDictionary(StringComparer.Ordinal);
+                // An endpoint that got all it had room for may have more; one that got less, unless room ran out, has none.
+                foreach (var (id, count) in got)
+                {
+                    if (count >= shares.Left(id)) dueFor.Add(id);
+                }
+
+                if (!claimMore) dueFor.RemoveWhere(id => shares.Left(id) > got.GetValueOrDefault(id));
             }
 
-            var room = Math.Min(options.Value.Concurrency - Volatile.Read(ref _sending), MostUnrecorded - _unrecorded.Count);
-            if (room <= 0)
+            shares = Shares();
+            if (shares.Room > 0 && fanOutMore && (blockedOn.Count == 0 || blockedOn.Any(id => shares.Left(id) > 0)))
             {
-                await _slotFreed.WaitAsync(ct);
-                continue;
+                var now = time.GetUtcNow();
+                var fanned = await store.FanOutAsync(Math.Min(shares.Room, FanOutBatch), shares, ClaimToken(), now, now + Lease, time, ct);
+                foreach (var delivery in fanned.Claimed) Start(delivery);
+                started += fanned.Claimed.Count;
+                dueFor.UnionWith(fanned.Unclaimed);
+                (fanOutMore, blockedOn) = (fanned.More, fanned.Blocked);
             }
 
-            var busy = _inFlightByEndpoint.Where(e => e.Value >= options.Value.ConcurrencyPerEndpoint).Select(e => e.Key).ToList();
-            var now = time.GetUtcNow();
-            var due = await store.ClaimAsync($"{_owner}:{Guid.NewGuid():N}", room, busy, now, now + Lease, ct);
-            // One claim may bring more for an endpoint than its share: those beyond it go back at once, unsent.
-            var excess = new List<DueDelivery>();
-            foreach (var delivery in due)
-            {
-                if (_inFlightByEndpoint.GetValueOrDefault(delivery.Endpoint.Id) < options.Value.ConcurrencyPerEndpoint) Start(delivery);
-                else excess.Add(delivery);
-            }
-
-            if (excess.Count > 0)
-            {
-                await store.ReleaseAsync(excess, ct);
-                busy = [.. busy.Union(excess.Select(e => e.Endpoint.Id))];
-            }
-
-            if (due.Count < room && busy.Count == 0) break; // all that is due is under way
-            // An endpoint at its share may have more waiting: claim again when one of the attempts under way ends.
-            if (due.Count < room) await _slotFreed.WaitAsync(ct);
+            if (!claimMore && !fanOutMore && dueFor.Count == 0) break; // all that is due is under way
+            if (started == 0 && Volatile.Read(ref _sending) + Volatile.Read(ref _unrecorded) == 0) break; // nothing to wait for: the next poll looks again
+            var worthIt = await RoomAsync(s =>
+                claimMore || dueFor.Any(id => s.Left(id) > 0) || (fanOutMore && (blockedOn.Count == 0 || blockedOn.Any(id => s.Left(id) > 0))), ct);
+            if (!worthIt) break; // slow endpoints hold their shares: the next round looks at everything afresh
         }
 
         await PruneAsync(ct);
+    }
+
+    string ClaimToken() => $"{_owner}:{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// What may start now: slots free of <see cref="WebhookOptions.Concurrency"/>, less what waits to be recorded past
+    /// as many again, so that what a kill can make arrive twice (sent, not yet recorded) stays under twice the concurrency.
+    /// </summary>
+    Shares Shares()
+    {
+        var concurrency = options.Value.Concurrency;
+        var sending = Volatile.Read(ref _sending);
+        var room = Math.Min(concurrency - sending, 2 * concurrency - sending - Volatile.Read(ref _unrecorded));
+        return new Shares(room, options.Value.ConcurrencyPerEndpoint, _inFlightByEndpoint);
+    }
+
+    /// <summary>
+    /// Waits until a claim or a fan-out is worth making: an eighth of the slots free, and <paramref name="worth"/> (an
+    /// endpoint held back has room again); or until nothing is in flight, nor waits to be recorded. False when no attempt
+    /// has ended for a poll interval (slow endpoints): the round ends, so that new events are not kept waiting behind them.
+    /// </summary>
+    async Task<bool> RoomAsync(Func<Shares, bool> worth, CancellationToken ct)
+    {
+        var least = Math.Max(1, options.Value.Concurrency / 8);
+        while (Volatile.Read(ref _sending) + Volatile.Read(ref _unrecorded) > 0)
+        {
+            var shares = Shares();
+            if (shares.Room >= least && worth(shares)) return true;
+            if (!await _slotFreed.WaitAsync(options.Value.PollInterval, ct)) return false;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -149,8 +191,17 @@ public sealed class WebhookDispatcher(
         {
             await Task.Yield();
             var outcome = await sender.SendAsync(delivery, CancellationToken.None);
+            Interlocked.Increment(ref _unrecorded); // before its slot frees: sent and unrecorded never dips below the truth
             answered();
-            await RecordAsync(delivery, outcome);
+            try
+            {
+                await RecordAsync(delivery, outcome);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _unrecorded);
+                _slotFreed.Release();
+            }
         }
         catch (Exception e)
         {
@@ -173,7 +224,7 @@ public sealed class WebhookDispatcher(
         var next = outcome.Succeeded || outcome.Gone ? null : RetrySchedule.Next(delivery.Attempts + 1, now, Random.Shared.NextDouble());
         var status = outcome.Succeeded ? "succeeded" : next is null ? "failed" : "pending";
         var waiting = new WaitingRecord(new RecordedAttempt(delivery, outcome, attempt, status, next));
-        _unrecorded.Enqueue(waiting);
+        _records.Enqueue(waiting);
         while (!waiting.Done.Task.IsCompleted)
         {
             await _recorder.WaitAsync();
@@ -193,13 +244,12 @@ public sealed class WebhookDispatcher(
     async Task RecordWaitingAsync()
     {
         var group = new List<WaitingRecord>(MostPerRecord);
-        while (group.Count < MostPerRecord && _unrecorded.TryDequeue(out var next)) group.Add(next);
+        while (group.Count < MostPerRecord && _records.TryDequeue(out var next)) group.Add(next);
         if (group.Count == 0) return;
         try
         {
-            await store.RecordAsync([.. group.Select(g => g.Attempt)], HealthAsync, CancellationToken.None);
+            await store.RecordAsync([.. group.Select(g => g.Attempt)], HealthOfGroup(), CancellationToken.None);
             group.ForEach(g => g.Done.TrySetResult());
-            _slotFreed.Release(); // room under MostUnrecorded again
         }
         catch (Exception) when (group.Count > 1)
         {
@@ -207,7 +257,7 @@ public sealed class WebhookDispatcher(
             {
                 try
                 {
-                    await store.RecordAsync([one.Attempt], HealthAsync, CancellationToken.None);
+                    await store.RecordAsync([one.Attempt], HealthOfGroup(), CancellationToken.None);
                     one.Done.TrySetResult();
                 }
                 catch (Exception e)
@@ -222,11 +272,29 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    Task HealthAsync(DbTransaction tx, RecordedAttempt recorded) =>
-        EndpointHealth.AfterAttemptAsync(tx, recorded.Delivery.Endpoint, recorded.Outcome, recorded.Attempt.AttemptedAt, options.Value.DisableAfterFailingFor, time);
+    /// <summary>What each attempt of a group says of its endpoint's health, in the group's transaction and in order.</summary>
+    Func<DbTransaction, RecordedAttempt, Task> HealthOfGroup()
+    {
+        var lastSucceeded = new HashSet<string>(StringComparer.Ordinal);
+        return (tx, recorded) =>
+        {
+            var endpointId = recorded.Delivery.Endpoint.Id;
+            if (recorded.Outcome.Succeeded)
+            {
+                // After a success of this group, another changes nothing more: the streak, if any, is ended already.
+                if (!lastSucceeded.Add(endpointId)) return Task.CompletedTask;
+            }
+            else
+            {
+                lastSucceeded.Remove(endpointId);
+            }
+
+            return EndpointHealth.AfterAttemptAsync(tx, recorded.Delivery.Endpoint, recorded.Outcome, recorded.Attempt.AttemptedAt, options.Value.DisableAfterFailingFor, time);
+        };
+    }
 
     const int MostPerRecord = 500;
-    readonly ConcurrentQueue<WaitingRecord> _unrecorded = new();
+    readonly ConcurrentQueue<WaitingRecord> _records = new();
     readonly SemaphoreSlim _recorder = new(1, 1);
 
     sealed record WaitingRecord(RecordedAttempt Attempt)
@@ -243,3 +311,4 @@ public sealed class WebhookDispatcher(
         if (pruned > 0) logger.LogInformation("Forgot {Count} webhook attempts older than {Retention}.", pruned, options.Value.AttemptRetention);
     }
 }
+
