@@ -39,7 +39,7 @@ public sealed class AlertStore(Database database, TimeProvider time)
                 if (fresh == 0) continue;
                 await connection.ExecuteAsync(
                     "INSERT INTO outbox (id, type, customer_id, payload, created_at) VALUES (@id, @Type, @CustomerId, @payload, @now)",
-                    new { id = Ids.New(Ids.Alert, time), c.Type, c.CustomerId, payload = c.Data.ToJsonString(), now }, tx);
+                    new { id = Ids.New(Ids.Alert, time), c.Type, c.CustomerId, payload = ApiJson.Serialize(c.Data), now }, tx);
                 raised++;
             }
 

@@ -84,18 +84,8 @@ public sealed partial class ThresholdMonitor(
             var used = await quotaUsage.TotalAsync(customer.CustomerId, metric, period, ct);
             foreach (var threshold in ThresholdRules.Reached(options.Value.QuotaThresholds, used, limit))
             {
-                crossings.Add(new ThresholdCrossing(customer.CustomerId, entitlement.Feature.Code, period.Start, threshold, customer.CustomerId, "quota.threshold_reached", new JsonObject
-                {
-                    ["customer_id"] = customer.CustomerId,
-                    ["feature"] = entitlement.Feature.Code,
-                    ["threshold"] = threshold,
-                    ["used"] = used,
-                    ["limit"] = limit,
-                    ["granted"] = granted.Granted,
-                    ["enforcement"] = EnumText.Snake(entitlement.Enforcement),
-                    ["period_start"] = period.Start,
-                    ["period_end"] = period.End,
-                }));
+                crossings.Add(new ThresholdCrossing(customer.CustomerId, entitlement.Feature.Code, period.Start, threshold, customer.CustomerId, "quota.threshold_reached",
+                    new QuotaThresholdReached(customer.CustomerId, entitlement.Feature.Code, threshold, used, limit, granted.Granted, EnumText.Snake(entitlement.Enforcement), period.Start, period.End)));
             }
         }
     }
@@ -113,26 +103,10 @@ public sealed partial class ThresholdMonitor(
                 var used = await limitUsage.UsedAsync(limit.Measure, subject, period, ct);
                 foreach (var threshold in ThresholdRules.Reached(limit.Thresholds, used, limit.Amount))
                 {
-                    var data = new JsonObject
-                    {
-                        ["customer_id"] = customer.CustomerId,
-                        ["limit_id"] = limit.Id,
-                        ["measure"] = EnumText.Snake(limit.Measure),
-                        ["per"] = EnumText.Snake(limit.Per),
-                        ["subject"] = subject.Id,
-                        ["threshold"] = threshold,
-                        ["used"] = used,
-                        ["amount"] = limit.Amount,
-                        ["enforcement"] = EnumText.Snake(limit.Enforcement),
-                        ["period_start"] = period.Start,
-                        ["period_end"] = period.End,
-                    };
-                    if (limit.Measure == LimitMeasure.Spend)
-                    {
-                        data["used_usd"] = used / (decimal)Nanodollars.PerDollar;
-                        data["amount_usd"] = limit.AmountUsd;
-                    }
-
+                    var spend = limit.Measure == LimitMeasure.Spend;
+                    var data = new LimitThresholdReached(
+                        customer.CustomerId, limit.Id, EnumText.Snake(limit.Measure), EnumText.Snake(limit.Per), subject.Id, threshold, used, limit.Amount,
+                        EnumText.Snake(limit.Enforcement), period.Start, period.End, spend ? used / (decimal)Nanodollars.PerDollar : null, limit.AmountUsd);
                     var type = limit.Measure == LimitMeasure.Spend ? "budget.threshold_reached" : "limit.threshold_reached";
                     crossings.Add(new ThresholdCrossing(subject.Id, limit.Id, period.Start, threshold, customer.CustomerId, type, data));
                 }

@@ -58,7 +58,7 @@ public sealed class ApiKeyStore(Database database, AuditLog audit, ApiKeyCache c
                 new { updated.ExpiresAt, updated.RevokedAt, updated.Id }, tx);
             await audit.RecordAsync(tx, actor, "api_key.rotated", "api_key", old.Id, old.ToView(now), updated.ToView(now), old.CustomerId);
             await audit.RecordAsync(tx, actor, "api_key.created", "api_key", created.Id, null, created.ToView(now), old.CustomerId);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "api_key.rotated", old.CustomerId, new { key = created.ToView(now), previous = updated.ToView(now) }, now);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "api_key.rotated", old.CustomerId, new ApiKeyRotated(created.ToView(now), updated.ToView(now)), now);
             // Sent with the commit (TransactionChanges): every node's cache, this one's included, reads the retired key again.
             changes.Publish(ChangeKind.Key, old.Id);
             return (updated, created, secret);

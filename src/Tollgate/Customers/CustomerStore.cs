@@ -99,7 +99,7 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
                 "SELECT id FROM api_keys WHERE customer_id = @id AND revoked_at IS NULL", new { id }, tx)).ToList();
             await connection.ExecuteAsync("UPDATE api_keys SET revoked_at = @now WHERE customer_id = @id AND revoked_at IS NULL", new { id, now }, tx);
             await audit.RecordAsync(tx, actor, "customer.deleted", "customer", id, current, null, id);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "customer.deleted", id, new { id, deleted_at = now, revoked_keys = revoked }, now);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "customer.deleted", id, new CustomerDeleted(id, now, revoked), now);
             foreach (var keyId in revoked) changes.Publish(ChangeKind.Key, keyId); // sent with the commit (TransactionChanges)
             changes.Publish(ChangeKind.Customer, id);
             return (current, revoked);

@@ -7,7 +7,7 @@ namespace Tollgate.Operations;
 public static class OpenApiSetup
 {
     public static IServiceCollection AddTollgateOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi("v1", o => o.AddSchemaTransformer(DescribeEventProperties).AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi("v1", o => o.AddSchemaTransformer(DescribeEventProperties).AddDocumentTransformer(WebhookEventDocs.AddAsync).AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {

@@ -109,7 +109,7 @@ public sealed class DunningService(Database database, InvoiceStore invoices, Sub
                 NextPaymentAttempt = attempt < Retries ? now.AddDays(options.Value.RetryDays[attempt]) : now.AddDays(options.Value.GraceDays),
             };
             await SaveAttemptsAsync(tx, after);
-            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.payment_retry", invoice.CustomerId, new { invoice_id = id, retry = attempt, of = Retries }, now);
+            await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "invoice.payment_retry", invoice.CustomerId, new PaymentRetry(id, attempt, Retries), now);
             return true;
         }
 

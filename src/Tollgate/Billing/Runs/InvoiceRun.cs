@@ -238,7 +238,7 @@ public sealed partial class InvoiceRunner(
             foreach (var (id, customerId, trialEnd) in ending)
             {
                 await connection.ExecuteAsync("UPDATE subscriptions SET trial_will_end_sent = TRUE WHERE id = @id", new { id }, tx);
-                await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.trial_will_end", customerId, new { subscription_id = id, trial_end = trialEnd }, now);
+                await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "subscription.trial_will_end", customerId, new TrialWillEnd(id, trialEnd), now);
             }
 
             return ending.Count;

@@ -94,7 +94,7 @@ public sealed class WalletStore(Database database, AuditLog audit, Clocks.Billin
             if (wallet.LowBalanceThreshold is { } threshold && wallet.Balance >= threshold && left < threshold)
             {
                 await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "wallet.low_balance", customerId,
-                    new { wallet_id = wallet.Id, wallet.Currency, balance = left, low_balance_threshold = threshold }, now);
+                    new WalletLowBalance(wallet.Id, wallet.Currency, left, threshold), now);
             }
         }
 

@@ -40,8 +40,11 @@ public static class EndpointHealth
         if (disabled == 0) return;
         await DeliveryStore.DropPendingAsync(tx, endpoint.Id, now);
         await Outbox.WriteAsync(tx, Ids.New(Outbox.MessagePrefix, time), "webhook_endpoint.disabled", null,
-            new { endpoint_id = endpoint.Id, url = endpoint.Url, customer_id = endpoint.CustomerId, reason, failing_since = failingSince, last_status_code = outcome.StatusCode, last_error = outcome.Error }, now);
+            new EndpointDisabled(endpoint.Id, endpoint.Url, endpoint.CustomerId, reason, failingSince, outcome.StatusCode, outcome.Error), now);
     }
+
+    /// <summary>The <c>webhook_endpoint.disabled</c> event, to the operator's endpoints: which endpoint, why (<c>gone</c> or <c>failing</c>), and its last answer.</summary>
+    public sealed record EndpointDisabled(string EndpointId, string Url, string? CustomerId, string Reason, DateTimeOffset? FailingSince, int? LastStatusCode, string? LastError);
 
     sealed class Streak
     {
