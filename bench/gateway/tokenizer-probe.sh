@@ -26,4 +26,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $KEY"
 L
 wrk -t2 -c64 -d15s -s $W/post.lua http://127.0.0.1:$TG/v1/chat/completions | grep -E "Requests/sec"
+# Where the memory is at the end of the load: file-backed (shared and private clean), anonymous (heaps, stacks, JIT), threads.
+grep -E "^(Rss|Anonymous|Shared_Clean|Private_Clean|Private_Dirty)" /proc/$TGPID/smaps_rollup
+grep Threads /proc/$TGPID/status
 echo "peak: $(awk '/VmHWM/ {print $2/1024}' /proc/$TGPID/status) MB"
