@@ -1,3 +1,4 @@
+using Tollgate.Analytics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tollgate.Alerts;
@@ -63,6 +64,7 @@ public static class TollgateApp
         services.AddLimits();
         services.AddAlerts(builder.Configuration);
         services.AddWebhooks(builder.Configuration);
+        services.AddAnalytics(builder.Configuration);
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -98,6 +100,7 @@ public static class TollgateApp
             .MapGrantEndpoints()
             .MapAlertEndpoints()
             .MapWebhookEndpoints()
+            .MapAnalyticsEndpoints()
             .MapPricingEndpoints()
             .MapSubscriptionEndpoints()
             .MapInvoiceEndpoints()

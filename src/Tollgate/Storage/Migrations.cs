@@ -788,5 +788,32 @@ public static class Migrations
             -- What the outbox held before there were endpoints goes to none of them (replay sends it on purpose).
             UPDATE outbox SET delivered_at = created_at WHERE delivered_at IS NULL;
             """),
+        new(22, "mrr analytics", """
+            -- Subscription events not yet read into the MRR snapshots (all of history at first).
+            ALTER TABLE outbox ADD COLUMN analyzed_at {ts};
+            CREATE INDEX ix_outbox_analytics ON outbox (created_at) WHERE analyzed_at IS NULL AND type LIKE 'subscription.%';
+
+            CREATE TABLE mrr_snapshots (
+                message_id text PRIMARY KEY,
+                subscription_id text NOT NULL,
+                customer_id text NOT NULL,
+                at {ts} NOT NULL,
+                payload {json} NOT NULL
+            );
+            CREATE INDEX ix_mrr_snapshots_customer ON mrr_snapshots (customer_id, at);
+
+            CREATE TABLE mrr_movements (
+                id text PRIMARY KEY,
+                customer_id text NOT NULL,
+                currency text NOT NULL,
+                at {ts} NOT NULL,
+                kind text NOT NULL,
+                amount bigint NOT NULL,
+                mrr_before bigint NOT NULL,
+                mrr_after bigint NOT NULL
+            );
+            CREATE INDEX ix_mrr_movements_time ON mrr_movements (currency, at);
+            CREATE INDEX ix_mrr_movements_customer ON mrr_movements (customer_id, at);
+            """),
     ];
 }

@@ -4,8 +4,7 @@ using System.Text;
 namespace Tollgate.Metering.Queries;
 
 /// <summary>
-/// Usage rows as RFC 4180 CSV: a header of the group names, <c>start</c> when grouped by time, and <c>value</c>.
-/// A cell that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) is prefixed with a quote.
+/// Usage rows as CSV (<see cref="Common.Csv"/>): a header of the group names, <c>start</c> when grouped by time, and <c>value</c>.
 /// </summary>
 public static class UsageCsv
 {
@@ -24,25 +23,5 @@ public static class UsageCsv
         return csv.ToString();
     }
 
-    static void Line(StringBuilder csv, IReadOnlyList<string?> cells)
-    {
-        for (var i = 0; i < cells.Count; i++)
-        {
-            if (i > 0) csv.Append(',');
-            csv.Append(Cell(cells[i]));
-        }
-
-        csv.Append("\r\n");
-    }
-
-    static string Cell(string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return "";
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
-    }
+    static void Line(StringBuilder csv, IReadOnlyList<string?> cells) => Common.Csv.Line(csv, cells);
 }

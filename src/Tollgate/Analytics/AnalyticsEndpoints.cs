@@ -1,0 +1,114 @@
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tollgate.Analytics.Mrr;
+using Tollgate.ApiKeys;
+using Tollgate.Common;
+
+namespace Tollgate.Analytics;
+
+public static class AnalyticsEndpoints
+{
+    public static RouteGroupBuilder MapAnalyticsEndpoints(this RouteGroupBuilder api)
+    {
+        var analytics = api.MapGroup("/analytics").WithTags("Analytics").RequireAdmin();
+        analytics.MapGet("/mrr", Mrr)
+            .WithSummary("MRR, ARR and paying customers at the end of each day, week or month, with the movements (new, expansion, contraction, churn, reactivation) in it; JSON or CSV (format=csv).");
+        analytics.MapGet("/mrr/movements", Movements)
+            .WithSummary("The movements behind the MRR report's figures, one per customer and change, oldest first: who, when, what kind, from what MRR to what; JSON or CSV.");
+        return api;
+    }
+
+    static async Task<IResult> Mrr(
+        HttpContext http, MrrProjector projector, MrrReport report, MrrStore store, TimeProvider time,
+        DateTimeOffset? from, DateTimeOffset? to, string? interval, string? currency, string? format, CancellationToken ct)
+    {
+        var bucket = interval is null ? ReportInterval.Month : Enum.TryParse<ReportInterval>(interval, ignoreCase: true, out var parsed) && !int.TryParse(interval, out _) ? parsed : (ReportInterval?)null;
+        if (bucket is null) return ApiError.Invalid("interval", "must be day, week or month.").ToProblem();
+        var window = Window(from, to, time.GetUtcNow());
+        if (!window.IsOk) return window.Error.ToProblem();
+        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        var periods = MrrReport.Periods(window.Value.From, window.Value.To, bucket.Value).Count;
+        if (periods > MrrReport.MostPeriods) return ApiError.Invalid("from", $"the window holds {periods} periods of a {interval}; at most {MrrReport.MostPeriods}.").ToProblem();
+
+        await projector.CatchUpAsync(ct);
+        var chosen = await CurrencyAsync(store, currency, ct);
+        if (!chosen.IsOk) return chosen.Error.ToProblem();
+        var view = await report.BuildAsync(chosen.Value, window.Value.From, window.Value.To, bucket.Value, ct);
+        return format == "csv" ? Csv(http, $"mrr-{chosen.Value}", window.Value, view.ToCsv()) : TypedResults.Ok(view);
+    }
+
+    static async Task<IResult> Movements(
+        HttpContext http, MrrProjector projector, MrrStore store, TimeProvider time,
+        DateTimeOffset? from, DateTimeOffset? to, string? kind, string? currency, int? limit, string? cursor, string? format, CancellationToken ct)
+    {
+        MovementKind? only = null;
+        if (kind is not null)
+        {
+            if (!Enum.TryParse<MovementKind>(kind, ignoreCase: true, out var k) || int.TryParse(kind, out _))
+                return ApiError.Invalid("kind", "must be new, expansion, contraction, churn or reactivation.").ToProblem();
+            only = k;
+        }
+
+        var window = Window(from, to, time.GetUtcNow());
+        if (!window.IsOk) return window.Error.ToProblem();
+        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        var page = new PageRequest(limit, cursor);
+        if (format != "csv" && page.Check() is { } invalid) return invalid.ToProblem();
+
+        await projector.CatchUpAsync(ct);
+        var chosen = await CurrencyAsync(store, currency, ct);
+        if (!chosen.IsOk) return chosen.Error.ToProblem();
+        if (format == "csv")
+        {
+            // Every one of the window: the CSV is the audit of a report's figures.
+            var csv = new StringBuilder();
+            Common.Csv.Line(csv, ["id", "customer_id", "currency", "at", "kind", "amount", "mrr_before", "mrr_after"]);
+            string? after = null;
+            while (true)
+            {
+                var rows = await store.MovementsAsync(chosen.Value, window.Value.From, window.Value.To, only, after, 10_000, ct);
+                foreach (var m in rows)
+                    Common.Csv.Line(csv, [m.Id, m.CustomerId, m.Currency, Common.Csv.Time(m.At), m.Kind, Common.Csv.Number(m.Amount), Common.Csv.Number(m.MrrBefore), Common.Csv.Number(m.MrrAfter)]);
+                if (rows.Count < 10_000) break;
+                after = rows[^1].Id;
+            }
+
+            return Csv(http, $"mrr-movements-{chosen.Value}", window.Value, csv.ToString());
+        }
+
+        var listed = await store.MovementsAsync(chosen.Value, window.Value.From, window.Value.To, only, cursor, page.Size + 1, ct);
+        return TypedResults.Ok(Page<MrrMovementView>.From(listed, page.Size, m => m.Id));
+    }
+
+    static IResult Csv(HttpContext http, string name, (DateTimeOffset From, DateTimeOffset To) window, string body)
+    {
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}-{window.From:yyyyMMdd}-{window.To:yyyyMMdd}.csv\"";
+        return TypedResults.Text(body, "text/csv; charset=utf-8");
+    }
+
+    /// <summary>The window asked for; by default the twelve calendar months (UTC) up to now, this one so far included.</summary>
+    static Result<(DateTimeOffset From, DateTimeOffset To)> Window(DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset now)
+    {
+        var end = to ?? now;
+        var start = from ?? new DateTimeOffset(end.UtcDateTime.Year, end.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(-11);
+        if (start >= end) return ApiError.Invalid("from", "must be before to.");
+        return (start.ToUniversalTime(), end.ToUniversalTime());
+    }
+
+    /// <summary>
+    /// The currency asked for; else the only one there are movements in (USD when there are none); never several
+    /// added together: with movements in several currencies, the caller chooses.
+    /// </summary>
+    static async Task<Result<string>> CurrencyAsync(MrrStore store, string? asked, CancellationToken ct)
+    {
+        if (asked is not null)
+        {
+            return asked.Length == 3 && asked.All(char.IsAsciiLetter) ? asked.ToUpperInvariant() : ApiError.Invalid("currency", "must be a three-letter ISO 4217 code.");
+        }
+
+        var currencies = await store.CurrenciesAsync(ct);
+        if (currencies.Count == 1) return currencies[0];
+        if (currencies.Count == 0) return "USD";
+        return ApiError.Invalid("currency", $"there is MRR in {string.Join(", ", currencies)}: choose one.");
+    }
+}

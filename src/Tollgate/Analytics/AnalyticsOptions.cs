@@ -1,0 +1,8 @@
+namespace Tollgate.Analytics;
+
+/// <summary>The <c>Analytics</c> settings.</summary>
+public sealed class AnalyticsOptions
+{
+    /// <summary>How often a node reads new subscription events into the MRR movements (a report catches up itself first).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,16 @@
+using Tollgate.Analytics.Mrr;
+
+namespace Tollgate.Analytics;
+
+public static class AnalyticsServices
+{
+    public static IServiceCollection AddAnalytics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AnalyticsOptions>(configuration.GetSection("Analytics"));
+        services.AddSingleton<MrrStore>();
+        services.AddSingleton<MrrReport>();
+        services.AddSingleton<MrrProjector>();
+        services.AddHostedService(s => s.GetRequiredService<MrrProjector>());
+        return services;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Text;
+using Tollgate.Common;
+
+namespace Tollgate.Analytics.Mrr;
+
+public enum ReportInterval
+{
+    Day,
+    Week,
+    Month,
+}
+
+/// <summary>What moved MRR in one period, each kind as a magnitude: <c>end = start + new + expansion + reactivation − contraction − churn</c>.</summary>
+public sealed record MrrMovementTotals(long New, long Expansion, long Contraction, long Churn, long Reactivation);
+
+/// <summary>One period of the MRR report: MRR, ARR (12 × MRR) and paying customers at its end, and what moved it.</summary>
+public sealed record MrrPeriod(DateTimeOffset Start, DateTimeOffset End, long Mrr, long Arr, int Customers, MrrMovementTotals Movements);
+
+/// <summary><c>GET /api/v1/analytics/mrr</c>: one currency's MRR by period, in its minor units.</summary>
+public sealed record MrrReportView(string Currency, IReadOnlyList<MrrPeriod> Data)
+{
+    public string ToCsv()
+    {
+        var csv = new StringBuilder();
+        Csv.Line(csv, ["start", "end", "currency", "mrr", "arr", "customers", "new", "expansion", "contraction", "churn", "reactivation"]);
+        foreach (var p in Data)
+        {
+            var m = p.Movements;
+            Csv.Line(csv, [Csv.Time(p.Start), Csv.Time(p.End), Currency, Csv.Number(p.Mrr), Csv.Number(p.Arr), Csv.Number(p.Customers),
+                Csv.Number(m.New), Csv.Number(m.Expansion), Csv.Number(m.Contraction), Csv.Number(m.Churn), Csv.Number(m.Reactivation)]);
+        }
+
+        return csv.ToString();
+    }
+}
+
+/// <summary>The MRR report from the movements: the standing before the first period, then each period's movements added in order.</summary>
+public sealed class MrrReport(MrrStore store)
+{
+    public const int MostPeriods = 1_000;
+
+    /// <summary>The periods of <c>[from, to)</c>, each an interval long from <paramref name="from"/>, the last one ending at <paramref name="to"/>.</summary>
+    public static IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> Periods(DateTimeOffset from, DateTimeOffset to, ReportInterval interval)
+    {
+        var periods = new List<(DateTimeOffset, DateTimeOffset)>();
+        for (var (start, i) = (from, 1); start < to; i++)
+        {
+            var end = interval switch
+            {
+                ReportInterval.Day => from.AddDays(i),
+                ReportInterval.Week => from.AddDays(7 * i),
+                _ => from.AddMonths(i),
+            };
+            periods.Add((start, end < to ? end : to));
+            start = end;
+        }
+
+        return periods;
+    }
+
+    public async Task<MrrReportView> BuildAsync(string currency, DateTimeOffset from, DateTimeOffset to, ReportInterval interval, CancellationToken ct)
+    {
+        var (mrr, customers) = await store.StandingAsync(currency, from, ct);
+        var periods = Periods(from, to, interval);
+        var data = new List<MrrPeriod>(periods.Count);
+        var movements = await AllMovementsAsync(currency, from, to, ct);
+        var next = 0;
+        foreach (var (start, end) in periods)
+        {
+            long added = 0, expanded = 0, contracted = 0, churned = 0, reactivated = 0;
+            for (; next < movements.Count && movements[next].At < end; next++)
+            {
+                var m = movements[next];
+                switch (m.Kind)
+                {
+                    case "new": added += m.Amount; customers++; break;
+                    case "reactivation": reactivated += m.Amount; customers++; break;
+                    case "expansion": expanded += m.Amount; break;
+                    case "contraction": contracted -= m.Amount; break;
+                    case "churn": churned -= m.Amount; customers--; break;
+                }
+
+                mrr = checked(mrr + m.Amount);
+            }
+
+            data.Add(new MrrPeriod(start, end, mrr, checked(mrr * 12), customers, new MrrMovementTotals(added, expanded, contracted, churned, reactivated)));
+        }
+
+        return new MrrReportView(currency, data);
+    }
+
+    async Task<List<MrrMovementView>> AllMovementsAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const int Batch = 10_000;
+        var all = new List<MrrMovementView>();
+        string? cursor = null;
+        while (true)
+        {
+            var page = await store.MovementsAsync(currency, from, to, null, cursor, Batch, ct);
+            all.AddRange(page);
+            if (page.Count < Batch) return all;
+            cursor = page[^1].Id;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Dapper;
+using Tollgate.Billing.Subscriptions;
+using Tollgate.Common;
+using Tollgate.Storage;
+
+namespace Tollgate.Analytics.Mrr;
+
+/// <summary>
+/// The MRR projection: every subscription event of the outbox kept as a snapshot of its subscription, and each
+/// customer's movements recomputed from all of its snapshots (<see cref="MrrRules"/>) in the transaction that reads
+/// them. Recomputing a customer whole makes the order events arrive in irrelevant, and a replay changes nothing.
+/// </summary>
+public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
+{
+    /// <summary>
+    /// Reads up to <paramref name="take"/> subscription events not yet read, in one transaction: their snapshots
+    /// stored, their customers' movements recomputed, the events marked read. Returns how many events it read.
+    /// </summary>
+    public async Task<int> ProjectAsync(int take, DateTimeOffset now, CancellationToken ct) =>
+        await database.InTransactionAsync(async (connection, tx) =>
+        {
+            var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+            var events = (await connection.QueryAsync<EventRow>(
+                $"""
+                SELECT id, type, customer_id, payload, created_at FROM outbox
+                WHERE analyzed_at IS NULL AND type LIKE 'subscription.%' ORDER BY created_at LIMIT @take{skipLocked}
+                """, new { take }, tx)).ToList();
+            if (events.Count == 0) return 0;
+
+            var snapshots = new List<SnapshotRow>();
+            foreach (var e in events)
+            {
+                if (Read(e) is { } subscription)
+                    snapshots.Add(new SnapshotRow { MessageId = e.Id, SubscriptionId = subscription.Id, CustomerId = subscription.CustomerId, At = e.CreatedAt, Payload = e.Payload });
+            }
+
+            await BulkInsert.InsertNewAsync(connection, tx, "mrr_snapshots", "message_id", SnapshotColumns, snapshots, ct);
+            var customers = snapshots.Select(s => s.CustomerId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (customers.Count > 0)
+            {
+                // Another node recomputing one of these customers waits here, and then sees what this one stored.
+                if (database.Kind == DatabaseKind.Postgres)
+                    await connection.ExecuteAsync("SELECT id FROM customers WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", new { ids = customers.ToArray() }, tx);
+                var all = (await connection.QueryAsync<SnapshotRow>(
+                    $"SELECT message_id, subscription_id, customer_id, at, payload FROM mrr_snapshots WHERE customer_id {database.AnyOf("ids")}",
+                    new { ids = database.ListOf(customers) }, tx)).ToList();
+                var movements = all.GroupBy(s => s.CustomerId, StringComparer.Ordinal)
+                    .SelectMany(c => MrrRules.Movements(c.Key, c.Select(s => new MrrSnapshot(s.MessageId, s.At, ApiJson.Deserialize<Subscription>(s.Payload)!))))
+                    .Select(MovementRow.Of).ToList();
+                await connection.ExecuteAsync($"DELETE FROM mrr_movements WHERE customer_id {database.AnyOf("ids")}", new { ids = database.ListOf(customers) }, tx);
+                await BulkInsert.InsertNewAsync(connection, tx, "mrr_movements", "id", MovementColumns, movements, ct);
+            }
+
+            await connection.ExecuteAsync($"UPDATE outbox SET analyzed_at = @now WHERE id {database.AnyOf("ids")}", new { now, ids = database.ListOf(events.Select(e => e.Id)) }, tx);
+            return events.Count;
+        }, ct);
+
+    /// <summary>The subscription an event carries; null for one that carries none (<c>subscription.trial_will_end</c>) or cannot be read.</summary>
+    Subscription? Read(EventRow e)
+    {
+        if (e.Type == "subscription.trial_will_end") return null;
+        try
+        {
+            return ApiJson.Deserialize<Subscription>(e.Payload);
+        }
+        catch (JsonException error)
+        {
+            logger.LogWarning(error, "The subscription event {Message} could not be read for MRR; it is left out.", e.Id);
+            return null;
+        }
+    }
+
+    /// <summary>The currencies there are movements in.</summary>
+    public async Task<IReadOnlyList<string>> CurrenciesAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<string>("SELECT DISTINCT currency FROM mrr_movements ORDER BY currency")];
+    }
+
+    /// <summary>MRR and paying customers in <paramref name="currency"/> just before <paramref name="at"/>.</summary>
+    public async Task<(long Mrr, int Customers)> StandingAsync(string currency, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var standing = await connection.QuerySingleAsync<(long Mrr, long Customers)>(
+            """
+            SELECT COALESCE(SUM(mrr), 0), COUNT(*) FROM (
+                SELECT customer_id, SUM(amount) AS mrr FROM mrr_movements WHERE currency = @currency AND at < @at GROUP BY customer_id
+            ) standing WHERE mrr > 0
+            """, new { currency, at });
+        return (standing.Mrr, checked((int)standing.Customers));
+    }
+
+    /// <summary>The movements in <paramref name="currency"/> in <c>[from, to)</c>, oldest first, of one kind or all, after <paramref name="cursor"/>, at most <paramref name="take"/>.</summary>
+    public async Task<IReadOnlyList<MrrMovementView>> MovementsAsync(
+        string currency, DateTimeOffset from, DateTimeOffset to, MovementKind? kind, string? cursor, int take, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<MrrMovementView>(
+            """
+            SELECT id, customer_id, currency, at, kind, amount, mrr_before, mrr_after FROM mrr_movements
+            WHERE currency = @currency AND at >= @from AND at < @to AND (@kind IS NULL OR kind = @kind) AND (@cursor IS NULL OR id > @cursor)
+            ORDER BY id LIMIT @take
+            """, new { currency, from, to, kind = kind is { } k ? EnumText.Snake(k) : null, cursor, take })];
+    }
+
+    static readonly IReadOnlyList<BulkColumn<SnapshotRow>> SnapshotColumns =
+    [
+        BulkColumn<SnapshotRow>.Text("message_id", s => s.MessageId),
+        BulkColumn<SnapshotRow>.Text("subscription_id", s => s.SubscriptionId),
+        BulkColumn<SnapshotRow>.Text("customer_id", s => s.CustomerId),
+        BulkColumn<SnapshotRow>.Timestamp("at", s => s.At),
+        BulkColumn<SnapshotRow>.Text("payload", s => s.Payload),
+    ];
+
+    static readonly IReadOnlyList<BulkColumn<MovementRow>> MovementColumns =
+    [
+        BulkColumn<MovementRow>.Text("id", m => m.Id),
+        BulkColumn<MovementRow>.Text("customer_id", m => m.Movement.CustomerId),
+        BulkColumn<MovementRow>.Text("currency", m => m.Movement.Currency),
+        BulkColumn<MovementRow>.Timestamp("at", m => m.Movement.At),
+        BulkColumn<MovementRow>.Text("kind", m => EnumText.Snake(m.Movement.Kind)),
+        BulkColumn<MovementRow>.Long("amount", m => m.Movement.Amount),
+        BulkColumn<MovementRow>.Long("mrr_before", m => m.Movement.MrrBefore),
+        BulkColumn<MovementRow>.Long("mrr_after", m => m.Movement.MrrAfter),
+    ];
+
+    /// <summary>A movement's id sorts by its time: one customer has one movement per instant and currency.</summary>
+    sealed record MovementRow(string Id, MrrMovement Movement)
+    {
+        public static MovementRow Of(MrrMovement m) => new($"mrm_{m.At.UtcTicks:D19}_{m.CustomerId}_{m.Currency}", m);
+    }
+
+    sealed class EventRow
+    {
+        public string Id { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string? CustomerId { get; init; }
+        public string Payload { get; init; } = "";
+        public DateTimeOffset CreatedAt { get; init; }
+    }
+
+    sealed class SnapshotRow
+    {
+        public string MessageId { get; init; } = "";
+        public string SubscriptionId { get; init; } = "";
+        public string CustomerId { get; init; } = "";
+        public DateTimeOffset At { get; init; }
+        public string Payload { get; init; } = "";
+    }
+}
+
+/// <summary>One movement as the API lists it: the customer behind it, when, what kind, by how much, from what to what.</summary>
+public sealed class MrrMovementView
+{
+    public string Id { get; init; } = "";
+    public string CustomerId { get; init; } = "";
+    public string Currency { get; init; } = "";
+    public DateTimeOffset At { get; init; }
+    public string Kind { get; init; } = "";
+    public long Amount { get; init; }
+    public long MrrBefore { get; init; }
+    public long MrrAfter { get; init; }
+}

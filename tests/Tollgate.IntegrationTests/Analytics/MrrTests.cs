@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using Tollgate.IntegrationTests.Billing;
+using Tollgate.IntegrationTests.Infrastructure;
+
+namespace Tollgate.IntegrationTests.Analytics;
+
+/// <summary>
+/// MRR over HTTP from subscriptions lived on a test clock: every movement to the minor unit, the customers behind
+/// each, and each period reconciling. In a currency of its own, so the other tests' subscriptions are not in it.
+/// </summary>
+public abstract class MrrTests(TollgateServer server)
+{
+    static DateTimeOffset At(int month, int day) => new(2031, month, day, 0, 0, 0, TimeSpan.Zero);
+
+    static string Q(DateTimeOffset at) => Uri.EscapeDataString(at.ToString("O"));
+
+    [Fact]
+    public async Task A_quarter_of_new_expansion_churn_and_reactivation_reconciles_to_the_minor_unit()
+    {
+        var currency = "SEK";
+        var (basic, pro) = ($"mrrb_{Guid.NewGuid():N}"[..20], $"mrrp_{Guid.NewGuid():N}"[..20]);
+        object Plan(string code, long month, long year) => new
+        {
+            code, name = code, prices = new[] { new { interval = "month", currency, amount = month }, new { interval = "year", currency, amount = year } },
+        };
+        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new { plans = new[] { Plan(basic, 1000, 10_000), Plan(pro, 3000, 30_000) } })).Status.ShouldBe(HttpStatusCode.OK);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = At(1, 1) })).Id;
+        var ada = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Ada", test_clock_id = clock })).Id;
+        var bob = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Bob", test_clock_id = clock })).Id;
+
+        async Task<string> SubscribeAsync(string customer, string plan, string interval)
+        {
+            var created = await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan, interval, currency, trial_days = 0 });
+            created.Status.ShouldBe(HttpStatusCode.Created, created.Body?.ToJsonString());
+            return created.Id;
+        }
+
+        var adas = await SubscribeAsync(ada, basic, "month"); // new: 1,000
+        await server.TestAdmin.AdvanceClockAsync(clock, At(1, 10));
+        var bobs = await SubscribeAsync(bob, pro, "year"); // new: 30,000 a year is 2,500 a month
+        await server.TestAdmin.AdvanceClockAsync(clock, At(2, 5));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{adas}/change", new { plan = pro, proration = "none" })).Status.ShouldBe(HttpStatusCode.OK); // expansion: 2,000
+        await server.TestAdmin.AdvanceClockAsync(clock, At(3, 3));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{bobs}/cancel", new { at = "now" })).Status.ShouldBe(HttpStatusCode.OK); // churn: 2,500
+        await server.TestAdmin.AdvanceClockAsync(clock, At(4, 2));
+        await SubscribeAsync(bob, basic, "month"); // reactivation: 1,000
+
+        var report = await server.Admin.GetAsync($"/api/v1/analytics/mrr?from={Q(At(1, 1))}&to={Q(At(5, 1))}&interval=month&currency={currency}");
+        report.Status.ShouldBe(HttpStatusCode.OK, report.Body?.ToJsonString());
+        report.Body!["currency"]!.GetValue<string>().ShouldBe(currency);
+        var periods = report.Data.Select(p => p!).ToList();
+        periods.Select(p => (p["start"]!.GetValue<DateTimeOffset>(), p["mrr"]!.GetValue<long>(), p["arr"]!.GetValue<long>(), p["customers"]!.GetValue<int>(), Moves(p))).ShouldBe(
+        [
+            (At(1, 1), 3500L, 42_000L, 2, (3500L, 0L, 0L, 0L, 0L)),
+            (At(2, 1), 5500L, 66_000L, 2, (0L, 2000L, 0L, 0L, 0L)),
+            (At(3, 1), 3000L, 36_000L, 1, (0L, 0L, 0L, 2500L, 0L)),
+            (At(4, 1), 4000L, 48_000L, 2, (0L, 0L, 0L, 0L, 1000L)),
+        ]);
+        long previous = 0;
+        foreach (var p in periods)
+        {
+            var (added, expanded, contracted, churned, reactivated) = Moves(p);
+            p["mrr"]!.GetValue<long>().ShouldBe(previous + added + expanded + reactivated - contracted - churned, "each period reconciles");
+            previous = p["mrr"]!.GetValue<long>();
+        }
+
+        // The customers behind a figure.
+        var churn = await server.Admin.GetAsync($"/api/v1/analytics/mrr/movements?from={Q(At(3, 1))}&to={Q(At(4, 1))}&kind=churn&currency={currency}");
+        var only = churn.Data.ShouldHaveSingleItem()!;
+        (only["customer_id"]!.GetValue<string>(), only["at"]!.GetValue<DateTimeOffset>(), only["amount"]!.GetValue<long>(), only["mrr_before"]!.GetValue<long>(), only["mrr_after"]!.GetValue<long>())
+            .ShouldBe((bob, At(3, 3), -2500L, 2500L, 0L));
+        var all = await server.Admin.GetAsync($"/api/v1/analytics/mrr/movements?from={Q(At(1, 1))}&to={Q(At(5, 1))}&currency={currency}&limit=2");
+        (all.Data.Count, all.Body!["has_more"]!.GetValue<bool>()).ShouldBe((2, true));
+
+        // The same as CSV.
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", server.AdminKey);
+        var csv = await http.GetAsync($"/api/v1/analytics/mrr?from={Q(At(1, 1))}&to={Q(At(5, 1))}&currency={currency}&format=csv");
+        csv.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines[0].ShouldBe("start,end,currency,mrr,arr,customers,new,expansion,contraction,churn,reactivation");
+        lines[3].ShouldBe("2031-03-01T00:00:00Z,2031-04-01T00:00:00Z,SEK,3000,36000,1,0,0,0,2500,0");
+    }
+
+    [Fact]
+    public async Task A_report_that_cannot_be_made_is_a_400_with_its_reason()
+    {
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr?interval=hour")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr?from=2031-02-01T00:00:00Z&to=2031-01-01T00:00:00Z")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr?from=2001-01-01T00:00:00Z&to=2031-01-01T00:00:00Z&interval=day&currency=USD")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr?currency=dollars")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr/movements?kind=growth&currency=USD")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Client(null).GetAsync("/api/v1/analytics/mrr?currency=USD")).Status.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    static (long, long, long, long, long) Moves(JsonNode period)
+    {
+        var m = period["movements"]!;
+        return (m["new"]!.GetValue<long>(), m["expansion"]!.GetValue<long>(), m["contraction"]!.GetValue<long>(), m["churn"]!.GetValue<long>(), m["reactivation"]!.GetValue<long>());
+    }
+}
+
+[Collection(SqliteCollection.Name)]
+public sealed class MrrOnSqlite(SqliteServer server) : MrrTests(server);
+
+[Collection(PostgresCollection.Name)]
+public sealed class MrrOnPostgres(PostgresServer server) : MrrTests(server);
