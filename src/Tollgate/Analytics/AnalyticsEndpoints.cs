@@ -15,8 +15,25 @@ public static class AnalyticsEndpoints
             .WithSummary("MRR, ARR and paying customers at the end of each day, week or month, with the movements (new, expansion, contraction, churn, reactivation) in it; JSON or CSV (format=csv).");
         analytics.MapGet("/mrr/movements", Movements)
             .WithSummary("The movements behind the MRR report's figures, one per customer and change, oldest first: who, when, what kind, from what MRR to what; JSON or CSV.");
+        analytics.MapGet("/metrics", Metrics)
+            .WithSummary("The rates of a window: customer churn, gross and net MRR churn, GRR, NRR, ARPA, LTV, quick ratio, the movements, signups and revenue per day.");
         return api;
     }
+
+    static async Task<IResult> Metrics(
+        MrrProjector projector, MetricsReport report, MrrStore store, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var window = Window(from ?? (to is null ? new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero) : null), to, now);
+        if (!window.IsOk) return window.Error.ToProblem();
+        if ((window.Value.To - window.Value.From).TotalDays > MostDays) return ApiError.Invalid("from", $"a window of metrics is at most {MostDays} days (their series are per day).").ToProblem();
+        await projector.CatchUpAsync(ct);
+        var chosen = await CurrencyAsync(store, currency, ct);
+        if (!chosen.IsOk) return chosen.Error.ToProblem();
+        return TypedResults.Ok(await report.BuildAsync(chosen.Value, window.Value.From, window.Value.To, ct));
+    }
+
+    const int MostDays = 3_660;
 
     static async Task<IResult> Mrr(
         HttpContext http, MrrProjector projector, MrrReport report, MrrStore store, TimeProvider time,

@@ -5,4 +5,7 @@ public sealed class AnalyticsOptions
 {
     /// <summary>How often a node reads new subscription events into the MRR movements (a report catches up itself first).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The months before a window's end whose average customer churn rate LTV divides ARPA by.</summary>
+    public int LtvTrailingMonths { get; set; } = 6;
 }

@@ -9,6 +9,7 @@ public static class AnalyticsServices
         services.Configure<AnalyticsOptions>(configuration.GetSection("Analytics"));
         services.AddSingleton<MrrStore>();
         services.AddSingleton<MrrReport>();
+        services.AddSingleton<MetricsReport>();
         services.AddSingleton<MrrProjector>();
         services.AddHostedService(s => s.GetRequiredService<MrrProjector>());
         return services;

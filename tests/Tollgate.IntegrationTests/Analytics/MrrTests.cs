@@ -72,6 +72,19 @@ public abstract class MrrTests(TollgateServer server)
         var all = await server.Admin.GetAsync($"/api/v1/analytics/mrr/movements?from={Q(At(1, 1))}&to={Q(At(5, 1))}&currency={currency}&limit=2");
         (all.Data.Count, all.Body!["has_more"]!.GetValue<bool>()).ShouldBe((2, true));
 
+        // March's rates: Bob, one of two paying at its start, churned 2,500 of 5,500.
+        var march = await server.Admin.GetAsync($"/api/v1/analytics/metrics?from={Q(At(3, 1))}&to={Q(At(4, 1))}&currency={currency}");
+        march.Status.ShouldBe(HttpStatusCode.OK, march.Body?.ToJsonString());
+        var r = march.Body!;
+        (r["mrr_start"]!.GetValue<long>(), r["mrr_end"]!.GetValue<long>(), r["customers_start"]!.GetValue<int>(), r["customers_end"]!.GetValue<int>(), r["churned_customers"]!.GetValue<int>())
+            .ShouldBe((5500L, 3000L, 2, 1, 1));
+        (r["customer_churn_rate"]!.GetValue<decimal>(), r["gross_mrr_churn_rate"]!.GetValue<decimal>(), r["net_revenue_retention"]!.GetValue<decimal>(), r["gross_revenue_retention"]!.GetValue<decimal>())
+            .ShouldBe((0.5m, 0.454545m, 0.545455m, 0.545455m));
+        (r["arpa"]!.GetValue<long>(), r["quick_ratio"]!.GetValue<decimal>(), r["movements"]!["churn"]!.GetValue<long>()).ShouldBe((3000L, 0m, 2500L));
+        // LTV: ARPA over the average churn of the trailing months with paying customers (March 0.5, February 0).
+        (r["ltv"]!.GetValue<long>(), r["ltv_monthly_churn_rate"]!.GetValue<decimal>(), r["ltv_basis"]!.GetValue<string>()).ShouldBe((12_000L, 0.25m, "churn"));
+        r["signups_per_day"]!.AsArray().Count.ShouldBe(31);
+
         // The same as CSV.
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", server.AdminKey);

@@ -63,7 +63,7 @@ public sealed class MrrReport(MrrStore store)
         var (mrr, customers) = await store.StandingAsync(currency, from, ct);
         var periods = Periods(from, to, interval);
         var data = new List<MrrPeriod>(periods.Count);
-        var movements = await AllMovementsAsync(currency, from, to, ct);
+        var movements = await store.AllMovementsAsync(currency, from, to, ct);
         var next = 0;
         foreach (var (start, end) in periods)
         {
@@ -73,11 +73,11 @@ public sealed class MrrReport(MrrStore store)
                 var m = movements[next];
                 switch (m.Kind)
                 {
-                    case "new": added += m.Amount; customers++; break;
-                    case "reactivation": reactivated += m.Amount; customers++; break;
-                    case "expansion": expanded += m.Amount; break;
-                    case "contraction": contracted -= m.Amount; break;
-                    case "churn": churned -= m.Amount; customers--; break;
+                    case MovementKind.New: added += m.Amount; customers++; break;
+                    case MovementKind.Reactivation: reactivated += m.Amount; customers++; break;
+                    case MovementKind.Expansion: expanded += m.Amount; break;
+                    case MovementKind.Contraction: contracted -= m.Amount; break;
+                    case MovementKind.Churn: churned -= m.Amount; customers--; break;
                 }
 
                 mrr = checked(mrr + m.Amount);
@@ -87,19 +87,5 @@ public sealed class MrrReport(MrrStore store)
         }
 
         return new MrrReportView(currency, data);
-    }
-
-    async Task<List<MrrMovementView>> AllMovementsAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
-    {
-        const int Batch = 10_000;
-        var all = new List<MrrMovementView>();
-        string? cursor = null;
-        while (true)
-        {
-            var page = await store.MovementsAsync(currency, from, to, null, cursor, Batch, ct);
-            all.AddRange(page);
-            if (page.Count < Batch) return all;
-            cursor = page[^1].Id;
-        }
     }
 }

@@ -104,6 +104,46 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
             """, new { currency, from, to, kind = kind is { } k ? EnumText.Snake(k) : null, cursor, take })];
     }
 
+    /// <summary>Each customer's MRR in <paramref name="currency"/> just before <paramref name="at"/>, those paying only.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> MrrByCustomerAsync(string currency, DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(string CustomerId, long Mrr)>(
+            "SELECT customer_id, SUM(amount) FROM mrr_movements WHERE currency = @currency AND at < @at GROUP BY customer_id HAVING SUM(amount) > 0",
+            new { currency, at });
+        return rows.ToDictionary(r => r.CustomerId, r => r.Mrr, StringComparer.Ordinal);
+    }
+
+    /// <summary>Every movement in <paramref name="currency"/> in <c>[from, to)</c>, oldest first.</summary>
+    public async Task<IReadOnlyList<MrrMovement>> AllMovementsAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const int Batch = 10_000;
+        var all = new List<MrrMovement>();
+        string? cursor = null;
+        while (true)
+        {
+            var page = await MovementsAsync(currency, from, to, null, cursor, Batch, ct);
+            all.AddRange(page.Select(m => new MrrMovement(m.CustomerId, m.Currency, m.At, Enum.Parse<MovementKind>(m.Kind, ignoreCase: true), m.MrrBefore, m.MrrAfter)));
+            if (page.Count < Batch) return all;
+            cursor = page[^1].Id;
+        }
+    }
+
+    /// <summary>When each customer created in <c>[from, to)</c> signed up.</summary>
+    public async Task<IReadOnlyList<DateTimeOffset>> SignupsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<DateTimeOffset>("SELECT created_at FROM customers WHERE created_at >= @from AND created_at < @to", new { from, to })];
+    }
+
+    /// <summary>What invoices in <paramref name="currency"/> paid in <c>[from, to)</c> collected, and when.</summary>
+    public async Task<IReadOnlyList<(DateTimeOffset PaidAt, long Amount)>> PaymentsAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return [.. await connection.QueryAsync<(DateTimeOffset, long)>(
+            "SELECT paid_at, amount_paid FROM invoices WHERE status = 'paid' AND currency = @currency AND paid_at >= @from AND paid_at < @to", new { currency, from, to })];
+    }
+
     static readonly IReadOnlyList<BulkColumn<SnapshotRow>> SnapshotColumns =
     [
         BulkColumn<SnapshotRow>.Text("message_id", s => s.MessageId),

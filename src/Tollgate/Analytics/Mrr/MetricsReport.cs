@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+
+namespace Tollgate.Analytics.Mrr;
+
+/// <summary>A day's count or amount, for the series per day.</summary>
+public sealed record DailyValue(DateOnly Date, long Value);
+
+/// <summary><c>GET /api/v1/analytics/metrics</c>: one currency's rates over a window, amounts in its minor units.</summary>
+public sealed record MetricsView(
+    string Currency, DateTimeOffset From, DateTimeOffset To,
+    long MrrStart, long MrrEnd, long Arr, int CustomersStart, int CustomersEnd, int ChurnedCustomers,
+    decimal? CustomerChurnRate, decimal? GrossMrrChurnRate, decimal? NetMrrChurnRate, decimal? GrossRevenueRetention, decimal? NetRevenueRetention,
+    long? Arpa, long? Ltv, decimal? LtvMonthlyChurnRate, string LtvBasis, decimal? QuickRatio, MrrMovementTotals Movements,
+    long Signups, long Revenue, IReadOnlyList<DailyValue> SignupsPerDay, IReadOnlyList<DailyValue> RevenuePerDay);
+
+/// <summary>The rates of a window (<see cref="MrrMetrics"/>), LTV over the trailing months, and signups and revenue per day.</summary>
+public sealed class MetricsReport(MrrStore store, IOptions<AnalyticsOptions> options)
+{
+    public async Task<MetricsView> BuildAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var rates = await RatesAsync(currency, from, to, ct);
+        var movements = await store.AllMovementsAsync(currency, from, to, ct);
+        var trailing = new List<MrrRates>();
+        for (var month = 0; month < options.Value.LtvTrailingMonths; month++)
+            trailing.Add(await RatesAsync(currency, to.AddMonths(-month - 1), to.AddMonths(-month), ct));
+        var (ltv, churn, basis) = MrrMetrics.Ltv(rates.Arpa, trailing);
+
+        var signups = await store.SignupsAsync(from, to, ct);
+        var payments = await store.PaymentsAsync(currency, from, to, ct);
+        return new MetricsView(
+            currency, from, to, rates.MrrStart, rates.MrrEnd, checked(rates.MrrEnd * 12), rates.CustomersStart, rates.CustomersEnd, rates.ChurnedCustomers,
+            rates.CustomerChurnRate, rates.GrossMrrChurnRate, rates.NetMrrChurnRate, rates.GrossRevenueRetention, rates.NetRevenueRetention,
+            rates.Arpa, ltv, churn, basis, rates.QuickRatio, Totals(movements),
+            signups.Count, payments.Sum(p => p.Amount),
+            Daily(from, to, signups.Select(s => (s, 1L))), Daily(from, to, payments.Select(p => (p.PaidAt, p.Amount))));
+    }
+
+    async Task<MrrRates> RatesAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
+        MrrMetrics.Of(await store.MrrByCustomerAsync(currency, from, ct), await store.AllMovementsAsync(currency, from, to, ct));
+
+    static MrrMovementTotals Totals(IReadOnlyList<MrrMovement> movements)
+    {
+        long Sum(MovementKind kind) => Math.Abs(movements.Where(m => m.Kind == kind).Sum(m => m.Amount));
+        return new(Sum(MovementKind.New), Sum(MovementKind.Expansion), Sum(MovementKind.Contraction), Sum(MovementKind.Churn), Sum(MovementKind.Reactivation));
+    }
+
+    /// <summary>Every UTC day of the window with its total (zero on a day with none).</summary>
+    static IReadOnlyList<DailyValue> Daily(DateTimeOffset from, DateTimeOffset to, IEnumerable<(DateTimeOffset At, long Value)> values)
+    {
+        var byDay = values.GroupBy(v => DateOnly.FromDateTime(v.At.UtcDateTime)).ToDictionary(g => g.Key, g => g.Sum(v => v.Value));
+        var days = new List<DailyValue>();
+        for (var day = DateOnly.FromDateTime(from.UtcDateTime); day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc) < to.UtcDateTime; day = day.AddDays(1))
+            days.Add(new DailyValue(day, byDay.GetValueOrDefault(day)));
+        return days;
+    }
+}
