@@ -15,6 +15,8 @@ public static class AnalyticsEndpoints
             .WithSummary("MRR, ARR and paying customers at the end of each day, week or month, with the movements (new, expansion, contraction, churn, reactivation) in it; JSON or CSV (format=csv).");
         analytics.MapGet("/mrr/movements", Movements)
             .WithSummary("The movements behind the MRR report's figures, one per customer and change, oldest first: who, when, what kind, from what MRR to what; JSON or CSV.");
+        analytics.MapGet("/cohorts", CohortsAsync)
+            .WithSummary("Customers by the month of their first paid subscription, with retention by customers and by MRR at the end of each month since; JSON or CSV.");
         analytics.MapGet("/metrics", Metrics)
             .WithSummary("The rates of a window: customer churn, gross and net MRR churn, GRR, NRR, ARPA, LTV, quick ratio, the movements, signups and revenue per day.");
         return api;
@@ -34,6 +36,33 @@ public static class AnalyticsEndpoints
     }
 
     const int MostDays = 3_660;
+
+    static async Task<IResult> CohortsAsync(
+        HttpContext http, MrrProjector projector, MrrStore store, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, string? format, CancellationToken ct)
+    {
+        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        var until = to ?? time.GetUtcNow();
+        if (from is { } first && first >= until) return ApiError.Invalid("from", "must be before to.").ToProblem();
+        await projector.CatchUpAsync(ct);
+        var chosen = await CurrencyAsync(store, currency, ct);
+        if (!chosen.IsOk) return chosen.Error.ToProblem();
+        var cohorts = Tollgate.Analytics.Mrr.Cohorts.Of(await store.AllMovementsAsync(chosen.Value, DateTimeOffset.MinValue, until, ct), until)
+            .Where(c => from is null || string.CompareOrdinal(c.Month, from.Value.UtcDateTime.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)) >= 0)
+            .ToList();
+        if (format != "csv") return TypedResults.Ok(new { currency = chosen.Value, data = cohorts });
+        var csv = new StringBuilder();
+        Common.Csv.Line(csv, ["cohort", "currency", "cohort_customers", "month", "customers", "mrr", "customer_retention", "mrr_retention"]);
+        foreach (var c in cohorts)
+        {
+            foreach (var m in c.Retention)
+            {
+                Common.Csv.Line(csv, [c.Month, chosen.Value, Common.Csv.Number(c.Customers), Common.Csv.Number(m.Month), Common.Csv.Number(m.Customers), Common.Csv.Number(m.Mrr),
+                    m.CustomerRetention?.ToString(System.Globalization.CultureInfo.InvariantCulture), m.MrrRetention?.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+        }
+
+        return Csv(http, $"cohorts-{chosen.Value}", (from ?? until, until), csv.ToString());
+    }
 
     static async Task<IResult> Mrr(
         HttpContext http, MrrProjector projector, MrrReport report, MrrStore store, TimeProvider time,

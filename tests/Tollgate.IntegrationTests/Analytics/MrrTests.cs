@@ -85,6 +85,14 @@ public abstract class MrrTests(TollgateServer server)
         (r["ltv"]!.GetValue<long>(), r["ltv_monthly_churn_rate"]!.GetValue<decimal>(), r["ltv_basis"]!.GetValue<string>()).ShouldBe((12_000L, 0.25m, "churn"));
         r["signups_per_day"]!.AsArray().Count.ShouldBe(31);
 
+        // January's cohort: Ada and Bob; Bob gone in March, back in April.
+        var cohorts = await server.Admin.GetAsync($"/api/v1/analytics/cohorts?from={Q(At(1, 1))}&to={Q(At(4, 15))}&currency={currency}");
+        cohorts.Status.ShouldBe(HttpStatusCode.OK, cohorts.Body?.ToJsonString());
+        var january = cohorts.Data.ShouldHaveSingleItem()!;
+        (january["month"]!.GetValue<string>(), january["customers"]!.GetValue<int>(), january["mrr"]!.GetValue<long>()).ShouldBe(("2031-01", 2, 3500L));
+        january["retention"]!.AsArray().Select(m => (m!["month"]!.GetValue<int>(), m["customers"]!.GetValue<int>(), m["mrr"]!.GetValue<long>()))
+            .ShouldBe([(0, 2, 3500L), (1, 2, 5500L), (2, 1, 3000L), (3, 2, 4000L)]);
+
         // The same as CSV.
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", server.AdminKey);

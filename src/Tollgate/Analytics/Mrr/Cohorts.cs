@@ -1,0 +1,55 @@
+namespace Tollgate.Analytics.Mrr;
+
+/// <summary>One month since a cohort's start: its customers still paying at the month's end and their MRR, and both as shares of month 0's.</summary>
+public sealed record CohortMonth(int Month, int Customers, long Mrr, decimal? CustomerRetention, decimal? MrrRetention);
+
+/// <summary>The customers whose first paid subscription began in one calendar month (UTC), followed month by month.</summary>
+public sealed record Cohort(string Month, int Customers, long Mrr, IReadOnlyList<CohortMonth> Retention);
+
+/// <summary>
+/// Cohorts by the month of each customer's first <c>new</c> movement, with retention by customers and by MRR at the
+/// end of each calendar month since (month 0 is the cohort's own month, so a customer who left within it is in the
+/// cohort and not retained even in month 0), up to the month of <paramref name="until"/>.
+/// </summary>
+public static class Cohorts
+{
+    public static IReadOnlyList<Cohort> Of(IEnumerable<MrrMovement> movements, DateTimeOffset until)
+    {
+        var last = MonthOf(until);
+        var cohorts = new SortedDictionary<DateTime, List<long[]>>(); // cohort month → each customer's MRR at the end of each month since
+        foreach (var customer in movements.GroupBy(m => m.CustomerId, StringComparer.Ordinal))
+        {
+            var list = customer.OrderBy(m => m.At).ToList();
+            var first = list.FindIndex(m => m.Kind == MovementKind.New);
+            if (first < 0) continue;
+            var start = MonthOf(list[first].At);
+            var months = Months(start, last) + 1;
+            var mrr = new long[months];
+            var next = first;
+            long current = 0;
+            for (var k = 0; k < months; k++)
+            {
+                var end = start.AddMonths(k + 1);
+                for (; next < list.Count && list[next].At.UtcDateTime < end; next++) current = list[next].MrrAfter;
+                mrr[k] = current;
+            }
+
+            if (!cohorts.TryGetValue(start, out var members)) cohorts[start] = members = [];
+            members.Add(mrr);
+        }
+
+        return [.. cohorts.Select(c =>
+        {
+            var months = c.Value[0].Length;
+            var figures = Enumerable.Range(0, months).Select(k => (Customers: c.Value.Count(m => m[k] > 0), Mrr: c.Value.Sum(m => m[k]))).ToList();
+            var retention = figures.Select((f, k) => new CohortMonth(k, f.Customers, f.Mrr, Share(f.Customers, figures[0].Customers), Share(f.Mrr, figures[0].Mrr))).ToList();
+            return new Cohort(c.Key.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), c.Value.Count, figures[0].Mrr, retention);
+        })];
+    }
+
+    static DateTime MonthOf(DateTimeOffset at) => new(at.UtcDateTime.Year, at.UtcDateTime.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    static int Months(DateTime from, DateTime to) => (to.Year - from.Year) * 12 + to.Month - from.Month;
+
+    static decimal? Share(long part, long whole) => whole == 0 ? null : Math.Round((decimal)part / whole, 6);
+}
