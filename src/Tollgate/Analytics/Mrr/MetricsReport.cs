@@ -18,13 +18,16 @@ public sealed class MetricsReport(MrrStore store, IOptions<AnalyticsOptions> opt
 {
     public async Task<MetricsView> BuildAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        var rates = await RatesAsync(currency, from, to, ct);
-        var movements = await store.AllMovementsAsync(currency, from, to, ct);
-        var trailing = new List<MrrRates>();
-        for (var month = 0; month < options.Value.LtvTrailingMonths; month++)
-            trailing.Add(await RatesAsync(currency, to.AddMonths(-month - 1), to.AddMonths(-month), ct));
+        // One read of the MRR standing and one of the movements serve the window and every trailing month.
+        var months = options.Value.LtvTrailingMonths;
+        var earliest = from < to.AddMonths(-months) ? from : to.AddMonths(-months);
+        var standing = await store.MrrByCustomerAsync(currency, earliest, ct);
+        var all = await store.AllMovementsAsync(currency, earliest, to, ct);
+        var rates = RatesOf(standing, all, from, to);
+        var trailing = Enumerable.Range(0, months).Select(m => RatesOf(standing, all, to.AddMonths(-m - 1), to.AddMonths(-m))).ToList();
         var (ltv, churn, basis) = MrrMetrics.Ltv(rates.Arpa, trailing);
 
+        var movements = all.Where(m => m.At >= from).ToList();
         var signups = await store.SignupsAsync(from, to, ct);
         var payments = await store.PaymentsAsync(currency, from, to, ct);
         return new MetricsView(
@@ -35,8 +38,19 @@ public sealed class MetricsReport(MrrStore store, IOptions<AnalyticsOptions> opt
             Daily(from, to, signups.Select(s => (s, 1L))), Daily(from, to, payments.Select(p => (p.PaidAt, p.Amount))));
     }
 
-    async Task<MrrRates> RatesAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct) =>
-        MrrMetrics.Of(await store.MrrByCustomerAsync(currency, from, ct), await store.AllMovementsAsync(currency, from, to, ct));
+    /// <summary>The rates of <c>[from, to)</c>: the standing at the first movement's read, brought to <paramref name="from"/> by the movements before it.</summary>
+    static MrrRates RatesOf(IReadOnlyDictionary<string, long> standing, IReadOnlyList<MrrMovement> all, DateTimeOffset from, DateTimeOffset to)
+    {
+        var start = new Dictionary<string, long>(standing, StringComparer.Ordinal);
+        var window = new List<MrrMovement>();
+        foreach (var m in all)
+        {
+            if (m.At < from) start[m.CustomerId] = m.MrrAfter;
+            else if (m.At < to) window.Add(m);
+        }
+
+        return MrrMetrics.Of(start, window);
+    }
 
     static MrrMovementTotals Totals(IReadOnlyList<MrrMovement> movements)
     {

@@ -114,19 +114,14 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
         return rows.ToDictionary(r => r.CustomerId, r => r.Mrr, StringComparer.Ordinal);
     }
 
-    /// <summary>Every movement in <paramref name="currency"/> in <c>[from, to)</c>, oldest first.</summary>
+    /// <summary>Every movement in <paramref name="currency"/> in <c>[from, to)</c>, oldest first, in one read along the (currency, at) index.</summary>
     public async Task<IReadOnlyList<MrrMovement>> AllMovementsAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
-        const int Batch = 10_000;
-        var all = new List<MrrMovement>();
-        string? cursor = null;
-        while (true)
-        {
-            var page = await MovementsAsync(currency, from, to, null, cursor, Batch, ct);
-            all.AddRange(page.Select(m => new MrrMovement(m.CustomerId, m.Currency, m.At, Enum.Parse<MovementKind>(m.Kind, ignoreCase: true), m.MrrBefore, m.MrrAfter)));
-            if (page.Count < Batch) return all;
-            cursor = page[^1].Id;
-        }
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<MrrMovementView>(
+            "SELECT customer_id, currency, at, kind, mrr_before, mrr_after FROM mrr_movements WHERE currency = @currency AND at >= @from AND at < @to ORDER BY at",
+            new { currency, from, to });
+        return [.. rows.Select(m => new MrrMovement(m.CustomerId, m.Currency, m.At, Enum.Parse<MovementKind>(m.Kind, ignoreCase: true), m.MrrBefore, m.MrrAfter))];
     }
 
     /// <summary>When each customer created in <c>[from, to)</c> signed up.</summary>
