@@ -17,6 +17,8 @@ public static class AnalyticsEndpoints
             .WithSummary("The movements behind the MRR report's figures, one per customer and change, oldest first: who, when, what kind, from what MRR to what; JSON or CSV.");
         analytics.MapGet("/cohorts", CohortsAsync)
             .WithSummary("Customers by the month of their first paid subscription, with retention by customers and by MRR at the end of each month since; JSON or CSV.");
+        analytics.MapGet("/usage", UsageAsync)
+            .WithSummary("The gateway's requests, tokens, model cost, charge and margin, grouped by model, provider, key, end_user, customer and day (group_by, comma-separated); JSON or CSV.");
         analytics.MapGet("/metrics", Metrics)
             .WithSummary("The rates of a window: customer churn, gross and net MRR churn, GRR, NRR, ARPA, LTV, quick ratio, the movements, signups and revenue per day.");
         return api;
@@ -36,6 +38,22 @@ public static class AnalyticsEndpoints
     }
 
     const int MostDays = 3_660;
+
+    static async Task<IResult> UsageAsync(
+        HttpContext http, Usage.UsageReport report, TimeProvider time, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "group_by")] string? groupBy,
+        DateTimeOffset? from, DateTimeOffset? to, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_id")] string? customerId, string? format, CancellationToken ct)
+    {
+        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        var dimensions = (groupBy ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (dimensions.FirstOrDefault(d => !Usage.UsageReport.Dimensions.Contains(d)) is { } unknown)
+            return ApiError.Invalid("group_by", $"'{unknown}' is not one of {string.Join(", ", Usage.UsageReport.Dimensions)}.").ToProblem();
+        if (dimensions.Count != dimensions.Distinct().Count() || dimensions.Count > 3) return ApiError.Invalid("group_by", "names at most three different dimensions.").ToProblem();
+        var now = time.GetUtcNow();
+        var window = Window(from ?? (to is null ? now.AddDays(-30) : null), to, now);
+        if (!window.IsOk) return window.Error.ToProblem();
+        var view = await report.BuildAsync(dimensions, window.Value.From, window.Value.To, customerId, ct);
+        return format == "csv" ? Csv(http, "usage", window.Value, view.ToCsv()) : TypedResults.Ok(view);
+    }
 
     static async Task<IResult> CohortsAsync(
         HttpContext http, MrrProjector projector, MrrStore store, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, string? format, CancellationToken ct)

@@ -10,6 +10,7 @@ public static class AnalyticsServices
         services.AddSingleton<MrrStore>();
         services.AddSingleton<MrrReport>();
         services.AddSingleton<MetricsReport>();
+        services.AddSingleton<Usage.UsageReport>();
         services.AddSingleton<MrrProjector>();
         services.AddHostedService(s => s.GetRequiredService<MrrProjector>());
         return services;
