@@ -19,6 +19,18 @@ public static class AnalyticsEndpoints
             .WithSummary("Customers by the month of their first paid subscription, with retention by customers and by MRR at the end of each month since; JSON or CSV.");
         analytics.MapGet("/usage", UsageAsync)
             .WithSummary("The gateway's requests, tokens, model cost, charge and margin, grouped by model, provider, key, end_user, customer and day (group_by, comma-separated); JSON or CSV.");
+        analytics.MapGet("/goals", async (MrrProjector projector, Goals.GoalReport report, CancellationToken ct) =>
+            {
+                await projector.CatchUpAsync(ct);
+                return TypedResults.Ok(new { data = await report.StatusAsync(ct) });
+            })
+            .WithSummary("Every goal with the metric now, its progress, the trajectory needed, the trailing trend and the forecast by its due date.");
+        analytics.MapPost("/goals", async (Goals.GoalStore store, Goals.CreateGoalRequest request, CancellationToken ct) =>
+                (await store.CreateAsync(request, ct)).ToCreated(g => $"/api/v1/analytics/goals/{g.Id}"))
+            .WithSummary("Set a goal: mrr, arr or paying_customers to reach, or customer_churn_rate to stay under, by a date.");
+        analytics.MapDelete("/goals/{id}", async (Goals.GoalStore store, string id, CancellationToken ct) =>
+                await store.DeleteAsync(id, ct) ? Results.NoContent() : ApiError.NotFound("goal", id).ToProblem())
+            .WithSummary("Delete a goal.");
         analytics.MapGet("/metrics", Metrics)
             .WithSummary("The rates of a window: customer churn, gross and net MRR churn, GRR, NRR, ARPA, LTV, quick ratio, the movements, signups and revenue per day.");
         return api;

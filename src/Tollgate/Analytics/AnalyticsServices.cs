@@ -11,6 +11,8 @@ public static class AnalyticsServices
         services.AddSingleton<MrrReport>();
         services.AddSingleton<MetricsReport>();
         services.AddSingleton<Usage.UsageReport>();
+        services.AddSingleton<Goals.GoalStore>();
+        services.AddSingleton<Goals.GoalReport>();
         services.AddSingleton<MrrProjector>();
         services.AddHostedService(s => s.GetRequiredService<MrrProjector>());
         return services;

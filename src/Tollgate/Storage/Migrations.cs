@@ -815,5 +815,16 @@ public static class Migrations
             CREATE INDEX ix_mrr_movements_time ON mrr_movements (currency, at);
             CREATE INDEX ix_mrr_movements_customer ON mrr_movements (customer_id, at);
             """),
+        new(23, "analytics goals", """
+            CREATE TABLE analytics_goals (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                metric text NOT NULL,
+                currency text NOT NULL,
+                target text NOT NULL,
+                due_at {ts} NOT NULL,
+                created_at {ts} NOT NULL
+            );
+            """),
     ];
 }

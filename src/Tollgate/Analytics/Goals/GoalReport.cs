@@ -1,0 +1,41 @@
+using Tollgate.Analytics.Mrr;
+
+namespace Tollgate.Analytics.Goals;
+
+/// <summary>Each goal's metric now and <see cref="TrendMonths"/> months ago, made into its status (<see cref="GoalRules"/>).</summary>
+public sealed class GoalReport(GoalStore goals, MrrStore mrr, TimeProvider time)
+{
+    public const int TrendMonths = 3;
+
+    public async Task<IReadOnlyList<GoalStatus>> StatusAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var statuses = new List<GoalStatus>();
+        foreach (var goal in await goals.ListAsync(ct))
+        {
+            var current = await ValueAsync(goal, now, ct);
+            var then = await ValueAsync(goal, now.AddMonths(-TrendMonths), ct);
+            statuses.Add(GoalRules.Status(goal, current, then, TrendMonths, now));
+        }
+
+        return statuses;
+    }
+
+    async Task<decimal> ValueAsync(Goal goal, DateTimeOffset at, CancellationToken ct)
+    {
+        if (goal.Metric == GoalMetric.CustomerChurnRate)
+        {
+            // The month before at.
+            var start = await mrr.MrrByCustomerAsync(goal.Currency, at.AddMonths(-1), ct);
+            return MrrMetrics.Of(start, await mrr.AllMovementsAsync(goal.Currency, at.AddMonths(-1), at, ct)).CustomerChurnRate ?? 0;
+        }
+
+        var (value, customers) = await mrr.StandingAsync(goal.Currency, at, ct);
+        return goal.Metric switch
+        {
+            GoalMetric.Mrr => value,
+            GoalMetric.Arr => checked(value * 12),
+            _ => customers,
+        };
+    }
+}
