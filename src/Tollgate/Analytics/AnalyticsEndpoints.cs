@@ -31,6 +31,8 @@ public static class AnalyticsEndpoints
         analytics.MapDelete("/goals/{id}", async (Goals.GoalStore store, string id, CancellationToken ct) =>
                 await store.DeleteAsync(id, ct) ? Results.NoContent() : ApiError.NotFound("goal", id).ToProblem())
             .WithSummary("Delete a goal.");
+        analytics.MapGet("/customers/{id}", CustomerAsync)
+            .WithSummary("One customer: its MRR per currency and every movement, its last 30 days of gateway usage with cost, charge and margin, and its health score with each signal's contribution.");
         analytics.MapGet("/metrics", Metrics)
             .WithSummary("The rates of a window: customer churn, gross and net MRR churn, GRR, NRR, ARPA, LTV, quick ratio, the movements, signups and revenue per day.");
         return api;
@@ -50,6 +52,13 @@ public static class AnalyticsEndpoints
     }
 
     const int MostDays = 3_660;
+
+    static async Task<Results<Ok<Customers.CustomerAnalyticsView>, ProblemHttpResult>> CustomerAsync(
+        MrrProjector projector, Customers.CustomerAnalytics customers, string id, CancellationToken ct)
+    {
+        await projector.CatchUpAsync(ct);
+        return await customers.GetAsync(id, ct) is { } view ? TypedResults.Ok(view) : ApiError.NotFound("customer", id).ToProblem();
+    }
 
     static async Task<IResult> UsageAsync(
         HttpContext http, Usage.UsageReport report, TimeProvider time, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "group_by")] string? groupBy,

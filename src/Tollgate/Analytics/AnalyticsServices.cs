@@ -12,6 +12,7 @@ public static class AnalyticsServices
         services.AddSingleton<MetricsReport>();
         services.AddSingleton<Usage.UsageReport>();
         services.AddSingleton<Goals.GoalStore>();
+        services.AddSingleton<Customers.CustomerAnalytics>();
         services.AddSingleton<Goals.GoalReport>();
         services.AddSingleton<MrrProjector>();
         services.AddHostedService(s => s.GetRequiredService<MrrProjector>());

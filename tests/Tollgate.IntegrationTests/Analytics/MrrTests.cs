@@ -93,6 +93,16 @@ public abstract class MrrTests(TollgateServer server)
         january["retention"]!.AsArray().Select(m => (m!["month"]!.GetValue<int>(), m["customers"]!.GetValue<int>(), m["mrr"]!.GetValue<long>()))
             .ShouldBe([(0, 2, 3500L), (1, 2, 5500L), (2, 1, 3000L), (3, 2, 4000L)]);
 
+        // Bob's own story, as of the clock's time: back on basic, and quiet on the gateway.
+        var story = await server.Admin.GetAsync($"/api/v1/analytics/customers/{bob}");
+        story.Status.ShouldBe(HttpStatusCode.OK, story.Body?.ToJsonString());
+        story.Body!["mrr"]![currency]!.GetValue<long>().ShouldBe(1000);
+        story.Body!["movements"]!.AsArray().Select(m => m!["kind"]!.GetValue<string>()).ShouldBe(["new", "churn", "reactivation"]);
+        var health = story.Body!["health"]!;
+        health["signals"]!.AsArray().Single(s => s!["name"]!.GetValue<string>() == "days_since_last_request")!["contribution"]!.GetValue<int>().ShouldBe(-20);
+        (health["score"]!.GetValue<int>(), health["churn_risk"]!.GetValue<string>()).ShouldBe((80, "low"));
+        (await server.Admin.GetAsync("/api/v1/analytics/customers/cus_nobody")).Status.ShouldBe(HttpStatusCode.NotFound);
+
         // The same as CSV.
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new("Bearer", server.AdminKey);
