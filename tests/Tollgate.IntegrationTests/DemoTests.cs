@@ -38,8 +38,17 @@ public sealed class DemoTests
             var shown = (await second.LineAfterAsync(l => l.StartsWith("The demo's checkout is paid", StringComparison.Ordinal))).Trim();
             new Uri(shown).AbsolutePath.ShouldBe(new Uri(invoice).AbsolutePath);
 
-            // The demo configures no real provider: putting a customer on one is refused.
+            // A year of history, made once: MRR to show, and the seeds' milestones as goals (not twice after a restart).
             var admin = new ApiClient(second.BaseAddress, adminKey);
+            var months = (await admin.GetAsync("/api/v1/analytics/mrr?currency=USD")).Data;
+            months.Count.ShouldBe(12);
+            months[^1]!["mrr"]!.GetValue<long>().ShouldBeGreaterThan(0);
+            months.Sum(m => m!["movements"]!["churn"]!.GetValue<long>()).ShouldBeGreaterThan(0, "customers leave in a year of history too");
+            (await admin.GetAsync("/api/v1/analytics/goals")).Data.Select(g => g!["name"]!.GetValue<string>())
+                .ShouldBe(["First 100 paid users", "$10k MRR", "$1M ARR"]);
+            (await admin.GetAsync("/api/v1/analytics/usage?group_by=model")).Data.Count.ShouldBe(3);
+
+            // The demo configures no real provider: putting a customer on one is refused.
             var customer = (await admin.GetAsync("/api/v1/customers")).Data.First()!["id"]!.GetValue<string>();
             var chosen = await admin.PutAsync($"/api/v1/customers/{customer}/payment-account", new { provider = "stripe" });
             (chosen.Status, chosen.Code).ShouldBe((HttpStatusCode.Conflict, "payment_provider_unavailable"));

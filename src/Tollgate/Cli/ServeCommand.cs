@@ -18,6 +18,7 @@ static class ServeCommand
             var demoKeys = parse.GetValue(demo)
                 ? await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).SeedAsync(ct)
                 : null;
+            var history = demoKeys is not null && await ActivatorUtilities.CreateInstance<DemoHistory>(app.Services).SeedAsync(ct);
             generated ??= await bootstrap.RunAsync(ct);
 
             await app.StartAsync(ct);
@@ -28,6 +29,7 @@ static class ServeCommand
             {
                 var checkout = await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).CheckoutAsync(url, ct);
                 PrintDemo(demoKeys, url, checkout);
+                if (history) Console.WriteLine($"A year of demo history was made on the test clock \"{DemoHistory.ClockName}\": see {url}/api/v1/analytics/mrr and /analytics/goals.");
             }
 
             await app.WaitForShutdownAsync(ct);
@@ -48,7 +50,7 @@ static class ServeCommand
     static void PrintDemo(DemoKeys keys, string url, DemoCheckout? checkout)
     {
         Console.WriteLine();
-        Console.WriteLine("Demo data is loaded: the answer-engine catalog and four customers. Test-mode keys for this run:");
+        Console.WriteLine("Demo data is loaded: the answer-engine catalog and four customers (and a year of history on a test clock). Test-mode keys for this run:");
         Console.WriteLine($"  Admin key:    {keys.AdminKey}");
         Console.WriteLine($"  Customer key: {keys.CustomerKey}  ({keys.CustomerName}, {keys.CustomerId})");
         Console.WriteLine();
