@@ -46,14 +46,15 @@ public sealed class DemoHistory(
             {
                 var customer = (await customers.CreateAsync(
                     new CreateCustomerRequest($"Customer {++number:D3}", $"demo_history_{number:D3}", $"owner{number:D3}@customers.example", Countries[random.Next(Countries.Length)],
-                        TestClockId: clock.Id), Demo, ct)).Value;
+                        Currency: "USD", TestClockId: clock.Id), Demo, ct)).Value; // the catalog's prices are in dollars
                 var roll = random.Next(100);
                 var plan = roll < 45 ? "free" : roll < 80 ? "pro" : roll < 96 ? "team" : "enterprise";
                 var yearly = plan != "free" && random.Next(100) < 15;
                 var trial = plan is "pro" or "team" ? random.Next(100) < 60 ? (int?)null : 0 : null;
                 var subscribed = await subscriptions.CreateAsync(
                     new CreateSubscriptionRequest(customer.Id, plan, yearly ? BillingInterval.Year : BillingInterval.Month, TrialDays: trial), Demo, ct);
-                if (subscribed.IsOk) live.Add((customer.Id, subscribed.Value.Id, plan));
+                if (!subscribed.IsOk) throw new InvalidOperationException($"The demo history could not subscribe {customer.Id} to {plan}: {subscribed.Error.Message}");
+                live.Add((customer.Id, subscribed.Value.Id, plan));
             }
 
             await LiveAWeekAsync(random, live, gone, ct);
