@@ -81,11 +81,22 @@ public static class AnalyticsEndpoints
     {
         if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
         var until = to ?? time.GetUtcNow();
+        if (until <= Earliest || until > Latest) return ApiError.Invalid("to", "must be from 1970 to 2199.").ToProblem();
         if (from is { } first && first >= until) return ApiError.Invalid("from", "must be before to.").ToProblem();
         await projector.CatchUpAsync(ct);
         var chosen = await CurrencyAsync(store, currency, ct);
         if (!chosen.IsOk) return chosen.Error.ToProblem();
-        var cohorts = Tollgate.Analytics.Mrr.Cohorts.Of(await store.AllMovementsAsync(chosen.Value, DateTimeOffset.MinValue, until, ct), until)
+        IReadOnlyList<Tollgate.Analytics.Mrr.Cohort> all;
+        try
+        {
+            all = Tollgate.Analytics.Mrr.Cohorts.Of(await store.AllMovementsAsync(chosen.Value, Earliest, until, ct), until);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            return ApiError.Invalid("to", e.Message).ToProblem();
+        }
+
+        var cohorts = all
             .Where(c => from is null || string.CompareOrdinal(c.Month, from.Value.UtcDateTime.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)) >= 0)
             .ToList();
         if (format != "csv") return TypedResults.Ok(new { currency = chosen.Value, data = cohorts });
@@ -171,9 +182,14 @@ public static class AnalyticsEndpoints
         return TypedResults.Text(body, "text/csv; charset=utf-8");
     }
 
+    /// <summary>Reports cover 1970 to 2199: dates far beyond are mistakes, and months counted to them would not fit.</summary>
+    static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero), Latest = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>The window asked for; by default the twelve calendar months (UTC) up to now, this one so far included.</summary>
     static Result<(DateTimeOffset From, DateTimeOffset To)> Window(DateTimeOffset? from, DateTimeOffset? to, DateTimeOffset now)
     {
+        if (from is { } f && (f < Earliest || f >= Latest)) return ApiError.Invalid("from", "must be from 1970 to 2199.");
+        if (to is { } t && (t <= Earliest || t > Latest)) return ApiError.Invalid("to", "must be from 1970 to 2199.");
         var end = to ?? now;
         var start = from ?? new DateTimeOffset(end.UtcDateTime.Year, end.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(-11);
         if (start >= end) return ApiError.Invalid("from", "must be before to.");

@@ -113,21 +113,21 @@ public sealed class PlanStore(Database database, AuditLog audit, ChangeFeed chan
     public async Task<Plan?> GetAsync(string code, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         return await FindPlanAsync(tx, code);
     }
 
     public async Task<PlanVersion?> GetVersionAsync(string code, int number, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         return (await FindVersionAsync(tx, code, number)).Version;
     }
 
     public async Task<IReadOnlyList<PlanVersion>?> ListVersionsAsync(string code, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         var plan = await FindPlanAsync(tx, code);
         if (plan is null) return null;
         var versions = new List<PlanVersion>();

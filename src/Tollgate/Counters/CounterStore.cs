@@ -32,6 +32,7 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
             if (seen is null)
             {
                 var used = await baseline(ct);
+                using var turn = await database.WriterTurnAsync(ct);
                 await connection.ExecuteAsync(
                     """
                     INSERT INTO counters (subject, counter, period_start, allocated, updated_at, expires_at)
@@ -50,16 +51,19 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
                 WHERE subject = @Subject AND counter = @Counter AND period_start = @PeriodStart AND allocated = @seen
                 """;
             int changed;
-            if (HeldPerNode(key))
+            using (await database.WriterTurnAsync(ct))
             {
-                await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
-                changed = await connection.ExecuteAsync(Update, cas, tx);
-                if (changed == 1) await HoldAsync(connection, tx, key, take);
-                await tx.CommitAsync(ct);
-            }
-            else
-            {
-                changed = await connection.ExecuteAsync(Update, cas);
+                if (HeldPerNode(key))
+                {
+                    await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, ct);
+                    changed = await connection.ExecuteAsync(Update, cas, tx);
+                    if (changed == 1) await HoldAsync(connection, tx, key, take);
+                    await tx.CommitAsync(ct);
+                }
+                else
+                {
+                    changed = await connection.ExecuteAsync(Update, cas);
+                }
             }
 
             if (changed == 1) return new(take, seen.Value + take);
@@ -79,7 +83,7 @@ public sealed class CounterStore(Database database, NodeIdentity node, TimeProvi
         if (!HeldPerNode(key))
         {
             await using var connection = await database.OpenAsync(ct);
-            await connection.ExecuteAsync(Update, parameters);
+            using (await database.WriterTurnAsync(ct)) await connection.ExecuteAsync(Update, parameters);
             return;
         }
 

@@ -48,7 +48,9 @@ public sealed class IdempotencyStore(Database database, SecretBox box, TimeProvi
         var now = time.GetUtcNow();
         var token = RandomText.Secret("", 22);
         await using var connection = await database.OpenAsync(ct);
-        var inserted = await connection.ExecuteAsync(
+        int inserted;
+        using (await database.WriterTurnAsync(ct))
+            inserted = await connection.ExecuteAsync(
             """
             INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, status, claim_token, created_at)
             VALUES (@scope, @key, @requestHash, 'in_progress', @token, @now)
@@ -73,6 +75,7 @@ public sealed class IdempotencyStore(Database database, SecretBox box, TimeProvi
         }
 
         if (row.CreatedAt + AbandonedAfter > now) return new Claim(ClaimOutcome.InProgress);
+        using var turn = await database.WriterTurnAsync(ct);
         var taken = await connection.ExecuteAsync(
             """
             UPDATE idempotency_keys SET claim_token = @token, created_at = @now
@@ -98,6 +101,7 @@ public sealed class IdempotencyStore(Database database, SecretBox box, TimeProvi
     public async Task FinishAsync(string scope, string key, string token, int status, string? contentType, string body, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        using var turn = await database.WriterTurnAsync(ct);
         if (status >= 500 && await ReleaseAsync(connection, scope, key, token) == 1) return;
         await connection.ExecuteAsync(
             """
@@ -111,6 +115,7 @@ public sealed class IdempotencyStore(Database database, SecretBox box, TimeProvi
     public async Task ReleaseAsync(string scope, string key, string token, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
+        using var turn = await database.WriterTurnAsync(ct);
         await ReleaseAsync(connection, scope, key, token);
     }
 

@@ -147,6 +147,21 @@ public sealed class Database : IAsyncDisposable
         return new Writer(gate);
     }
 
+    /// <summary>
+    /// This process's writer turn on SQLite (null on PostgreSQL), for a write made outside a transaction of
+    /// <see cref="InTransactionAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, CancellationToken)"/> (the gateway's
+    /// counters, idempotency claims): held around the statement alone, it queues the write with the transactions
+    /// instead of leaving it to lose every race to them in SQLite's busy handler.
+    /// </summary>
+    public async Task<IDisposable?> WriterTurnAsync(CancellationToken ct = default) => await WriterAsync(ct);
+
+    /// <summary>
+    /// A transaction for reads only, one snapshot for several statements: deferred on SQLite, so it takes no write lock
+    /// (a plain <c>BeginTransaction</c> there begins immediate and queues behind every writer).
+    /// </summary>
+    public static async Task<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken ct = default) =>
+        connection is SqliteConnection sqlite ? sqlite.BeginTransaction(deferred: true) : await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+
     const int SqliteBusyTimeoutSeconds = 30;
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
 

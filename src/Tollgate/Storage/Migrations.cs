@@ -791,6 +791,7 @@ public static class Migrations
         new(22, "mrr analytics", """
             -- Subscription events not yet read into the MRR snapshots (all of history at first).
             ALTER TABLE outbox ADD COLUMN analyzed_at {ts};
+            ALTER TABLE outbox ADD COLUMN analysis_error text;
             CREATE INDEX ix_outbox_analytics ON outbox (created_at) WHERE analyzed_at IS NULL AND type LIKE 'subscription.%';
 
             CREATE TABLE mrr_snapshots (

@@ -114,6 +114,25 @@ public abstract class MrrTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_subscription_event_that_cannot_be_read_is_set_aside_with_its_error_and_the_reports_go_on()
+    {
+        var id = Tollgate.Common.Ids.New(Tollgate.Storage.Outbox.MessagePrefix, server.Clock);
+        var database = server.Get<Tollgate.Storage.Database>();
+        await database.InTransactionAsync(async (_, tx) =>
+        {
+            await Tollgate.Storage.Outbox.WriteAsync(tx, id, "subscription.updated", null, new { id = 5, status = "unheard_of" }, server.Clock.GetUtcNow());
+            return 0;
+        });
+
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr?currency=USD")).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr?currency=USD")).Status.ShouldBe(HttpStatusCode.OK, "and again: the event is not read over and over");
+        await using var connection = await database.OpenAsync();
+        var row = await Dapper.SqlMapper.QuerySingleAsync<(DateTimeOffset? AnalyzedAt, string? Error)>(connection, "SELECT analyzed_at, analysis_error FROM outbox WHERE id = @id", new { id });
+        row.AnalyzedAt.ShouldNotBeNull();
+        row.Error.ShouldNotBeNullOrEmpty();
+    }
+
+    [Fact]
     public async Task A_report_that_cannot_be_made_is_a_400_with_its_reason()
     {
         (await server.Admin.GetAsync("/api/v1/analytics/mrr?interval=hour")).Status.ShouldBe(HttpStatusCode.BadRequest);
@@ -121,6 +140,9 @@ public abstract class MrrTests(TollgateServer server)
         (await server.Admin.GetAsync("/api/v1/analytics/mrr?from=2001-01-01T00:00:00Z&to=2031-01-01T00:00:00Z&interval=day&currency=USD")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await server.Admin.GetAsync("/api/v1/analytics/mrr?currency=dollars")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await server.Admin.GetAsync("/api/v1/analytics/mrr/movements?kind=growth&currency=USD")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Admin.GetAsync("/api/v1/analytics/mrr?to=9999-12-31T12:00:00Z&interval=month&currency=USD")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Admin.GetAsync("/api/v1/analytics/cohorts?to=9000-01-01T00:00:00Z&currency=USD")).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await server.Admin.GetAsync("/api/v1/analytics/metrics?to=0001-03-01T00:00:00Z&currency=USD")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await server.Client(null).GetAsync("/api/v1/analytics/mrr?currency=USD")).Status.ShouldBe(HttpStatusCode.Unauthorized);
     }
 

@@ -13,10 +13,13 @@ public sealed record Cohort(string Month, int Customers, long Mrr, IReadOnlyList
 /// </summary>
 public static class Cohorts
 {
+    /// <summary>The most months a cohort report follows (a hundred years).</summary>
+    public const int MostMonths = 1_200;
+
     public static IReadOnlyList<Cohort> Of(IEnumerable<MrrMovement> movements, DateTimeOffset until)
     {
         var last = MonthOf(until);
-        var cohorts = new SortedDictionary<DateTime, List<long[]>>(); // cohort month → each customer's MRR at the end of each month since
+        var cohorts = new SortedDictionary<DateTime, (int[] Size, int[] Customers, long[] Mrr)>(); // added up as customers are walked: no array per customer
         foreach (var customer in movements.GroupBy(m => m.CustomerId, StringComparer.Ordinal))
         {
             var list = customer.OrderBy(m => m.At).ToList();
@@ -24,26 +27,26 @@ public static class Cohorts
             if (first < 0) continue;
             var start = MonthOf(list[first].At);
             var months = Months(start, last) + 1;
-            var mrr = new long[months];
+            if (months > MostMonths) throw new ArgumentOutOfRangeException(nameof(until), $"a cohort report follows at most {MostMonths} months.");
+            if (!cohorts.TryGetValue(start, out var cohort)) cohorts[start] = cohort = (new int[1], new int[months], new long[months]);
+            cohort.Size[0]++;
             var next = first;
             long current = 0;
             for (var k = 0; k < months; k++)
             {
                 var end = start.AddMonths(k + 1);
                 for (; next < list.Count && list[next].At.UtcDateTime < end; next++) current = list[next].MrrAfter;
-                mrr[k] = current;
+                if (current <= 0) continue;
+                cohort.Customers[k]++;
+                cohort.Mrr[k] = checked(cohort.Mrr[k] + current);
             }
-
-            if (!cohorts.TryGetValue(start, out var members)) cohorts[start] = members = [];
-            members.Add(mrr);
         }
 
         return [.. cohorts.Select(c =>
         {
-            var months = c.Value[0].Length;
-            var figures = Enumerable.Range(0, months).Select(k => (Customers: c.Value.Count(m => m[k] > 0), Mrr: c.Value.Sum(m => m[k]))).ToList();
-            var retention = figures.Select((f, k) => new CohortMonth(k, f.Customers, f.Mrr, Share(f.Customers, figures[0].Customers), Share(f.Mrr, figures[0].Mrr))).ToList();
-            return new Cohort(c.Key.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), c.Value.Count, figures[0].Mrr, retention);
+            var (size, customers, mrr) = c.Value;
+            var retention = customers.Select((n, k) => new CohortMonth(k, n, mrr[k], Share(n, customers[0]), Share(mrr[k], mrr[0]))).ToList();
+            return new Cohort(c.Key.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), size[0], mrr[0], retention);
         })];
     }
 

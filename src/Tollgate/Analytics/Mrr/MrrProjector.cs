@@ -15,11 +15,21 @@ public sealed class MrrProjector(MrrStore store, IOptions<AnalyticsOptions> opti
         Periodic.RunAsync(options.Value.PollInterval, time, CatchUpAsync, e => logger.LogWarning(e, "Reading subscription events into MRR failed; the next round tries again."),
             stoppingToken, startAtOnce: true);
 
-    /// <summary>Reads every subscription event not yet read.</summary>
+    /// <summary>
+    /// Reads every subscription event not yet read. A failure is logged and the report goes on with the movements as
+    /// they are (the next round tries again): a report never fails for want of a catch-up.
+    /// </summary>
     public async Task CatchUpAsync(CancellationToken ct)
     {
-        while (await store.ProjectAsync(Batch, time.GetUtcNow(), ct) == Batch)
+        try
         {
+            while (await store.ProjectAsync(Batch, time.GetUtcNow(), ct) == Batch)
+            {
+            }
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Reading subscription events into MRR failed; the movements are as of the last round that did.");
         }
     }
 }

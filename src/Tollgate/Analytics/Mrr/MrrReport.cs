@@ -39,11 +39,14 @@ public sealed class MrrReport(MrrStore store)
 {
     public const int MostPeriods = 1_000;
 
-    /// <summary>The periods of <c>[from, to)</c>, each an interval long from <paramref name="from"/>, the last one ending at <paramref name="to"/>.</summary>
+    /// <summary>
+    /// The periods of <c>[from, to)</c>, each an interval long from <paramref name="from"/>, the last one ending at
+    /// <paramref name="to"/>; no more than <see cref="MostPeriods"/> and one (more is refused, not counted).
+    /// </summary>
     public static IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> Periods(DateTimeOffset from, DateTimeOffset to, ReportInterval interval)
     {
         var periods = new List<(DateTimeOffset, DateTimeOffset)>();
-        for (var (start, i) = (from, 1); start < to; i++)
+        for (var (start, i) = (from, 1); start < to && periods.Count <= MostPeriods; i++)
         {
             var end = interval switch
             {

@@ -20,56 +20,95 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
     public async Task<int> ProjectAsync(int take, DateTimeOffset now, CancellationToken ct) =>
         await database.InTransactionAsync(async (connection, tx) =>
         {
-            var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+            // Not SKIP LOCKED: a report's catch-up waits for events another node (or the fan-out) holds, and counts them.
+            var forUpdate = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
             var events = (await connection.QueryAsync<EventRow>(
                 $"""
                 SELECT id, type, customer_id, payload, created_at FROM outbox
-                WHERE analyzed_at IS NULL AND type LIKE 'subscription.%' ORDER BY created_at LIMIT @take{skipLocked}
+                WHERE analyzed_at IS NULL AND type LIKE 'subscription.%' ORDER BY created_at LIMIT @take{forUpdate}
                 """, new { take }, tx)).ToList();
             if (events.Count == 0) return 0;
 
             var snapshots = new List<SnapshotRow>();
+            var unreadable = new List<(string Id, string Error)>();
             foreach (var e in events)
             {
-                if (Read(e) is { } subscription)
-                    snapshots.Add(new SnapshotRow { MessageId = e.Id, SubscriptionId = subscription.Id, CustomerId = subscription.CustomerId, At = e.CreatedAt, Payload = e.Payload });
+                if (e.Type == "subscription.trial_will_end") continue; // carries no subscription
+                try
+                {
+                    var subscription = ReadSnapshot(e.Payload);
+                    snapshots.Add(new SnapshotRow
+                    {
+                        MessageId = e.Id, SubscriptionId = subscription.Id, CustomerId = subscription.CustomerId, At = EffectiveAt(subscription, e.CreatedAt), Payload = e.Payload,
+                    });
+                }
+                catch (JsonException error)
+                {
+                    // Set aside with why, for a later version to read: never silently left out.
+                    logger.LogWarning(error, "The subscription event {Message} could not be read for MRR; it is set aside with its error.", e.Id);
+                    unreadable.Add((e.Id, error.Message));
+                }
             }
 
             await BulkInsert.InsertNewAsync(connection, tx, "mrr_snapshots", "message_id", SnapshotColumns, snapshots, ct);
             var customers = snapshots.Select(s => s.CustomerId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             if (customers.Count > 0)
             {
-                // Another node recomputing one of these customers waits here, and then sees what this one stored.
+                // Another node recomputing one of these customers waits here, then sees what this one stored. Advisory
+                // locks, not the customers' rows, so billing's inserts that reference a customer never wait for them.
                 if (database.Kind == DatabaseKind.Postgres)
-                    await connection.ExecuteAsync("SELECT id FROM customers WHERE id = ANY(@ids) ORDER BY id FOR UPDATE", new { ids = customers.ToArray() }, tx);
+                {
+                    await connection.ExecuteAsync(
+                        "SELECT pg_advisory_xact_lock(h) FROM (SELECT hashtextextended(id, 0) AS h FROM unnest(@ids) AS id ORDER BY id) ordered",
+                        new { ids = customers.ToArray() }, tx);
+                }
+
                 var all = (await connection.QueryAsync<SnapshotRow>(
                     $"SELECT message_id, subscription_id, customer_id, at, payload FROM mrr_snapshots WHERE customer_id {database.AnyOf("ids")}",
                     new { ids = database.ListOf(customers) }, tx)).ToList();
-                var movements = all.GroupBy(s => s.CustomerId, StringComparer.Ordinal)
-                    .SelectMany(c => MrrRules.Movements(c.Key, c.Select(s => new MrrSnapshot(s.MessageId, s.At, ApiJson.Deserialize<Subscription>(s.Payload)!))))
-                    .Select(MovementRow.Of).ToList();
-                await connection.ExecuteAsync($"DELETE FROM mrr_movements WHERE customer_id {database.AnyOf("ids")}", new { ids = database.ListOf(customers) }, tx);
+                var recomputed = new List<string>();
+                var movements = new List<MovementRow>();
+                foreach (var customer in all.GroupBy(s => s.CustomerId, StringComparer.Ordinal))
+                {
+                    try
+                    {
+                        var made = MrrRules.Movements(customer.Key, [.. customer.Select(s => new MrrSnapshot(s.MessageId, s.At, ReadSnapshot(s.Payload)))]);
+                        movements.AddRange(made.Select(MovementRow.Of));
+                        recomputed.Add(customer.Key);
+                    }
+                    catch (Exception error) when (error is JsonException or OverflowException)
+                    {
+                        // A customer whose history cannot be made keeps its movements as they were; the others go on.
+                        logger.LogWarning(error, "The MRR of {Customer} could not be recomputed; its movements stay as they were.", customer.Key);
+                    }
+                }
+
+                await connection.ExecuteAsync($"DELETE FROM mrr_movements WHERE customer_id {database.AnyOf("ids")}", new { ids = database.ListOf(recomputed) }, tx);
                 await BulkInsert.InsertNewAsync(connection, tx, "mrr_movements", "id", MovementColumns, movements, ct);
             }
 
             await connection.ExecuteAsync($"UPDATE outbox SET analyzed_at = @now WHERE id {database.AnyOf("ids")}", new { now, ids = database.ListOf(events.Select(e => e.Id)) }, tx);
+            foreach (var (id, error) in unreadable)
+                await connection.ExecuteAsync("UPDATE outbox SET analysis_error = @error WHERE id = @id", new { id, error = error.Length > 500 ? error[..500] : error }, tx);
             return events.Count;
         }, ct);
 
-    /// <summary>The subscription an event carries; null for one that carries none (<c>subscription.trial_will_end</c>) or cannot be read.</summary>
-    Subscription? Read(EventRow e)
+    /// <summary>A snapshot's subscription, reading past fields a later version added (a rolling upgrade's other node writes them).</summary>
+    static Subscription ReadSnapshot(string payload) =>
+        JsonSerializer.Deserialize<Subscription>(payload, Lenient) ?? throw new JsonException("The event's payload is null.");
+
+    static readonly JsonSerializerOptions Lenient = new(ApiJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
+
+    /// <summary>
+    /// When the change took effect: an ending or a pause at its own time (the invoice run records a period-end
+    /// cancellation when it runs, which may be days after the period ended), anything else when it was written.
+    /// </summary>
+    static DateTimeOffset EffectiveAt(Subscription subscription, DateTimeOffset written) => subscription switch
     {
-        if (e.Type == "subscription.trial_will_end") return null;
-        try
-        {
-            return ApiJson.Deserialize<Subscription>(e.Payload);
-        }
-        catch (JsonException error)
-        {
-            logger.LogWarning(error, "The subscription event {Message} could not be read for MRR; it is left out.", e.Id);
-            return null;
-        }
-    }
+        { Status: SubscriptionStatus.Canceled, EndedAt: { } ended } when ended < written => ended,
+        { Status: SubscriptionStatus.Paused, PausedAt: { } paused } when paused < written => paused,
+        _ => written,
+    };
 
     /// <summary>The currencies there are movements in.</summary>
     public async Task<IReadOnlyList<string>> CurrenciesAsync(CancellationToken ct)

@@ -96,7 +96,7 @@ public sealed class CouponStore(Database database, AuditLog audit, TimeProvider 
     public async Task<Coupon?> GetAsync(string code, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         return await FindAsync(tx, code);
     }
 

@@ -310,7 +310,7 @@ public sealed class InvoiceStore(
     public async Task<Invoice?> GetAsync(string id, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         return await FindAsync(tx, id, forUpdate: false);
     }
 
@@ -318,7 +318,7 @@ public sealed class InvoiceStore(
     public async Task<Page<Invoice>> ListAsync(string? customerId, string? subscriptionId, InvoiceStatus? status, PageRequest page, bool finalizedOnly, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         var rows = (await connection.QueryAsync<Row>(
             $"""
             SELECT {Columns} FROM invoices

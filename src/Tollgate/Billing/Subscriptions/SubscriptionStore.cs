@@ -386,7 +386,7 @@ public sealed class SubscriptionStore(
     public async Task<Subscription?> GetAsync(string id, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         return await FindAsync(tx, id, forUpdate: false);
     }
 

@@ -78,7 +78,7 @@ public sealed class TaxRateStore(Database database, AuditLog audit, TimeProvider
     public async Task<IReadOnlyList<TaxRate>> ListAsync(CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         return await ActiveInAsync(tx);
     }
 

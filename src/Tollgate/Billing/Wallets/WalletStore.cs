@@ -67,7 +67,7 @@ public sealed class WalletStore(Database database, AuditLog audit, Clocks.Billin
     public async Task<IReadOnlyList<Wallet>> ListAsync(string customerId, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var tx = await Database.BeginReadAsync(connection, ct);
         return await ListInAsync(tx, customerId);
     }
 

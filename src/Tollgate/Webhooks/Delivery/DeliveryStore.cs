@@ -49,9 +49,12 @@ public sealed class DeliveryStore(Database database)
     /// has room, so that what saturated endpoints cannot take yet waits in the outbox, not as deliveries made only to be
     /// claimed later (while any endpoint has room it goes on: a slow endpoint delays no other).
     /// </summary>
-    public async Task<FannedOut> FanOutAsync(int take, Shares shares, string owner, DateTimeOffset now, DateTimeOffset until, TimeProvider time, CancellationToken ct) =>
+    public async Task<FannedOut> FanOutAsync(int take, Shares shares, string owner, TimeSpan lease, TimeProvider time, CancellationToken ct) =>
         await database.InTransactionAsync(async (connection, tx) =>
         {
+            // Timed once the transaction has its turn (SQLite's writers queue): the lease starts when the claim does.
+            var now = time.GetUtcNow();
+            var until = now + lease;
             var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
             var events = (await connection.QueryAsync<DueRow>(
                 $"SELECT id AS message_id, type, customer_id, payload, created_at FROM outbox WHERE delivered_at IS NULL ORDER BY created_at LIMIT @take{skipLocked}",
@@ -86,19 +89,20 @@ public sealed class DeliveryStore(Database database)
             }
 
             if (taken.Count == 0) return new FannedOut(true, [], [], blocked);
-            await BulkInsert.InsertNewAsync(connection, tx, "webhook_deliveries", "endpoint_id, message_id", NewDelivery.Columns, rows, ct);
+            // A delivery a replay made first stays as it is (its own lease, or due for a claim): only those inserted here are sent from here.
+            var inserted = await BulkInsert.InsertNewReturningAsync(connection, tx, "webhook_deliveries", "endpoint_id, message_id", NewDelivery.Columns, rows, ("id", r => r.Id), ct);
             await connection.ExecuteAsync($"UPDATE outbox SET delivered_at = @now WHERE id {database.AnyOf("ids")}", new { now, ids = database.ListOf(taken) }, tx);
-            return new FannedOut(blocked.Count > 0 || events.Count == take, claimed, unclaimed, blocked);
+            return new FannedOut(blocked.Count > 0 || events.Count == take, [.. claimed.Where(d => inserted.Contains(d.Id))], unclaimed, blocked);
         }, ct);
 
     /// <summary>
     /// Leases due deliveries of enabled endpoints to the claim <paramref name="owner"/> until <paramref name="until"/>,
     /// as many as <paramref name="shares"/> has room for, in all and to each endpoint, oldest due first.
     /// </summary>
-    public async Task<IReadOnlyList<DueDelivery>> ClaimAsync(string owner, Shares shares, DateTimeOffset now, DateTimeOffset until, CancellationToken ct)
+    public async Task<IReadOnlyList<DueDelivery>> ClaimAsync(string owner, Shares shares, TimeSpan lease, TimeProvider time, CancellationToken ct)
     {
         if (shares.Room == 0) return [];
-        var parameters = new DynamicParameters(new { owner, until, now, take = shares.Room, share = shares.PerEndpoint, scan = shares.Room * 4, full = database.ListOf(shares.Full) });
+        var parameters = new DynamicParameters(new { owner, take = shares.Room, share = shares.PerEndpoint, scan = shares.Room * 4, full = database.ListOf(shares.Full) });
         // An endpoint with attempts in flight gets what is left of its share; the others a whole share each.
         var partial = new System.Text.StringBuilder();
         foreach (var group in shares.Partial)
@@ -110,6 +114,10 @@ public sealed class DeliveryStore(Database database)
         var limit = partial.Length == 0 ? "@share" : $"CASE{partial} ELSE @share END";
         var claimed = await database.InTransactionAsync(async (connection, tx) =>
         {
+            // Timed once the transaction has its turn (SQLite's writers queue): the lease starts when the claim does.
+            var now = time.GetUtcNow();
+            parameters.Add("now", now);
+            parameters.Add("until", now + lease);
             var skipLocked = database.Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
             return (await connection.QueryAsync<string>(
                 $"""

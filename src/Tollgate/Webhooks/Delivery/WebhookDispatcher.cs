@@ -87,8 +87,7 @@ public sealed class WebhookDispatcher(
             var shares = Shares();
             if (shares.Room > 0 && (claimMore || dueFor.Any(id => shares.Left(id) > 0)))
             {
-                var now = time.GetUtcNow();
-                var due = await store.ClaimAsync(ClaimToken(), shares, now, now + Lease, ct);
+                var due = await store.ClaimAsync(ClaimToken(), shares, Lease, time, ct);
                 foreach (var delivery in due) Start(delivery);
                 started += due.Count;
                 claimMore = due.Count == shares.Room;
@@ -105,8 +104,7 @@ public sealed class WebhookDispatcher(
             shares = Shares();
             if (shares.Room > 0 && fanOutMore && (blockedOn.Count == 0 || blockedOn.Any(id => shares.Left(id) > 0)))
             {
-                var now = time.GetUtcNow();
-                var fanned = await store.FanOutAsync(Math.Min(shares.Room, FanOutBatch), shares, ClaimToken(), now, now + Lease, time, ct);
+                var fanned = await store.FanOutAsync(Math.Min(shares.Room, FanOutBatch), shares, ClaimToken(), Lease, time, ct);
                 foreach (var delivery in fanned.Claimed) Start(delivery);
                 started += fanned.Claimed.Count;
                 dueFor.UnionWith(fanned.Unclaimed);
