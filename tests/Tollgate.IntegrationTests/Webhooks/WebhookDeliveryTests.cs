@@ -15,24 +15,8 @@ namespace Tollgate.IntegrationTests.Webhooks;
 /// billing and payments write them, the dispatcher's rounds run by the test (the server's clock is the test's), and a
 /// real HTTP receiver that checks what arrives.
 /// </summary>
-public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifetime
+public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookReceiverTests(server)
 {
-    FakeWebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await FakeWebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        // This test's endpoints stop hearing events, so later tests' events do not go to a receiver that is gone.
-        foreach (var endpoint in (await server.Admin.GetAsync("/api/v1/webhook-endpoints?limit=100")).Data)
-        {
-            if (endpoint!["url"]!.GetValue<string>().StartsWith(_receiver.BaseAddress.ToString(), StringComparison.Ordinal))
-                await server.Admin.DeleteAsync($"/api/v1/webhook-endpoints/{endpoint["id"]!.GetValue<string>()}");
-        }
-
-        await _receiver.DisposeAsync();
-    }
-
     WebhookDispatcher Dispatcher => server.Get<WebhookDispatcher>();
 
     async Task RoundAsync()
@@ -57,7 +41,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
 
     async Task<(string Id, string Secret)> EndpointAsync(string name, object? events = null, string? customerId = null)
     {
-        var created = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url(name), events, description = name, customer_id = customerId });
+        var created = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url(name), events, description = name, customer_id = customerId });
         created.Status.ShouldBe(HttpStatusCode.Created);
         return (created.Id, created.Str("secret")!);
     }
@@ -79,8 +63,8 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         await RoundAsync();
         await RoundAsync(); // delivered once, not again
 
-        var hook = _receiver.To("invoices").ShouldHaveSingleItem();
-        _receiver.To("payments").ShouldBeEmpty();
+        var hook = Receiver.To("invoices").ShouldHaveSingleItem();
+        Receiver.To("payments").ShouldBeEmpty();
         hook.Id.ShouldBe(paid);
         hook.Timestamp.ShouldBe(server.Clock.GetUtcNow().ToUnixTimeSeconds().ToString());
         Verifies(hook, secret).ShouldBeTrue();
@@ -100,7 +84,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         var customer = await CustomerAsync();
         await EndpointAsync("hangs", new[] { "invoice.*" }, customer);
         await EndpointAsync("answers", new[] { "invoice.*" }, customer);
-        _receiver.Hold("hangs");
+        Receiver.Hold("hangs");
         try
         {
             var sent = new List<string>();
@@ -109,18 +93,18 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
             // The round ends while the hanging endpoint's attempts are still waiting for their answers (the bound only
             // turns a round that waits on them, keeping every later event waiting too, into a failure instead of a hang).
             await Dispatcher.RoundAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-            _receiver.To("answers").Select(h => h.Id).ShouldBe(sent, ignoreOrder: true);
-            _receiver.Held("hangs").ShouldBe(server.Get<IOptions<WebhookOptions>>().Value.ConcurrencyPerEndpoint, "the hanging endpoint holds its share, no more");
+            Receiver.To("answers").Select(h => h.Id).ShouldBe(sent, ignoreOrder: true);
+            Receiver.Held("hangs").ShouldBe(server.Get<IOptions<WebhookOptions>>().Value.ConcurrencyPerEndpoint, "the hanging endpoint holds its share, no more");
 
-            _receiver.Let("hangs");
+            Receiver.Let("hangs");
             await Dispatcher.DrainAsync();
-            for (var round = 0; round < 10 && _receiver.To("hangs").Count < sent.Count; round++) await RoundAsync();
-            _receiver.To("hangs").Select(h => h.Id).ShouldBe(sent, ignoreOrder: true);
-            _receiver.To("answers").Count.ShouldBe(sent.Count, "nothing twice");
+            for (var round = 0; round < 10 && Receiver.To("hangs").Count < sent.Count; round++) await RoundAsync();
+            Receiver.To("hangs").Select(h => h.Id).ShouldBe(sent, ignoreOrder: true);
+            Receiver.To("answers").Count.ShouldBe(sent.Count, "nothing twice");
         }
         finally
         {
-            _receiver.Let("hangs");
+            Receiver.Let("hangs");
         }
     }
 
@@ -134,7 +118,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         var fresh = (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/rotate-secret")).Str("secret")!;
         await EventAsync("invoice.paid", customer, new { id = "in_rotated" });
         await RoundAsync();
-        var (before, during) = (_receiver.To("verified")[0], _receiver.To("verified")[1]);
+        var (before, during) = (Receiver.To("verified")[0], Receiver.To("verified")[1]);
 
         var now = server.Clock.GetUtcNow();
         var (ok, payload) = await StandardWebhooksLibrary.VerifyAsync(old, before, now);
@@ -157,14 +141,14 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         (await server.Admin.PostAsync($"/api/v1/keys/{key.Id}/revoke")).Status.ShouldBe(HttpStatusCode.OK);
         await RoundAsync();
 
-        var events = _receiver.To("accounts").Select(h => JsonNode.Parse(h.Body)!)
+        var events = Receiver.To("accounts").Select(h => JsonNode.Parse(h.Body)!)
             .Where(b => b["data"]!["id"]?.GetValue<string>() is { } id && (id == customer || id == key.Id)).ToList();
         events.Select(e => e["type"]!.GetValue<string>()).ShouldBe(["customer.created", "customer.updated", "api_key.created", "api_key.revoked"], ignoreOrder: true);
         events.Single(e => e["type"]!.GetValue<string>() == "customer.updated")["data"]!["name"]!.GetValue<string>().ShouldBe("Renamed");
         var created = events.Single(e => e["type"]!.GetValue<string>() == "api_key.created")["data"]!;
         created["customer_id"]!.GetValue<string>().ShouldBe(customer);
         created["secret"].ShouldBeNull();
-        _receiver.To("accounts").ShouldAllBe(h => !h.Body.Contains(key.Str("secret")!));
+        Receiver.To("accounts").ShouldAllBe(h => !h.Body.Contains(key.Str("secret")!));
     }
 
     [Fact]
@@ -172,24 +156,24 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
     {
         var customer = await CustomerAsync();
         var (endpoint, _) = await EndpointAsync("flaky", new[] { "invoice.paid" }, customer);
-        _receiver.Answer("flaky", 500);
+        Receiver.Answer("flaky", 500);
         await EventAsync("invoice.paid", customer, new { id = "in_retry" });
 
         await RoundAsync();
-        _receiver.To("flaky").Count.ShouldBe(1); // at once
+        Receiver.To("flaky").Count.ShouldBe(1); // at once
         await RoundAsync();
-        _receiver.To("flaky").Count.ShouldBe(1); // not before 5 s
+        Receiver.To("flaky").Count.ShouldBe(1); // not before 5 s
         var delays = RetrySchedule.Delays.Skip(1).ToList();
         foreach (var (delay, i) in delays.Select((d, i) => (d, i)))
         {
             server.Clock.Advance(delay * 1.2 + TimeSpan.FromSeconds(1)); // past the most jitter can add
             await RoundAsync();
-            _receiver.To("flaky").Count.ShouldBe(i + 2);
+            Receiver.To("flaky").Count.ShouldBe(i + 2);
         }
 
         server.Clock.Advance(TimeSpan.FromDays(1));
         await RoundAsync();
-        _receiver.To("flaky").Count.ShouldBe(RetrySchedule.Attempts); // eight, and no more
+        Receiver.To("flaky").Count.ShouldBe(RetrySchedule.Attempts); // eight, and no more
         var attempts = await AttemptsAsync(endpoint);
         attempts.Count.ShouldBe(8);
         attempts.ShouldAllBe(a => a!["status_code"]!.GetValue<int>() == 500 && !a["succeeded"]!.GetValue<bool>());
@@ -203,7 +187,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         var customer = await CustomerAsync();
         var (endpoint, _) = await EndpointAsync("gone", new[] { "invoice.*" }, customer);
         var (operatorEndpoint, _) = await EndpointAsync("operator", new[] { "webhook_endpoint.disabled" });
-        _receiver.Answer("gone", 410);
+        Receiver.Answer("gone", 410);
         await EventAsync("invoice.paid", customer, new { id = "in_gone_1" });
         await EventAsync("invoice.created", customer, new { id = "in_gone_2" });
 
@@ -212,12 +196,12 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
 
         var disabled = await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}");
         (disabled.Str("status"), disabled.Str("disabled_reason")).ShouldBe(("disabled", "gone"));
-        _receiver.To("gone").Count.ShouldBeInRange(1, 2); // both may have gone out together; none after
+        Receiver.To("gone").Count.ShouldBeInRange(1, 2); // both may have gone out together; none after
         server.Clock.Advance(TimeSpan.FromMinutes(10));
         await EventAsync("invoice.paid", customer, new { id = "in_gone_3" });
         await RoundAsync();
-        _receiver.To("gone").Count.ShouldBeInRange(1, 2);
-        var told = _receiver.To("operator").Select(h => JsonNode.Parse(h.Body)!).Single(b => b["data"]!["endpoint_id"]!.GetValue<string>() == endpoint);
+        Receiver.To("gone").Count.ShouldBeInRange(1, 2);
+        var told = Receiver.To("operator").Select(h => JsonNode.Parse(h.Body)!).Single(b => b["data"]!["endpoint_id"]!.GetValue<string>() == endpoint);
         (told["type"]!.GetValue<string>(), told["data"]!["reason"]!.GetValue<string>(), told["data"]!["last_status_code"]!.GetValue<int>()).ShouldBe(("webhook_endpoint.disabled", "gone", 410));
         operatorEndpoint.ShouldNotBeNull();
     }
@@ -227,7 +211,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
     {
         var customer = await CustomerAsync();
         var (endpoint, _) = await EndpointAsync("down", new[] { "invoice.*" }, customer);
-        _receiver.Answer("down", 503);
+        Receiver.Answer("down", 503);
         for (var day = 0; day <= 5; day++)
         {
             await EventAsync("invoice.paid", customer, new { id = $"in_down_{day}" });
@@ -248,18 +232,18 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
     {
         var customer = await CustomerAsync();
         var (endpoint, _) = await EndpointAsync("recovers", new[] { "invoice.*" }, customer);
-        _receiver.Answer("recovers", 500);
+        Receiver.Answer("recovers", 500);
         await EventAsync("invoice.paid", customer, new { id = "in_recovers" });
         await RoundAsync();
         (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldNotBeNull();
 
-        _receiver.Answer("recovers", 204);
+        Receiver.Answer("recovers", 204);
         server.Clock.Advance(TimeSpan.FromSeconds(7));
         await RoundAsync();
 
         (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldBeNull();
         server.Clock.Advance(TimeSpan.FromDays(6));
-        _receiver.Answer("recovers", 500);
+        Receiver.Answer("recovers", 500);
         await EventAsync("invoice.paid", customer, new { id = "in_recovers_2" });
         await RoundAsync();
         (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled"); // a new streak, not six days of one
@@ -278,14 +262,14 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
 
         await EventAsync("invoice.paid", customer, new { id = "in_overlap" });
         await RoundAsync();
-        var during = _receiver.To("rotating").Single();
+        var during = Receiver.To("rotating").Single();
         during.Signature!.Split(' ').Length.ShouldBe(2);
         (Verifies(during, old), Verifies(during, fresh)).ShouldBe((true, true));
 
         server.Clock.Advance(TimeSpan.FromHours(25));
         await EventAsync("invoice.paid", customer, new { id = "in_after" });
         await RoundAsync();
-        var after = _receiver.To("rotating").Last();
+        var after = Receiver.To("rotating").Last();
         after.Signature!.Split(' ').Length.ShouldBe(1);
         (Verifies(after, old), Verifies(after, fresh)).ShouldBe((false, true));
     }
@@ -300,17 +284,17 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         var (endpoint, _) = await EndpointAsync("replays", new[] { "invoice.*" }, customer);
         var second = await EventAsync("invoice.paid", customer, new { id = "in_after_endpoint" });
         await RoundAsync();
-        _receiver.To("replays").Select(h => h.Id).ShouldBe([second]);
+        Receiver.To("replays").Select(h => h.Id).ShouldBe([second]);
 
         var one = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = second });
         (one.Status, one.Body!["replayed"]!.GetValue<int>()).ShouldBe((HttpStatusCode.OK, 1));
         await RoundAsync();
-        _receiver.To("replays").Select(h => h.Id).ShouldBe([second, second]);
+        Receiver.To("replays").Select(h => h.Id).ShouldBe([second, second]);
 
         var since = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { since = server.Clock.GetUtcNow().AddMinutes(-1) });
         since.Body!["replayed"]!.GetValue<int>().ShouldBe(2);
         await RoundAsync();
-        _receiver.To("replays").Skip(2).Select(h => h.Id).ShouldBe([first, second], ignoreOrder: true);
+        Receiver.To("replays").Skip(2).Select(h => h.Id).ShouldBe([first, second], ignoreOrder: true);
 
         (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = "msg_nope" })).Status.ShouldBe(HttpStatusCode.NotFound);
         (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { })).Status.ShouldBe(HttpStatusCode.BadRequest);
@@ -324,10 +308,10 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         var key = (await server.Admin.PostAsync("/api/v1/keys", new { name = "hooks", customer_id = customer, mode = "test", scopes = new[] { "webhooks:write" } })).Str("secret")!;
         var mine = server.Client(key);
 
-        var created = await mine.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("b2b"), events = new[] { "invoice.*" } });
+        var created = await mine.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("b2b"), events = new[] { "invoice.*" } });
         created.Status.ShouldBe(HttpStatusCode.Created);
         created.Str("customer_id").ShouldBe(customer);
-        (await mine.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("b2b"), customer_id = other })).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await mine.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("b2b"), customer_id = other })).Status.ShouldBe(HttpStatusCode.NotFound);
         var othersEndpoint = await EndpointAsync("others", new[] { "invoice.*" }, other);
         (await mine.GetAsync($"/api/v1/webhook-endpoints/{othersEndpoint.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
         (await mine.PostAsync($"/api/v1/webhook-endpoints/{othersEndpoint.Id}/disable")).Status.ShouldBe(HttpStatusCode.NotFound);
@@ -339,7 +323,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         await EventAsync("invoice.paid", other, new { id = "in_not_own" });
         await EventAsync("invoice.paid", null, new { id = "in_nobodys" });
         await RoundAsync();
-        _receiver.To("b2b").Select(h => h.Id).ShouldBe([own]);
+        Receiver.To("b2b").Select(h => h.Id).ShouldBe([own]);
     }
 
     [Fact]
@@ -348,10 +332,10 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         var customer = await CustomerAsync();
         for (var i = 0; i < WebhookEndpointService.MostEndpoints; i++) await EndpointAsync($"many{i}", new[] { "invoice.paid" }, customer);
 
-        var refused = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("one-more"), customer_id = customer });
+        var refused = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("one-more"), customer_id = customer });
 
         (refused.Status, refused.Code).ShouldBe((HttpStatusCode.Conflict, "too_many_webhook_endpoints"));
-        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("another"), customer_id = await CustomerAsync() })).Status.ShouldBe(HttpStatusCode.Created);
+        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("another"), customer_id = await CustomerAsync() })).Status.ShouldBe(HttpStatusCode.Created);
     }
 
     [Fact]
@@ -369,9 +353,9 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : IAsyncLifeti
         (await Refused(server.TestAdmin, new { url = "https://169.254.169.254/latest" })).ShouldBe(["url"]);
         (await Refused(server.TestAdmin, new { url = "https://metadata.google.internal/" })).ShouldBe(["url"]);
         (await Refused(server.TestAdmin, new { url = "https://[ff02::1]/" })).ShouldBe(["url"]);
-        (await Refused(server.TestAdmin, new { url = _receiver.Url("x"), events = new[] { "invoice.pay" } })).ShouldBe(["events"]);
+        (await Refused(server.TestAdmin, new { url = Receiver.Url("x"), events = new[] { "invoice.pay" } })).ShouldBe(["events"]);
         (await Refused(server.TestAdmin, new { })).ShouldBe(["url"]);
-        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("x"), customer_id = "cus_missing" })).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("x"), customer_id = "cus_missing" })).Status.ShouldBe(HttpStatusCode.NotFound);
         var live = await server.Admin.PostAsync("/api/v1/webhook-endpoints", new { url = "https://hooks.example.com/tollgate", events = new[] { "invoice.*" } });
         (live.Status, live.Str("mode")).ShouldBe((HttpStatusCode.Created, "live"));
         (await server.Admin.DeleteAsync($"/api/v1/webhook-endpoints/{live.Id}")).Status.ShouldBe(HttpStatusCode.OK);

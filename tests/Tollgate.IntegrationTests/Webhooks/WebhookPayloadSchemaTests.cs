@@ -11,23 +11,8 @@ namespace Tollgate.IntegrationTests.Webhooks;
 /// The event catalog in the OpenAPI document is what is sent: every type has a webhook entry, and each body an
 /// endpoint receives validates, by a JSON Schema library, against its type's schema there.
 /// </summary>
-public abstract class WebhookPayloadSchemaTests(TollgateServer server) : IAsyncLifetime
+public abstract class WebhookPayloadSchemaTests(TollgateServer server) : WebhookReceiverTests(server)
 {
-    FakeWebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync() => _receiver = await FakeWebhookReceiver.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (var endpoint in (await server.Admin.GetAsync("/api/v1/webhook-endpoints?limit=100")).Data)
-        {
-            if (endpoint!["url"]!.GetValue<string>().StartsWith(_receiver.BaseAddress.ToString(), StringComparison.Ordinal))
-                await server.Admin.DeleteAsync($"/api/v1/webhook-endpoints/{endpoint["id"]!.GetValue<string>()}");
-        }
-
-        await _receiver.DisposeAsync();
-    }
-
     [Fact]
     public async Task Every_event_type_is_a_webhook_of_the_openapi_document_and_what_is_sent_validates_against_it()
     {
@@ -35,7 +20,7 @@ public abstract class WebhookPayloadSchemaTests(TollgateServer server) : IAsyncL
         var webhooks = document["webhooks"]!.AsObject();
         webhooks.Select(w => w.Key).ShouldBe(EventTypes.All, ignoreOrder: true);
 
-        var created = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = _receiver.Url("all"), events = new[] { "*" } });
+        var created = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("all"), events = new[] { "*" } });
         created.Status.ShouldBe(HttpStatusCode.Created);
 
         // Customers, keys, a subscription with its first invoice: the events these write.
@@ -59,7 +44,7 @@ public abstract class WebhookPayloadSchemaTests(TollgateServer server) : IAsyncL
             await dispatcher.DrainAsync();
         }
 
-        var ours = _receiver.To("all").Select(h => JsonNode.Parse(h.Body)!).ToList();
+        var ours = Receiver.To("all").Select(h => JsonNode.Parse(h.Body)!).ToList();
         var types = ours.Select(b => b["type"]!.GetValue<string>()).ToHashSet();
         string[] expected = ["customer.created", "customer.updated", "customer.deleted", "api_key.created", "api_key.rotated", "api_key.revoked", "subscription.created", "invoice.created", "invoice.finalized"];
         expected.Where(t => !types.Contains(t)).ShouldBeEmpty("every one of these was written and sent");
