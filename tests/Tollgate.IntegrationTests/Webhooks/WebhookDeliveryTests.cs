@@ -17,7 +17,7 @@ namespace Tollgate.IntegrationTests.Webhooks;
 /// </summary>
 public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookReceiverTests(server)
 {
-    WebhookDispatcher Dispatcher => server.Get<WebhookDispatcher>();
+    WebhookDispatcher Dispatcher => Server.Get<WebhookDispatcher>();
 
     async Task RoundAsync()
     {
@@ -25,15 +25,15 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         await Dispatcher.DrainAsync();
     }
 
-    async Task<string> CustomerAsync() => (await server.Admin.PostAsync("/api/v1/customers", new { name = "Hears webhooks" })).Id;
+    async Task<string> CustomerAsync() => (await Server.Admin.PostAsync("/api/v1/customers", new { name = "Hears webhooks" })).Id;
 
     /// <summary>An event as billing writes one: in the outbox, in a transaction of its own.</summary>
     async Task<string> EventAsync(string type, string? customerId, object payload)
     {
-        var id = Ids.New(Outbox.MessagePrefix, server.Clock);
-        await server.Get<Database>().InTransactionAsync(async (_, tx) =>
+        var id = Ids.New(Outbox.MessagePrefix, Server.Clock);
+        await Server.Get<Database>().InTransactionAsync(async (_, tx) =>
         {
-            await Outbox.WriteAsync(tx, id, type, customerId, payload, server.Clock.GetUtcNow());
+            await Outbox.WriteAsync(tx, id, type, customerId, payload, Server.Clock.GetUtcNow());
             return 0;
         });
         return id;
@@ -41,7 +41,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
 
     async Task<(string Id, string Secret)> EndpointAsync(string name, object? events = null, string? customerId = null)
     {
-        var created = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url(name), events, description = name, customer_id = customerId });
+        var created = await Server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url(name), events, description = name, customer_id = customerId });
         created.Status.ShouldBe(HttpStatusCode.Created);
         return (created.Id, created.Str("secret")!);
     }
@@ -49,7 +49,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
     static bool Verifies(ReceivedWebhook hook, string secret) =>
         hook.Signature!.Split(' ').Contains(StandardWebhooks.Sign(StandardWebhooks.KeyOf(secret)!, hook.Id!, long.Parse(hook.Timestamp!), Encoding.UTF8.GetBytes(hook.Body)));
 
-    async Task<JsonArray> AttemptsAsync(string endpointId) => (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpointId}/attempts?limit=100")).Data;
+    async Task<JsonArray> AttemptsAsync(string endpointId) => (await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpointId}/attempts?limit=100")).Data;
 
     [Fact]
     public async Task An_event_reaches_the_endpoints_that_hear_it_once_signed_by_Standard_Webhooks()
@@ -66,12 +66,12 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         var hook = Receiver.To("invoices").ShouldHaveSingleItem();
         Receiver.To("payments").ShouldBeEmpty();
         hook.Id.ShouldBe(paid);
-        hook.Timestamp.ShouldBe(server.Clock.GetUtcNow().ToUnixTimeSeconds().ToString());
+        hook.Timestamp.ShouldBe(Server.Clock.GetUtcNow().ToUnixTimeSeconds().ToString());
         Verifies(hook, secret).ShouldBeTrue();
         Verifies(hook, StandardWebhooks.NewSecret()).ShouldBeFalse();
         var body = JsonNode.Parse(hook.Body)!;
         (body["type"]!.GetValue<string>(), body["data"]!["id"]!.GetValue<string>(), body["data"]!["total"]!.GetValue<int>()).ShouldBe(("invoice.paid", "in_1", 1200));
-        body["timestamp"]!.GetValue<DateTimeOffset>().ShouldBe(server.Clock.GetUtcNow(), TimeSpan.FromSeconds(1));
+        body["timestamp"]!.GetValue<DateTimeOffset>().ShouldBe(Server.Clock.GetUtcNow(), TimeSpan.FromSeconds(1));
 
         var attempt = (await AttemptsAsync(endpoint)).ShouldHaveSingleItem()!;
         (attempt["message_id"]!.GetValue<string>(), attempt["status_code"]!.GetValue<int>(), attempt["succeeded"]!.GetValue<bool>(), attempt["response_excerpt"]!.GetValue<string>())
@@ -94,7 +94,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
             // turns a round that waits on them, keeping every later event waiting too, into a failure instead of a hang).
             await Dispatcher.RoundAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
             Receiver.To("answers").Select(h => h.Id).ShouldBe(sent, ignoreOrder: true);
-            Receiver.Held("hangs").ShouldBe(server.Get<IOptions<WebhookOptions>>().Value.ConcurrencyPerEndpoint, "the hanging endpoint holds its share, no more");
+            Receiver.Held("hangs").ShouldBe(Server.Get<IOptions<WebhookOptions>>().Value.ConcurrencyPerEndpoint, "the hanging endpoint holds its share, no more");
 
             Receiver.Let("hangs");
             await Dispatcher.DrainAsync();
@@ -115,12 +115,12 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         var (endpoint, old) = await EndpointAsync("verified", new[] { "invoice.*" }, customer);
         await EventAsync("invoice.paid", customer, new { id = "in_verified", total = 4_200 });
         await RoundAsync();
-        var fresh = (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/rotate-secret")).Str("secret")!;
+        var fresh = (await Server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/rotate-secret")).Str("secret")!;
         await EventAsync("invoice.paid", customer, new { id = "in_rotated" });
         await RoundAsync();
         var (before, during) = (Receiver.To("verified")[0], Receiver.To("verified")[1]);
 
-        var now = server.Clock.GetUtcNow();
+        var now = Server.Clock.GetUtcNow();
         var (ok, payload) = await StandardWebhooksLibrary.VerifyAsync(old, before, now);
         ok.ShouldBeTrue(payload);
         JsonNode.Parse(payload)!["data"]!["total"]!.GetValue<int>().ShouldBe(4_200);
@@ -136,9 +136,9 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
     {
         await EndpointAsync("accounts", new[] { "customer.*", "api_key.*" });
         var customer = await CustomerAsync();
-        (await server.Admin.PatchAsync($"/api/v1/customers/{customer}", new { name = "Renamed" })).Status.ShouldBe(HttpStatusCode.OK);
-        var key = await server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer });
-        (await server.Admin.PostAsync($"/api/v1/keys/{key.Id}/revoke")).Status.ShouldBe(HttpStatusCode.OK);
+        (await Server.Admin.PatchAsync($"/api/v1/customers/{customer}", new { name = "Renamed" })).Status.ShouldBe(HttpStatusCode.OK);
+        var key = await Server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer });
+        (await Server.Admin.PostAsync($"/api/v1/keys/{key.Id}/revoke")).Status.ShouldBe(HttpStatusCode.OK);
         await RoundAsync();
 
         var events = Receiver.To("accounts").Select(h => JsonNode.Parse(h.Body)!)
@@ -166,19 +166,19 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         var delays = RetrySchedule.Delays.Skip(1).ToList();
         foreach (var (delay, i) in delays.Select((d, i) => (d, i)))
         {
-            server.Clock.Advance(delay * 1.2 + TimeSpan.FromSeconds(1)); // past the most jitter can add
+            Server.Clock.Advance(delay * 1.2 + TimeSpan.FromSeconds(1)); // past the most jitter can add
             await RoundAsync();
             Receiver.To("flaky").Count.ShouldBe(i + 2);
         }
 
-        server.Clock.Advance(TimeSpan.FromDays(1));
+        Server.Clock.Advance(TimeSpan.FromDays(1));
         await RoundAsync();
         Receiver.To("flaky").Count.ShouldBe(RetrySchedule.Attempts); // eight, and no more
         var attempts = await AttemptsAsync(endpoint);
         attempts.Count.ShouldBe(8);
         attempts.ShouldAllBe(a => a!["status_code"]!.GetValue<int>() == 500 && !a["succeeded"]!.GetValue<bool>());
         attempts[0]!["response_excerpt"]!.GetValue<string>().ShouldBe("refused with 500");
-        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled"); // failing for 28 h, not 5 days
+        (await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled"); // failing for 28 h, not 5 days
     }
 
     [Fact]
@@ -194,10 +194,10 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         await RoundAsync();
         await RoundAsync(); // the disabling event goes out
 
-        var disabled = await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}");
+        var disabled = await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}");
         (disabled.Str("status"), disabled.Str("disabled_reason")).ShouldBe(("disabled", "gone"));
         Receiver.To("gone").Count.ShouldBeInRange(1, 2); // both may have gone out together; none after
-        server.Clock.Advance(TimeSpan.FromMinutes(10));
+        Server.Clock.Advance(TimeSpan.FromMinutes(10));
         await EventAsync("invoice.paid", customer, new { id = "in_gone_3" });
         await RoundAsync();
         Receiver.To("gone").Count.ShouldBeInRange(1, 2);
@@ -216,14 +216,14 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         {
             await EventAsync("invoice.paid", customer, new { id = $"in_down_{day}" });
             await RoundAsync();
-            if (day < 5) (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled");
-            server.Clock.Advance(day < 4 ? TimeSpan.FromDays(1) : TimeSpan.FromHours(23)); // the fifth day's failure at 4 d 23 h… then the sixth past 5 d
+            if (day < 5) (await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled");
+            Server.Clock.Advance(day < 4 ? TimeSpan.FromDays(1) : TimeSpan.FromHours(23)); // the fifth day's failure at 4 d 23 h… then the sixth past 5 d
         }
 
-        server.Clock.Advance(TimeSpan.FromHours(2));
+        Server.Clock.Advance(TimeSpan.FromHours(2));
         await EventAsync("invoice.paid", customer, new { id = "in_down_last" });
         await RoundAsync();
-        var disabled = await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}");
+        var disabled = await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}");
         (disabled.Str("status"), disabled.Str("disabled_reason")).ShouldBe(("disabled", "failing"));
     }
 
@@ -235,18 +235,18 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         Receiver.Answer("recovers", 500);
         await EventAsync("invoice.paid", customer, new { id = "in_recovers" });
         await RoundAsync();
-        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldNotBeNull();
+        (await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldNotBeNull();
 
         Receiver.Answer("recovers", 204);
-        server.Clock.Advance(TimeSpan.FromSeconds(7));
+        Server.Clock.Advance(TimeSpan.FromSeconds(7));
         await RoundAsync();
 
-        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldBeNull();
-        server.Clock.Advance(TimeSpan.FromDays(6));
+        (await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["failing_since"].ShouldBeNull();
+        Server.Clock.Advance(TimeSpan.FromDays(6));
         Receiver.Answer("recovers", 500);
         await EventAsync("invoice.paid", customer, new { id = "in_recovers_2" });
         await RoundAsync();
-        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled"); // a new streak, not six days of one
+        (await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Str("status").ShouldBe("enabled"); // a new streak, not six days of one
     }
 
     [Fact]
@@ -254,11 +254,11 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
     {
         var customer = await CustomerAsync();
         var (endpoint, old) = await EndpointAsync("rotating", new[] { "invoice.*" }, customer);
-        var rotated = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/rotate-secret");
+        var rotated = await Server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/rotate-secret");
         rotated.Status.ShouldBe(HttpStatusCode.OK);
         var fresh = rotated.Str("secret")!;
         fresh.ShouldNotBe(old);
-        (await server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["secret"].ShouldBeNull(); // never shown again
+        (await Server.TestAdmin.GetAsync($"/api/v1/webhook-endpoints/{endpoint}")).Body!["secret"].ShouldBeNull(); // never shown again
 
         await EventAsync("invoice.paid", customer, new { id = "in_overlap" });
         await RoundAsync();
@@ -266,7 +266,7 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         during.Signature!.Split(' ').Length.ShouldBe(2);
         (Verifies(during, old), Verifies(during, fresh)).ShouldBe((true, true));
 
-        server.Clock.Advance(TimeSpan.FromHours(25));
+        Server.Clock.Advance(TimeSpan.FromHours(25));
         await EventAsync("invoice.paid", customer, new { id = "in_after" });
         await RoundAsync();
         var after = Receiver.To("rotating").Last();
@@ -279,25 +279,25 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
     {
         var customer = await CustomerAsync();
         var first = await EventAsync("invoice.paid", customer, new { id = "in_before_endpoint" }); // before the endpoint existed
-        server.Clock.Advance(TimeSpan.FromSeconds(1));
+        Server.Clock.Advance(TimeSpan.FromSeconds(1));
         await RoundAsync();
         var (endpoint, _) = await EndpointAsync("replays", new[] { "invoice.*" }, customer);
         var second = await EventAsync("invoice.paid", customer, new { id = "in_after_endpoint" });
         await RoundAsync();
         Receiver.To("replays").Select(h => h.Id).ShouldBe([second]);
 
-        var one = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = second });
+        var one = await Server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = second });
         (one.Status, one.Body!["replayed"]!.GetValue<int>()).ShouldBe((HttpStatusCode.OK, 1));
         await RoundAsync();
         Receiver.To("replays").Select(h => h.Id).ShouldBe([second, second]);
 
-        var since = await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { since = server.Clock.GetUtcNow().AddMinutes(-1) });
+        var since = await Server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { since = Server.Clock.GetUtcNow().AddMinutes(-1) });
         since.Body!["replayed"]!.GetValue<int>().ShouldBe(2);
         await RoundAsync();
         Receiver.To("replays").Skip(2).Select(h => h.Id).ShouldBe([first, second], ignoreOrder: true);
 
-        (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = "msg_nope" })).Status.ShouldBe(HttpStatusCode.NotFound);
-        (await server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { })).Status.ShouldBe(HttpStatusCode.BadRequest);
+        (await Server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { message_id = "msg_nope" })).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await Server.TestAdmin.PostAsync($"/api/v1/webhook-endpoints/{endpoint}/replay", new { })).Status.ShouldBe(HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -305,8 +305,8 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
     {
         var customer = await CustomerAsync();
         var other = await CustomerAsync();
-        var key = (await server.Admin.PostAsync("/api/v1/keys", new { name = "hooks", customer_id = customer, mode = "test", scopes = new[] { "webhooks:write" } })).Str("secret")!;
-        var mine = server.Client(key);
+        var key = (await Server.Admin.PostAsync("/api/v1/keys", new { name = "hooks", customer_id = customer, mode = "test", scopes = new[] { "webhooks:write" } })).Str("secret")!;
+        var mine = Server.Client(key);
 
         var created = await mine.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("b2b"), events = new[] { "invoice.*" } });
         created.Status.ShouldBe(HttpStatusCode.Created);
@@ -316,8 +316,8 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         (await mine.GetAsync($"/api/v1/webhook-endpoints/{othersEndpoint.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
         (await mine.PostAsync($"/api/v1/webhook-endpoints/{othersEndpoint.Id}/disable")).Status.ShouldBe(HttpStatusCode.NotFound);
         (await mine.GetAsync("/api/v1/webhook-endpoints")).Data.Select(e => e!["id"]!.GetValue<string>()).ShouldBe([created.Id]);
-        var withoutScope = (await server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer, mode = "test" })).Str("secret")!;
-        (await server.Client(withoutScope).GetAsync("/api/v1/webhook-endpoints")).Status.ShouldBe(HttpStatusCode.Forbidden);
+        var withoutScope = (await Server.Admin.PostAsync("/api/v1/keys", new { name = "app", customer_id = customer, mode = "test" })).Str("secret")!;
+        (await Server.Client(withoutScope).GetAsync("/api/v1/webhook-endpoints")).Status.ShouldBe(HttpStatusCode.Forbidden);
 
         var own = await EventAsync("invoice.paid", customer, new { id = "in_own" });
         await EventAsync("invoice.paid", other, new { id = "in_not_own" });
@@ -332,10 +332,10 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
         var customer = await CustomerAsync();
         for (var i = 0; i < WebhookEndpointService.MostEndpoints; i++) await EndpointAsync($"many{i}", new[] { "invoice.paid" }, customer);
 
-        var refused = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("one-more"), customer_id = customer });
+        var refused = await Server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("one-more"), customer_id = customer });
 
         (refused.Status, refused.Code).ShouldBe((HttpStatusCode.Conflict, "too_many_webhook_endpoints"));
-        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("another"), customer_id = await CustomerAsync() })).Status.ShouldBe(HttpStatusCode.Created);
+        (await Server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("another"), customer_id = await CustomerAsync() })).Status.ShouldBe(HttpStatusCode.Created);
     }
 
     [Fact]
@@ -348,18 +348,18 @@ public abstract class WebhookDeliveryTests(TollgateServer server) : WebhookRecei
             return answer.FieldErrors;
         }
 
-        (await Refused(server.Admin, new { url = "http://hooks.example.com/x" })).ShouldBe(["url"]); // a live endpoint must be https
-        (await Refused(server.TestAdmin, new { url = "http://hooks.example.com/x" })).ShouldBe(["url"]); // and plain http never crosses the internet
-        (await Refused(server.TestAdmin, new { url = "https://169.254.169.254/latest" })).ShouldBe(["url"]);
-        (await Refused(server.TestAdmin, new { url = "https://metadata.google.internal/" })).ShouldBe(["url"]);
-        (await Refused(server.TestAdmin, new { url = "https://[ff02::1]/" })).ShouldBe(["url"]);
-        (await Refused(server.TestAdmin, new { url = Receiver.Url("x"), events = new[] { "invoice.pay" } })).ShouldBe(["events"]);
-        (await Refused(server.TestAdmin, new { })).ShouldBe(["url"]);
-        (await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("x"), customer_id = "cus_missing" })).Status.ShouldBe(HttpStatusCode.NotFound);
-        var live = await server.Admin.PostAsync("/api/v1/webhook-endpoints", new { url = "https://hooks.example.com/tollgate", events = new[] { "invoice.*" } });
+        (await Refused(Server.Admin, new { url = "http://hooks.example.com/x" })).ShouldBe(["url"]); // a live endpoint must be https
+        (await Refused(Server.TestAdmin, new { url = "http://hooks.example.com/x" })).ShouldBe(["url"]); // and plain http never crosses the internet
+        (await Refused(Server.TestAdmin, new { url = "https://169.254.169.254/latest" })).ShouldBe(["url"]);
+        (await Refused(Server.TestAdmin, new { url = "https://metadata.google.internal/" })).ShouldBe(["url"]);
+        (await Refused(Server.TestAdmin, new { url = "https://[ff02::1]/" })).ShouldBe(["url"]);
+        (await Refused(Server.TestAdmin, new { url = Receiver.Url("x"), events = new[] { "invoice.pay" } })).ShouldBe(["events"]);
+        (await Refused(Server.TestAdmin, new { })).ShouldBe(["url"]);
+        (await Server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("x"), customer_id = "cus_missing" })).Status.ShouldBe(HttpStatusCode.NotFound);
+        var live = await Server.Admin.PostAsync("/api/v1/webhook-endpoints", new { url = "https://hooks.example.com/tollgate", events = new[] { "invoice.*" } });
         (live.Status, live.Str("mode")).ShouldBe((HttpStatusCode.Created, "live"));
-        (await server.Admin.DeleteAsync($"/api/v1/webhook-endpoints/{live.Id}")).Status.ShouldBe(HttpStatusCode.OK);
-        (await server.Admin.GetAsync($"/api/v1/webhook-endpoints/{live.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
+        (await Server.Admin.DeleteAsync($"/api/v1/webhook-endpoints/{live.Id}")).Status.ShouldBe(HttpStatusCode.OK);
+        (await Server.Admin.GetAsync($"/api/v1/webhook-endpoints/{live.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
     }
 }
 

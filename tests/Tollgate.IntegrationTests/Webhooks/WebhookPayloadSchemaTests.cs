@@ -16,28 +16,28 @@ public abstract class WebhookPayloadSchemaTests(TollgateServer server) : Webhook
     [Fact]
     public async Task Every_event_type_is_a_webhook_of_the_openapi_document_and_what_is_sent_validates_against_it()
     {
-        var document = (await server.Client(null).GetAsync("/openapi/v1.json")).Body!;
+        var document = (await Server.Client(null).GetAsync("/openapi/v1.json")).Body!;
         var webhooks = document["webhooks"]!.AsObject();
         webhooks.Select(w => w.Key).ShouldBe(EventTypes.All, ignoreOrder: true);
 
-        var created = await server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("all"), events = new[] { "*" } });
+        var created = await Server.TestAdmin.PostAsync("/api/v1/webhook-endpoints", new { url = Receiver.Url("all"), events = new[] { "*" } });
         created.Status.ShouldBe(HttpStatusCode.Created);
 
         // Customers, keys, a subscription with its first invoice: the events these write.
         var plan = $"schema_{Guid.NewGuid():N}"[..20];
-        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
+        (await Server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
         {
             plans = new[] { new { code = plan, name = "Schema", prices = new[] { new { interval = "month", currency = "USD", amount = 1900 } } } },
         })).Status.ShouldBe(HttpStatusCode.OK);
-        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Schema" })).Id;
-        (await server.TestAdmin.PatchAsync($"/api/v1/customers/{customer}", new { name = "Schema, renamed" })).Status.ShouldBe(HttpStatusCode.OK);
-        (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Status.ShouldBe(HttpStatusCode.Created);
-        var key = (await server.TestAdmin.PostAsync("/api/v1/keys", new { name = "schema", customer_id = customer, mode = "test" })).Id;
-        (await server.TestAdmin.PostAsync($"/api/v1/keys/{key}/rotate", new { })).Status.ShouldBe(HttpStatusCode.OK);
-        (await server.TestAdmin.PostAsync($"/api/v1/keys/{key}/revoke", new { })).Status.ShouldBe(HttpStatusCode.OK);
-        (await server.TestAdmin.DeleteAsync($"/api/v1/customers/{customer}")).Status.ShouldBe(HttpStatusCode.OK);
+        var customer = (await Server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Schema" })).Id;
+        (await Server.TestAdmin.PatchAsync($"/api/v1/customers/{customer}", new { name = "Schema, renamed" })).Status.ShouldBe(HttpStatusCode.OK);
+        (await Server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan })).Status.ShouldBe(HttpStatusCode.Created);
+        var key = (await Server.TestAdmin.PostAsync("/api/v1/keys", new { name = "schema", customer_id = customer, mode = "test" })).Id;
+        (await Server.TestAdmin.PostAsync($"/api/v1/keys/{key}/rotate", new { })).Status.ShouldBe(HttpStatusCode.OK);
+        (await Server.TestAdmin.PostAsync($"/api/v1/keys/{key}/revoke", new { })).Status.ShouldBe(HttpStatusCode.OK);
+        (await Server.TestAdmin.DeleteAsync($"/api/v1/customers/{customer}")).Status.ShouldBe(HttpStatusCode.OK);
 
-        var dispatcher = server.Get<WebhookDispatcher>();
+        var dispatcher = Server.Get<WebhookDispatcher>();
         for (var round = 0; round < 3; round++)
         {
             await dispatcher.RoundAsync(CancellationToken.None);

@@ -8,6 +8,8 @@ namespace Tollgate.IntegrationTests.Webhooks;
 /// </summary>
 public abstract class WebhookReceiverTests(TollgateServer server) : IAsyncLifetime
 {
+    protected TollgateServer Server => server;
+
     protected FakeWebhookReceiver Receiver { get; private set; } = null!;
 
     public async Task InitializeAsync() => Receiver = await FakeWebhookReceiver.StartAsync();
