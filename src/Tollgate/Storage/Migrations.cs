@@ -799,8 +799,12 @@ public static class Migrations
                 subscription_id text NOT NULL,
                 customer_id text NOT NULL,
                 at {ts} NOT NULL,
+                status text NOT NULL,
+                unit_amount {bigint} NOT NULL,
+                trial_end {ts},
                 payload {json} NOT NULL
             );
+            CREATE INDEX ix_mrr_snapshots_trial ON mrr_snapshots (trial_end) WHERE trial_end IS NOT NULL;
             CREATE INDEX ix_mrr_snapshots_customer ON mrr_snapshots (customer_id, at);
 
             CREATE TABLE mrr_movements (

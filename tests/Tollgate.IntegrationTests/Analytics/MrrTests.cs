@@ -114,6 +114,40 @@ public abstract class MrrTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task Trials_that_end_and_free_customers_that_come_to_pay_are_counted_as_conversions()
+    {
+        var currency = "DKK";
+        static DateTimeOffset On(int month, int day) => new(2032, month, day, 0, 0, 0, TimeSpan.Zero);
+        var (free, paid) = ($"cvf_{Guid.NewGuid():N}"[..20], $"cvp_{Guid.NewGuid():N}"[..20]);
+        object Plan(string code, long amount) => new { code, name = code, prices = new[] { new { interval = "month", currency, amount } } };
+        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new { plans = new[] { Plan(free, 0), Plan(paid, 5000) } })).Status.ShouldBe(HttpStatusCode.OK);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = On(1, 1) })).Id;
+        async Task<string> CustomerAsync(string name) => (await server.TestAdmin.PostAsync("/api/v1/customers", new { name, test_clock_id = clock })).Id;
+        async Task<string> SubscribeAsync(string customer, string plan, int trialDays)
+        {
+            var created = await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan, currency, trial_days = trialDays });
+            created.Status.ShouldBe(HttpStatusCode.Created, created.Body?.ToJsonString());
+            return created.Id;
+        }
+
+        var (cleo, dan, eve) = (await CustomerAsync("Cleo"), await CustomerAsync("Dan"), await CustomerAsync("Eve"));
+        await SubscribeAsync(cleo, paid, 14); // converts when the trial ends
+        var dans = await SubscribeAsync(dan, paid, 14); // leaves during it
+        var eves = await SubscribeAsync(eve, free, 0);
+        await server.TestAdmin.AdvanceClockAsync(clock, On(1, 10));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{dans}/cancel", new { at = "now" })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.TestAdmin.AdvanceClockAsync(clock, On(1, 20));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{eves}/change", new { plan = paid, proration = "none" })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.TestAdmin.AdvanceClockAsync(clock, On(2, 1));
+
+        var january = (await server.Admin.GetAsync($"/api/v1/analytics/metrics?from={Q(On(1, 2))}&to={Q(On(2, 1))}&currency={currency}")).Body!;
+        (january["trials_ended"]!.GetValue<int>(), january["trials_converted"]!.GetValue<int>(), january["trial_to_paid_conversion"]!.GetValue<decimal>())
+            .ShouldBe((2, 1, 0.5m), "Cleo's and Dan's trials ended in January (Dan's when he left); Cleo's went on to pay");
+        (january["free_customers_start"]!.GetValue<int>(), january["free_converted"]!.GetValue<int>(), january["free_to_paid_conversion"]!.GetValue<decimal>())
+            .ShouldBe((1, 1, 1m), "Eve, free at the start, came to pay");
+    }
+
+    [Fact]
     public async Task A_subscription_event_that_cannot_be_read_is_set_aside_with_its_error_and_the_reports_go_on()
     {
         var id = Tollgate.Common.Ids.New(Tollgate.Storage.Outbox.MessagePrefix, server.Clock);

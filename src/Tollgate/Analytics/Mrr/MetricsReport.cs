@@ -11,7 +11,8 @@ public sealed record MetricsView(
     long MrrStart, long MrrEnd, long Arr, int CustomersStart, int CustomersEnd, int ChurnedCustomers,
     decimal? CustomerChurnRate, decimal? GrossMrrChurnRate, decimal? NetMrrChurnRate, decimal? GrossRevenueRetention, decimal? NetRevenueRetention,
     long? Arpa, long? Ltv, decimal? LtvMonthlyChurnRate, string LtvBasis, decimal? QuickRatio, MrrMovementTotals Movements,
-    long Signups, long Revenue, IReadOnlyList<DailyValue> SignupsPerDay, IReadOnlyList<DailyValue> RevenuePerDay);
+    long Signups, long Revenue, IReadOnlyList<DailyValue> SignupsPerDay, IReadOnlyList<DailyValue> RevenuePerDay,
+    int TrialsEnded, int TrialsConverted, decimal? TrialToPaidConversion, int FreeCustomersStart, int FreeConverted, decimal? FreeToPaidConversion);
 
 /// <summary>The rates of a window (<see cref="MrrMetrics"/>), LTV over the trailing months, and signups and revenue per day.</summary>
 public sealed class MetricsReport(MrrStore store, IOptions<AnalyticsOptions> options)
@@ -30,12 +31,15 @@ public sealed class MetricsReport(MrrStore store, IOptions<AnalyticsOptions> opt
         var movements = all.Where(m => m.At >= from).ToList();
         var signups = await store.SignupsAsync(from, to, ct);
         var payments = await store.PaymentsAsync(currency, from, to, ct);
+        var (trials, trialsPaid) = await store.TrialsAsync(from, to, ct);
+        var (free, freePaid) = await store.FreeAsync(currency, from, to, ct);
         return new MetricsView(
             currency, from, to, rates.MrrStart, rates.MrrEnd, checked(rates.MrrEnd * 12), rates.CustomersStart, rates.CustomersEnd, rates.ChurnedCustomers,
             rates.CustomerChurnRate, rates.GrossMrrChurnRate, rates.NetMrrChurnRate, rates.GrossRevenueRetention, rates.NetRevenueRetention,
             rates.Arpa, ltv, churn, basis, rates.QuickRatio, Totals(movements),
             signups.Count, payments.Sum(p => p.Amount),
-            Daily(from, to, signups.Select(s => (s, 1L))), Daily(from, to, payments.Select(p => (p.PaidAt, p.Amount))));
+            Daily(from, to, signups.Select(s => (s, 1L))), Daily(from, to, payments.Select(p => (p.PaidAt, p.Amount))),
+            trials, trialsPaid, Share(trialsPaid, trials), free, freePaid, Share(freePaid, free));
     }
 
     /// <summary>The rates of <c>[from, to)</c>: the standing at the first movement's read, brought to <paramref name="from"/> by the movements before it.</summary>
@@ -51,6 +55,8 @@ public sealed class MetricsReport(MrrStore store, IOptions<AnalyticsOptions> opt
 
         return MrrMetrics.Of(start, window);
     }
+
+    static decimal? Share(int part, int whole) => whole == 0 ? null : Math.Round((decimal)part / whole, 6);
 
     static MrrMovementTotals Totals(IReadOnlyList<MrrMovement> movements)
     {

@@ -40,6 +40,8 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
                     snapshots.Add(new SnapshotRow
                     {
                         MessageId = e.Id, SubscriptionId = subscription.Id, CustomerId = subscription.CustomerId, At = EffectiveAt(subscription, e.CreatedAt), Payload = e.Payload,
+                        Status = EnumText.Snake(subscription.Status), UnitAmount = subscription.UnitAmount,
+                        TrialEnd = subscription.Status == SubscriptionStatus.Trialing ? subscription.TrialEnd : null,
                     });
                 }
                 catch (JsonException error)
@@ -163,6 +165,44 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
         return [.. rows.Select(m => new MrrMovement(m.CustomerId, m.Currency, m.At, Enum.Parse<MovementKind>(m.Kind, ignoreCase: true), m.MrrBefore, m.MrrAfter))];
     }
 
+    /// <summary>
+    /// Trials that ended in <c>[from, to)</c> (a trialing snapshot's trial end), and how many of them went on to pay
+    /// (a later snapshot of the same subscription active or past due, with a price).
+    /// </summary>
+    public async Task<(int Ended, int Converted)> TrialsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var row = await connection.QuerySingleAsync<(long Ended, long Converted)>(
+            """
+            SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (
+                       SELECT 1 FROM mrr_snapshots later WHERE later.subscription_id = t.subscription_id AND later.at >= t.trial_start
+                         AND later.status IN ('active', 'past_due') AND later.unit_amount > 0) THEN 1 ELSE 0 END), 0)
+            FROM (SELECT subscription_id, MIN(at) AS trial_start FROM mrr_snapshots WHERE trial_end >= @from AND trial_end < @to GROUP BY subscription_id) t
+            """, new { from, to });
+        return (checked((int)row.Ended), checked((int)row.Converted));
+    }
+
+    /// <summary>
+    /// Customers on a free plan only (a live free subscription and no MRR) at <paramref name="from"/>, and how many of
+    /// them came to pay (a <c>new</c> movement) before <paramref name="to"/>.
+    /// </summary>
+    public async Task<(int Free, int Converted)> FreeAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var free = (await connection.QueryAsync<string>(
+            """
+            SELECT DISTINCT customer_id FROM (
+                SELECT customer_id, status, unit_amount, ROW_NUMBER() OVER (PARTITION BY subscription_id ORDER BY at DESC, message_id DESC) AS latest
+                FROM mrr_snapshots WHERE at < @from
+            ) s WHERE latest = 1 AND unit_amount = 0 AND status IN ('active', 'past_due')
+            """, new { from })).ToHashSet(StringComparer.Ordinal);
+        var paying = await MrrByCustomerAsync(currency, from, ct);
+        free.ExceptWith(paying.Keys);
+        if (free.Count == 0) return (0, 0);
+        var converted = (await AllMovementsAsync(currency, from, to, ct)).Where(m => m.Kind == MovementKind.New && free.Contains(m.CustomerId)).Select(m => m.CustomerId).Distinct().Count();
+        return (free.Count, converted);
+    }
+
     /// <summary>When each customer created in <c>[from, to)</c> signed up.</summary>
     public async Task<IReadOnlyList<DateTimeOffset>> SignupsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
@@ -184,6 +224,9 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
         BulkColumn<SnapshotRow>.Text("subscription_id", s => s.SubscriptionId),
         BulkColumn<SnapshotRow>.Text("customer_id", s => s.CustomerId),
         BulkColumn<SnapshotRow>.Timestamp("at", s => s.At),
+        BulkColumn<SnapshotRow>.Text("status", s => s.Status),
+        BulkColumn<SnapshotRow>.Long("unit_amount", s => s.UnitAmount),
+        BulkColumn<SnapshotRow>.NullableTimestamp("trial_end", s => s.TrialEnd),
         BulkColumn<SnapshotRow>.Text("payload", s => s.Payload),
     ];
 
@@ -216,6 +259,9 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
 
     sealed class SnapshotRow
     {
+        public string Status { get; init; } = "";
+        public long UnitAmount { get; init; }
+        public DateTimeOffset? TrialEnd { get; init; }
         public string MessageId { get; init; } = "";
         public string SubscriptionId { get; init; } = "";
         public string CustomerId { get; init; } = "";
