@@ -8,4 +8,10 @@ public sealed class AnalyticsOptions
 
     /// <summary>The months before a window's end whose average customer churn rate LTV divides ARPA by.</summary>
     public int LtvTrailingMonths { get; set; } = 6;
+
+    /// <summary>
+    /// How long a past-due subscription still counts in MRR; unset, until the dunning gives up and ends it. Applies to
+    /// the customers whose movements are recomputed after it is set (each one's next subscription event).
+    /// </summary>
+    public TimeSpan? PastDueCountsFor { get; set; }
 }

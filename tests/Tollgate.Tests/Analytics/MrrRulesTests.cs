@@ -98,6 +98,24 @@ public sealed class MrrRulesTests
     }
 
     [Fact]
+    public void A_past_due_subscription_counts_until_the_dunning_ends_it_or_for_the_set_time()
+    {
+        MrrSnapshot[] late =
+        [
+            At(Jan, Sub("s1", 1000)),
+            At(Jan.AddDays(10), Sub("s1", 1000, status: SubscriptionStatus.PastDue)),
+            At(Jan.AddDays(15), Sub("s1", 1000, status: SubscriptionStatus.PastDue)), // a retry failed again: the same spell
+        ];
+        MrrRules.Movements("cus_1", late).Select(m => m.Kind).ShouldBe([MovementKind.New], "counted while the dunning goes on");
+        MrrRules.Movements("cus_1", late, TimeSpan.FromDays(14)).Select(m => (m.At, m.Kind)).ShouldBe(
+            [(Jan, MovementKind.New), (Jan.AddDays(24), MovementKind.Churn)], "14 days after it fell past due");
+        MrrRules.Movements("cus_1", [.. late, At(Jan.AddDays(20), Sub("s1", 1000))], TimeSpan.FromDays(14)).Select(m => m.Kind)
+            .ShouldBe([MovementKind.New], "paid within the time: it never stopped counting");
+        MrrRules.Movements("cus_1", [.. late, At(Jan.AddDays(30), Sub("s1", 1000))], TimeSpan.FromDays(14)).Select(m => (m.At, m.Kind)).ShouldBe(
+            [(Jan, MovementKind.New), (Jan.AddDays(24), MovementKind.Churn), (Jan.AddDays(30), MovementKind.Reactivation)]);
+    }
+
+    [Fact]
     public void Movements_are_per_currency_and_reconcile_in_any_order_of_snapshots()
     {
         var random = new Random(7);

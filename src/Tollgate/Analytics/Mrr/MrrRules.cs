@@ -29,7 +29,7 @@ public enum MovementKind
 /// quantity) normalised to a month (a year's price ÷ 12), after a discount while it applies (percent or amount off a
 /// period; a <c>once</c> coupon is a one-time discount and leaves MRR alone), before tax, rounded once here to a whole
 /// minor unit, half away from zero (<see cref="MinorUnits"/>). It counts while the subscription is <c>active</c> or
-/// <c>past_due</c> (until the dunning gives up and it ends); trials, <c>incomplete</c>, <c>paused</c> and ended
+/// <c>past_due</c> (until the dunning gives up and it ends, or for <c>Analytics:PastDueCountsFor</c> when set); trials, <c>incomplete</c>, <c>paused</c> and ended
 /// subscriptions count 0, so do free plans; metered usage and one-time charges are never MRR. A customer's MRR is the
 /// sum of its subscriptions' in one currency, and every change of it is one movement: from 0 to more, <c>new</c> the
 /// first time and <c>reactivation</c> after; to 0, <c>churn</c>; up, <c>expansion</c>; down, <c>contraction</c>.
@@ -54,18 +54,23 @@ public static class MrrRules
     static bool Recurring(AppliedCoupon discount) => discount.Duration is CouponDuration.Repeating or CouponDuration.Forever;
 
     /// <summary>
-    /// One subscription's MRR over time from its snapshots: a step at each snapshot, and one where a repeating
-    /// discount ends before the next snapshot (an expansion when it does).
+    /// One subscription's MRR over time from its snapshots: a step at each snapshot, one where a repeating discount
+    /// ends before the next snapshot (an expansion when it does), and, with <paramref name="pastDueCountsFor"/> set, one
+    /// to 0 once the subscription has been past due that long without a snapshot ending it first.
     /// </summary>
-    public static IEnumerable<(DateTimeOffset At, long Mrr)> Steps(IReadOnlyList<MrrSnapshot> snapshots)
+    public static IEnumerable<(DateTimeOffset At, long Mrr)> Steps(IReadOnlyList<MrrSnapshot> snapshots, TimeSpan? pastDueCountsFor = null)
     {
+        DateTimeOffset? pastDueSince = null;
         for (var i = 0; i < snapshots.Count; i++)
         {
             var (at, subscription) = (snapshots[i].At, snapshots[i].Subscription);
-            yield return (at, Of(subscription, at));
+            pastDueSince = subscription.Status == SubscriptionStatus.PastDue ? pastDueSince ?? at : null;
+            var cutOff = pastDueSince is { } since && pastDueCountsFor is { } limit ? since + limit : (DateTimeOffset?)null;
+            yield return (at, cutOff <= at ? 0 : Of(subscription, at));
             var next = i + 1 < snapshots.Count ? snapshots[i + 1].At : DateTimeOffset.MaxValue;
-            if (subscription.Discount is { Duration: CouponDuration.Repeating, EndsAt: { } ends } && ends > at && ends < next)
+            if (subscription.Discount is { Duration: CouponDuration.Repeating, EndsAt: { } ends } && ends > at && ends < next && !(cutOff <= ends))
                 yield return (ends, Of(subscription, ends));
+            if (cutOff is { } off && off > at && off < next) yield return (off, 0);
         }
     }
 
@@ -73,14 +78,14 @@ public static class MrrRules
     /// A customer's movements, per currency, from the snapshots of all its subscriptions (in any order): the sum of
     /// its subscriptions' MRR at every instant one of them changes, and a movement wherever the sum does.
     /// </summary>
-    public static IReadOnlyList<MrrMovement> Movements(string customerId, IEnumerable<MrrSnapshot> snapshots)
+    public static IReadOnlyList<MrrMovement> Movements(string customerId, IEnumerable<MrrSnapshot> snapshots, TimeSpan? pastDueCountsFor = null)
     {
         var movements = new List<MrrMovement>();
         foreach (var currency in snapshots.GroupBy(s => s.Subscription.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             // Each subscription's steps, merged in time: at each instant, the new total of every subscription's latest step.
             var steps = currency.GroupBy(s => s.Subscription.Id, StringComparer.Ordinal)
-                .SelectMany(sub => Steps([.. sub.OrderBy(s => s.At).ThenBy(s => s.MessageId, StringComparer.Ordinal)]).Select(step => (Subscription: sub.Key, step.At, step.Mrr)))
+                .SelectMany(sub => Steps([.. sub.OrderBy(s => s.At).ThenBy(s => s.MessageId, StringComparer.Ordinal)], pastDueCountsFor).Select(step => (Subscription: sub.Key, step.At, step.Mrr)))
                 .GroupBy(s => s.At)
                 .OrderBy(g => g.Key);
             var current = new Dictionary<string, long>(StringComparer.Ordinal);

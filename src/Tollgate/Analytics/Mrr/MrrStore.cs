@@ -11,7 +11,7 @@ namespace Tollgate.Analytics.Mrr;
 /// customer's movements recomputed from all of its snapshots (<see cref="MrrRules"/>) in the transaction that reads
 /// them. Recomputing a customer whole makes the order events arrive in irrelevant, and a replay changes nothing.
 /// </summary>
-public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
+public sealed class MrrStore(Database database, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options, ILogger<MrrStore> logger)
 {
     /// <summary>
     /// Reads up to <paramref name="take"/> subscription events not yet read, in one transaction: their snapshots
@@ -74,7 +74,8 @@ public sealed class MrrStore(Database database, ILogger<MrrStore> logger)
                 {
                     try
                     {
-                        var made = MrrRules.Movements(customer.Key, [.. customer.Select(s => new MrrSnapshot(s.MessageId, s.At, ReadSnapshot(s.Payload)))]);
+                        var made = MrrRules.Movements(
+                            customer.Key, [.. customer.Select(s => new MrrSnapshot(s.MessageId, s.At, ReadSnapshot(s.Payload)))], options.Value.PastDueCountsFor);
                         movements.AddRange(made.Select(MovementRow.Of));
                         recomputed.Add(customer.Key);
                     }
