@@ -15,6 +15,12 @@ public static class AnalyticsEndpoints
             .WithSummary("MRR, ARR and paying customers at the end of each day, week or month, with the movements (new, expansion, contraction, churn, reactivation) in it; JSON or CSV (format=csv).");
         analytics.MapGet("/mrr/movements", Movements)
             .WithSummary("The movements behind the MRR report's figures, one per customer and change, oldest first: who, when, what kind, from what MRR to what; JSON or CSV.");
+        analytics.MapGet("/exchange-rates", async (Currencies.ExchangeRates rates, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options, CancellationToken ct) =>
+                TypedResults.Ok(new { reporting_currency = options.Value.ReportingCurrency, data = await rates.ListAsync(ct) }))
+            .WithSummary("The exchange rates into the reporting currency, each from its date on.");
+        analytics.MapPost("/exchange-rates", async (Currencies.ExchangeRates rates, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options, Currencies.SetExchangeRateRequest request, CancellationToken ct) =>
+                (await rates.SetAsync(request, options.Value.ReportingCurrency.ToUpperInvariant(), ct)).ToCreated(r => "/api/v1/analytics/exchange-rates"))
+            .WithSummary("Set what one unit of a currency is worth in the reporting currency from a date on (the same date again replaces it).");
         analytics.MapGet("/cohorts", CohortsAsync)
             .WithSummary("Customers by the month of their first paid subscription, with retention by customers and by MRR at the end of each month since; JSON or CSV.");
         analytics.MapGet("/usage", UsageAsync)
@@ -115,7 +121,8 @@ public static class AnalyticsEndpoints
     }
 
     static async Task<IResult> Mrr(
-        HttpContext http, MrrProjector projector, MrrReport report, MrrStore store, TimeProvider time,
+        HttpContext http, MrrProjector projector, MrrReport report, ConvertedMrrReport convertedReport, Currencies.ExchangeRates rates,
+        Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options, MrrStore store, TimeProvider time,
         DateTimeOffset? from, DateTimeOffset? to, string? interval, string? currency, string? format, CancellationToken ct)
     {
         var bucket = interval is null ? ReportInterval.Month : Enum.TryParse<ReportInterval>(interval, ignoreCase: true, out var parsed) && !int.TryParse(interval, out _) ? parsed : (ReportInterval?)null;
@@ -127,6 +134,14 @@ public static class AnalyticsEndpoints
         if (periods > MrrReport.MostPeriods) return ApiError.Invalid("from", $"the window holds {periods} periods of a {interval}; at most {MrrReport.MostPeriods}.").ToProblem();
 
         await projector.CatchUpAsync(ct);
+        if (string.Equals(currency, "all", StringComparison.OrdinalIgnoreCase))
+        {
+            var reporting = options.Value.ReportingCurrency.ToUpperInvariant();
+            var converted = await convertedReport.BuildAsync(reporting, await rates.ListAsync(ct), window.Value.From, window.Value.To, bucket.Value, ct);
+            if (!converted.IsOk) return converted.Error.ToProblem();
+            return format == "csv" ? Csv(http, $"mrr-all-in-{reporting}", window.Value, converted.Value.ToCsv()) : TypedResults.Ok(converted.Value);
+        }
+
         var chosen = await CurrencyAsync(store, currency, ct);
         if (!chosen.IsOk) return chosen.Error.ToProblem();
         var view = await report.BuildAsync(chosen.Value, window.Value.From, window.Value.To, bucket.Value, ct);

@@ -14,4 +14,7 @@ public sealed class AnalyticsOptions
     /// the customers whose movements are recomputed after it is set (each one's next subscription event).
     /// </summary>
     public TimeSpan? PastDueCountsFor { get; set; }
+
+    /// <summary>The currency every currency's MRR is converted into with <c>currency=all</c>, at the operator's exchange rates.</summary>
+    public string ReportingCurrency { get; set; } = "USD";
 }

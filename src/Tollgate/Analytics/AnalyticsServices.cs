@@ -10,6 +10,8 @@ public static class AnalyticsServices
         services.AddSingleton<MrrStore>();
         services.AddSingleton<MrrReport>();
         services.AddSingleton<MetricsReport>();
+        services.AddSingleton<ConvertedMrrReport>();
+        services.AddSingleton<Currencies.ExchangeRates>();
         services.AddSingleton<Usage.UsageReport>();
         services.AddSingleton<Goals.GoalStore>();
         services.AddSingleton<Customers.CustomerAnalytics>();

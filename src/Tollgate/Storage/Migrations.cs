@@ -820,7 +820,15 @@ public static class Migrations
             CREATE INDEX ix_mrr_movements_time ON mrr_movements (currency, at);
             CREATE INDEX ix_mrr_movements_customer ON mrr_movements (customer_id, at);
             """),
-        new(23, "analytics goals", """
+        new(23, "analytics goals and exchange rates", """
+            CREATE TABLE exchange_rates (
+                currency text NOT NULL,
+                valid_from {ts} NOT NULL,
+                rate text NOT NULL,
+                created_at {ts} NOT NULL,
+                PRIMARY KEY (currency, valid_from)
+            );
+
             CREATE TABLE analytics_goals (
                 id text PRIMARY KEY,
                 name text NOT NULL,

@@ -148,6 +148,52 @@ public abstract class MrrTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task Every_currency_in_the_reporting_currency_at_the_rate_of_each_periods_end_with_what_the_rates_moved()
+    {
+        static DateTimeOffset On(int month, int day) => new(2033, month, day, 0, 0, 0, TimeSpan.Zero);
+        var window = $"from={Q(On(1, 1))}&to={Q(On(4, 1))}&interval=month&currency=all";
+        async Task<HttpStatusCode> RateAsync(string currency, decimal rate, DateTimeOffset from) =>
+            (await server.Admin.PostAsync("/api/v1/analytics/exchange-rates", new { currency, rate, valid_from = from })).Status;
+
+        var plan = $"fx_{Guid.NewGuid():N}"[..20];
+        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
+        {
+            plans = new[] { new { code = plan, name = "Swiss", prices = new[] { new { interval = "month", currency = "CHF", amount = 10_000 } } } },
+        })).Status.ShouldBe(HttpStatusCode.OK);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = On(1, 5) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Zürich", test_clock_id = clock })).Id;
+        (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan, currency = "CHF", trial_days = 0 })).Status.ShouldBe(HttpStatusCode.Created);
+
+        // A currency without a rate is named, never left out or added as if it were dollars.
+        (await RateAsync("CHF", 1.10m, On(1, 1))).ShouldBe(HttpStatusCode.Created);
+        (await RateAsync("CHF", 1.20m, On(2, 1))).ShouldBe(HttpStatusCode.Created);
+        ApiResponse report = null!;
+        for (var missing = 0; missing < 20; missing++)
+        {
+            report = await server.Admin.GetAsync($"/api/v1/analytics/mrr?{window}");
+            if (report.Status == HttpStatusCode.OK) break;
+            report.Status.ShouldBe(HttpStatusCode.BadRequest, report.Body?.ToJsonString());
+            var other = System.Text.RegularExpressions.Regex.Match(report.Body!.ToJsonString(), "exchange rate for ([A-Z]{3})").Groups[1].Value;
+            (await RateAsync(other, 1m, new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero))).ShouldBe(HttpStatusCode.Created); // the other tests' currencies, at par
+        }
+
+        report.Status.ShouldBe(HttpStatusCode.OK);
+        report.Body!["currency"]!.GetValue<string>().ShouldBe("USD");
+        var periods = report.Data.Select(p => p!).ToList();
+        (periods[0]["movements"]!["new"]!.GetValue<long>(), periods[0]["fx_adjustment"]!.GetValue<long>()).ShouldBe((11_000L, 0L), "CHF 100.00 at 1.10 in January");
+        periods[1]["fx_adjustment"]!.GetValue<long>().ShouldBe(1_000L, "at 1.20 from February: the franc's rise, not a movement");
+        for (var i = 1; i < periods.Count; i++)
+        {
+            var m = periods[i]["movements"]!;
+            periods[i]["mrr"]!.GetValue<long>().ShouldBe(periods[i - 1]["mrr"]!.GetValue<long>() + m["new"]!.GetValue<long>() + m["expansion"]!.GetValue<long>()
+                + m["reactivation"]!.GetValue<long>() - m["contraction"]!.GetValue<long>() - m["churn"]!.GetValue<long>() + periods[i]["fx_adjustment"]!.GetValue<long>());
+        }
+
+        (await RateAsync("USD", 1m, On(1, 1))).ShouldBe(HttpStatusCode.BadRequest, "the reporting currency's rate is 1");
+        (await RateAsync("CHF", 0m, On(1, 1))).ShouldBe(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task A_subscription_event_that_cannot_be_read_is_set_aside_with_its_error_and_the_reports_go_on()
     {
         var id = Tollgate.Common.Ids.New(Tollgate.Storage.Outbox.MessagePrefix, server.Clock);

@@ -92,3 +92,82 @@ public sealed class MrrReport(MrrStore store)
         return new MrrReportView(currency, data);
     }
 }
+
+/// <summary>One period of the MRR report in the reporting currency: each currency's figures at the rate in force at the period's end, and what the rates' moves added.</summary>
+public sealed record ConvertedMrrPeriod(DateTimeOffset Start, DateTimeOffset End, long Mrr, long Arr, int Customers, MrrMovementTotals Movements, long FxAdjustment);
+
+/// <summary>
+/// <c>GET /api/v1/analytics/mrr?currency=all</c>: every currency's MRR in the reporting currency. Each period's figures
+/// are converted at the rates in force at its end; <c>fx_adjustment</c> is what the change of rates moved, so that
+/// <c>end = start + new + expansion + reactivation − contraction − churn + fx_adjustment</c> holds still.
+/// </summary>
+public sealed record ConvertedMrrReportView(string Currency, IReadOnlyList<string> ConvertedFrom, IReadOnlyList<ConvertedMrrPeriod> Data)
+{
+    public string ToCsv()
+    {
+        var csv = new StringBuilder();
+        Csv.Line(csv, ["start", "end", "currency", "mrr", "arr", "customers", "new", "expansion", "contraction", "churn", "reactivation", "fx_adjustment"]);
+        foreach (var p in Data)
+        {
+            var m = p.Movements;
+            Csv.Line(csv, [Csv.Time(p.Start), Csv.Time(p.End), Currency, Csv.Number(p.Mrr), Csv.Number(p.Arr), Csv.Number(p.Customers),
+                Csv.Number(m.New), Csv.Number(m.Expansion), Csv.Number(m.Contraction), Csv.Number(m.Churn), Csv.Number(m.Reactivation), Csv.Number(p.FxAdjustment)]);
+        }
+
+        return csv.ToString();
+    }
+}
+
+/// <summary>The MRR report of every currency in the reporting currency (<see cref="Currencies.ExchangeRates"/>).</summary>
+public sealed class ConvertedMrrReport(MrrReport report, MrrStore store)
+{
+    public async Task<Result<ConvertedMrrReportView>> BuildAsync(
+        string reporting, IReadOnlyList<Currencies.ExchangeRate> rates, DateTimeOffset from, DateTimeOffset to, ReportInterval interval, CancellationToken ct)
+    {
+        var currencies = await store.CurrenciesAsync(ct);
+        var periods = MrrReport.Periods(from, to, interval);
+        var views = new Dictionary<string, MrrReportView>(StringComparer.Ordinal);
+        var starts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var currency in currencies)
+        {
+            views[currency] = await report.BuildAsync(currency, from, to, interval, ct);
+            starts[currency] = (await store.StandingAsync(currency, from, ct)).Mrr;
+        }
+
+        Result<decimal> RateOf(string currency, DateTimeOffset at) =>
+            currency == reporting ? 1m
+            : Currencies.ExchangeRates.At(rates, currency, at) is { } rate ? rate
+            : ApiError.Invalid("currency", $"there is no exchange rate for {currency} into {reporting} at {at:yyyy-MM-dd'T'HH:mm:ss'Z'}: POST /api/v1/analytics/exchange-rates.");
+
+        var data = new List<ConvertedMrrPeriod>(periods.Count);
+        long? previous = null;
+        for (var i = 0; i < periods.Count; i++)
+        {
+            long mrr = 0, added = 0, expanded = 0, contracted = 0, churned = 0, reactivated = 0, start = 0;
+            var customers = 0;
+            foreach (var currency in currencies)
+            {
+                var rate = RateOf(currency, periods[i].End.AddTicks(-1)); // the last instant in the period: its end is the next one's start
+                if (!rate.IsOk) return rate.Error;
+                long C(long minor) => Currencies.ExchangeRates.Convert(minor, currency, reporting, rate.Value);
+                var p = views[currency].Data[i];
+                mrr += C(p.Mrr);
+                added += C(p.Movements.New);
+                expanded += C(p.Movements.Expansion);
+                contracted += C(p.Movements.Contraction);
+                churned += C(p.Movements.Churn);
+                reactivated += C(p.Movements.Reactivation);
+                customers += p.Customers;
+                if (i == 0) start += C(starts[currency]);
+            }
+
+            var before = previous ?? start;
+            var fx = checked(mrr - (before + added + expanded + reactivated - contracted - churned));
+            data.Add(new ConvertedMrrPeriod(periods[i].Start, periods[i].End, mrr, checked(mrr * 12), customers,
+                new MrrMovementTotals(added, expanded, contracted, churned, reactivated), fx));
+            previous = mrr;
+        }
+
+        return new ConvertedMrrReportView(reporting, currencies, data);
+    }
+}
