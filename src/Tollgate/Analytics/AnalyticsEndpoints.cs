@@ -37,6 +37,11 @@ public static class AnalyticsEndpoints
         analytics.MapDelete("/goals/{id}", async (Goals.GoalStore store, string id, CancellationToken ct) =>
                 await store.DeleteAsync(id, ct) ? Results.NoContent() : ApiError.NotFound("goal", id).ToProblem())
             .WithSummary("Delete a goal.");
+        analytics.MapGet("/near-limits", async (Customers.NearLimits near, int? threshold, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_id")] string? customerId, CancellationToken ct) =>
+                threshold is < 1 or > 1000
+                    ? ApiError.Invalid("threshold", "is a percent of the limit, from 1 to 1000.").ToProblem()
+                    : Results.Ok(new { data = await near.ListAsync(threshold ?? 80, customerId, ct) }))
+            .WithSummary("Customers at or past a share (threshold, percent, default 80) of a quota, limit or budget in the current period: who to offer an upgrade.");
         analytics.MapGet("/customers/{id}", CustomerAsync)
             .WithSummary("One customer: its MRR per currency and every movement, its last 30 days of gateway usage with cost, charge and margin, and its health score with each signal's contribution.");
         analytics.MapGet("/metrics", Metrics)

@@ -15,6 +15,7 @@ public static class AnalyticsServices
         services.AddSingleton<Usage.UsageReport>();
         services.AddSingleton<Goals.GoalStore>();
         services.AddSingleton<Customers.CustomerAnalytics>();
+        services.AddSingleton<Customers.NearLimits>();
         services.AddSingleton<Goals.GoalReport>();
         services.AddSingleton<MrrProjector>();
         services.AddHostedService(s => s.GetRequiredService<MrrProjector>());

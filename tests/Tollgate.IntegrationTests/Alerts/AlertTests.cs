@@ -48,11 +48,13 @@ public abstract class AlertTests(TollgateServer server)
         (await LookAsync()).ShouldBe(1);
         await SendAsync(customer.Id, metric, 3);
         (await LookAsync()).ShouldBe(1); // 80 %; 50 % is not raised again
+        (await NearLimitsAsync(customer.Id)).ShouldBe([(feature, 80)], "at 80 %: one to offer an upgrade");
         await SendAsync(customer.Id, metric, 1);
         (await LookAsync()).ShouldBe(0);
         await SendAsync(customer.Id, metric, 5); // past the soft limit: 100 % once
         (await LookAsync()).ShouldBe(1);
         (await AlertsAsync(customer.Id, customer.Key)).ShouldBe([("quota.threshold_reached", 50), ("quota.threshold_reached", 80), ("quota.threshold_reached", 100)]);
+        (await NearLimitsAsync(customer.Id)).ShouldBe([(feature, 100)], "the highest threshold of the period");
 
         var alert = (await server.Admin.GetAsync($"/api/v1/alerts?customer_id={customer.Id}&limit=1")).Data.Single()!["data"]!;
         (alert["feature"]!.GetValue<string>(), alert["used"]!.GetValue<decimal>(), alert["limit"]!.GetValue<long>()).ShouldBe((feature, 14m, 10L));
@@ -62,7 +64,11 @@ public abstract class AlertTests(TollgateServer server)
         await SendAsync(customer.Id, metric, 5);
         (await LookAsync()).ShouldBe(1);
         (await AlertsAsync(customer.Id, customer.Key)).Count.ShouldBe(4);
+        (await NearLimitsAsync(customer.Id)).ShouldBeEmpty("yesterday's period is over, and today's is at 50 %");
     }
+
+    async Task<List<(string Counter, int Threshold)>> NearLimitsAsync(string customerId) =>
+        [.. (await server.Admin.GetAsync($"/api/v1/analytics/near-limits?customer_id={customerId}")).Data.Select(n => (n!["counter"]!.GetValue<string>(), n["threshold"]!.GetValue<int>()))];
 
     [Fact]
     public async Task A_budget_raises_its_own_thresholds_from_the_charges_recorded()
