@@ -42,6 +42,14 @@ public sealed class HealthRulesTests
     }
 
     [Fact]
+    public void Reaching_a_limit_is_shown_and_takes_nothing_off()
+    {
+        var score = HealthRules.Of(Healthy with { HighestLimitShare = 100 });
+        score.Signals.Single(s => s.Name == "limit_utilisation").ShouldSatisfyAllConditions(s => s.Value.ShouldBe("100%"), s => s.Contribution.ShouldBe(0));
+        score.Score.ShouldBe(100);
+    }
+
+    [Fact]
     public void Risk_is_high_under_40_and_churned_for_a_customer_that_paid_and_pays_no_more()
     {
         HealthRules.Of(Healthy with { FailedPaymentsLast90Days = 3, DowngradesLast90Days = 2, DaysSinceLastRequest = 40 }).ShouldSatisfyAllConditions(

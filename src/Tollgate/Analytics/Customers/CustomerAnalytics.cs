@@ -12,7 +12,7 @@ public sealed record CustomerAnalyticsView(
 public sealed record CustomerUsage(long Requests, long InputTokens, long OutputTokens, long CostNanos, long ChargeNanos, long MarginNanos);
 
 /// <summary>One customer's analytics, as of its own clock's time (a test clock's, if it has one).</summary>
-public sealed class CustomerAnalytics(Database database, TimeProvider time)
+public sealed class CustomerAnalytics(Database database, NearLimits nearLimits, TimeProvider time)
 {
     public async Task<CustomerAnalyticsView?> GetAsync(string customerId, CancellationToken ct)
     {
@@ -40,10 +40,11 @@ public sealed class CustomerAnalytics(Database database, TimeProvider time)
         var seats = await connection.ExecuteScalarAsync<long?>(
             "SELECT MAX(quantity) FROM subscriptions WHERE customer_id = @customerId AND status IN ('active', 'past_due', 'trialing')", new { customerId }) ?? 0;
 
+        var highest = (await nearLimits.ListAsync(80, customerId, ct)).Select(n => (int?)n.Threshold).Max();
         var health = HealthRules.Of(new HealthInputs(
             usage.Requests, previous, last is { } at ? (int)(now - at).TotalDays : null, checked((int)failed),
             movements.Count(m => m.Kind == "contraction" && m.At >= now.AddDays(-90) && m.At <= now), checked((int)members), seats,
-            mrr.Values.Sum(), movements.Any(m => m.MrrAfter > 0 && m.At <= now)));
+            mrr.Values.Sum(), movements.Any(m => m.MrrAfter > 0 && m.At <= now), highest));
         return new CustomerAnalyticsView(customerId, mrr, movements,
             new CustomerUsage(usage.Requests, usage.Input, usage.Output, usage.Cost, usage.Charge, checked(usage.Charge - usage.Cost)), health);
     }

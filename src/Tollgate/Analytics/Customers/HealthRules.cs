@@ -3,7 +3,7 @@ namespace Tollgate.Analytics.Customers;
 /// <summary>What the health score is made from, for one customer at one moment.</summary>
 public sealed record HealthInputs(
     long RequestsLast30Days, long RequestsPrevious30Days, int? DaysSinceLastRequest, int FailedPaymentsLast90Days, int DowngradesLast90Days,
-    int MembersUsed, long SeatsPaid, long Mrr, bool EverPaid);
+    int MembersUsed, long SeatsPaid, long Mrr, bool EverPaid, int? HighestLimitShare = null);
 
 /// <summary>One signal of the score: what it measured, and the points it took off (0 when all is well).</summary>
 public sealed record HealthSignal(string Name, string Value, int Contribution, string Reason);
@@ -15,7 +15,9 @@ public sealed record HealthScore(int Score, string ChurnRisk, IReadOnlyList<Heal
 /// <c>low</c> from 70, <c>medium</c> from 40, <c>high</c> below, and <c>churned</c> for a customer that paid and pays no
 /// more. Signals: usage against the previous 30 days (−25 under half, −10 under 80 %), days since the last request
 /// (−25 past 30, −15 past 14, −5 past 7; −20 for none ever), failed payments in 90 days (−10 each, at most −30),
-/// downgrades in 90 days (−10 each, at most −20), and seats used (−10 when fewer than half of those paid for are taken).
+/// downgrades in 90 days (−10 each, at most −20), and seats used (−10 when fewer than half of those paid for are taken);
+/// the share of its quotas and limits it reached this period is shown too, taking nothing off (a customer at its
+/// limits uses what it pays for: the upgrade prompt's signal, not a risk).
 /// </summary>
 public static class HealthRules
 {
@@ -30,6 +32,9 @@ public static class HealthRules
             new("downgrades", x.DowngradesLast90Days.ToString(System.Globalization.CultureInfo.InvariantCulture), -Math.Min(20, 10 * x.DowngradesLast90Days),
                 x.DowngradesLast90Days == 0 ? "no downgrade in 90 days" : $"MRR went down {x.DowngradesLast90Days} time(s) in 90 days"),
             Seats(x.MembersUsed, x.SeatsPaid),
+            x.HighestLimitShare is { } share
+                ? new("limit_utilisation", $"{share}%", 0, $"at {share} % of a quota or limit this period: using what it pays for (offer an upgrade)")
+                : new("limit_utilisation", "under 80%", 0, "no quota or limit at 80 % this period"),
         };
         var score = Math.Max(0, 100 + signals.Sum(s => s.Contribution));
         var risk = x.EverPaid && x.Mrr == 0 ? "churned" : score >= 70 ? "low" : score >= 40 ? "medium" : "high";
