@@ -37,6 +37,8 @@ public static class AnalyticsEndpoints
         analytics.MapDelete("/goals/{id}", async (Goals.GoalStore store, string id, CancellationToken ct) =>
                 await store.DeleteAsync(id, ct) ? Results.NoContent() : ApiError.NotFound("goal", id).ToProblem())
             .WithSummary("Delete a goal.");
+        analytics.MapGet("/margins", MarginsAsync)
+            .WithSummary("Gross margin per customer or per plan (group_by): revenue collected by paid invoices minus the models' cost, in the reporting currency; JSON or CSV.");
         analytics.MapGet("/near-limits", async (Customers.NearLimits near, int? threshold, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_id")] string? customerId, CancellationToken ct) =>
                 threshold is < 1 or > 1000
                     ? ApiError.Invalid("threshold", "is a percent of the limit, from 1 to 1000.").ToProblem()
@@ -63,6 +65,30 @@ public static class AnalyticsEndpoints
     }
 
     const int MostDays = 3_660;
+
+    static async Task<IResult> MarginsAsync(
+        HttpContext http, Usage.MarginReport report, Currencies.ExchangeRates rates, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options, TimeProvider time,
+        [Microsoft.AspNetCore.Mvc.FromQuery(Name = "group_by")] string? groupBy, DateTimeOffset? from, DateTimeOffset? to, string? format, CancellationToken ct)
+    {
+        groupBy ??= "customer";
+        if (groupBy is not ("customer" or "plan")) return ApiError.Invalid("group_by", "must be customer or plan.").ToProblem();
+        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        var now = time.GetUtcNow();
+        var window = Window(from ?? (to is null ? now.AddDays(-30) : null), to, now);
+        if (!window.IsOk) return window.Error.ToProblem();
+        var built = await report.BuildAsync(groupBy, options.Value.ReportingCurrency.ToUpperInvariant(), await rates.ListAsync(ct), window.Value.From, window.Value.To, ct);
+        if (!built.IsOk) return built.Error.ToProblem();
+        if (format != "csv") return TypedResults.Ok(built.Value);
+        var csv = new StringBuilder();
+        Common.Csv.Line(csv, [groupBy, "currency", "revenue", "model_cost", "gross_margin", "gross_margin_rate"]);
+        foreach (var m in built.Value.Data)
+        {
+            Common.Csv.Line(csv, [m.Key, built.Value.Currency, Common.Csv.Number(m.Revenue), Common.Csv.Number(m.ModelCost), Common.Csv.Number(m.GrossMargin),
+                m.GrossMarginRate?.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        }
+
+        return Csv(http, $"margins-by-{groupBy}", window.Value, csv.ToString());
+    }
 
     static async Task<Results<Ok<Customers.CustomerAnalyticsView>, ProblemHttpResult>> CustomerAsync(
         MrrProjector projector, Customers.CustomerAnalytics customers, string id, CancellationToken ct)

@@ -13,6 +13,7 @@ public static class AnalyticsServices
         services.AddSingleton<ConvertedMrrReport>();
         services.AddSingleton<Currencies.ExchangeRates>();
         services.AddSingleton<Usage.UsageReport>();
+        services.AddSingleton<Usage.MarginReport>();
         services.AddSingleton<Goals.GoalStore>();
         services.AddSingleton<Customers.CustomerAnalytics>();
         services.AddSingleton<Customers.NearLimits>();

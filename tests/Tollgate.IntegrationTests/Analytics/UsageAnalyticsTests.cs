@@ -46,6 +46,42 @@ public abstract class UsageAnalyticsTests(TollgateServer server)
         (await server.Admin.GetAsync($"/api/v1/analytics/usage?group_by=colour&{window}")).Status.ShouldBe(HttpStatusCode.BadRequest);
         (await server.Admin.GetAsync($"/api/v1/analytics/usage?group_by=model,model&{window}")).Status.ShouldBe(HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public async Task Gross_margin_is_what_paid_invoices_collected_less_what_the_models_cost_by_customer_and_by_plan()
+    {
+        var start = new DateTimeOffset(2034, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        var plan = $"mgn_{Guid.NewGuid():N}"[..20];
+        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
+        {
+            plans = new[] { new { code = plan, name = "Margin", prices = new[] { new { interval = "month", currency = "USD", amount = 2900 } } } },
+        })).Status.ShouldBe(HttpStatusCode.OK);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = start.AddDays(2) })).Id;
+        var customer = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Margin", test_clock_id = clock })).Id;
+        (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan, trial_days = 0 })).Status.ShouldBe(HttpStatusCode.Created);
+        var invoice = (await server.TestAdmin.GetAsync($"/api/v1/invoices?customer_id={customer}")).Data.Single()!["id"]!.GetValue<string>();
+        (await server.TestAdmin.PostAsync($"/api/v1/invoices/{invoice}/pay", new { })).Status.ShouldBe(HttpStatusCode.OK);
+        await server.Get<UsageStore>().InsertAsync(
+        [
+            new UsageRecord
+            {
+                Id = $"req_{Guid.NewGuid():N}", CustomerId = customer, KeyId = "key_margin", Mode = "test", Operation = "chat.completions", RequestedModel = "gpt-4o",
+                ServedModel = "gpt-4o", Provider = "openai", InputTokens = 1000, OutputTokens = 100, Status = "succeeded", HttpStatus = 200, Attempts = 1,
+                CostNanos = 500_000_000, ChargeNanos = 750_000_000, PriceVersion = "v1", CreatedAt = start.AddDays(3),
+            },
+        ], CancellationToken.None);
+        string Q(DateTimeOffset at) => Uri.EscapeDataString(at.ToString("O"));
+        var window = $"from={Q(start)}&to={Q(start.AddMonths(1))}";
+
+        var byCustomer = (await server.Admin.GetAsync($"/api/v1/analytics/margins?group_by=customer&{window}")).Body!;
+        byCustomer["currency"]!.GetValue<string>().ShouldBe("USD");
+        var mine = byCustomer["data"]!.AsArray().Single(m => m!["key"]!.GetValue<string>() == customer)!;
+        (mine["revenue"]!.GetValue<long>(), mine["model_cost"]!.GetValue<long>(), mine["gross_margin"]!.GetValue<long>(), mine["gross_margin_rate"]!.GetValue<decimal>())
+            .ShouldBe((2900L, 50L, 2850L, 0.982759m), "$29.00 collected, 50 cents of gpt-4o");
+        var byPlan = (await server.Admin.GetAsync($"/api/v1/analytics/margins?group_by=plan&{window}")).Data.Single(m => m!["key"]!.GetValue<string>() == plan)!;
+        (byPlan["revenue"]!.GetValue<long>(), byPlan["model_cost"]!.GetValue<long>()).ShouldBe((2900L, 50L));
+        (await server.Admin.GetAsync($"/api/v1/analytics/margins?group_by=model&{window}")).Status.ShouldBe(HttpStatusCode.BadRequest);
+    }
 }
 
 [Collection(SqliteCollection.Name)]
