@@ -25,10 +25,23 @@ public static class AnalyticsEndpoints
             .WithSummary("Customers by the month of their first paid subscription, with retention by customers and by MRR at the end of each month since; JSON or CSV.");
         analytics.MapGet("/usage", UsageAsync)
             .WithSummary("The gateway's requests, tokens, model cost, charge and margin, grouped by model, provider, key, end_user, customer and day (group_by, comma-separated); JSON or CSV.");
-        analytics.MapGet("/goals", async (MrrProjector projector, Goals.GoalReport report, CancellationToken ct) =>
+        analytics.MapGet("/goals", async (HttpContext http, MrrProjector projector, Goals.GoalReport report, string? format, CancellationToken ct) =>
             {
+                if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
                 await projector.CatchUpAsync(ct);
-                return TypedResults.Ok(new { data = await report.StatusAsync(ct) });
+                var goals = await report.StatusAsync(ct);
+                if (format != "csv") return Results.Ok(new { data = goals });
+                var csv = new StringBuilder();
+                string D(decimal? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
+                Common.Csv.Line(csv, ["id", "name", "metric", "currency", "target", "due_at", "current", "progress", "required_per_month", "trend_per_month", "forecast", "on_track", "met"]);
+                foreach (var g in goals)
+                {
+                    Common.Csv.Line(csv, [g.Id, g.Name, EnumText.Snake(g.Metric), g.Currency, D(g.Target), Common.Csv.Time(g.DueAt), D(g.Current), D(g.Progress), D(g.RequiredPerMonth),
+                        D(g.TrendPerMonth), D(g.Forecast), g.OnTrack ? "true" : "false", g.Met ? "true" : "false"]);
+                }
+
+                http.Response.Headers.ContentDisposition = "attachment; filename=\"goals.csv\"";
+                return Results.Text(csv.ToString(), "text/csv; charset=utf-8");
             })
             .WithSummary("Every goal with the metric now, its progress, the trajectory needed, the trailing trend and the forecast by its due date.");
         analytics.MapPost("/goals", async (Goals.GoalStore store, Goals.CreateGoalRequest request, CancellationToken ct) =>

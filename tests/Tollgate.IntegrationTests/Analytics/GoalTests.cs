@@ -21,6 +21,12 @@ public abstract class GoalTests(TollgateServer server)
         var staying = listed.Single(g => g!["id"]!.GetValue<string>() == churn.Id)!;
         (staying["current"]!.GetValue<decimal>(), staying["on_track"]!.GetValue<bool>(), staying["met"]!.GetValue<bool>()).ShouldBe((0m, true, true));
 
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", server.AdminKey);
+        var csv = (await http.GetStringAsync("/api/v1/analytics/goals?format=csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        csv[0].ShouldBe("id,name,metric,currency,target,due_at,current,progress,required_per_month,trend_per_month,forecast,on_track,met");
+        csv.Single(l => l.StartsWith(mrr.Id, StringComparison.Ordinal)).ShouldContain(",mrr,NOK,150000,");
+
         (await server.Admin.DeleteAsync($"/api/v1/analytics/goals/{mrr.Id}")).Status.ShouldBe(HttpStatusCode.NoContent);
         (await server.Admin.DeleteAsync($"/api/v1/analytics/goals/{mrr.Id}")).Status.ShouldBe(HttpStatusCode.NotFound);
         (await server.Admin.DeleteAsync($"/api/v1/analytics/goals/{churn.Id}")).Status.ShouldBe(HttpStatusCode.NoContent);
