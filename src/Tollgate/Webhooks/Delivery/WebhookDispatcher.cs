@@ -81,11 +81,14 @@ public sealed class WebhookDispatcher(
         var fanOutMore = true;
         var dueFor = new HashSet<string>(StringComparer.Ordinal); // endpoints that may have deliveries due beyond what was claimed
         IReadOnlyCollection<string> blockedOn = []; // the endpoints whose full shares stopped the fan-out
+        // Whether a claim, or a fan-out, may bring anything to start with these shares.
+        bool ClaimWorth(Shares s) => claimMore || dueFor.Any(id => s.Left(id) > 0);
+        bool FanOutWorth(Shares s) => fanOutMore && (blockedOn.Count == 0 || blockedOn.Any(id => s.Left(id) > 0));
         while (true)
         {
             var started = 0;
             var shares = Shares();
-            if (shares.Room > 0 && (claimMore || dueFor.Any(id => shares.Left(id) > 0)))
+            if (shares.Room > 0 && ClaimWorth(shares))
             {
                 var due = await store.ClaimAsync(ClaimToken(), shares, Lease, time, ct);
                 foreach (var delivery in due) Start(delivery);
@@ -102,7 +105,7 @@ public sealed class WebhookDispatcher(
             }
 
             shares = Shares();
-            if (shares.Room > 0 && fanOutMore && (blockedOn.Count == 0 || blockedOn.Any(id => shares.Left(id) > 0)))
+            if (shares.Room > 0 && FanOutWorth(shares))
             {
                 var fanned = await store.FanOutAsync(Math.Min(shares.Room, FanOutBatch), shares, ClaimToken(), Lease, time, ct);
                 foreach (var delivery in fanned.Claimed) Start(delivery);
@@ -113,8 +116,7 @@ public sealed class WebhookDispatcher(
 
             if (!claimMore && !fanOutMore && dueFor.Count == 0) break; // all that is due is under way
             if (started == 0 && Volatile.Read(ref _sending) + Volatile.Read(ref _unrecorded) == 0) break; // nothing to wait for: the next poll looks again
-            var worthIt = await RoomAsync(s =>
-                claimMore || dueFor.Any(id => s.Left(id) > 0) || (fanOutMore && (blockedOn.Count == 0 || blockedOn.Any(id => s.Left(id) > 0))), ct);
+            var worthIt = await RoomAsync(s => ClaimWorth(s) || FanOutWorth(s), ct);
             if (!worthIt) break; // slow endpoints hold their shares: the next round looks at everything afresh
         }
 
