@@ -11,9 +11,9 @@ public static class AnalyticsEndpoints
     public static RouteGroupBuilder MapAnalyticsEndpoints(this RouteGroupBuilder api)
     {
         var analytics = api.MapGroup("/analytics").WithTags("Analytics").RequireAdmin();
-        analytics.MapGet("/mrr", Mrr)
+        analytics.MapGet("/mrr", Mrr).Produces<MrrReportView>()
             .WithSummary("MRR, ARR and paying customers at the end of each day, week or month, with the movements (new, expansion, contraction, churn, reactivation) in it; JSON or CSV (format=csv).");
-        analytics.MapGet("/mrr/movements", Movements)
+        analytics.MapGet("/mrr/movements", Movements).Produces<Page<MrrMovementView>>()
             .WithSummary("The movements behind the MRR report's figures, one per customer and change, oldest first: who, when, what kind, from what MRR to what; JSON or CSV.");
         analytics.MapGet("/exchange-rates", async (Currencies.ExchangeRates rates, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options, CancellationToken ct) =>
                 TypedResults.Ok(new { reporting_currency = options.Value.ReportingCurrency, data = await rates.ListAsync(ct) }))
@@ -21,27 +21,18 @@ public static class AnalyticsEndpoints
         analytics.MapPost("/exchange-rates", async (Currencies.ExchangeRates rates, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options, Currencies.SetExchangeRateRequest request, CancellationToken ct) =>
                 (await rates.SetAsync(request, options.Value.ReportingCurrency.ToUpperInvariant(), ct)).ToCreated(r => "/api/v1/analytics/exchange-rates"))
             .WithSummary("Set what one unit of a currency is worth in the reporting currency from a date on (the same date again replaces it).");
-        analytics.MapGet("/cohorts", CohortsAsync)
+        analytics.MapGet("/cohorts", CohortsAsync).Produces<CohortReportView>()
             .WithSummary("Customers by the month of their first paid subscription, with retention by customers and by MRR at the end of each month since; JSON or CSV.");
-        analytics.MapGet("/usage", UsageAsync)
+        analytics.MapGet("/usage", UsageAsync).Produces<Usage.UsageReportView>()
             .WithSummary("The gateway's requests, tokens, model cost, charge and margin, grouped by model, provider, key, end_user, customer and day (group_by, comma-separated); JSON or CSV.");
         analytics.MapGet("/goals", async (HttpContext http, MrrProjector projector, Goals.GoalReport report, string? format, CancellationToken ct) =>
             {
-                if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+                if (Common.Csv.FormatProblem(format) is { } bad) return bad.ToProblem();
                 await projector.CatchUpAsync(ct);
                 var goals = await report.StatusAsync(ct);
                 if (format != "csv") return Results.Ok(new { data = goals });
-                var csv = new StringBuilder();
-                string D(decimal? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "";
-                Common.Csv.Line(csv, ["id", "name", "metric", "currency", "target", "due_at", "current", "progress", "required_per_month", "trend_per_month", "forecast", "on_track", "met"]);
-                foreach (var g in goals)
-                {
-                    Common.Csv.Line(csv, [g.Id, g.Name, EnumText.Snake(g.Metric), g.Currency, D(g.Target), Common.Csv.Time(g.DueAt), D(g.Current), D(g.Progress), D(g.RequiredPerMonth),
-                        D(g.TrendPerMonth), D(g.Forecast), g.OnTrack ? "true" : "false", g.Met ? "true" : "false"]);
-                }
-
                 http.Response.Headers.ContentDisposition = "attachment; filename=\"goals.csv\"";
-                return Results.Text(csv.ToString(), "text/csv; charset=utf-8");
+                return Results.Text(Goals.GoalReport.ToCsv(goals), "text/csv; charset=utf-8");
             })
             .WithSummary("Every goal with the metric now, its progress, the trajectory needed, the trailing trend and the forecast by its due date.");
         analytics.MapPost("/goals", async (Goals.GoalStore store, Goals.CreateGoalRequest request, CancellationToken ct) =>
@@ -50,7 +41,7 @@ public static class AnalyticsEndpoints
         analytics.MapDelete("/goals/{id}", async (Goals.GoalStore store, string id, CancellationToken ct) =>
                 await store.DeleteAsync(id, ct) ? Results.NoContent() : ApiError.NotFound("goal", id).ToProblem())
             .WithSummary("Delete a goal.");
-        analytics.MapGet("/margins", MarginsAsync)
+        analytics.MapGet("/margins", MarginsAsync).Produces<Usage.MarginReportView>()
             .WithSummary("Gross margin per customer or per plan (group_by): revenue collected by paid invoices minus the models' cost, in the reporting currency; JSON or CSV.");
         analytics.MapGet("/near-limits", async (Customers.NearLimits near, int? threshold, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_id")] string? customerId, CancellationToken ct) =>
                 threshold is < 1 or > 1000
@@ -59,7 +50,7 @@ public static class AnalyticsEndpoints
             .WithSummary("Customers at or past a share (threshold, percent, default 80) of a quota, limit or budget in the current period: who to offer an upgrade.");
         analytics.MapGet("/customers/{id}", CustomerAsync)
             .WithSummary("One customer: its MRR per currency and every movement, its last 30 days of gateway usage with cost, charge and margin, and its health score with each signal's contribution.");
-        analytics.MapGet("/metrics", Metrics)
+        analytics.MapGet("/metrics", Metrics).Produces<MetricsView>()
             .WithSummary("The rates of a window: customer churn, gross and net MRR churn, GRR, NRR, ARPA, LTV, quick ratio, the movements, signups and revenue per day.");
         return api;
     }
@@ -85,22 +76,14 @@ public static class AnalyticsEndpoints
     {
         groupBy ??= "customer";
         if (groupBy is not ("customer" or "plan")) return ApiError.Invalid("group_by", "must be customer or plan.").ToProblem();
-        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        if (Common.Csv.FormatProblem(format) is { } bad) return bad.ToProblem();
         var now = time.GetUtcNow();
         var window = Window(from ?? (to is null ? now.AddDays(-30) : null), to, now);
         if (!window.IsOk) return window.Error.ToProblem();
         var built = await report.BuildAsync(groupBy, options.Value.ReportingCurrency.ToUpperInvariant(), await rates.ListAsync(ct), window.Value.From, window.Value.To, ct);
         if (!built.IsOk) return built.Error.ToProblem();
         if (format != "csv") return TypedResults.Ok(built.Value);
-        var csv = new StringBuilder();
-        Common.Csv.Line(csv, [groupBy, "currency", "revenue", "model_cost", "gross_margin", "gross_margin_rate"]);
-        foreach (var m in built.Value.Data)
-        {
-            Common.Csv.Line(csv, [m.Key, built.Value.Currency, Common.Csv.Number(m.Revenue), Common.Csv.Number(m.ModelCost), Common.Csv.Number(m.GrossMargin),
-                m.GrossMarginRate?.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        }
-
-        return Csv(http, $"margins-by-{groupBy}", window.Value, csv.ToString());
+        return Csv(http, $"margins-by-{groupBy}", window.Value, built.Value.ToCsv());
     }
 
     static async Task<Results<Ok<Customers.CustomerAnalyticsView>, ProblemHttpResult>> CustomerAsync(
@@ -114,7 +97,7 @@ public static class AnalyticsEndpoints
         HttpContext http, Usage.UsageReport report, TimeProvider time, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "group_by")] string? groupBy,
         DateTimeOffset? from, DateTimeOffset? to, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "customer_id")] string? customerId, string? format, CancellationToken ct)
     {
-        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        if (Common.Csv.FormatProblem(format) is { } bad) return bad.ToProblem();
         var dimensions = (groupBy ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         if (dimensions.FirstOrDefault(d => !Usage.UsageReport.Dimensions.Contains(d)) is { } unknown)
             return ApiError.Invalid("group_by", $"'{unknown}' is not one of {string.Join(", ", Usage.UsageReport.Dimensions)}.").ToProblem();
@@ -129,7 +112,7 @@ public static class AnalyticsEndpoints
     static async Task<IResult> CohortsAsync(
         HttpContext http, MrrProjector projector, MrrStore store, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, string? format, CancellationToken ct)
     {
-        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        if (Common.Csv.FormatProblem(format) is { } bad) return bad.ToProblem();
         var until = to ?? time.GetUtcNow();
         if (until <= Earliest || until > Latest) return ApiError.Invalid("to", "must be from 1970 to 2199.").ToProblem();
         if (from is { } first && first >= until) return ApiError.Invalid("from", "must be before to.").ToProblem();
@@ -146,22 +129,10 @@ public static class AnalyticsEndpoints
             return ApiError.Invalid("to", e.Message).ToProblem();
         }
 
-        var cohorts = all
-            .Where(c => from is null || string.CompareOrdinal(c.Month, from.Value.UtcDateTime.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)) >= 0)
-            .ToList();
-        if (format != "csv") return TypedResults.Ok(new { currency = chosen.Value, data = cohorts });
-        var csv = new StringBuilder();
-        Common.Csv.Line(csv, ["cohort", "currency", "cohort_customers", "month", "customers", "mrr", "customer_retention", "mrr_retention"]);
-        foreach (var c in cohorts)
-        {
-            foreach (var m in c.Retention)
-            {
-                Common.Csv.Line(csv, [c.Month, chosen.Value, Common.Csv.Number(c.Customers), Common.Csv.Number(m.Month), Common.Csv.Number(m.Customers), Common.Csv.Number(m.Mrr),
-                    m.CustomerRetention?.ToString(System.Globalization.CultureInfo.InvariantCulture), m.MrrRetention?.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            }
-        }
-
-        return Csv(http, $"cohorts-{chosen.Value}", (from ?? until, until), csv.ToString());
+        var view = new Tollgate.Analytics.Mrr.CohortReportView(chosen.Value,
+            [.. all.Where(c => from is null || string.CompareOrdinal(c.Month, from.Value.UtcDateTime.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)) >= 0)]);
+        if (format != "csv") return TypedResults.Ok(view);
+        return Csv(http, $"cohorts-{chosen.Value}", (from ?? until, until), view.ToCsv());
     }
 
     static async Task<IResult> Mrr(
@@ -173,7 +144,7 @@ public static class AnalyticsEndpoints
         if (bucket is null) return ApiError.Invalid("interval", "must be day, week or month.").ToProblem();
         var window = Window(from, to, time.GetUtcNow());
         if (!window.IsOk) return window.Error.ToProblem();
-        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        if (Common.Csv.FormatProblem(format) is { } bad) return bad.ToProblem();
         var periods = MrrReport.Periods(window.Value.From, window.Value.To, bucket.Value).Count;
         if (periods > MrrReport.MostPeriods) return ApiError.Invalid("from", $"the window holds {periods} periods of a {interval}; at most {MrrReport.MostPeriods}.").ToProblem();
 
@@ -206,7 +177,7 @@ public static class AnalyticsEndpoints
 
         var window = Window(from, to, time.GetUtcNow());
         if (!window.IsOk) return window.Error.ToProblem();
-        if (format is not (null or "json" or "csv")) return ApiError.Invalid("format", "must be json or csv.").ToProblem();
+        if (Common.Csv.FormatProblem(format) is { } bad) return bad.ToProblem();
         var page = new PageRequest(limit, cursor);
         if (format != "csv" && page.Check() is { } invalid) return invalid.ToProblem();
 
@@ -263,7 +234,7 @@ public static class AnalyticsEndpoints
     {
         if (asked is not null)
         {
-            return asked.Length == 3 && asked.All(char.IsAsciiLetter) ? asked.ToUpperInvariant() : ApiError.Invalid("currency", "must be a three-letter ISO 4217 code.");
+            return Common.Currencies.Normalize(asked) is { } known ? known : ApiError.Invalid("currency", "must be an ISO 4217 code Tollgate knows, or all.");
         }
 
         var currencies = await store.CurrenciesAsync(ct);

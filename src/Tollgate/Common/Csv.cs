@@ -24,6 +24,11 @@ public static class Csv
 
     public static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
+    public static string Decimal(decimal? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>Why <paramref name="format"/> is not one a list answers in (json, the default, or csv); null when it is.</summary>
+    public static ApiError? FormatProblem(string? format) => format is null or "json" or "csv" ? null : ApiError.Invalid("format", "must be json or csv.");
+
     static string Cell(string? value)
     {
         if (string.IsNullOrEmpty(value)) return "";

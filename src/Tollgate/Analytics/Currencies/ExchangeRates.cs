@@ -51,6 +51,22 @@ public sealed class ExchangeRates(Database database, TimeProvider time)
     public static decimal? At(IReadOnlyList<ExchangeRate> rates, string currency, DateTimeOffset at) =>
         rates.Where(r => r.Currency == currency && r.ValidFrom <= at).OrderBy(r => r.ValidFrom).LastOrDefault()?.Rate;
 
+    /// <summary>
+    /// <paramref name="minor"/> units of <paramref name="currency"/> in minor units of <paramref name="reporting"/> at the
+    /// rate in force at <paramref name="at"/>; a 400 naming the currency and the date when there is none.
+    /// </summary>
+    public static Result<long> InReporting(IReadOnlyList<ExchangeRate> rates, long minor, string currency, string reporting, DateTimeOffset at)
+    {
+        var rate = RateInto(rates, currency, reporting, at);
+        return rate.IsOk ? Convert(minor, currency, reporting, rate.Value) : rate.Error;
+    }
+
+    /// <summary>The rate of <paramref name="currency"/> into <paramref name="reporting"/> at <paramref name="at"/> (1 for itself); a 400 naming both and the date when there is none.</summary>
+    public static Result<decimal> RateInto(IReadOnlyList<ExchangeRate> rates, string currency, string reporting, DateTimeOffset at) =>
+        currency == reporting ? 1m
+        : At(rates, currency, at) is { } rate ? rate
+        : ApiError.Invalid("currency", $"there is no exchange rate for {currency} into {reporting} at {at:yyyy-MM-dd'T'HH:mm:ss'Z'}: POST /api/v1/analytics/exchange-rates.");
+
     /// <summary><paramref name="minor"/> units of <paramref name="from"/> in minor units of <paramref name="to"/>, at <paramref name="rate"/>: the one rounding.</summary>
     public static long Convert(long minor, string from, string to, decimal rate) =>
         Billing.MinorUnits.Round(minor * rate * Pow10(Tollgate.Common.Currencies.MinorUnits(to)) / Pow10(Tollgate.Common.Currencies.MinorUnits(from)));

@@ -1,4 +1,6 @@
+using System.Text;
 using Tollgate.Analytics.Mrr;
+using Tollgate.Common;
 
 namespace Tollgate.Analytics.Goals;
 
@@ -19,6 +21,19 @@ public sealed class GoalReport(GoalStore goals, MrrStore mrr, TimeProvider time)
         }
 
         return statuses;
+    }
+
+    public static string ToCsv(IReadOnlyList<GoalStatus> goals)
+    {
+        var csv = new StringBuilder();
+        Csv.Line(csv, ["id", "name", "metric", "currency", "target", "due_at", "current", "progress", "required_per_month", "trend_per_month", "forecast", "on_track", "met"]);
+        foreach (var g in goals)
+        {
+            Csv.Line(csv, [g.Id, g.Name, EnumText.Snake(g.Metric), g.Currency, Csv.Decimal(g.Target), Csv.Time(g.DueAt), Csv.Decimal(g.Current), Csv.Decimal(g.Progress),
+                Csv.Decimal(g.RequiredPerMonth), Csv.Decimal(g.TrendPerMonth), Csv.Decimal(g.Forecast), g.OnTrack ? "true" : "false", g.Met ? "true" : "false"]);
+        }
+
+        return csv.ToString();
     }
 
     async Task<decimal> ValueAsync(Goal goal, DateTimeOffset at, CancellationToken ct)

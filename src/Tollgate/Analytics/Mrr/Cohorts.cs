@@ -6,6 +6,26 @@ public sealed record CohortMonth(int Month, int Customers, long Mrr, decimal? Cu
 /// <summary>The customers whose first paid subscription began in one calendar month (UTC), followed month by month.</summary>
 public sealed record Cohort(string Month, int Customers, long Mrr, IReadOnlyList<CohortMonth> Retention);
 
+/// <summary><c>GET /api/v1/analytics/cohorts</c>: one currency's cohorts.</summary>
+public sealed record CohortReportView(string Currency, IReadOnlyList<Cohort> Data)
+{
+    public string ToCsv()
+    {
+        var csv = new System.Text.StringBuilder();
+        Common.Csv.Line(csv, ["cohort", "currency", "cohort_customers", "month", "customers", "mrr", "customer_retention", "mrr_retention"]);
+        foreach (var c in Data)
+        {
+            foreach (var m in c.Retention)
+            {
+                Common.Csv.Line(csv, [c.Month, Currency, Common.Csv.Number(c.Customers), Common.Csv.Number(m.Month), Common.Csv.Number(m.Customers), Common.Csv.Number(m.Mrr),
+                    Common.Csv.Decimal(m.CustomerRetention), Common.Csv.Decimal(m.MrrRetention)]);
+            }
+        }
+
+        return csv.ToString();
+    }
+}
+
 /// <summary>
 /// Cohorts by the month of each customer's first <c>new</c> movement, with retention by customers and by MRR at the
 /// end of each calendar month since (month 0 is the cohort's own month, so a customer who left within it is in the

@@ -61,9 +61,14 @@ public sealed class MrrReport(MrrStore store)
         return periods;
     }
 
-    public async Task<MrrReportView> BuildAsync(string currency, DateTimeOffset from, DateTimeOffset to, ReportInterval interval, CancellationToken ct)
+    public async Task<MrrReportView> BuildAsync(string currency, DateTimeOffset from, DateTimeOffset to, ReportInterval interval, CancellationToken ct) =>
+        (await BuildFromAsync(currency, from, to, interval, ct)).View;
+
+    /// <summary>The report, and the MRR it starts from (just before <paramref name="from"/>).</summary>
+    public async Task<(MrrReportView View, long Start)> BuildFromAsync(string currency, DateTimeOffset from, DateTimeOffset to, ReportInterval interval, CancellationToken ct)
     {
         var (mrr, customers) = await store.StandingAsync(currency, from, ct);
+        var opening = mrr;
         var periods = Periods(from, to, interval);
         var data = new List<MrrPeriod>(periods.Count);
         var movements = await store.AllMovementsAsync(currency, from, to, ct);
@@ -89,7 +94,7 @@ public sealed class MrrReport(MrrStore store)
             data.Add(new MrrPeriod(start, end, mrr, checked(mrr * 12), customers, new MrrMovementTotals(added, expanded, contracted, churned, reactivated)));
         }
 
-        return new MrrReportView(currency, data);
+        return (new MrrReportView(currency, data), opening);
     }
 }
 
@@ -128,16 +133,7 @@ public sealed class ConvertedMrrReport(MrrReport report, MrrStore store)
         var periods = MrrReport.Periods(from, to, interval);
         var views = new Dictionary<string, MrrReportView>(StringComparer.Ordinal);
         var starts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var currency in currencies)
-        {
-            views[currency] = await report.BuildAsync(currency, from, to, interval, ct);
-            starts[currency] = (await store.StandingAsync(currency, from, ct)).Mrr;
-        }
-
-        Result<decimal> RateOf(string currency, DateTimeOffset at) =>
-            currency == reporting ? 1m
-            : Currencies.ExchangeRates.At(rates, currency, at) is { } rate ? rate
-            : ApiError.Invalid("currency", $"there is no exchange rate for {currency} into {reporting} at {at:yyyy-MM-dd'T'HH:mm:ss'Z'}: POST /api/v1/analytics/exchange-rates.");
+        foreach (var currency in currencies) (views[currency], starts[currency]) = await report.BuildFromAsync(currency, from, to, interval, ct);
 
         var data = new List<ConvertedMrrPeriod>(periods.Count);
         long? previous = null;
@@ -145,9 +141,11 @@ public sealed class ConvertedMrrReport(MrrReport report, MrrStore store)
         {
             long mrr = 0, added = 0, expanded = 0, contracted = 0, churned = 0, reactivated = 0, start = 0;
             var customers = 0;
+            // The last instant in the period: its end is the next one's start.
+            var at = periods[i].End.AddTicks(-1);
             foreach (var currency in currencies)
             {
-                var rate = RateOf(currency, periods[i].End.AddTicks(-1)); // the last instant in the period: its end is the next one's start
+                var rate = Currencies.ExchangeRates.RateInto(rates, currency, reporting, at);
                 if (!rate.IsOk) return rate.Error;
                 long C(long minor) => Currencies.ExchangeRates.Convert(minor, currency, reporting, rate.Value);
                 var p = views[currency].Data[i];

@@ -8,7 +8,17 @@ namespace Tollgate.Analytics.Usage;
 /// <summary>One customer's or plan's gross margin over a window, in minor units of the reporting currency.</summary>
 public sealed record Margin(string Key, long Revenue, long ModelCost, long GrossMargin, decimal? GrossMarginRate);
 
-public sealed record MarginReportView(string Currency, string GroupBy, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<Margin> Data);
+public sealed record MarginReportView(string Currency, string GroupBy, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<Margin> Data)
+{
+    public string ToCsv()
+    {
+        var csv = new System.Text.StringBuilder();
+        Csv.Line(csv, [GroupBy, "currency", "revenue", "model_cost", "gross_margin", "gross_margin_rate"]);
+        foreach (var m in Data)
+            Csv.Line(csv, [m.Key, Currency, Csv.Number(m.Revenue), Csv.Number(m.ModelCost), Csv.Number(m.GrossMargin), Csv.Decimal(m.GrossMarginRate)]);
+        return csv.ToString();
+    }
+}
 
 /// <summary>
 /// Gross margin (docs/analytics.md): revenue is what paid invoices collected in the window (by the day they were paid;
@@ -39,13 +49,7 @@ public sealed class MarginReport(Database database)
             : [];
 
         var at = to.AddTicks(-1);
-        Result<long> InReporting(long minor, string currency)
-        {
-            if (currency == reporting) return minor;
-            var rate = ExchangeRates.At(rates, currency, at);
-            if (rate is null) return ApiError.Invalid("currency", $"there is no exchange rate for {currency} into {reporting} at {at:yyyy-MM-dd'T'HH:mm:ss'Z'}: POST /api/v1/analytics/exchange-rates.");
-            return ExchangeRates.Convert(minor, currency, reporting, rate.Value);
-        }
+        Result<long> InReporting(long minor, string currency) => ExchangeRates.InReporting(rates, minor, currency, reporting, at);
 
         var revenue = new Dictionary<string, long>(StringComparer.Ordinal);
         var cost = new Dictionary<string, long>(StringComparer.Ordinal);

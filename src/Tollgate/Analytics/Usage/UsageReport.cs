@@ -20,7 +20,7 @@ public sealed record UsageReportView(DateTimeOffset From, DateTimeOffset To, IRe
         foreach (var g in Data)
         {
             Csv.Line(csv, [.. GroupBy.Select(k => g.Group[k]), Csv.Number(g.Requests), Csv.Number(g.InputTokens), Csv.Number(g.OutputTokens), Csv.Number(g.CostNanos),
-                Csv.Number(g.ChargeNanos), Csv.Number(g.MarginNanos), g.MarginRate?.ToString(CultureInfo.InvariantCulture)]);
+                Csv.Number(g.ChargeNanos), Csv.Number(g.MarginNanos), Csv.Decimal(g.MarginRate)]);
         }
 
         return csv.ToString();
