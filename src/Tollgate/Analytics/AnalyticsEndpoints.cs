@@ -56,17 +56,26 @@ public static class AnalyticsEndpoints
     }
 
     static async Task<IResult> Metrics(
-        MrrProjector projector, MetricsReport report, MrrStore store, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, CancellationToken ct)
+        MrrProjector projector, MetricsReport report, Currencies.ExchangeRates rates, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options,
+        MrrStore store, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var window = Window(from ?? (to is null ? new DateTimeOffset(now.UtcDateTime.Year, now.UtcDateTime.Month, 1, 0, 0, 0, TimeSpan.Zero) : null), to, now);
         if (!window.IsOk) return window.Error.ToProblem();
         if ((window.Value.To - window.Value.From).TotalDays > MostDays) return ApiError.Invalid("from", $"a window of metrics is at most {MostDays} days (their series are per day).").ToProblem();
         await projector.CatchUpAsync(ct);
+        if (IsAll(currency))
+        {
+            var converted = await report.BuildConvertedAsync(options.Value.ReportingCurrency.ToUpperInvariant(), await rates.ListAsync(ct), window.Value.From, window.Value.To, ct);
+            return converted.IsOk ? TypedResults.Ok(converted.Value) : converted.Error.ToProblem();
+        }
+
         var chosen = await CurrencyAsync(store, currency, ct);
         if (!chosen.IsOk) return chosen.Error.ToProblem();
         return TypedResults.Ok(await report.BuildAsync(chosen.Value, window.Value.From, window.Value.To, ct));
     }
+
+    static bool IsAll(string? currency) => string.Equals(currency, "all", StringComparison.OrdinalIgnoreCase);
 
     const int MostDays = 3_660;
 
@@ -110,29 +119,37 @@ public static class AnalyticsEndpoints
     }
 
     static async Task<IResult> CohortsAsync(
-        HttpContext http, MrrProjector projector, MrrStore store, TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, string? format, CancellationToken ct)
+        HttpContext http, MrrProjector projector, MrrStore store, CohortReport report, Currencies.ExchangeRates rates, Microsoft.Extensions.Options.IOptions<AnalyticsOptions> options,
+        TimeProvider time, DateTimeOffset? from, DateTimeOffset? to, string? currency, string? format, CancellationToken ct)
     {
         if (Common.Csv.FormatProblem(format) is { } bad) return bad.ToProblem();
         var until = to ?? time.GetUtcNow();
         if (until <= Earliest || until > Latest) return ApiError.Invalid("to", "must be from 1970 to 2199.").ToProblem();
         if (from is { } first && first >= until) return ApiError.Invalid("from", "must be before to.").ToProblem();
         await projector.CatchUpAsync(ct);
-        var chosen = await CurrencyAsync(store, currency, ct);
-        if (!chosen.IsOk) return chosen.Error.ToProblem();
-        IReadOnlyList<Tollgate.Analytics.Mrr.Cohort> all;
+        CohortReportView view;
         try
         {
-            all = Tollgate.Analytics.Mrr.Cohorts.Of(await store.AllMovementsAsync(chosen.Value, Earliest, until, ct), until);
+            if (IsAll(currency))
+            {
+                var converted = await report.BuildConvertedAsync(options.Value.ReportingCurrency.ToUpperInvariant(), await rates.ListAsync(ct), from, until, ct);
+                if (!converted.IsOk) return converted.Error.ToProblem();
+                view = converted.Value;
+            }
+            else
+            {
+                var chosen = await CurrencyAsync(store, currency, ct);
+                if (!chosen.IsOk) return chosen.Error.ToProblem();
+                view = await report.BuildAsync(chosen.Value, from, until, ct);
+            }
         }
         catch (ArgumentOutOfRangeException e)
         {
             return ApiError.Invalid("to", e.Message).ToProblem();
         }
 
-        var view = new Tollgate.Analytics.Mrr.CohortReportView(chosen.Value,
-            [.. all.Where(c => from is null || string.CompareOrdinal(c.Month, from.Value.UtcDateTime.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture)) >= 0)]);
         if (format != "csv") return TypedResults.Ok(view);
-        return Csv(http, $"cohorts-{chosen.Value}", (from ?? until, until), view.ToCsv());
+        return Csv(http, IsAll(currency) ? $"cohorts-all-in-{view.Currency}" : $"cohorts-{view.Currency}", (from ?? until, until), view.ToCsv());
     }
 
     static async Task<IResult> Mrr(
@@ -149,7 +166,7 @@ public static class AnalyticsEndpoints
         if (periods > MrrReport.MostPeriods) return ApiError.Invalid("from", $"the window holds {periods} periods of a {interval}; at most {MrrReport.MostPeriods}.").ToProblem();
 
         await projector.CatchUpAsync(ct);
-        if (string.Equals(currency, "all", StringComparison.OrdinalIgnoreCase))
+        if (IsAll(currency))
         {
             var reporting = options.Value.ReportingCurrency.ToUpperInvariant();
             var converted = await convertedReport.BuildAsync(reporting, await rates.ListAsync(ct), window.Value.From, window.Value.To, bucket.Value, ct);

@@ -10,6 +10,7 @@ public static class AnalyticsServices
         services.AddSingleton<MrrStore>();
         services.AddSingleton<MrrReport>();
         services.AddSingleton<MetricsReport>();
+        services.AddSingleton<CohortReport>();
         services.AddSingleton<ConvertedMrrReport>();
         services.AddSingleton<Currencies.ExchangeRates>();
         services.AddSingleton<Usage.UsageReport>();

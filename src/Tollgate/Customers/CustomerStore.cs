@@ -18,10 +18,12 @@ public sealed class CustomerStore(Database database, AuditLog audit, ChangeFeed 
             {
                 if (await ExternalIdTakenAsync(tx, customer.Value.ExternalId, null)) return ExternalIdTaken(customer.Value.ExternalId!);
                 if (await UnknownPlanAsync(tx, customer.Value.Plan)) return UnknownPlan(customer.Value.Plan!);
-                if (customer.Value.TestClockId is { } clock && await connection.ExecuteScalarAsync<long>(
-                        "SELECT COUNT(*) FROM test_clocks WHERE id = @clock", new { clock }, tx) == 0)
+                if (customer.Value.TestClockId is { } clock)
                 {
-                    return ApiError.Invalid("test_clock_id", $"There is no test clock '{clock}'.");
+                    // A customer on a test clock is created at the clock's time, as Stripe's are: its signup is in the clock's history.
+                    var frozen = await connection.QuerySingleOrDefaultAsync<DateTimeOffset?>("SELECT frozen_time FROM test_clocks WHERE id = @clock", new { clock }, tx);
+                    if (frozen is null) return ApiError.Invalid("test_clock_id", $"There is no test clock '{clock}'.");
+                    customer = customer.Value with { CreatedAt = frozen.Value, UpdatedAt = frozen.Value };
                 }
 
                 await connection.ExecuteAsync(

@@ -839,5 +839,34 @@ public static class Migrations
                 created_at {ts} NOT NULL
             );
             """),
+        new(24, "MRR movements of every currency in time", """
+            CREATE INDEX ix_mrr_movements_at ON mrr_movements (at);
+            """),
+        new(25, "operator users and their sessions", """
+            CREATE TABLE operator_users (
+                id text PRIMARY KEY,
+                email text NOT NULL UNIQUE,
+                name text NOT NULL,
+                role text NOT NULL,
+                password_hash text NOT NULL,
+                failed_attempts integer NOT NULL,
+                locked_until {ts},
+                created_at {ts} NOT NULL,
+                updated_at {ts} NOT NULL
+            );
+
+            CREATE TABLE operator_sessions (
+                id text PRIMARY KEY,
+                token_hash text NOT NULL UNIQUE,
+                user_id text NOT NULL REFERENCES operator_users (id) ON DELETE CASCADE,
+                created_at {ts} NOT NULL,
+                last_seen_at {ts} NOT NULL,
+                expires_at {ts} NOT NULL,
+                user_agent text,
+                address text,
+                revoked_at {ts}
+            );
+            CREATE INDEX ix_operator_sessions_user ON operator_sessions (user_id, created_at);
+            """),
     ];
 }

@@ -194,6 +194,67 @@ public abstract class MrrTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task Rates_and_cohorts_of_every_currency_count_a_customer_paying_in_two_once_and_its_leaving_one_as_contraction()
+    {
+        static DateTimeOffset On(int month, int day) => new(2035, month, day, 0, 0, 0, TimeSpan.Zero);
+        var plans = new[] { ("PLN", 10_000L), ("CZK", 100_000L) }.Select(p => new { code = $"two_{p.Item1.ToLowerInvariant()}_{Guid.NewGuid():N}"[..20], currency = p.Item1, amount = p.Item2 }).ToList();
+        (await server.TestAdmin.PostAsync("/api/v1/catalog/apply", new
+        {
+            plans = plans.Select(p => new { p.code, name = p.currency, prices = new[] { new { interval = "month", p.currency, p.amount } } }).ToArray(),
+        })).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.Admin.PostAsync("/api/v1/analytics/exchange-rates", new { currency = "PLN", rate = 0.25m, valid_from = On(1, 1) })).Status.ShouldBe(HttpStatusCode.Created);
+        (await server.Admin.PostAsync("/api/v1/analytics/exchange-rates", new { currency = "CZK", rate = 0.04m, valid_from = On(1, 1) })).Status.ShouldBe(HttpStatusCode.Created);
+        var clock = (await server.TestAdmin.PostAsync("/api/v1/test-clocks", new { frozen_time = On(3, 5) })).Id;
+        async Task<string> SubscribeAsync(string customer, int plan) =>
+            (await server.TestAdmin.PostAsync("/api/v1/subscriptions", new { customer_id = customer, plan = plans[plan].code, currency = plans[plan].currency, trial_days = 0 })).Id;
+        var both = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Kraków and Brno", test_clock_id = clock })).Id;
+        var one = (await server.TestAdmin.PostAsync("/api/v1/customers", new { name = "Gdańsk", test_clock_id = clock })).Id;
+        await SubscribeAsync(both, 0); // zł100.00: $25.00
+        var czech = await SubscribeAsync(both, 1); // Kč1,000.00: $40.00
+        await SubscribeAsync(one, 0); // $25.00
+        await server.TestAdmin.AdvanceClockAsync(clock, On(4, 10));
+        (await server.TestAdmin.PostAsync($"/api/v1/subscriptions/{czech}/cancel", new { at = "now" })).Status.ShouldBe(HttpStatusCode.OK);
+
+        // The other tests' currencies at par, so that every currency has a rate; then the reports of every currency.
+        async Task<ApiResponse> AllAsync(string url)
+        {
+            for (var missing = 0; ; missing++)
+            {
+                var report = await server.Admin.GetAsync(url);
+                if (report.Status == HttpStatusCode.OK || missing == 20) return report;
+                var other = System.Text.RegularExpressions.Regex.Match(report.Body!.ToJsonString(), "exchange rate for ([A-Z]{3})").Groups[1].Value;
+                other.ShouldNotBeEmpty(report.Body!.ToJsonString());
+                (await server.Admin.PostAsync("/api/v1/analytics/exchange-rates", new { currency = other, rate = 1m, valid_from = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero) })).Status.ShouldBe(HttpStatusCode.Created);
+            }
+        }
+
+        var march = await AllAsync($"/api/v1/analytics/metrics?from={Q(On(3, 1))}&to={Q(On(4, 1))}&currency=all");
+        march.Status.ShouldBe(HttpStatusCode.OK, march.Body?.ToJsonString());
+        march.Body!["currency"]!.GetValue<string>().ShouldBe("USD");
+        march.Body!["converted_from"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldContain("CZK");
+        march.Body!["movements"]!["new"]!.GetValue<long>().ShouldBe(9_000L);
+        (march.Body!["customers_end"]!.GetValue<int>() - march.Body!["customers_start"]!.GetValue<int>()).ShouldBe(2, "two customers, one of them in two currencies");
+        var april = await AllAsync($"/api/v1/analytics/metrics?from={Q(On(4, 1))}&to={Q(On(5, 1))}&currency=all");
+        Moves(april.Body!).ShouldBe((0L, 0L, 4_000L, 0L, 0L), "leaving Kč while paying in zł is a contraction of the customer");
+        april.Body!["churned_customers"]!.GetValue<int>().ShouldBe(0);
+
+        var alone = await server.Admin.GetAsync($"/api/v1/analytics/metrics?from={Q(On(4, 1))}&to={Q(On(5, 1))}&currency=CZK");
+        Moves(alone.Body!).ShouldBe((0L, 0L, 0L, 100_000L, 0L), "in korunas alone it is churn");
+        var signups = await server.Admin.GetAsync($"/api/v1/analytics/metrics?from={Q(On(3, 1))}&to={Q(On(4, 1))}&currency=PLN");
+        signups.Body!["signups"]!.GetValue<long>().ShouldBe(2L, "customers on a test clock sign up at its time");
+
+        var cohorts = await AllAsync($"/api/v1/analytics/cohorts?from={Q(On(3, 1))}&to={Q(On(5, 1))}&currency=all");
+        var cohort = cohorts.Data.Single(c => c!["month"]!.GetValue<string>() == "2035-03")!;
+        (cohort["customers"]!.GetValue<int>(), cohort["mrr"]!.GetValue<long>()).ShouldBe((2, 9_000L));
+        var retention = cohort["retention"]!.AsArray();
+        (retention[1]!["customers"]!.GetValue<int>(), retention[1]!["mrr"]!.GetValue<long>()).ShouldBe((2, 5_000L));
+
+        var mrr = await AllAsync($"/api/v1/analytics/mrr?from={Q(On(2, 1))}&to={Q(On(4, 1))}&interval=month&currency=all");
+        var periods = mrr.Data.Select(p => p!["customers"]!.GetValue<int>()).ToList();
+        (periods[1] - periods[0]).ShouldBe(2, "paying customers counted once in every currency's MRR, too");
+    }
+
+    [Fact]
     public async Task A_subscription_event_that_cannot_be_read_is_set_aside_with_its_error_and_the_reports_go_on()
     {
         var id = Tollgate.Common.Ids.New(Tollgate.Storage.Outbox.MessagePrefix, server.Clock);

@@ -6,9 +6,15 @@ public sealed record CohortMonth(int Month, int Customers, long Mrr, decimal? Cu
 /// <summary>The customers whose first paid subscription began in one calendar month (UTC), followed month by month.</summary>
 public sealed record Cohort(string Month, int Customers, long Mrr, IReadOnlyList<CohortMonth> Retention);
 
-/// <summary><c>GET /api/v1/analytics/cohorts</c>: one currency's cohorts.</summary>
+/// <summary><c>GET /api/v1/analytics/cohorts</c>: one currency's cohorts, or, converted, every currency's (<see cref="CohortReport"/>).</summary>
 public sealed record CohortReportView(string Currency, IReadOnlyList<Cohort> Data)
 {
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? ConvertedFrom { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? RatesAt { get; init; }
+
     public string ToCsv()
     {
         var csv = new System.Text.StringBuilder();

@@ -1,4 +1,5 @@
 using System.Text;
+using Tollgate.Analytics.Currencies;
 using Tollgate.Common;
 
 namespace Tollgate.Analytics.Mrr;
@@ -135,12 +136,17 @@ public sealed class ConvertedMrrReport(MrrReport report, MrrStore store)
         var starts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var currency in currencies) (views[currency], starts[currency]) = await report.BuildFromAsync(currency, from, to, interval, ct);
 
+        // Paying customers counted once, whatever number of currencies they pay in: a customer's MRR summed over them
+        // unconverted is above 0 exactly when it pays in one.
+        var paying = MergedMovements.Of(await store.StandingsAsync(from, ct), await store.AllMovementsAsync(null, from, to, ct), reporting, (_, minor) => minor);
+        var payingNow = paying.Start.Keys.ToHashSet(StringComparer.Ordinal);
+        var nextPaying = 0;
+
         var data = new List<ConvertedMrrPeriod>(periods.Count);
         long? previous = null;
         for (var i = 0; i < periods.Count; i++)
         {
             long mrr = 0, added = 0, expanded = 0, contracted = 0, churned = 0, reactivated = 0, start = 0;
-            var customers = 0;
             // The last instant in the period: its end is the next one's start.
             var at = periods[i].End.AddTicks(-1);
             foreach (var currency in currencies)
@@ -155,10 +161,17 @@ public sealed class ConvertedMrrReport(MrrReport report, MrrStore store)
                 contracted += C(p.Movements.Contraction);
                 churned += C(p.Movements.Churn);
                 reactivated += C(p.Movements.Reactivation);
-                customers += p.Customers;
                 if (i == 0) start += C(starts[currency]);
             }
 
+            for (; nextPaying < paying.Movements.Count && paying.Movements[nextPaying].At < periods[i].End; nextPaying++)
+            {
+                var m = paying.Movements[nextPaying];
+                if (m.MrrAfter > 0) payingNow.Add(m.CustomerId);
+                else payingNow.Remove(m.CustomerId);
+            }
+
+            var customers = payingNow.Count;
             var before = previous ?? start;
             var fx = checked(mrr - (before + added + expanded + reactivated - contracted - churned));
             data.Add(new ConvertedMrrPeriod(periods[i].Start, periods[i].End, mrr, checked(mrr * 12), customers,

@@ -96,10 +96,7 @@ public static class MrrRules
                 foreach (var step in instant) current[step.Subscription] = step.Mrr; // the last of one subscription's steps at one instant wins
                 var next = current.Values.Aggregate(0L, (sum, mrr) => checked(sum + mrr));
                 if (next == total) continue;
-                var kind = total == 0 ? everPaid ? MovementKind.Reactivation : MovementKind.New
-                    : next == 0 ? MovementKind.Churn
-                    : next > total ? MovementKind.Expansion : MovementKind.Contraction;
-                movements.Add(new MrrMovement(customerId, currency.Key, instant.Key, kind, total, next));
+                movements.Add(new MrrMovement(customerId, currency.Key, instant.Key, KindOf(total, next, everPaid), total, next));
                 everPaid |= next > 0;
                 total = next;
             }
@@ -107,4 +104,10 @@ public static class MrrRules
 
         return movements;
     }
+
+    /// <summary>What a customer's MRR going from <paramref name="before"/> to <paramref name="after"/> (not equal) is, given whether it ever paid before.</summary>
+    public static MovementKind KindOf(long before, long after, bool everPaid) =>
+        before == 0 ? everPaid ? MovementKind.Reactivation : MovementKind.New
+        : after == 0 ? MovementKind.Churn
+        : after > before ? MovementKind.Expansion : MovementKind.Contraction;
 }

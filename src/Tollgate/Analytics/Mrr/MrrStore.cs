@@ -156,12 +156,26 @@ public sealed class MrrStore(Database database, Microsoft.Extensions.Options.IOp
         return rows.ToDictionary(r => r.CustomerId, r => r.Mrr, StringComparer.Ordinal);
     }
 
-    /// <summary>Every movement in <paramref name="currency"/> in <c>[from, to)</c>, oldest first, in one read along the (currency, at) index.</summary>
-    public async Task<IReadOnlyList<MrrMovement>> AllMovementsAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>Every customer's MRR in each currency it had a movement in before <paramref name="at"/> (0 for one it left).</summary>
+    public async Task<IReadOnlyList<Currencies.CurrencyStanding>> StandingsAsync(DateTimeOffset at, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(string CustomerId, string Currency, long Mrr)>(
+            "SELECT customer_id, currency, SUM(amount) FROM mrr_movements WHERE at < @at GROUP BY customer_id, currency", new { at });
+        return [.. rows.Select(r => new Currencies.CurrencyStanding(r.CustomerId, r.Currency, r.Mrr))];
+    }
+
+    /// <summary>
+    /// Every movement in <paramref name="currency"/> (in every currency when null) in <c>[from, to)</c>, oldest first,
+    /// in one read along the (currency, at) index, or the (at) one.
+    /// </summary>
+    public async Task<IReadOnlyList<MrrMovement>> AllMovementsAsync(string? currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<MrrMovementView>(
-            "SELECT customer_id, currency, at, kind, mrr_before, mrr_after FROM mrr_movements WHERE currency = @currency AND at >= @from AND at < @to ORDER BY at",
+            currency is null
+                ? "SELECT customer_id, currency, at, kind, mrr_before, mrr_after FROM mrr_movements WHERE at >= @from AND at < @to ORDER BY at"
+                : "SELECT customer_id, currency, at, kind, mrr_before, mrr_after FROM mrr_movements WHERE currency = @currency AND at >= @from AND at < @to ORDER BY at",
             new { currency, from, to });
         return [.. rows.Select(m => new MrrMovement(m.CustomerId, m.Currency, m.At, Enum.Parse<MovementKind>(m.Kind, ignoreCase: true), m.MrrBefore, m.MrrAfter))];
     }
@@ -187,7 +201,8 @@ public sealed class MrrStore(Database database, Microsoft.Extensions.Options.IOp
     /// Customers on a free plan only (a live free subscription and no MRR) at <paramref name="from"/>, and how many of
     /// them came to pay (a <c>new</c> movement) before <paramref name="to"/>.
     /// </summary>
-    public async Task<(int Free, int Converted)> FreeAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <remarks>With <paramref name="currency"/> null, paying and coming to pay in any currency.</remarks>
+    public async Task<(int Free, int Converted)> FreeAsync(string? currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
         var free = (await connection.QueryAsync<string>(
@@ -197,8 +212,7 @@ public sealed class MrrStore(Database database, Microsoft.Extensions.Options.IOp
                 FROM mrr_snapshots WHERE at < @from
             ) s WHERE latest = 1 AND unit_amount = 0 AND status IN ('active', 'past_due')
             """, new { from })).ToHashSet(StringComparer.Ordinal);
-        var paying = await MrrByCustomerAsync(currency, from, ct);
-        free.ExceptWith(paying.Keys);
+        free.ExceptWith(currency is null ? (await StandingsAsync(from, ct)).Where(s => s.Mrr > 0).Select(s => s.CustomerId) : (await MrrByCustomerAsync(currency, from, ct)).Keys);
         if (free.Count == 0) return (0, 0);
         var converted = (await AllMovementsAsync(currency, from, to, ct)).Where(m => m.Kind == MovementKind.New && free.Contains(m.CustomerId)).Select(m => m.CustomerId).Distinct().Count();
         return (free.Count, converted);
@@ -211,12 +225,15 @@ public sealed class MrrStore(Database database, Microsoft.Extensions.Options.IOp
         return [.. await connection.QueryAsync<DateTimeOffset>("SELECT created_at FROM customers WHERE created_at >= @from AND created_at < @to", new { from, to })];
     }
 
-    /// <summary>What invoices in <paramref name="currency"/> paid in <c>[from, to)</c> collected, and when.</summary>
-    public async Task<IReadOnlyList<(DateTimeOffset PaidAt, long Amount)>> PaymentsAsync(string currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>What invoices in <paramref name="currency"/> (in every currency when null) paid in <c>[from, to)</c> collected, and when.</summary>
+    public async Task<IReadOnlyList<(DateTimeOffset PaidAt, string Currency, long Amount)>> PaymentsAsync(string? currency, DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return [.. await connection.QueryAsync<(DateTimeOffset, long)>(
-            "SELECT paid_at, amount_paid FROM invoices WHERE status = 'paid' AND currency = @currency AND paid_at >= @from AND paid_at < @to", new { currency, from, to })];
+        return [.. await connection.QueryAsync<(DateTimeOffset, string, long)>(
+            currency is null
+                ? "SELECT paid_at, currency, amount_paid FROM invoices WHERE status = 'paid' AND paid_at >= @from AND paid_at < @to"
+                : "SELECT paid_at, currency, amount_paid FROM invoices WHERE status = 'paid' AND currency = @currency AND paid_at >= @from AND paid_at < @to",
+            new { currency, from, to })];
     }
 
     static readonly IReadOnlyList<BulkColumn<SnapshotRow>> SnapshotColumns =
