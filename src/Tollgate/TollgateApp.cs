@@ -19,6 +19,7 @@ using Tollgate.Billing.TestClocks;
 using Tollgate.Catalog;
 using Tollgate.Common;
 using Tollgate.Customers;
+using Tollgate.Dashboard;
 using Tollgate.Entitlements;
 using Tollgate.Entitlements.Grants;
 using Tollgate.Gateway;
@@ -29,8 +30,10 @@ using Tollgate.Metering;
 using Tollgate.Metering.Queries;
 using Tollgate.Operations;
 using Tollgate.Payments;
+using Tollgate.Operators;
 using Tollgate.Payments.Providers.Test;
 using Tollgate.Storage;
+using Tollgate.Web;
 using Tollgate.Webhooks;
 
 namespace Tollgate;
@@ -65,6 +68,8 @@ public static class TollgateApp
         services.AddAlerts(builder.Configuration);
         services.AddWebhooks(builder.Configuration);
         services.AddAnalytics(builder.Configuration);
+        services.AddOperators(builder.Configuration);
+        services.AddDashboard();
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -79,6 +84,10 @@ public static class TollgateApp
             c => c.Request.Path.StartsWithSegments("/api"),
             api => api.UseMiddleware<ApiKeyAuthentication>().UseMiddleware<PermissionEnforcement>().UseMiddleware<IdempotencyMiddleware>());
 
+        app.UseWhen(
+            c => c.Request.Path.StartsWithSegments("/dashboard"),
+            pages => pages.UsePageHeaders().UseMiddleware<Tollgate.Operators.OperatorGate>());
+
         app.MapGet("/", () => TypedResults.Ok(new { name = "Tollgate", docs = "/docs", openapi = "/openapi/v1.json", health = "/health/ready" }))
             .ExcludeFromDescription();
         app.MapOperations();
@@ -86,6 +95,8 @@ public static class TollgateApp
         app.MapGatewayEndpoints();
         app.MapPaymentWebhooks();
         app.MapTestProviderPages();
+        app.MapWebAssets();
+        app.MapDashboard();
         app.MapGroup("/api/v1")
             .MapCustomerEndpoints()
             .MapApiKeyEndpoints()

@@ -19,6 +19,8 @@ static class ServeCommand
                 ? await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).SeedAsync(ct)
                 : null;
             var history = demoKeys is not null && await ActivatorUtilities.CreateInstance<DemoHistory>(app.Services).SeedAsync(ct);
+            if (demoKeys is not null) await ActivatorUtilities.CreateInstance<DemoOwner>(app.Services).EnsureAsync(ct);
+            var operators = await app.Services.GetRequiredService<Operators.OperatorStore>().CountAsync(ct);
             generated ??= await bootstrap.RunAsync(ct);
 
             await app.StartAsync(ct);
@@ -30,6 +32,11 @@ static class ServeCommand
                 var checkout = await ActivatorUtilities.CreateInstance<DemoSeeder>(app.Services).CheckoutAsync(url, ct);
                 PrintDemo(demoKeys, url, checkout);
                 if (history) Console.WriteLine($"A year of demo history was made on the test clock \"{DemoHistory.ClockName}\": see {url}/api/v1/analytics/mrr and /analytics/goals.");
+                Console.WriteLine($"The dashboard: {url}/dashboard, signed in as {DemoOwner.Email} with the password {DemoOwner.Password}.");
+            }
+            else if (operators == 0)
+            {
+                Console.WriteLine($"No one can sign in to {url}/dashboard yet: add an owner with 'tollgate operators create --email you@example.com'.");
             }
 
             await app.WaitForShutdownAsync(ct);

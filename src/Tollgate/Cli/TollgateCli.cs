@@ -17,6 +17,7 @@ public static class TollgateCli
         root.Subcommands.Add(Verb("migrate", "Apply pending database migrations and exit.", MigrateAsync));
         root.Subcommands.Add(CatalogCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());
+        root.Subcommands.Add(OperatorCommands.Create());
         return root.Parse(args).InvokeAsync();
     }
 

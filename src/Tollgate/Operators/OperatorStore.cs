@@ -139,7 +139,8 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
                     failed_attempts = CASE WHEN failed_attempts + 1 >= @max THEN 0 ELSE failed_attempts + 1 END
                 WHERE id = @Id
                 """, new { user.Id, max, until = now + options.Value.LockoutDuration }, tx);
-            var locked = await connection.QuerySingleAsync<DateTimeOffset?>("SELECT locked_until FROM operator_users WHERE id = @Id", new { user.Id }, tx);
+            var locked = await connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(
+                "SELECT locked_until FROM operator_users WHERE id = @Id AND locked_until IS NOT NULL", new { user.Id }, tx);
             var justLocked = locked is { } l && l > now;
             if (justLocked) await audit.RecordAsync(tx, Actor.System, "operator.locked_out", "operator", user.Id, null, new { locked_until = locked });
             return justLocked ? locked : null;

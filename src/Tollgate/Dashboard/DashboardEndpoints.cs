@@ -1,0 +1,145 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Tollgate.Billing.Invoices;
+using Tollgate.Common;
+using Tollgate.Dashboard.Account;
+using Tollgate.Dashboard.Customers;
+using Tollgate.Dashboard.Home;
+using Tollgate.Dashboard.SignIn;
+using Tollgate.Operators;
+using Tollgate.Web;
+
+namespace Tollgate.Dashboard;
+
+/// <summary>
+/// The operator dashboard's pages and actions under <c>/dashboard</c>, each declaring the permission it needs
+/// (<see cref="OperatorGate"/> enforces it). Pages are rendered on the server; actions are form posts that redirect
+/// back to a page (post, redirect, get), so a reload never repeats one.
+/// </summary>
+public static class DashboardEndpoints
+{
+    const string SignInCookie = "tollgate_sign_in";
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        var dashboard = app.MapGroup("/dashboard").ExcludeFromDescription().DisableAntiforgery();
+
+        dashboard.MapGet("/sign-in", (HttpContext http, [FromQuery(Name = "return_to")] string? returnTo) =>
+            PageResults.Page<SignInPage>(new { Csrf = SignInToken(http), ReturnTo = LocalOrHome(returnTo) })).AllowSignedOut();
+        dashboard.MapPost("/sign-in", SignInAsync).AllowSignedOut();
+        dashboard.MapPost("/sign-out", async (HttpContext http, OperatorStore store, CancellationToken ct) =>
+        {
+            var signedIn = http.Features.GetRequiredFeature<SignedInOperator>();
+            await store.SignOutAsync(signedIn.User, signedIn.SessionId, null, ct);
+            http.Response.Cookies.Delete(OperatorGate.CookieName, new CookieOptions { Path = "/dashboard" });
+            return Results.Redirect(OperatorGate.SignInPath, preserveMethod: false);
+        }).RequireOperator(OperatorPermission.View);
+
+        dashboard.MapGet("/", async (HttpContext http, DashboardHome home, string? currency, CancellationToken ct) =>
+            PageResults.Page<HomePage>(new { Operator = Me(http), Model = await home.BuildAsync(currency, ct) })).RequireOperator(OperatorPermission.View);
+
+        dashboard.MapGet("/customers", async (HttpContext http, CustomerDirectory directory, string? q, string? plan, string? status, string? country, string? provider, string? sort, int? page, CancellationToken ct) =>
+        {
+            var query = new CustomerQuery(q, Blank(plan), CustomerQuery.Statuses.Contains(status) ? status : null, Blank(country), Blank(provider),
+                sort is not null && CustomerQuery.Sorts.Contains(sort) ? sort : "newest", Math.Clamp(page ?? 1, 1, 100_000));
+            var listed = await directory.ListAsync(query, ct);
+            return http.Request.Headers.ContainsKey("HX-Request")
+                ? (IResult)PageResults.Page<CustomerRows>(new { Query = query, Page = listed })
+                : PageResults.Page<CustomersPage>(new { Operator = Me(http), Query = query, Page = listed });
+        }).RequireOperator(OperatorPermission.View);
+
+        dashboard.MapGet("/customers/{id}", async (HttpContext http, CustomerStory story, string id, string? flash, CancellationToken ct) =>
+            await story.BuildAsync(id, Flash(flash), ct) is { } model
+                ? (IResult)PageResults.Page<CustomerPage>(new { Operator = Me(http), Model = model })
+                : PageResults.Page<MessagePage>(new { Title = "No such customer", Message = $"There is no customer {id}." }, StatusCodes.Status404NotFound))
+            .RequireOperator(OperatorPermission.View);
+
+        dashboard.MapPost("/invoices/{id}/void", async (HttpContext http, InvoiceStore invoices, string id, CancellationToken ct) =>
+        {
+            var voided = await invoices.VoidAsync(id, OperatorStore.Of(Me(http).User), ct);
+            if (!voided.IsOk)
+            {
+                return voided.Error.Status == StatusCodes.Status404NotFound
+                    ? PageResults.Page<MessagePage>(new { Title = "No such invoice", Message = voided.Error.Message }, StatusCodes.Status404NotFound)
+                    : Back(await invoices.GetAsync(id, ct) is { } found ? found.CustomerId : null, "void_refused");
+            }
+
+            return Back(voided.Value.CustomerId, "voided");
+        }).RequireOperator(OperatorPermission.ManageBilling);
+
+        dashboard.MapGet("/sessions", async (HttpContext http, OperatorStore store, string? flash, CancellationToken ct) =>
+            PageResults.Page<SessionsPage>(new { Operator = Me(http), Sessions = await store.SessionsAsync(Me(http).User.Id, ct), Flash = Flash(flash) }))
+            .RequireOperator(OperatorPermission.View);
+        dashboard.MapPost("/sessions/{id}/end", async (HttpContext http, OperatorStore store, string id, CancellationToken ct) =>
+        {
+            await store.SignOutAsync(Me(http).User, id, null, ct);
+            return Results.Redirect("/dashboard/sessions?flash=ended");
+        }).RequireOperator(OperatorPermission.View);
+        dashboard.MapPost("/sessions/end-others", async (HttpContext http, OperatorStore store, CancellationToken ct) =>
+        {
+            await store.SignOutAsync(Me(http).User, null, Me(http).SessionId, ct);
+            return Results.Redirect("/dashboard/sessions?flash=ended_others");
+        }).RequireOperator(OperatorPermission.View);
+        return app;
+    }
+
+    static SignedInOperator Me(HttpContext http) => http.Features.GetRequiredFeature<SignedInOperator>();
+
+    static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    /// <summary>What an action's redirect says happened, from a fixed list: a page never shows text from its address.</summary>
+    static string? Flash(string? code) => code switch
+    {
+        "voided" => "The invoice is void.",
+        "void_refused" => "That invoice cannot be voided now: only open and uncollectible invoices can.",
+        "ended" => "That session has ended.",
+        "ended_others" => "Every other session has ended.",
+        _ => null,
+    };
+
+    static IResult Back(string? customerId, string flash) =>
+        Results.Redirect(customerId is null ? "/dashboard/customers" : $"/dashboard/customers/{Uri.EscapeDataString(customerId)}?flash={flash}");
+
+    static async Task<IResult> SignInAsync(HttpContext http, OperatorStore store, CancellationToken ct)
+    {
+        var form = await http.Request.ReadFormAsync(ct);
+        var returnTo = LocalOrHome(form["return_to"]);
+        var cookie = http.Request.Cookies[SignInCookie];
+        string? email = form["email"];
+        IResult Again(string error, int status) => PageResults.Page<SignInPage>(new { Csrf = SignInToken(http), ReturnTo = returnTo, Email = email, Error = error }, status);
+        if (cookie is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.ASCII.GetBytes(cookie), System.Text.Encoding.ASCII.GetBytes(form[OperatorTokens.FormField].ToString())))
+        {
+            return Again("This form has expired. Sign in again.", StatusCodes.Status400BadRequest);
+        }
+
+        var outcome = await store.SignInAsync(email, form["password"], http.Request.Headers.UserAgent, http.Connection.RemoteIpAddress?.ToString(), ct);
+        if (outcome.LockedUntil is { } until)
+            return Again($"Too many wrong passwords: this account is locked until {until.UtcDateTime:HH:mm} UTC.", StatusCodes.Status429TooManyRequests);
+        if (!outcome.Succeeded) return Again("That email and password do not match an operator.", StatusCodes.Status401Unauthorized);
+
+        http.Response.Cookies.Append(OperatorGate.CookieName, outcome.Token!, new CookieOptions
+        {
+            HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/dashboard", IsEssential = true,
+        });
+        http.Response.Cookies.Delete(SignInCookie, new CookieOptions { Path = "/dashboard" });
+        return Results.Redirect(returnTo);
+    }
+
+    /// <summary>The sign-in form's anti-forgery token: a random value kept in a cookie of its own, which the form must repeat.</summary>
+    static string SignInToken(HttpContext http)
+    {
+        if (http.Request.Cookies[SignInCookie] is { Length: 32 } existing) return existing;
+        var token = RandomText.Secret("", 32);
+        http.Response.Cookies.Append(SignInCookie, token, new CookieOptions
+        {
+            HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/dashboard", IsEssential = true, MaxAge = TimeSpan.FromHours(1),
+        });
+        return token;
+    }
+
+    /// <summary>Where to go after signing in: a dashboard page of this server, never another site.</summary>
+    static string LocalOrHome(string? returnTo) =>
+        returnTo is { Length: > 0 and < 2000 } && returnTo.StartsWith("/dashboard", StringComparison.Ordinal) && !returnTo.StartsWith("//", StringComparison.Ordinal)
+            && !returnTo.Contains('\\') ? returnTo : "/dashboard";
+}
