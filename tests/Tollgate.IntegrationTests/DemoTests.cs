@@ -48,6 +48,25 @@ public sealed class DemoTests
                 .ShouldBe(["First 100 paid users", "$10k MRR", "$1M ARR"]);
             (await admin.GetAsync("/api/v1/analytics/usage?group_by=model")).Data.Count.ShouldBe(3);
 
+            // The dashboard, signed in as the demo's owner, shows the year of history; its pages are the guide's screenshots.
+            await using (var browser = await BrowserPages.LaunchAsync())
+            {
+                var page = await browser.NewPageAsync(1280, 900);
+                await BrowserPages.SignInAsync(page, second.BaseAddress, Tollgate.Demo.DemoOwner.Email, Tollgate.Demo.DemoOwner.Password);
+                await page.WaitForLoadStateAsync(Microsoft.Playwright.LoadState.NetworkIdle);
+                var mrr = months[^1]!["mrr"]!.GetValue<long>();
+                (await page.Locator(".tile", new() { HasText = "MRR" }).First.TextContentAsync())!.ShouldContain(Tollgate.Common.Money.Format(mrr, "USD"));
+                await browser.AssertCleanAsync(page);
+                await page.ScreenshotAsync(new() { Path = BrowserPages.DocsPath("dashboard-home.png"), FullPage = true });
+                await page.GotoAsync(new Uri(second.BaseAddress, "/dashboard/customers?status=paying").ToString());
+                await browser.AssertCleanAsync(page);
+                await page.ScreenshotAsync(new() { Path = BrowserPages.DocsPath("dashboard-customers.png"), FullPage = true });
+                await page.Locator("#customer-results tbody a").First.ClickAsync();
+                await page.WaitForURLAsync("**/dashboard/customers/cus_*");
+                await browser.AssertCleanAsync(page);
+                await page.ScreenshotAsync(new() { Path = BrowserPages.DocsPath("dashboard-customer.png"), FullPage = true });
+            }
+
             // The demo configures no real provider: putting a customer on one is refused.
             var customer = (await admin.GetAsync("/api/v1/customers")).Data.First()!["id"]!.GetValue<string>();
             var chosen = await admin.PutAsync($"/api/v1/customers/{customer}/payment-account", new { provider = "stripe" });

@@ -43,9 +43,11 @@ public static class DashboardEndpoints
             var query = new CustomerQuery(q, Blank(plan), CustomerQuery.Statuses.Contains(status) ? status : null, Blank(country), Blank(provider),
                 sort is not null && CustomerQuery.Sorts.Contains(sort) ? sort : "newest", Math.Clamp(page ?? 1, 1, 100_000));
             var listed = await directory.ListAsync(query, ct);
-            return http.Request.Headers.ContainsKey("HX-Request")
-                ? (IResult)PageResults.Page<CustomerRows>(new { Query = query, Page = listed })
-                : PageResults.Page<CustomersPage>(new { Operator = Me(http), Query = query, Page = listed });
+            if (!http.Request.Headers.ContainsKey("HX-Request")) return PageResults.Page<CustomersPage>(new { Operator = Me(http), Query = query, Page = listed });
+            // Only the results change; the address follows the search, so it can be shared, reloaded and gone back to.
+            http.Response.Headers["HX-Push-Url"] = "/dashboard/customers" + query.ToQueryString(query.Page);
+            http.Response.Headers.Vary = "HX-Request";
+            return (IResult)PageResults.Page<CustomerRows>(new { Query = query, Page = listed });
         }).RequireOperator(OperatorPermission.View);
 
         dashboard.MapGet("/customers/{id}", async (HttpContext http, CustomerStory story, string id, string? flash, CancellationToken ct) =>

@@ -18,7 +18,8 @@ public sealed class DashboardHome(
     public async Task<HomeModel> BuildAsync(string? currency, CancellationToken ct)
     {
         await projector.CatchUpAsync(ct);
-        var now = time.GetUtcNow();
+        // Up to and including this instant: what happened at it (a subscription just made) is in the figures.
+        var now = time.GetUtcNow().AddTicks(1);
         var thisMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         var (from, to) = (thisMonth.AddMonths(-11), thisMonth.AddMonths(1));
         var currencies = await mrr.CurrenciesAsync(ct);
