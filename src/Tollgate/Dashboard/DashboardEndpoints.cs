@@ -110,7 +110,7 @@ public static class DashboardEndpoints
         string? email = form["email"];
         IResult Again(string error, int status) => PageResults.Page<SignInPage>(new { Csrf = SignInToken(http), ReturnTo = returnTo, Email = email, Error = error }, status);
         if (cookie is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.ASCII.GetBytes(cookie), System.Text.Encoding.ASCII.GetBytes(form[OperatorTokens.FormField].ToString())))
+                System.Text.Encoding.ASCII.GetBytes(cookie), System.Text.Encoding.ASCII.GetBytes(form[FormTokens.FormField].ToString())))
         {
             return Again("This form has expired. Sign in again.", StatusCodes.Status400BadRequest);
         }

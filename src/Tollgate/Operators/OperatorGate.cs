@@ -1,3 +1,5 @@
+using Tollgate.Web;
+
 namespace Tollgate.Operators;
 
 /// <summary>The permission a dashboard page or action declares; one each, or on its group.</summary>
@@ -20,7 +22,7 @@ public static class OperatorAccess
 
 /// <summary>
 /// Guards every page and action under <c>/dashboard</c>: the session cookie must name a live session (else the sign-in
-/// page, with the way back), every change must carry the session's anti-forgery token (<see cref="OperatorTokens"/>),
+/// page, with the way back), every change must carry the session's anti-forgery token (<see cref="Web.FormTokens"/>),
 /// and the operator's role must allow the permission the endpoint declares (<see cref="OperatorRoles"/>). An endpoint
 /// that declares none is refused to everyone: closed by default, as under <c>/api</c>.
 /// </summary>
@@ -84,14 +86,14 @@ public sealed class OperatorGate(RequestDelegate next, OperatorStore store)
 
     static async Task<bool> CarriesTokenAsync(HttpContext context, string token)
     {
-        string? sent = context.Request.Headers[OperatorTokens.Header];
+        string? sent = context.Request.Headers[FormTokens.Header];
         if (sent is null && context.Request.HasFormContentType)
         {
             var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            sent = form[OperatorTokens.FormField];
+            sent = form[FormTokens.FormField];
         }
 
-        return OperatorTokens.Matches(token, sent);
+        return FormTokens.Matches(token, sent);
     }
 
     static async Task Refuse(HttpContext context, int status, string message)

@@ -1,3 +1,4 @@
+using Tollgate.Web;
 using System.Data.Common;
 using System.Net.Mail;
 using Dapper;
@@ -167,7 +168,7 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
                 await connection.ExecuteAsync("UPDATE operator_sessions SET last_seen_at = @now WHERE id = @SessionId", new { now, row.SessionId });
         }
 
-        return new SignedInOperator(row.ToUser(), row.SessionId, OperatorTokens.Csrf(token));
+        return new SignedInOperator(row.ToUser(), row.SessionId, FormTokens.Csrf(token));
     }
 
     public async Task<IReadOnlyList<OperatorSession>> SessionsAsync(string userId, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Tollgate.Web;
 using Microsoft.AspNetCore.Routing;
 using Tollgate.IntegrationTests.Infrastructure;
 using Tollgate.Operators;
@@ -78,7 +79,7 @@ public abstract class DashboardAuthorizationTests(TollgateServer server)
 
         // Another operator's token is not this session's either.
         using var other = await OperatorClient.SignInAsync(server, await OperatorClient.AddAsync(server, OperatorRole.Owner));
-        (await owner.PostAsync($"/dashboard/invoices/{invoice}/void", new Dictionary<string, string> { ["_csrf"] = OperatorTokens.Csrf(other.SessionToken!) }, withToken: false))
+        (await owner.PostAsync($"/dashboard/invoices/{invoice}/void", new Dictionary<string, string> { ["_csrf"] = FormTokens.Csrf(other.SessionToken!) }, withToken: false))
             .StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await InvoiceStatusAsync(invoice)).ShouldBe("open");
 

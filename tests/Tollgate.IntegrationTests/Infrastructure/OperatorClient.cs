@@ -1,3 +1,4 @@
+using Tollgate.Web;
 using System.Text.RegularExpressions;
 using Tollgate.Common;
 using Tollgate.Operators;
@@ -70,7 +71,7 @@ public sealed partial class OperatorClient : IDisposable
     public Task<HttpResponseMessage> PostAsync(string path, IDictionary<string, string>? fields = null, bool withToken = true)
     {
         var all = new Dictionary<string, string>(fields ?? new Dictionary<string, string>());
-        if (withToken && SessionToken is { } token) all["_csrf"] = OperatorTokens.Csrf(token);
+        if (withToken && SessionToken is { } token) all["_csrf"] = FormTokens.Csrf(token);
         return _http.PostAsync(path, new FormUrlEncodedContent(all));
     }
 

@@ -1,3 +1,4 @@
+using Tollgate.Web;
 using Tollgate.Operators;
 
 namespace Tollgate.Tests.Operators;
@@ -29,11 +30,11 @@ public sealed class OperatorRolesTests
     [Fact]
     public void An_anti_forgery_token_is_its_sessions_own()
     {
-        var token = OperatorTokens.Csrf("tgo_session_one");
-        OperatorTokens.Matches("tgo_session_one", token).ShouldBeTrue();
-        OperatorTokens.Matches("tgo_session_two", token).ShouldBeFalse();
-        OperatorTokens.Matches("tgo_session_one", token[..^1] + (token[^1] == 'A' ? 'B' : 'A')).ShouldBeFalse();
-        OperatorTokens.Matches("tgo_session_one", null).ShouldBeFalse();
-        OperatorTokens.Matches("tgo_session_one", "").ShouldBeFalse();
+        var token = FormTokens.Csrf("tgo_session_one");
+        FormTokens.Matches("tgo_session_one", token).ShouldBeTrue();
+        FormTokens.Matches("tgo_session_two", token).ShouldBeFalse();
+        FormTokens.Matches("tgo_session_one", token[..^1] + (token[^1] == 'A' ? 'B' : 'A')).ShouldBeFalse();
+        FormTokens.Matches("tgo_session_one", null).ShouldBeFalse();
+        FormTokens.Matches("tgo_session_one", "").ShouldBeFalse();
     }
 }

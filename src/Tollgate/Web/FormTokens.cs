@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Tollgate.Operators;
+namespace Tollgate.Web;
 
 /// <summary>
 /// Anti-forgery tokens for the dashboard's and the portal's forms: the HMAC-SHA256 of a fixed label keyed by the
@@ -9,7 +9,7 @@ namespace Tollgate.Operators;
 /// site can know it (the session cookie is HttpOnly and SameSite=Strict besides). Before a session exists, the
 /// sign-in form is guarded the same way by a random cookie of its own.
 /// </summary>
-public static class OperatorTokens
+public static class FormTokens
 {
     public const string FormField = "_csrf";
     public const string Header = "X-CSRF-Token";
