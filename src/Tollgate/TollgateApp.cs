@@ -32,6 +32,7 @@ using Tollgate.Operations;
 using Tollgate.Payments;
 using Tollgate.Operators;
 using Tollgate.Payments.Providers.Test;
+using Tollgate.Portal;
 using Tollgate.Storage;
 using Tollgate.Web;
 using Tollgate.Webhooks;
@@ -70,6 +71,7 @@ public static class TollgateApp
         services.AddAnalytics(builder.Configuration);
         services.AddOperators(builder.Configuration);
         services.AddDashboard();
+        services.AddPortal(builder.Configuration);
         services.AddIdempotency();
         services.AddOperations();
         services.AddTollgateOpenApi();
@@ -87,6 +89,9 @@ public static class TollgateApp
         app.UseWhen(
             c => c.Request.Path.StartsWithSegments("/dashboard"),
             pages => pages.UsePageHeaders().UseMiddleware<Tollgate.Operators.OperatorGate>());
+        app.UseWhen(
+            c => c.Request.Path.StartsWithSegments("/portal"),
+            pages => pages.UsePageHeaders().UseMiddleware<Tollgate.Portal.PortalGate>());
 
         app.MapGet("/", () => TypedResults.Ok(new { name = "Tollgate", docs = "/docs", openapi = "/openapi/v1.json", health = "/health/ready" }))
             .ExcludeFromDescription();
@@ -97,6 +102,7 @@ public static class TollgateApp
         app.MapTestProviderPages();
         app.MapWebAssets();
         app.MapDashboard();
+        app.MapPortal();
         app.MapGroup("/api/v1")
             .MapCustomerEndpoints()
             .MapApiKeyEndpoints()
@@ -123,7 +129,8 @@ public static class TollgateApp
             .MapBalanceEndpoints()
             .MapDunningEndpoints()
             .MapTestClockEndpoints()
-            .MapPaymentEndpoints();
+            .MapPaymentEndpoints()
+            .MapPortalSessionEndpoints();
         return app;
     }
 }

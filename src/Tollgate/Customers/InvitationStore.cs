@@ -63,8 +63,11 @@ public sealed class InvitationStore(Database database, AuditLog audit, MemberSto
             return (Result<Invitation>)revoked;
         }, ct);
 
-    /// <summary>Turns a pending invitation into a member, once.</summary>
-    public Task<Result<Member>> AcceptAsync(AcceptInvitationRequest request, Actor actor, CancellationToken ct)
+    /// <summary>
+    /// Turns a pending invitation into a member, once; <paramref name="accepted"/>, when given, does more in the same
+    /// transaction (the portal stores the member's password there, so a member never exists without the one it chose).
+    /// </summary>
+    public Task<Result<Member>> AcceptAsync(AcceptInvitationRequest request, Actor actor, CancellationToken ct, Func<System.Data.Common.DbTransaction, Member, Task>? accepted = null)
     {
         var check = new Validation().Text("token", request.Token, required: true, 100).Text("name", request.Name, required: false);
         if (check.Failed) return Task.FromResult<Result<Member>>(check.ToError());
@@ -90,6 +93,7 @@ public sealed class InvitationStore(Database database, AuditLog audit, MemberSto
                 new { now, memberId = member.Value.Id, id = invitation.Id }, tx);
             await audit.RecordAsync(tx, actor, "invitation.accepted", "invitation", invitation.Id, invitation,
                 invitation with { Status = InvitationStatus.Accepted, AcceptedAt = now, MemberId = member.Value.Id }, invitation.CustomerId);
+            if (accepted is not null) await accepted(tx, member.Value);
             return member;
         }, ct);
     }

@@ -18,14 +18,12 @@ namespace Tollgate.Dashboard;
 /// </summary>
 public static class DashboardEndpoints
 {
-    const string SignInCookie = "tollgate_sign_in";
-
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
         var dashboard = app.MapGroup("/dashboard").ExcludeFromDescription().DisableAntiforgery();
 
         dashboard.MapGet("/sign-in", (HttpContext http, [FromQuery(Name = "return_to")] string? returnTo) =>
-            PageResults.Page<SignInPage>(new { Csrf = SignInToken(http), ReturnTo = LocalOrHome(returnTo) })).AllowSignedOut();
+            PageResults.Page<SignInPage>(new { Csrf = SignInForms.Token(http, "/dashboard"), ReturnTo = LocalOrHome(returnTo) })).AllowSignedOut();
         dashboard.MapPost("/sign-in", SignInAsync).AllowSignedOut();
         dashboard.MapPost("/sign-out", async (HttpContext http, OperatorStore store, CancellationToken ct) =>
         {
@@ -106,38 +104,18 @@ public static class DashboardEndpoints
     {
         var form = await http.Request.ReadFormAsync(ct);
         var returnTo = LocalOrHome(form["return_to"]);
-        var cookie = http.Request.Cookies[SignInCookie];
         string? email = form["email"];
-        IResult Again(string error, int status) => PageResults.Page<SignInPage>(new { Csrf = SignInToken(http), ReturnTo = returnTo, Email = email, Error = error }, status);
-        if (cookie is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.ASCII.GetBytes(cookie), System.Text.Encoding.ASCII.GetBytes(form[FormTokens.FormField].ToString())))
-        {
-            return Again("This form has expired. Sign in again.", StatusCodes.Status400BadRequest);
-        }
+        IResult Again(string error, int status) => PageResults.Page<SignInPage>(new { Csrf = SignInForms.Token(http, "/dashboard"), ReturnTo = returnTo, Email = email, Error = error }, status);
+        if (!SignInForms.Verify(http, form)) return Again("This form has expired. Sign in again.", StatusCodes.Status400BadRequest);
 
         var outcome = await store.SignInAsync(email, form["password"], http.Request.Headers.UserAgent, http.Connection.RemoteIpAddress?.ToString(), ct);
         if (outcome.LockedUntil is { } until)
             return Again($"Too many wrong passwords: this account is locked until {until.UtcDateTime:HH:mm} UTC.", StatusCodes.Status429TooManyRequests);
         if (!outcome.Succeeded) return Again("That email and password do not match an operator.", StatusCodes.Status401Unauthorized);
 
-        http.Response.Cookies.Append(OperatorGate.CookieName, outcome.Token!, new CookieOptions
-        {
-            HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/dashboard", IsEssential = true,
-        });
-        http.Response.Cookies.Delete(SignInCookie, new CookieOptions { Path = "/dashboard" });
+        http.Response.Cookies.Append(OperatorGate.CookieName, outcome.Token!, SignInForms.Options(http, "/dashboard"));
+        SignInForms.Forget(http, "/dashboard");
         return Results.Redirect(returnTo);
-    }
-
-    /// <summary>The sign-in form's anti-forgery token: a random value kept in a cookie of its own, which the form must repeat.</summary>
-    static string SignInToken(HttpContext http)
-    {
-        if (http.Request.Cookies[SignInCookie] is { Length: 32 } existing) return existing;
-        var token = RandomText.Secret("", 32);
-        http.Response.Cookies.Append(SignInCookie, token, new CookieOptions
-        {
-            HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = "/dashboard", IsEssential = true, MaxAge = TimeSpan.FromHours(1),
-        });
-        return token;
     }
 
     /// <summary>Where to go after signing in: a dashboard page of this server, never another site.</summary>

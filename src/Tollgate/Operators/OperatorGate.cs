@@ -63,7 +63,7 @@ public sealed class OperatorGate(RequestDelegate next, OperatorStore store)
             return;
         }
 
-        if (!IsSafe(context.Request.Method) && !await CarriesTokenAsync(context, token!))
+        if (!IsSafe(context.Request.Method) && !await FormTokens.CarriedAsync(context, token!))
         {
             await Refuse(context, StatusCodes.Status403Forbidden, "This form has expired or did not come from this dashboard. Reload the page and try again.");
             return;
@@ -83,18 +83,6 @@ public sealed class OperatorGate(RequestDelegate next, OperatorStore store)
     }
 
     static bool IsSafe(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method);
-
-    static async Task<bool> CarriesTokenAsync(HttpContext context, string token)
-    {
-        string? sent = context.Request.Headers[FormTokens.Header];
-        if (sent is null && context.Request.HasFormContentType)
-        {
-            var form = await context.Request.ReadFormAsync(context.RequestAborted);
-            sent = form[FormTokens.FormField];
-        }
-
-        return FormTokens.Matches(token, sent);
-    }
 
     static async Task Refuse(HttpContext context, int status, string message)
     {

@@ -14,7 +14,4 @@ public sealed class OperatorOptions
 
     /// <summary>A session ends this long after sign-in, used or not.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromDays(7);
-
-    /// <summary>The shortest password an operator may set.</summary>
-    public int MinimumPasswordLength { get; set; } = 12;
 }

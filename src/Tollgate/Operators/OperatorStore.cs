@@ -2,7 +2,6 @@ using Tollgate.Web;
 using System.Data.Common;
 using System.Net.Mail;
 using Dapper;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Tollgate.ApiKeys;
 using Tollgate.Audit;
@@ -18,8 +17,7 @@ public sealed record SignInOutcome(string? Token, OperatorUser? User, DateTimeOf
 }
 
 /// <summary>
-/// Operator users and their sessions. Passwords are hashed by ASP.NET Core's <see cref="PasswordHasher{TUser}"/>
-/// (PBKDF2, rehashed when its defaults grow); a session is a random token in an HttpOnly cookie, stored only as its
+/// Operator users and their sessions. Passwords are hashed (<see cref="Passwords"/>); a session is a random token in an HttpOnly cookie, stored only as its
 /// SHA-256, so a stolen database signs no one in. Wrong passwords in a row lock the account for a while, whatever
 /// the password tried next (<see cref="OperatorOptions"/>).
 /// </summary>
@@ -29,19 +27,13 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
     const string SessionPrefix = "opss";
     const string UserPrefix = "opr";
 
-    static readonly PasswordHasher<OperatorUser> Hasher = new();
-
-    /// <summary>A hash to check a password against when the email is unknown, so that such a sign-in takes as long.</summary>
-    static readonly string DecoyHash = Hasher.HashPassword(null!, RandomText.Secret("", 24));
-
     public async Task<Result<OperatorUser>> CreateAsync(string? email, string? name, OperatorRole role, string? password, Actor actor, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var normalized = NormalizeEmail(email);
         if (normalized is null) errors["email"] = ["must be an email address."];
         if (string.IsNullOrWhiteSpace(name) || name.Length > 200) errors["name"] = ["is required, at most 200 characters."];
-        if (password is null || password.Length < options.Value.MinimumPasswordLength || password.Length > 1_000)
-            errors["password"] = [$"must be {options.Value.MinimumPasswordLength} to 1,000 characters."];
+        if (!Passwords.Acceptable(password)) errors["password"] = [$"must be {Passwords.MinimumLength} to {Passwords.MaximumLength:N0} characters."];
         if (errors.Count > 0) return ApiError.Invalid(errors);
 
         var now = time.Now();
@@ -56,7 +48,7 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
                     """
                     INSERT INTO operator_users (id, email, name, role, password_hash, failed_attempts, created_at, updated_at)
                     VALUES (@Id, @Email, @Name, @role, @hash, 0, @CreatedAt, @CreatedAt)
-                    """, new { user.Id, user.Email, user.Name, role = role.Name(), hash = Hasher.HashPassword(user, password!), user.CreatedAt }, tx);
+                    """, new { user.Id, user.Email, user.Name, role = role.Name(), hash = Passwords.Hash(password!), user.CreatedAt }, tx);
                 await audit.RecordAsync(tx, actor, "operator.created", "operator", user.Id, null, new { user.Email, user.Name, role = role.Name() });
                 return user;
             }, ct);
@@ -98,23 +90,21 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
 
         if (row is null)
         {
-            Hasher.VerifyHashedPassword(null!, DecoyHash, password ?? "");
+            Passwords.Verify(null, password);
             return new SignInOutcome(null, null, null);
         }
 
         if (row.LockedUntil is { } locked && locked > now) return new SignInOutcome(null, null, locked);
         var user = row.ToUser();
-        var verdict = Hasher.VerifyHashedPassword(user, row.PasswordHash!, password ?? "");
-        if (verdict == PasswordVerificationResult.Failed) return await FailedAsync(user, now, ct);
+        var (right, rehashNeeded) = Passwords.Verify(row.PasswordHash, password);
+        if (!right) return await FailedAsync(user, now, ct);
 
         var token = RandomText.Secret(TokenPrefix, 43);
         var sessionId = Ids.New(SessionPrefix, time);
         await database.InTransactionAsync(async (connection, tx) =>
         {
-            var rehash = verdict == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user, password!) : null;
-            await connection.ExecuteAsync(
-                "UPDATE operator_users SET failed_attempts = 0, locked_until = NULL, password_hash = COALESCE(@rehash, password_hash) WHERE id = @Id",
-                new { user.Id, rehash }, tx);
+            var rehash = rehashNeeded ? Passwords.Hash(password!) : null;
+            await Lockout.SucceededAsync(tx, Lockout.Accounts.OperatorUsers, user.Id, rehash);
             await connection.ExecuteAsync(
                 """
                 INSERT INTO operator_sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, address)
@@ -129,22 +119,11 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
 
     async Task<SignInOutcome> FailedAsync(OperatorUser user, DateTimeOffset now, CancellationToken ct)
     {
-        var max = options.Value.MaxFailedAttempts;
         var lockedUntil = await database.InTransactionAsync(async (connection, tx) =>
         {
-            // One statement counts the attempt and locks at the last one, so that attempts racing on two nodes each count.
-            await connection.ExecuteAsync(
-                """
-                UPDATE operator_users SET
-                    locked_until = CASE WHEN failed_attempts + 1 >= @max THEN @until ELSE locked_until END,
-                    failed_attempts = CASE WHEN failed_attempts + 1 >= @max THEN 0 ELSE failed_attempts + 1 END
-                WHERE id = @Id
-                """, new { user.Id, max, until = now + options.Value.LockoutDuration }, tx);
-            var locked = await connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(
-                "SELECT locked_until FROM operator_users WHERE id = @Id AND locked_until IS NOT NULL", new { user.Id }, tx);
-            var justLocked = locked is { } l && l > now;
-            if (justLocked) await audit.RecordAsync(tx, Actor.System, "operator.locked_out", "operator", user.Id, null, new { locked_until = locked });
-            return justLocked ? locked : null;
+            var locked = await Lockout.FailedAsync(tx, Lockout.Accounts.OperatorUsers, user.Id, options.Value.MaxFailedAttempts, options.Value.LockoutDuration, now);
+            if (locked is not null) await audit.RecordAsync(tx, Actor.System, "operator.locked_out", "operator", user.Id, null, new { locked_until = locked });
+            return locked;
         }, ct);
         return new SignInOutcome(null, null, lockedUntil);
     }

@@ -868,5 +868,34 @@ public static class Migrations
             );
             CREATE INDEX ix_operator_sessions_user ON operator_sessions (user_id, created_at);
             """),
+        new(26, "the customer portal: its links, sessions and members' passwords", """
+            ALTER TABLE members ADD COLUMN password_hash text;
+            ALTER TABLE members ADD COLUMN failed_attempts integer NOT NULL DEFAULT 0;
+            ALTER TABLE members ADD COLUMN locked_until {ts};
+
+            CREATE TABLE portal_links (
+                token_hash text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers (id),
+                mode text NOT NULL,
+                return_url text,
+                created_at {ts} NOT NULL,
+                expires_at {ts} NOT NULL,
+                used_at {ts}
+            );
+
+            CREATE TABLE portal_sessions (
+                id text PRIMARY KEY,
+                token_hash text NOT NULL UNIQUE,
+                customer_id text NOT NULL REFERENCES customers (id),
+                member_id text REFERENCES members (id) ON DELETE CASCADE,
+                mode text NOT NULL,
+                return_url text,
+                created_at {ts} NOT NULL,
+                last_seen_at {ts} NOT NULL,
+                expires_at {ts} NOT NULL,
+                revoked_at {ts}
+            );
+            CREATE INDEX ix_portal_sessions_customer ON portal_sessions (customer_id);
+            """),
     ];
 }

@@ -20,4 +20,17 @@ public static class FormTokens
     /// <summary>Whether <paramref name="sent"/> is the token of <paramref name="secret"/>, compared in constant time.</summary>
     public static bool Matches(string secret, string? sent) =>
         sent is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Csrf(secret)), Encoding.ASCII.GetBytes(sent));
+
+    /// <summary>Whether the request carries the token of <paramref name="secret"/>, in its header or its form.</summary>
+    public static async Task<bool> CarriedAsync(HttpContext context, string secret)
+    {
+        string? sent = context.Request.Headers[Header];
+        if (sent is null && context.Request.HasFormContentType)
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            sent = form[FormField];
+        }
+
+        return Matches(secret, sent);
+    }
 }
