@@ -67,7 +67,7 @@ public sealed class PortalGate(RequestDelegate next, PortalSessions sessions)
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await PageResults.WriteMessageAsync(context, "Not allowed",
-                required is null ? "This page declares no permission, so no one may open it." : $"Your role in {visitor.Name}'s team, {Common.EnumText.Snake(visitor.Role)}, may not do this.");
+                required is null ? "This page declares no permission, so no one may open it." : $"Your role in {visitor.CustomerName}'s team, {Common.EnumText.Snake(visitor.Role)}, may not do this.");
             return;
         }
 

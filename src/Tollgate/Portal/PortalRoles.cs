@@ -35,7 +35,7 @@ public static class PortalRoles
 /// operator's app minted (acting as the customer's owner, as in Stripe's billing portal).
 /// </summary>
 public sealed record PortalVisitor(
-    string CustomerId, string? MemberId, string Name, Role Role, ApiKeys.KeyMode Mode, string SessionId, string Csrf, string? ReturnUrl)
+    string CustomerId, string CustomerName, string? MemberId, string Name, Role Role, ApiKeys.KeyMode Mode, string SessionId, string Csrf, string? ReturnUrl)
 {
     public bool Can(PortalPermission permission) => Role.Allows(permission);
 }

@@ -47,6 +47,7 @@ public sealed class PortalSessions(Database database, AuditLog audit, Invitation
 
     public async Task<Result<(string Token, DateTimeOffset ExpiresAt)>> MintLinkAsync(CreatePortalSessionRequest request, KeyMode mode, Actor actor, CancellationToken ct)
     {
+        if (string.IsNullOrWhiteSpace(request.CustomerId)) return ApiError.Invalid("customer_id", "is required: whose portal the link opens.");
         if (request.ReturnUrl is { } back && !(Uri.TryCreate(back, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && back.Length <= 2_000))
             return ApiError.Invalid("return_url", "must be an absolute http or https URL: where the portal's Back link leads.");
         var token = RandomText.Secret(LinkPrefix, 43);
@@ -147,7 +148,7 @@ public sealed class PortalSessions(Database database, AuditLog audit, Invitation
         var row = await connection.QuerySingleOrDefaultAsync<SessionRow>(
             """
             SELECT s.id, s.customer_id, s.member_id, s.mode, s.return_url, s.last_seen_at, s.expires_at, m.role AS member_role,
-                   COALESCE(m.name, m.email, c.name) AS name
+                   COALESCE(m.name, m.email, c.name) AS name, c.name AS customer_name
             FROM portal_sessions s JOIN customers c ON c.id = s.customer_id LEFT JOIN members m ON m.id = s.member_id
             WHERE s.token_hash = @hash AND s.revoked_at IS NULL AND c.deleted_at IS NULL
             """, new { hash = KeyHash.Of(token).ToHex() });
@@ -160,7 +161,7 @@ public sealed class PortalSessions(Database database, AuditLog audit, Invitation
         }
 
         var role = row.MemberRole is null ? Role.Owner : EnumText.Parse<Role>(row.MemberRole);
-        return new PortalVisitor(row.CustomerId, row.MemberId, row.Name ?? row.CustomerId, role, EnumText.Parse<KeyMode>(row.Mode), row.Id, FormTokens.Csrf(token), row.ReturnUrl);
+        return new PortalVisitor(row.CustomerId, row.CustomerName, row.MemberId, row.Name ?? row.CustomerId, role, EnumText.Parse<KeyMode>(row.Mode), row.Id, FormTokens.Csrf(token), row.ReturnUrl);
     }
 
     public async Task SignOutAsync(string sessionId, CancellationToken ct)
@@ -189,5 +190,6 @@ public sealed class PortalSessions(Database database, AuditLog audit, Invitation
         public DateTimeOffset ExpiresAt { get; init; }
         public string? MemberRole { get; init; }
         public string? Name { get; init; }
+        public string CustomerName { get; init; } = "";
     }
 }

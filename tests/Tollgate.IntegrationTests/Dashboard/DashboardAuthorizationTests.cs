@@ -47,7 +47,7 @@ public abstract class DashboardAuthorizationTests(TollgateServer server)
     public async Task Each_role_reaches_exactly_the_pages_and_actions_its_permissions_allow(OperatorRole role)
     {
         var (customer, invoice) = await OpenInvoiceAsync();
-        using var browser = await OperatorClient.SignInAsync(server, await OperatorClient.AddAsync(server, role));
+        using var browser = await PageClient.SignInAsync(server, await PageClient.AddAsync(server, role));
         var routeValues = new Dictionary<string, string> { ["id"] = customer };
 
         // Sign-out last: it ends the session the rest use.
@@ -73,12 +73,12 @@ public abstract class DashboardAuthorizationTests(TollgateServer server)
     public async Task A_change_without_the_sessions_token_is_refused_and_changes_nothing()
     {
         var (_, invoice) = await OpenInvoiceAsync();
-        using var owner = await OperatorClient.SignInAsync(server, await OperatorClient.AddAsync(server, OperatorRole.Owner));
+        using var owner = await PageClient.SignInAsync(server, await PageClient.AddAsync(server, OperatorRole.Owner));
         (await owner.PostAsync($"/dashboard/invoices/{invoice}/void", withToken: false)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await owner.PostAsync($"/dashboard/invoices/{invoice}/void", new Dictionary<string, string> { ["_csrf"] = "forged" }, withToken: false)).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
 
         // Another operator's token is not this session's either.
-        using var other = await OperatorClient.SignInAsync(server, await OperatorClient.AddAsync(server, OperatorRole.Owner));
+        using var other = await PageClient.SignInAsync(server, await PageClient.AddAsync(server, OperatorRole.Owner));
         (await owner.PostAsync($"/dashboard/invoices/{invoice}/void", new Dictionary<string, string> { ["_csrf"] = FormTokens.Csrf(other.SessionToken!) }, withToken: false))
             .StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         (await InvoiceStatusAsync(invoice)).ShouldBe("open");

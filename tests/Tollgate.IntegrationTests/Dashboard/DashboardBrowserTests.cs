@@ -27,7 +27,7 @@ public abstract class DashboardBrowserTests(TollgateServer server)
     public async Task Every_page_opens_clean_on_a_desktop_and_on_a_phone()
     {
         var (customer, _, _) = await CustomerWithOpenInvoiceAsync();
-        var email = await OperatorClient.AddAsync(server, OperatorRole.Owner);
+        var email = await PageClient.AddAsync(server, OperatorRole.Owner);
         await using var browser = await BrowserPages.LaunchAsync();
         foreach (var (width, height) in new[] { (1280, 900), (360, 740) })
         {
@@ -51,7 +51,7 @@ public abstract class DashboardBrowserTests(TollgateServer server)
     public async Task An_operator_finds_a_customer_and_voids_its_invoice()
     {
         var (customer, name, invoice) = await CustomerWithOpenInvoiceAsync();
-        var email = await OperatorClient.AddAsync(server, OperatorRole.Finance);
+        var email = await PageClient.AddAsync(server, OperatorRole.Finance);
         await using var browser = await BrowserPages.LaunchAsync();
         var page = await browser.NewPageAsync();
         await BrowserPages.SignInAsync(page, server.BaseAddress, email);
@@ -83,7 +83,7 @@ public abstract class DashboardBrowserTests(TollgateServer server)
     public async Task A_wrong_password_is_told_and_the_lock_out_shown_and_a_viewer_sees_no_void_button()
     {
         var (customer, _, _) = await CustomerWithOpenInvoiceAsync();
-        var email = await OperatorClient.AddAsync(server, OperatorRole.Viewer);
+        var email = await PageClient.AddAsync(server, OperatorRole.Viewer);
         await using var browser = await BrowserPages.LaunchAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.BaseAddress, "/dashboard").ToString());
@@ -101,7 +101,7 @@ public abstract class DashboardBrowserTests(TollgateServer server)
         await browser.AssertCleanAsync(page);
 
         var viewer = await browser.NewPageAsync();
-        await BrowserPages.SignInAsync(viewer, server.BaseAddress, await OperatorClient.AddAsync(server, OperatorRole.Viewer));
+        await BrowserPages.SignInAsync(viewer, server.BaseAddress, await PageClient.AddAsync(server, OperatorRole.Viewer));
         await viewer.GotoAsync(new Uri(server.BaseAddress, $"/dashboard/customers/{customer}").ToString());
         (await viewer.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Void") }).CountAsync()).ShouldBe(0);
         await browser.AssertCleanAsync(viewer);

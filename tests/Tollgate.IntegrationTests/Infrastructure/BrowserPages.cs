@@ -73,7 +73,7 @@ public sealed class BrowserPages : IAsyncDisposable
         $"{violation.Id} ({violation.Impact}): {violation.Help} at {string.Join(", ", violation.Nodes.Select(n => n.Target?.ToString()))}";
 
     /// <summary>Signs in through the sign-in form, as a person does, and waits for the dashboard's home.</summary>
-    public static async Task SignInAsync(IPage page, Uri server, string email, string password = OperatorClient.Password)
+    public static async Task SignInAsync(IPage page, Uri server, string email, string password = PageClient.Password)
     {
         await page.GotoAsync(new Uri(server, "/dashboard").ToString());
         await page.GetByLabel("Email").FillAsync(email);

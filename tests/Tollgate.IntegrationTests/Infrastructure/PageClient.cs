@@ -6,16 +6,16 @@ using Tollgate.Operators;
 namespace Tollgate.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A browser's worth of HTTP for the dashboard: a cookie jar, no redirects followed (so tests see them), the sign-in
+/// A browser's worth of HTTP for the dashboard and the portal: a cookie jar, no redirects followed (so tests see them), the sign-in
 /// form filled as a person does, and every form post carrying the anti-forgery token its page would.
 /// </summary>
-public sealed partial class OperatorClient : IDisposable
+public sealed partial class PageClient : IDisposable
 {
     readonly HttpClient _http;
     readonly CookieContainer _cookies = new();
     readonly Uri _base;
 
-    OperatorClient(Uri baseAddress)
+    PageClient(Uri baseAddress)
     {
         _base = baseAddress;
         _http = new HttpClient(new HttpClientHandler { CookieContainer = _cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
@@ -32,12 +32,12 @@ public sealed partial class OperatorClient : IDisposable
         return email;
     }
 
-    public static OperatorClient SignedOut(TollgateServer server) => new(server.BaseAddress);
+    public static PageClient SignedOut(TollgateServer server) => new(server.BaseAddress);
 
     /// <summary>Signs in through the sign-in form; fails the test unless it leads to the dashboard.</summary>
-    public static async Task<OperatorClient> SignInAsync(TollgateServer server, string email, string password = Password)
+    public static async Task<PageClient> SignInAsync(TollgateServer server, string email, string password = Password)
     {
-        var client = new OperatorClient(server.BaseAddress);
+        var client = new PageClient(server.BaseAddress);
         var answer = await client.SignInFormAsync(email, password);
         answer.StatusCode.ShouldBe(HttpStatusCode.Redirect, await answer.Content.ReadAsStringAsync());
         client.SessionToken.ShouldNotBeNull();
@@ -57,6 +57,48 @@ public sealed partial class OperatorClient : IDisposable
 
     public string? SessionToken => _cookies.GetCookies(new Uri(_base, "/dashboard/"))[OperatorGate.CookieName]?.Value;
 
+    public string? PortalToken => _cookies.GetCookies(new Uri(_base, "/portal/"))[Tollgate.Portal.PortalGate.CookieName]?.Value;
+
+    /// <summary>Follows a portal link as the customer's browser does: a client in the portal, or the answer that refused it.</summary>
+    public static async Task<(PageClient Client, HttpResponseMessage Answer)> EnterPortalAsync(TollgateServer server, string url)
+    {
+        var client = new PageClient(server.BaseAddress);
+        return (client, await client._http.GetAsync(new Uri(url).PathAndQuery));
+    }
+
+    /// <summary>A customer's way into the portal: a link minted with the admin key, followed; fails the test unless it lands in the portal.</summary>
+    public static async Task<PageClient> PortalAsync(TollgateServer server, string customerId)
+    {
+        var link = await server.Admin.PostAsync("/api/v1/portal-sessions", new { customer_id = customerId, return_url = "https://app.example.com/account" });
+        link.Status.ShouldBe(HttpStatusCode.Created, link.Body?.ToJsonString());
+        var (client, answer) = await EnterPortalAsync(server, link.Str("url")!);
+        answer.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        client.PortalToken.ShouldNotBeNull();
+        return client;
+    }
+
+    /// <summary>A member's sign-in to the portal through its form.</summary>
+    public async Task<HttpResponseMessage> PortalSignInAsync(string email, string password)
+    {
+        var form = await (await _http.GetAsync("/portal/sign-in")).Content.ReadAsStringAsync();
+        return await _http.PostAsync("/portal/sign-in", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_csrf"] = CsrfField().Match(form).Groups[1].Value, ["email"] = email, ["password"] = password,
+        }));
+    }
+
+    /// <summary>Accepts an invitation through its page, choosing a name and a password, as the invitee does.</summary>
+    public async Task<HttpResponseMessage> AcceptInvitationAsync(string link, string name, string password)
+    {
+        var path = new Uri(link).PathAndQuery;
+        var form = await (await _http.GetAsync(path)).Content.ReadAsStringAsync();
+        var token = System.Web.HttpUtility.ParseQueryString(new Uri(link).Query)["token"]!;
+        return await _http.PostAsync("/portal/invitations/accept", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_csrf"] = CsrfField().Match(form).Groups[1].Value, ["token"] = token, ["name"] = name, ["password"] = password,
+        }));
+    }
+
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
     public async Task<string> PageAsync(string path)
@@ -71,7 +113,8 @@ public sealed partial class OperatorClient : IDisposable
     public Task<HttpResponseMessage> PostAsync(string path, IDictionary<string, string>? fields = null, bool withToken = true)
     {
         var all = new Dictionary<string, string>(fields ?? new Dictionary<string, string>());
-        if (withToken && SessionToken is { } token) all["_csrf"] = FormTokens.Csrf(token);
+        var session = path.StartsWith("/portal", StringComparison.Ordinal) ? PortalToken : SessionToken;
+        if (withToken && session is { } token) all["_csrf"] = FormTokens.Csrf(token);
         return _http.PostAsync(path, new FormUrlEncodedContent(all));
     }
 
