@@ -113,7 +113,7 @@ public static class DashboardEndpoints
             return Again($"Too many wrong passwords: this account is locked until {until.UtcDateTime:HH:mm} UTC.", StatusCodes.Status429TooManyRequests);
         if (!outcome.Succeeded) return Again("That email and password do not match an operator.", StatusCodes.Status401Unauthorized);
 
-        http.Response.Cookies.Append(OperatorGate.CookieName, outcome.Token!, SignInForms.Options(http, "/dashboard"));
+        http.Response.Cookies.Append(OperatorGate.CookieName, outcome.Token!, SignInForms.SessionOptions(http, "/dashboard"));
         SignInForms.Forget(http, "/dashboard");
         return Results.Redirect(returnTo);
     }

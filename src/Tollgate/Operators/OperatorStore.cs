@@ -101,10 +101,10 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
 
         var token = RandomText.Secret(TokenPrefix, 43);
         var sessionId = Ids.New(SessionPrefix, time);
-        await database.InTransactionAsync(async (connection, tx) =>
+        var started = await database.InTransactionAsync(async (connection, tx) =>
         {
             var rehash = rehashNeeded ? Passwords.Hash(password!) : null;
-            await Lockout.SucceededAsync(tx, Lockout.Accounts.OperatorUsers, user.Id, rehash);
+            if (!await Lockout.SucceededAsync(tx, Lockout.Accounts.OperatorUsers, user.Id, rehash, now)) return false;
             await connection.ExecuteAsync(
                 """
                 INSERT INTO operator_sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, address)
@@ -112,9 +112,10 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
                 """,
                 new { sessionId, hash = KeyHash.Of(token).ToHex(), user.Id, now, expires = now + options.Value.SessionLifetime, userAgent = Clip(userAgent, 300), address = Clip(address, 64) }, tx);
             await audit.RecordAsync(tx, Of(user), "operator.signed_in", "operator", user.Id, null, new { session = sessionId, address });
-            return 0;
+            return true;
         }, ct);
-        return new SignInOutcome(token, user with { LockedUntil = null }, null);
+        // A wrong password racing this one locked the account first: the lock holds.
+        return started ? new SignInOutcome(token, user with { LockedUntil = null }, null) : new SignInOutcome(null, null, now + options.Value.LockoutDuration);
     }
 
     async Task<SignInOutcome> FailedAsync(OperatorUser user, DateTimeOffset now, CancellationToken ct)

@@ -16,7 +16,7 @@ namespace Tollgate.Portal;
 /// </summary>
 public sealed class PortalData(
     CustomerStore customers, SubscriptionStore subscriptions, PlanStore plans, CustomerAccessCache access, EntitlementChecker entitlements,
-    InvoiceRunner runner, ApiKeyStore keys, MemberStore members, InvitationStore invitations, TimeProvider time)
+    InvoiceRunner runner, ApiKeyStore keys, MemberStore members, InvitationStore invitations, PortalSessions sessions, TimeProvider time)
 {
     /// <summary>The subscription the portal works on: the customer's newest that gives access.</summary>
     public async Task<Subscription?> LiveSubscriptionAsync(string customerId, CancellationToken ct) =>
@@ -58,23 +58,30 @@ public sealed class PortalData(
     }
 
     /// <summary>What moving to <paramref name="planCode"/> now would bill: the billing engine's own preview, storing nothing.</summary>
-    public async Task<PlanModel> PreviewAsync(string customerId, string? planCode, Actor actor, CancellationToken ct)
+    /// <remarks>The preview's instant is kept with the session (<see cref="PortalSessions.RememberPreviewAsync"/>) for the confirmation.</remarks>
+    public async Task<PlanModel> PreviewAsync(PortalVisitor visitor, string? planCode, Actor actor, CancellationToken ct)
     {
-        var model = await PlansAsync(customerId, ct);
+        var model = await PlansAsync(visitor.CustomerId, ct);
         var chosen = model.Plans.FirstOrDefault(p => p.Code == planCode && !p.Current);
         if (model.Subscription is not { } live || chosen is null) return model with { Error = "Choose one of the plans below." };
         var preview = await subscriptions.ChangeAsync(live.Id, Request(chosen.Code, preview: true, null), actor, ct);
-        return preview.IsOk ? model with { Chosen = chosen, Preview = preview.Value } : model with { Error = preview.Error.Message };
+        if (!preview.IsOk) return model with { Error = preview.Error.Message };
+        await sessions.RememberPreviewAsync(visitor.SessionId, chosen.Code, preview.Value.ProrationDate, ct);
+        return model with { Chosen = chosen, Preview = preview.Value };
     }
 
-    /// <summary>The change, prorated at the instant its preview was, so the two agree to the cent; its invoice is made at once.</summary>
-    public async Task<Result<SubscriptionChange>> ChangeAsync(string customerId, string? planCode, DateTimeOffset? prorationDate, Actor actor, CancellationToken ct)
+    /// <summary>
+    /// The change, prorated at the instant this session previewed it at (within <see cref="PortalSessions.PreviewHolds"/>),
+    /// so the two agree to the cent, or else now; never at an instant the browser names. Its invoice is made at once.
+    /// </summary>
+    public async Task<Result<SubscriptionChange>> ChangeAsync(PortalVisitor visitor, string? planCode, Actor actor, CancellationToken ct)
     {
-        var model = await PlansAsync(customerId, ct);
+        var model = await PlansAsync(visitor.CustomerId, ct);
         if (model.Subscription is not { } live || model.Plans.FirstOrDefault(p => p.Code == planCode && !p.Current) is not { } chosen)
             return ApiError.Invalid("plan", "must be one of the plans offered.");
+        var previewedAt = await sessions.TakePreviewAsync(visitor.SessionId, chosen.Code, ct);
         await runner.BillDueAsync(live.Id, actor, ct);
-        return await subscriptions.ChangeAsync(live.Id, Request(chosen.Code, preview: false, prorationDate), actor, ct);
+        return await subscriptions.ChangeAsync(live.Id, Request(chosen.Code, preview: false, previewedAt), actor, ct);
     }
 
     static ChangeSubscriptionRequest Request(string plan, bool preview, DateTimeOffset? prorationDate) =>
@@ -90,20 +97,29 @@ public sealed class PortalData(
         return await keys.CreateAsync(new NewKey(KeyKind.Customer, visitor.Mode, visitor.CustomerId, name.Trim(), "made in the portal", Scopes.Defaults(KeyKind.Customer), null), actor, ct);
     }
 
-    public async Task<Result<ApiKeyView>> RotateKeyAsync(string customerId, string id, Actor actor, CancellationToken ct)
+    public async Task<Result<ApiKeyView>> RotateKeyAsync(PortalVisitor visitor, string id, Actor actor, CancellationToken ct)
     {
-        if (await OwnKeyAsync(customerId, id, ct) is null) return ApiError.NotFound("key", id);
+        if (await OwnKeyAsync(visitor, id, ct) is null) return ApiError.NotFound("key", id);
         return await keys.RotateAsync(id, new Rotation(KeyPolicy.DefaultOverlap, null), actor, ct);
     }
 
-    public async Task<Result<ApiKeyView>> RevokeKeyAsync(string customerId, string id, Actor actor, CancellationToken ct)
+    public async Task<Result<ApiKeyView>> RevokeKeyAsync(PortalVisitor visitor, string id, Actor actor, CancellationToken ct)
     {
-        if (await OwnKeyAsync(customerId, id, ct) is null) return ApiError.NotFound("key", id);
+        if (await OwnKeyAsync(visitor, id, ct) is null) return ApiError.NotFound("key", id);
         return await keys.RevokeAsync(id, actor, ct);
     }
 
-    async Task<ApiKeyView?> OwnKeyAsync(string customerId, string id, CancellationToken ct) =>
-        await keys.GetAsync(id, ct) is { Kind: KeyKind.Customer } key && key.CustomerId == customerId ? key : null;
+    /// <summary>
+    /// Whether the portal may rotate or revoke <paramref name="key"/>: one of the customer's, in the session's mode,
+    /// holding no scope beyond what the portal gives a new key. A key the operator made with more (keys:write, say)
+    /// stays the operator's: rotating it would hand its wider secret to whoever is in the portal.
+    /// </summary>
+    public static bool Manages(PortalVisitor visitor, ApiKeyView key) =>
+        key.Kind == KeyKind.Customer && key.CustomerId == visitor.CustomerId && key.Mode == visitor.Mode
+        && key.Scopes.All(s => Scopes.Defaults(KeyKind.Customer).Contains(s));
+
+    async Task<ApiKeyView?> OwnKeyAsync(PortalVisitor visitor, string id, CancellationToken ct) =>
+        await keys.GetAsync(id, ct) is { } key && Manages(visitor, key) ? key : null;
 
     public async Task<TeamModel> TeamAsync(string customerId, string? invitationLink, string? error, CancellationToken ct)
     {

@@ -27,7 +27,7 @@ public static class PortalEndpoints
             {
                 var minted = await sessions.MintLinkAsync(request, caller.Key.Mode, caller.Actor, ct);
                 if (!minted.IsOk) return minted.Error.ToProblem();
-                var site = payments.Value.PublicUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{http.Request.Scheme}://{http.Request.Host}";
+                var site = Site(http, payments.Value);
                 return Results.Json(new PortalSessionLink($"{site}/portal/enter/{minted.Value.Token}", minted.Value.ExpiresAt), ApiJson.Options, statusCode: StatusCodes.Status201Created);
             })
             .WithTags("Portal").RequireAdmin().Produces<PortalSessionLink>(StatusCodes.Status201Created)
@@ -51,7 +51,7 @@ public static class PortalEndpoints
                 }, StatusCodes.Status410Gone);
             }
 
-            http.Response.Cookies.Append(PortalGate.CookieName, session, SignInForms.Options(http, CookiePath));
+            http.Response.Cookies.Append(PortalGate.CookieName, session, SignInForms.SessionOptions(http, CookiePath));
             return Results.Redirect("/portal");
         }).AllowWithoutSession();
 
@@ -85,7 +85,7 @@ public static class PortalEndpoints
             var visitor = Me(http);
             await sessions.SignOutAsync(visitor.SessionId, ct);
             http.Response.Cookies.Delete(PortalGate.CookieName, new CookieOptions { Path = CookiePath });
-            return Results.Redirect(visitor.ReturnUrl ?? PortalGate.SignInPath);
+            return visitor.ReturnUrl is { } back ? Onward(back, "Signed out", "You have left the portal.") : Results.Redirect(PortalGate.SignInPath);
         }).RequirePortal(PortalPermission.View);
 
         portal.MapGet("/", async (HttpContext http, PortalData data, string? flash, CancellationToken ct) =>
@@ -108,22 +108,21 @@ public static class PortalEndpoints
         portal.MapPost("/plan/preview", async (HttpContext http, PortalData data, CancellationToken ct) =>
         {
             var form = await http.Request.ReadFormAsync(ct);
-            return PageResults.Page<PlanPage>(new { Visitor = Me(http), Model = await data.PreviewAsync(Me(http).CustomerId, form["plan"], Actor(http), ct) });
+            return PageResults.Page<PlanPage>(new { Visitor = Me(http), Model = await data.PreviewAsync(Me(http), form["plan"], Actor(http), ct) });
         }).RequirePortal(PortalPermission.ManageBilling);
         portal.MapPost("/plan/change", async (HttpContext http, PortalData data, CancellationToken ct) =>
         {
             var form = await http.Request.ReadFormAsync(ct);
-            DateTimeOffset? at = DateTimeOffset.TryParse(form["proration_date"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : null;
-            var changed = await data.ChangeAsync(Me(http).CustomerId, form["plan"], at, Actor(http), ct);
+            var changed = await data.ChangeAsync(Me(http), form["plan"], Actor(http), ct);
             return changed.IsOk
                 ? Results.Redirect("/portal/invoices?flash=changed")
                 : PageResults.Page<PlanPage>(new { Visitor = Me(http), Model = (await data.PlansAsync(Me(http).CustomerId, ct)) with { Error = changed.Error.Message } }, changed.Error.Status);
         }).RequirePortal(PortalPermission.ManageBilling);
-        portal.MapPost("/payment-method", async (HttpContext http, Payments.Accounts.PaymentAccountService accounts, CancellationToken ct) =>
+        portal.MapPost("/payment-method", async (HttpContext http, Payments.Accounts.PaymentAccountService accounts, IOptions<Payments.PaymentsOptions> payments, CancellationToken ct) =>
         {
-            var back = $"{http.Request.Scheme}://{http.Request.Host}/portal";
-            var link = await accounts.PortalAsync(Me(http).CustomerId, new Payments.Accounts.PaymentPortalRequest(back), ct);
-            return link.IsOk ? Results.Redirect(link.Value.Url) : Results.Redirect("/portal?flash=no_payment_method");
+            var link = await accounts.PortalAsync(Me(http).CustomerId, new Payments.Accounts.PaymentPortalRequest($"{Site(http, payments.Value)}/portal"), ct);
+            return link.IsOk ? Onward(link.Value.Url, "Change your payment method", $"Your payment method is kept by {link.Value.Provider}; its page changes it.")
+                : Results.Redirect("/portal?flash=no_payment_method");
         }).RequirePortal(PortalPermission.ManageBilling);
 
         portal.MapGet("/invoices", async (HttpContext http, InvoiceStore invoices, string? flash, CancellationToken ct) =>
@@ -160,20 +159,20 @@ public static class PortalEndpoints
         }).RequirePortal(PortalPermission.ManageKeys);
         portal.MapPost("/keys/{id}/rotate", async (HttpContext http, PortalData data, string id, CancellationToken ct) =>
         {
-            var rotated = await data.RotateKeyAsync(Me(http).CustomerId, id, Actor(http), ct);
+            var rotated = await data.RotateKeyAsync(Me(http), id, Actor(http), ct);
             if (!rotated.IsOk) return rotated.Error.Status == StatusCodes.Status404NotFound ? NotFound("key", id) : Results.Redirect("/portal/keys?flash=not_rotated");
             return PageResults.Page<KeysPage>(new { Visitor = Me(http), Model = new KeysModel(await data.KeysAsync(Me(http).CustomerId, ct), rotated.Value, null) });
         }).RequirePortal(PortalPermission.ManageKeys);
         portal.MapPost("/keys/{id}/revoke", async (HttpContext http, PortalData data, string id, CancellationToken ct) =>
         {
-            var revoked = await data.RevokeKeyAsync(Me(http).CustomerId, id, Actor(http), ct);
+            var revoked = await data.RevokeKeyAsync(Me(http), id, Actor(http), ct);
             return revoked.IsOk ? Results.Redirect("/portal/keys?flash=revoked") : NotFound("key", id);
         }).RequirePortal(PortalPermission.ManageKeys);
 
         portal.MapGet("/team", async (HttpContext http, PortalData data, CancellationToken ct) =>
             PageResults.Page<TeamPage>(new { Visitor = Me(http), Model = await data.TeamAsync(Me(http).CustomerId, null, null, ct) }))
             .RequirePortal(PortalPermission.View);
-        portal.MapPost("/team/invitations", async (HttpContext http, PortalData data, InvitationStore invitations, CancellationToken ct) =>
+        portal.MapPost("/team/invitations", async (HttpContext http, PortalData data, InvitationStore invitations, IOptions<Payments.PaymentsOptions> payments, CancellationToken ct) =>
         {
             var form = await http.Request.ReadFormAsync(ct);
             var role = Enum.TryParse<Role>(form["role"], ignoreCase: true, out var chosen) && Enum.IsDefined(chosen) && !int.TryParse(form["role"], out _) ? chosen : Role.Member;
@@ -182,7 +181,7 @@ public static class PortalEndpoints
                 Visitor = Me(http), Model = await data.TeamAsync(Me(http).CustomerId, null, "Only an owner may invite another owner.", ct),
             }, StatusCodes.Status403Forbidden);
             var invited = await invitations.CreateAsync(Me(http).CustomerId, new InviteRequest(form["email"], role), Actor(http), ct);
-            var link = invited.IsOk ? $"{http.Request.Scheme}://{http.Request.Host}/portal/invitations/accept?token={Uri.EscapeDataString(invited.Value.Token!)}" : null;
+            var link = invited.IsOk ? $"{Site(http, payments.Value)}/portal/invitations/accept?token={Uri.EscapeDataString(invited.Value.Token!)}" : null;
             return PageResults.Page<TeamPage>(new { Visitor = Me(http), Model = await data.TeamAsync(Me(http).CustomerId, link, invited.IsOk ? null : invited.Error.Message, ct) },
                 invited.IsOk ? StatusCodes.Status200OK : invited.Error.Status);
         }).RequirePortal(PortalPermission.ManageTeam);
@@ -198,10 +197,21 @@ public static class PortalEndpoints
 
     static IResult Enter(HttpContext http, string session)
     {
-        http.Response.Cookies.Append(PortalGate.CookieName, session, SignInForms.Options(http, CookiePath));
+        http.Response.Cookies.Append(PortalGate.CookieName, session, SignInForms.SessionOptions(http, CookiePath));
         SignInForms.Forget(http, CookiePath);
         return Results.Redirect("/portal");
     }
+
+    /// <summary>Where browsers reach this server: <c>Payments:PublicUrl</c> when set (behind a proxy), else the request's own scheme and host.</summary>
+    static string Site(HttpContext http, Payments.PaymentsOptions payments) =>
+        payments.PublicUrl is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{http.Request.Scheme}://{http.Request.Host}";
+
+    /// <summary>
+    /// A page with the way on to another site, after a form post: the pages' policy lets forms post only here
+    /// (<c>form-action 'self'</c>, which browsers apply to a post's redirects too), and a link may lead anywhere.
+    /// </summary>
+    static IResult Onward(string url, string title, string message) =>
+        PageResults.Page<OnwardPage>(new { Title = title, Message = message, Url = url });
 
     static IResult NotFound(string what, string id) =>
         PageResults.Page<MessagePage>(new { Title = $"No such {what}", Message = $"There is no {what} {id} of yours.", Home = "/portal" }, StatusCodes.Status404NotFound);

@@ -51,14 +51,14 @@ public sealed class PortalGate(RequestDelegate next, PortalSessions sessions)
             }
 
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            await PageResults.WriteMessageAsync(context, "Signed out", "Your portal session has ended. Open the portal from your account again.");
+            await PageResults.WriteMessageAsync(context, "Signed out", "Your portal session has ended. Open the portal from your account again.", SignInPath);
             return;
         }
 
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !await FormTokens.CarriedAsync(context, token!))
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await PageResults.WriteMessageAsync(context, "Not allowed", "This form has expired or did not come from this portal. Reload the page and try again.");
+            await PageResults.WriteMessageAsync(context, "Not allowed", "This form has expired or did not come from this portal. Reload the page and try again.", "/portal");
             return;
         }
 
@@ -67,7 +67,7 @@ public sealed class PortalGate(RequestDelegate next, PortalSessions sessions)
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await PageResults.WriteMessageAsync(context, "Not allowed",
-                required is null ? "This page declares no permission, so no one may open it." : $"Your role in {visitor.CustomerName}'s team, {Common.EnumText.Snake(visitor.Role)}, may not do this.");
+                required is null ? "This page declares no permission, so no one may open it." : $"Your role in {visitor.CustomerName}'s team, {Common.EnumText.Snake(visitor.Role)}, may not do this.", "/portal");
             return;
         }
 

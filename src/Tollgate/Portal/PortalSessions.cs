@@ -86,29 +86,49 @@ public sealed class PortalSessions(Database database, AuditLog audit, Invitation
     {
         var normalized = email?.Trim().ToLowerInvariant();
         var now = time.Now();
-        MemberRow? row = null;
+        List<MemberRow> rows = [];
         if (normalized is { Length: > 0 and <= 254 })
         {
             await using var connection = await database.OpenAsync(ct);
-            row = await connection.QueryFirstOrDefaultAsync<MemberRow>(
-                "SELECT id, customer_id, password_hash, locked_until FROM members WHERE email = @normalized AND password_hash IS NOT NULL ORDER BY created_at, id",
-                new { normalized });
+            // A person may be a member of several customers (and anyone may be invited under any email): the password
+            // picks the membership, the oldest whose password it is.
+            rows = [.. await connection.QueryAsync<MemberRow>(
+                "SELECT id, customer_id, password_hash, locked_until FROM members WHERE email = @normalized AND password_hash IS NOT NULL ORDER BY created_at, id LIMIT 10",
+                new { normalized })];
         }
 
-        if (row is null)
+        if (rows.Count == 0)
         {
             Passwords.Verify(null, password);
             return (null, null);
         }
 
-        if (row.LockedUntil > now) return (null, row.LockedUntil);
-        var (right, rehash) = Passwords.Verify(row.PasswordHash, password);
+        var open = rows.Where(r => !(r.LockedUntil > now)).ToList();
+        if (open.Count == 0) return (null, rows.Min(r => r.LockedUntil));
+        MemberRow? match = null;
+        var rehash = false;
+        foreach (var candidate in open)
+        {
+            var (right, stale) = Passwords.Verify(candidate.PasswordHash, password);
+            if (!right) continue;
+            (match, rehash) = (candidate, stale);
+            break;
+        }
+
         return await database.InTransactionAsync(async (connection, tx) =>
         {
-            if (!right) return (null, await Lockout.FailedAsync(tx, Lockout.Accounts.Members, row.Id, options.Value.MaxFailedAttempts, options.Value.LockoutDuration, now));
-            await Lockout.SucceededAsync(tx, Lockout.Accounts.Members, row.Id, rehash ? Passwords.Hash(password!) : null);
-            await audit.RecordAsync(tx, new Actor("member", row.Id, null), "member.signed_in", "member", row.Id, null, null, row.CustomerId);
-            return ((string?)await StartAsync(tx, row.CustomerId, row.Id, KeyMode.Live, null, now), (DateTimeOffset?)null);
+            if (match is null)
+            {
+                DateTimeOffset? locked = null;
+                foreach (var candidate in open)
+                    locked = await Lockout.FailedAsync(tx, Lockout.Accounts.Members, candidate.Id, options.Value.MaxFailedAttempts, options.Value.LockoutDuration, now) ?? locked;
+                return (null, locked);
+            }
+
+            if (!await Lockout.SucceededAsync(tx, Lockout.Accounts.Members, match.Id, rehash ? Passwords.Hash(password!) : null, now))
+                return (null, await connection.QuerySingleAsync<DateTimeOffset?>("SELECT locked_until FROM members WHERE id = @Id", new { match.Id }, tx));
+            await audit.RecordAsync(tx, new Actor("member", match.Id, null), "member.signed_in", "member", match.Id, null, null, match.CustomerId);
+            return ((string?)await StartAsync(tx, match.CustomerId, match.Id, KeyMode.Live, null, now), (DateTimeOffset?)null);
         }, ct);
     }
 
@@ -162,6 +182,27 @@ public sealed class PortalSessions(Database database, AuditLog audit, Invitation
 
         var role = row.MemberRole is null ? Role.Owner : EnumText.Parse<Role>(row.MemberRole);
         return new PortalVisitor(row.CustomerId, row.CustomerName, row.MemberId, row.Name ?? row.CustomerId, role, EnumText.Parse<KeyMode>(row.Mode), row.Id, FormTokens.Csrf(token), row.ReturnUrl);
+    }
+
+    /// <summary>How long a previewed change may be confirmed at its preview's instant; later, it is prorated at the confirmation.</summary>
+    public static readonly TimeSpan PreviewHolds = TimeSpan.FromMinutes(30);
+
+    /// <summary>Keeps the instant a plan change was previewed at, on the server: the confirmation prorates at it, never at one the browser sends.</summary>
+    public async Task RememberPreviewAsync(string sessionId, string plan, DateTimeOffset at, CancellationToken ct) =>
+        await database.InTransactionAsync(async (connection, tx) =>
+            await connection.ExecuteAsync("UPDATE portal_sessions SET preview_plan = @plan, preview_at = @at WHERE id = @sessionId", new { plan, at, sessionId }, tx), ct);
+
+    /// <summary>The instant <paramref name="plan"/> was previewed at in this session, while it holds (<see cref="PreviewHolds"/>); used up by the asking.</summary>
+    public async Task<DateTimeOffset?> TakePreviewAsync(string sessionId, string plan, CancellationToken ct)
+    {
+        var now = time.Now();
+        return await database.InTransactionAsync(async (connection, tx) =>
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<(string? Plan, DateTimeOffset? At)>(
+                "SELECT preview_plan, preview_at FROM portal_sessions WHERE id = @sessionId AND preview_at IS NOT NULL", new { sessionId }, tx);
+            await connection.ExecuteAsync("UPDATE portal_sessions SET preview_plan = NULL, preview_at = NULL WHERE id = @sessionId", new { sessionId }, tx);
+            return row.Plan == plan && row.At is { } at && at <= now && now - at <= PreviewHolds ? at : (DateTimeOffset?)null;
+        }, ct);
     }
 
     public async Task SignOutAsync(string sessionId, CancellationToken ct)

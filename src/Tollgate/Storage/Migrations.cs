@@ -893,7 +893,9 @@ public static class Migrations
                 created_at {ts} NOT NULL,
                 last_seen_at {ts} NOT NULL,
                 expires_at {ts} NOT NULL,
-                revoked_at {ts}
+                revoked_at {ts},
+                preview_plan text,
+                preview_at {ts}
             );
             CREATE INDEX ix_portal_sessions_customer ON portal_sessions (customer_id);
             """),

@@ -40,9 +40,20 @@ public static class Lockout
         return locked > now ? locked : null;
     }
 
-    /// <summary>A right password: the count starts again, and the hash is replaced when it should be.</summary>
-    public static Task SucceededAsync(DbTransaction tx, Accounts accounts, string id, string? rehash) =>
-        tx.Connection!.ExecuteAsync(
-            $"UPDATE {Table(accounts)} SET failed_attempts = 0, locked_until = NULL, password_hash = COALESCE(@rehash, password_hash) WHERE id = @id",
+    /// <summary>
+    /// A right password: unless a wrong one racing it locked the account meanwhile (checked again here, on the row
+    /// locked for this transaction), the count starts again and the hash is replaced when it should be. False when locked.
+    /// </summary>
+    public static async Task<bool> SucceededAsync(DbTransaction tx, Accounts accounts, string id, string? rehash, DateTimeOffset now)
+    {
+        var table = Table(accounts);
+        var forUpdate = tx.Connection is Npgsql.NpgsqlConnection ? " FOR UPDATE" : ""; // SQLite's writer lock already serializes
+        var locked = await tx.Connection!.QuerySingleOrDefaultAsync<DateTimeOffset?>(
+            $"SELECT locked_until FROM {table} WHERE id = @id AND locked_until IS NOT NULL{forUpdate}", new { id }, tx);
+        if (locked > now) return false;
+        await tx.Connection!.ExecuteAsync(
+            $"UPDATE {table} SET failed_attempts = 0, locked_until = NULL, password_hash = COALESCE(@rehash, password_hash) WHERE id = @id",
             new { id, rehash }, tx);
+        return true;
+    }
 }

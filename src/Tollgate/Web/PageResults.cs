@@ -11,8 +11,8 @@ public static class PageResults
         new(parameters) { StatusCode = status };
 
     /// <summary>A plain page saying <paramref name="message"/>, for refusals made before any endpoint runs.</summary>
-    public static Task WriteMessageAsync(HttpContext context, string title, string message) =>
-        Page<MessagePage>(new { Title = title, Message = message }, context.Response.StatusCode).ExecuteAsync(context);
+    public static Task WriteMessageAsync(HttpContext context, string title, string message, string home = "/dashboard") =>
+        Page<MessagePage>(new { Title = title, Message = message, Home = home }, context.Response.StatusCode).ExecuteAsync(context);
 
     /// <summary>
     /// What every page answers with: a content security policy that lets it load only what this server serves (no

@@ -29,7 +29,19 @@ public static class SignInForms
         return cookie is { Length: 32 } && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(cookie), Encoding.ASCII.GetBytes(sent));
     }
 
-    /// <summary>A session's cookie: HttpOnly, SameSite=Strict, Secure over HTTPS, scoped to <paramref name="path"/>.</summary>
+    /// <summary>
+    /// A session's cookie: HttpOnly, Secure over HTTPS, scoped to <paramref name="path"/>, and SameSite=Lax, so that a
+    /// link from another site (the operator's app, a payment provider sending the customer back, an email) arrives
+    /// signed in; every change still needs the session's anti-forgery token, which no other site can know.
+    /// </summary>
+    public static CookieOptions SessionOptions(HttpContext http, string path)
+    {
+        var options = Options(http, path);
+        options.SameSite = SameSiteMode.Lax;
+        return options;
+    }
+
+    /// <summary>The sign-in form's cookie: HttpOnly, SameSite=Strict, Secure over HTTPS, scoped to <paramref name="path"/>.</summary>
     public static CookieOptions Options(HttpContext http, string path, TimeSpan? maxAge = null) => new()
     {
         HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, Path = path, IsEssential = true, MaxAge = maxAge,

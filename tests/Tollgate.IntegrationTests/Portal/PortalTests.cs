@@ -63,6 +63,12 @@ public abstract class PortalTests(TollgateServer server)
         (await portal.GetAsync($"/portal/invoices/{theirInvoice}")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await portal.GetAsync($"/portal/invoices/{theirInvoice}/pdf")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await portal.PostAsync($"/portal/keys/{theirKey}/revoke")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        // A key of mine the operator made with more than the portal grants is not the portal's to rotate (its secret would show) or revoke.
+        var wider = (await server.Admin.PostAsync("/api/v1/keys", new { name = "Wider", customer_id = mine.Id, kind = "customer", scopes = new[] { "gateway", "keys:write" } })).Id;
+        (await portal.PostAsync($"/portal/keys/{wider}/rotate")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await portal.PostAsync($"/portal/keys/{wider}/revoke")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await server.Admin.GetAsync($"/api/v1/keys/{wider}")).Str("status").ShouldBe("active");
         (await portal.PostAsync($"/portal/keys/{theirKey}/rotate")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await server.Admin.GetAsync($"/api/v1/keys/{theirKey}")).Str("status").ShouldBe("active");
         (await portal.PostAsync("/portal/plan/change", new Dictionary<string, string> { ["plan"] = theirs.Big })).StatusCode.ShouldBe(HttpStatusCode.Redirect, "a plan of the catalog, for my subscription");
@@ -85,16 +91,30 @@ public abstract class PortalTests(TollgateServer server)
         preview.StatusCode.ShouldBe(HttpStatusCode.OK, page);
         var due = System.Text.RegularExpressions.Regex.Match(page, "Due now</th><td class=\"num\"><strong>([^<]+)</strong>").Groups[1].Value;
         due.ShouldStartWith("USD ");
-        var at = System.Text.RegularExpressions.Regex.Match(page, "name=\"proration_date\" value=\"([^\"]+)\"").Groups[1].Value;
+        page.ShouldNotContain("proration_date", customMessage: "the preview's instant stays on the server");
 
-        server.Clock.Advance(TimeSpan.FromMinutes(40)); // the customer reads the preview a while before confirming
-        var changed = await portal.PostAsync("/portal/plan/change", new Dictionary<string, string> { ["plan"] = customer.Big, ["proration_date"] = at });
+        server.Clock.Advance(TimeSpan.FromMinutes(20)); // the customer reads the preview a while before confirming
+        // An instant the browser names is never the proration's: a downgrade backdated to the period's start would credit time used.
+        var changed = await portal.PostAsync("/portal/plan/change", new Dictionary<string, string>
+        {
+            ["plan"] = customer.Big, ["proration_date"] = server.Clock.GetUtcNow().AddDays(-10).ToString("O"),
+        });
         changed.StatusCode.ShouldBe(HttpStatusCode.Redirect, await changed.Content.ReadAsStringAsync());
         (await server.Admin.GetAsync($"/api/v1/subscriptions/{customer.Subscription}")).Str("plan").ShouldBe(customer.Big);
         var newest = (await server.Admin.GetAsync($"/api/v1/invoices?customer_id={customer.Id}")).Data.First()!;
         Tollgate.Common.Money.Format(newest["amount_due"]!.GetValue<long>(), "USD").ShouldBe(System.Net.WebUtility.HtmlDecode(due));
         (await portal.PageAsync("/portal/invoices")).ShouldContain(newest["number"]!.GetValue<string>());
         (await portal.GetAsync($"/portal/invoices/{newest["id"]!.GetValue<string>()}")).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        // Confirmed long after its preview, a change is prorated when it is made, not when it was previewed.
+        var late = await portal.PostAsync("/portal/plan/preview", new Dictionary<string, string> { ["plan"] = customer.Small });
+        late.StatusCode.ShouldBe(HttpStatusCode.OK);
+        server.Clock.Advance(Tollgate.Portal.PortalSessions.PreviewHolds + TimeSpan.FromMinutes(1));
+        (await portal.GetAsync("/portal")).StatusCode.ShouldBe(HttpStatusCode.OK); // still signed in: the session was used within the hour
+        (await portal.PostAsync("/portal/plan/change", new Dictionary<string, string> { ["plan"] = customer.Small })).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        var subscription = await server.Admin.GetAsync($"/api/v1/subscriptions/{customer.Subscription}");
+        subscription.Str("plan").ShouldBe(customer.Small);
+        subscription.Body!["usage_from"]!.GetValue<DateTimeOffset>().ShouldBe(server.Clock.GetUtcNow(), "prorated now");
     }
 
     static IEnumerable<RouteEndpoint> PortalEndpoints(TollgateServer server) =>
