@@ -193,7 +193,7 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
 
     const string UserColumns = "id, email, name, role, created_at, locked_until";
 
-    sealed class UserRow
+    class UserRow
     {
         public string Id { get; init; } = "";
         public string Email { get; init; } = "";
@@ -206,18 +206,10 @@ public sealed class OperatorStore(Database database, AuditLog audit, IOptions<Op
         public OperatorUser ToUser() => new(Id, Email, Name, OperatorRoles.Parse(Role) ?? OperatorRole.Viewer, CreatedAt, LockedUntil);
     }
 
-    sealed class SessionRow
+    sealed class SessionRow : UserRow
     {
         public string SessionId { get; init; } = "";
         public DateTimeOffset LastSeenAt { get; init; }
         public DateTimeOffset ExpiresAt { get; init; }
-        public string Id { get; init; } = "";
-        public string Email { get; init; } = "";
-        public string Name { get; init; } = "";
-        public string Role { get; init; } = "";
-        public DateTimeOffset CreatedAt { get; init; }
-        public DateTimeOffset? LockedUntil { get; init; }
-
-        public OperatorUser ToUser() => new(Id, Email, Name, OperatorRoles.Parse(Role) ?? OperatorRole.Viewer, CreatedAt, LockedUntil);
     }
 }
