@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Mvc;
 using Tollgate.Billing.Invoices;
 using Tollgate.Common;
 using Tollgate.Dashboard.Account;
+using Tollgate.Dashboard.Audit;
+using Tollgate.Dashboard.Invoices;
 using Tollgate.Dashboard.Customers;
 using Tollgate.Dashboard.Home;
 using Tollgate.Dashboard.SignIn;
@@ -67,6 +69,27 @@ public static class DashboardEndpoints
             return Back(voided.Value.CustomerId, "voided");
         }).RequireOperator(OperatorPermission.ManageBilling);
 
+        dashboard.MapGet("/invoices", async (HttpContext http, InvoiceStore invoices, string? status, [FromQuery(Name = "customer_id")] string? customerId, string? cursor, string? flash, CancellationToken ct) =>
+        {
+            InvoiceStatus? only = status is { Length: > 0 } && Enum.TryParse<InvoiceStatus>(status, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(status, out _) ? parsed : null;
+            var page = await invoices.ListAsync(Blank(customerId), null, only, new PageRequest(50, Blank(cursor)), finalizedOnly: false, ct);
+            return PageResults.Page<InvoicesPage>(new { Operator = Me(http), Invoices = page, Status = only, CustomerId = Blank(customerId), Flash = Flash(flash) });
+        }).RequireOperator(OperatorPermission.View);
+        dashboard.MapPost("/invoices/{id}/finalize", async (HttpContext http, InvoiceStore invoices, string id, CancellationToken ct) =>
+        {
+            var finalized = await invoices.FinalizeAsync(id, OperatorStore.Of(Me(http).User), ct);
+            if (!finalized.IsOk && finalized.Error.Status == StatusCodes.Status404NotFound)
+                return PageResults.Page<MessagePage>(new { Title = "No such invoice", Message = finalized.Error.Message }, StatusCodes.Status404NotFound);
+            return Results.Redirect($"/dashboard/invoices?flash={(finalized.IsOk ? "finalized" : "finalize_refused")}");
+        }).RequireOperator(OperatorPermission.ManageBilling);
+
+        dashboard.MapGet("/audit", async (HttpContext http, Tollgate.Audit.AuditLog log, string? action, [FromQuery(Name = "resource_id")] string? resourceId,
+            [FromQuery(Name = "customer_id")] string? customerId, [FromQuery(Name = "actor_id")] string? actorId, string? cursor, CancellationToken ct) =>
+        {
+            var query = new Tollgate.Audit.AuditQuery(Blank(resourceId), null, Blank(actorId), Blank(action), Blank(customerId));
+            return PageResults.Page<AuditPage>(new { Operator = Me(http), Entries = await log.ListAsync(query, new PageRequest(50, Blank(cursor)), ct), Query = query });
+        }).RequireOperator(OperatorPermission.View);
+
         dashboard.MapGet("/sessions", async (HttpContext http, OperatorStore store, string? flash, CancellationToken ct) =>
             PageResults.Page<SessionsPage>(new { Operator = Me(http), Sessions = await store.SessionsAsync(Me(http).User.Id, ct), Flash = Flash(flash) }))
             .RequireOperator(OperatorPermission.View);
@@ -91,6 +114,8 @@ public static class DashboardEndpoints
     static string? Flash(string? code) => code switch
     {
         "voided" => "The invoice is void.",
+        "finalized" => "The invoice is finalized: it has its number and is open for payment.",
+        "finalize_refused" => "That invoice cannot be finalized now: only drafts can.",
         "void_refused" => "That invoice cannot be voided now: only open and uncollectible invoices can.",
         "ended" => "That session has ended.",
         "ended_others" => "Every other session has ended.",

@@ -88,6 +88,15 @@ public abstract class DashboardAuthorizationTests(TollgateServer server)
         (await InvoiceStatusAsync(invoice)).ShouldBe("void");
         var audit = await server.Admin.GetAsync($"/api/v1/audit-log?resource_id={invoice}");
         audit.Data.Select(a => (a!["action"]!.GetValue<string>(), a["actor_type"]!.GetValue<string>())).ShouldContain(("invoice.voided", "operator"));
+
+        // The invoices page finds it by customer and status, and the audit log page shows who voided it.
+        var customer = (await server.Admin.GetAsync($"/api/v1/invoices/{invoice}")).Str("customer_id")!;
+        (await owner.PageAsync($"/dashboard/invoices?customer_id={customer}&status=void")).ShouldContain(invoice);
+        (await owner.PageAsync($"/dashboard/invoices?customer_id={customer}&status=open")).ShouldNotContain(invoice);
+        var trail = await owner.PageAsync($"/dashboard/audit?resource_id={invoice}");
+        trail.ShouldContain("invoice.voided");
+        trail.ShouldContain("operator opr_");
+        (await owner.GetAsync("/dashboard/invoices?status=sideways&cursor=%00")).StatusCode.ShouldNotBe(HttpStatusCode.InternalServerError);
     }
 }
 

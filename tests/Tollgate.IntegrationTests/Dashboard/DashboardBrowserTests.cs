@@ -33,7 +33,7 @@ public abstract class DashboardBrowserTests(TollgateServer server)
         {
             var page = await browser.NewPageAsync(width, height);
             await BrowserPages.SignInAsync(page, server.BaseAddress, email);
-            foreach (var path in new[] { "/dashboard", "/dashboard/customers", $"/dashboard/customers/{customer}", "/dashboard/sessions" })
+            foreach (var path in new[] { "/dashboard", "/dashboard/customers", $"/dashboard/customers/{customer}", "/dashboard/invoices", "/dashboard/audit", "/dashboard/sessions" })
             {
                 var answer = await page.GotoAsync(new Uri(server.BaseAddress, path).ToString());
                 answer!.Status.ShouldBe(200, path);
