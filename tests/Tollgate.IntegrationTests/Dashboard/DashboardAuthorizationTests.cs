@@ -70,6 +70,26 @@ public abstract class DashboardAuthorizationTests(TollgateServer server)
     }
 
     [Fact]
+    public async Task A_customers_page_tells_its_story_and_encodes_what_customers_wrote()
+    {
+        var (customer, invoice) = await OpenInvoiceAsync();
+        (await server.Admin.PatchAsync($"/api/v1/customers/{customer}", new { name = "<script>alert(1)</script> & Co" })).Status.ShouldBe(HttpStatusCode.OK);
+        var key = await server.Admin.PostAsync("/api/v1/keys", new { name = "Story key", customer_id = customer, kind = "customer" });
+        (await server.Admin.PostAsync($"/api/v1/customers/{customer}/members", new { email = "story.member@customers.example", name = "Stella Story", role = "admin" })).Status.ShouldBe(HttpStatusCode.Created);
+        using var viewer = await PageClient.SignInAsync(server, await PageClient.AddAsync(server, OperatorRole.Viewer));
+
+        var page = await viewer.PageAsync($"/dashboard/customers/{customer}");
+        page.ShouldContain(invoice);
+        page.ShouldContain("Story key");
+        System.Net.WebUtility.HtmlDecode(page).ShouldContain(key.Str("display")!);
+        page.ShouldContain("Stella Story");
+        page.ShouldContain("subscription.created");
+        page.ShouldContain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co");
+        page.ShouldNotContain("<script>alert(1)");
+        (await viewer.GetAsync("/dashboard/customers/cus_nobody")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_change_without_the_sessions_token_is_refused_and_changes_nothing()
     {
         var (_, invoice) = await OpenInvoiceAsync();
