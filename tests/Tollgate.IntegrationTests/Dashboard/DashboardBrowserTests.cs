@@ -67,12 +67,21 @@ public abstract class DashboardBrowserTests(TollgateServer server)
         (await page.EvaluateAsync<bool>("window.sameDocument === true")).ShouldBeTrue("htmx swapped the results in; the page was not loaded again");
         var found = page.Locator("#customer-results").GetByRole(AriaRole.Link, new() { Name = name });
         await found.ClickAsync();
-        await page.WaitForURLAsync($"**/dashboard/customers/{customer}");
+        try
+        {
+            await page.WaitForURLAsync($"**/dashboard/customers/{customer}", new() { Timeout = 90_000 });
+        }
+        catch (TimeoutException)
+        {
+            // Say where the browser is and what it shows, so a run that times out on a loaded machine explains itself.
+            var shown = await page.ContentAsync();
+            throw new ShouldAssertException($"No customer page after clicking {name}: the browser is at {page.Url}, showing:\n{shown[..Math.Min(shown.Length, 3000)]}");
+        }
 
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
         var number = (await server.Admin.GetAsync($"/api/v1/invoices/{invoice}")).Str("number")!;
         await page.GetByRole(AriaRole.Button, new() { Name = $"Void invoice {number}" }).ClickAsync();
-        await page.WaitForURLAsync($"**/dashboard/customers/{customer}?flash=voided");
+        await page.WaitForURLAsync($"**/dashboard/customers/{customer}?flash=voided", new() { Timeout = 90_000 });
         (await page.GetByRole(AriaRole.Status).First.TextContentAsync()).ShouldBe("The invoice is void.");
         (await page.GetByRole(AriaRole.Button, new() { Name = $"Void invoice {number}" }).CountAsync()).ShouldBe(0);
         (await server.Admin.GetAsync($"/api/v1/invoices/{invoice}")).Str("status").ShouldBe("void");

@@ -1,5 +1,4 @@
 using Tollgate.Analytics.Customers;
-using Tollgate.Analytics.Mrr;
 using Tollgate.Billing.Invoices;
 using Tollgate.Billing.Subscriptions;
 using Tollgate.Common;
@@ -13,13 +12,14 @@ public sealed record CustomerStoryModel(
     IReadOnlyList<Tollgate.Audit.AuditEntry> Audit, IReadOnlyList<ApiKeys.ApiKeyView> Keys, IReadOnlyList<Member> Members, string? Flash);
 
 public sealed class CustomerStory(
-    CustomerStore customers, SubscriptionStore subscriptions, InvoiceStore invoices, MrrProjector projector, CustomerAnalytics analytics, Tollgate.Audit.AuditLog audit,
+    CustomerStore customers, SubscriptionStore subscriptions, InvoiceStore invoices, CustomerAnalytics analytics, Tollgate.Audit.AuditLog audit,
     ApiKeys.ApiKeyStore keys, MemberStore members)
 {
     public async Task<CustomerStoryModel?> BuildAsync(string id, string? flash, CancellationToken ct)
     {
         if (await customers.GetAsync(id, ct) is not { } customer) return null;
-        await projector.CatchUpAsync(ct);
+        // No catching up of the MRR projection here: a customer's page never waits on every other customer's events;
+        // its movements are at most Analytics:PollInterval old.
         var subs = await subscriptions.ListAsync(id, null, new PageRequest(100, null), ct);
         var bills = await invoices.ListAsync(id, null, null, new PageRequest(50, null), finalizedOnly: false, ct);
         var story = await analytics.GetAsync(id, ct);
