@@ -67,7 +67,7 @@ public sealed class CustomerDirectory(Database database)
         var where = new StringBuilder("c.deleted_at IS NULL");
         var search = query.Search?.Trim();
         if (!string.IsNullOrEmpty(search))
-            where.Append(" AND (c.id = @search OR c.external_id = @search OR LOWER(c.email) LIKE @prefix OR LOWER(c.name) LIKE @anywhere)");
+            where.Append(" AND (c.id = @search OR c.external_id = @search OR LOWER(c.email) LIKE @prefix ESCAPE '\\' OR LOWER(c.name) LIKE @anywhere ESCAPE '\\')");
         if (!string.IsNullOrEmpty(query.Plan)) where.Append(" AND c.plan_code = @Plan");
         if (!string.IsNullOrEmpty(query.Country)) where.Append(" AND c.country = @Country");
         if (!string.IsNullOrEmpty(query.Provider)) where.Append(" AND a.provider = @Provider");
@@ -85,7 +85,7 @@ public sealed class CustomerDirectory(Database database)
             $"""
             SELECT c.id, c.name, c.email, c.country, c.plan_code, {StatusSql} AS status, a.provider, c.created_at
             FROM customers c LEFT JOIN payment_accounts a ON a.customer_id = c.id
-            WHERE {where.Replace("LIKE @prefix", "LIKE @prefix ESCAPE '\\'").Replace("LIKE @anywhere", "LIKE @anywhere ESCAPE '\\'")}
+            WHERE {where}
             ORDER BY {order} LIMIT @take OFFSET @skip
             """, parameters)).ToList();
         var plans = (await connection.QueryAsync<string>("SELECT code FROM plans ORDER BY code")).ToList();
